@@ -1,0 +1,290 @@
+"""Every write to enrollments, and the seat counter they keep on each batch.
+
+The rule: ``Batch.enrolled_students`` always equals the batch's number of active enrollments
+and never exceeds its capacity. Every service that takes a seat locks the batch row first,
+re-reads it, checks, then writes the enrollment and the counter (with ``F()``) in one
+transaction. Lock order is always enrollment row first, then batch rows in primary-key order,
+so two services can never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from allocation.models import Batch, Course
+from medh.accounts.models import User
+from medh.errors import DomainError, full_clean_or_refuse
+
+from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
+
+MSG_FULL = "Batch has reached maximum capacity"
+MSG_ALREADY_ENROLLED = "Student already has an active enrollment in this course"
+# Access to course material lasts this long after a batch ends, as in the original examples.
+ACCESS_AFTER_BATCH_END = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Payment:
+    amount: Decimal | None = None
+    currency: str = ""
+    payment_method: str = ""
+    payment_status: str = ""
+    transaction_id: str = ""
+
+
+def _lock_batches(*batches: Batch) -> dict[int, Batch]:
+    """Lock the given batch rows in primary-key order and return fresh copies by pk."""
+    pks = sorted({b.pk for b in batches})
+    locked = {
+        b.pk: b
+        for b in Batch.objects.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .select_related("course")
+    }
+    missing = set(pks) - set(locked)
+    if missing:
+        raise DomainError("This batch no longer exists")
+    return locked
+
+
+def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
+    try:
+        return Enrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
+    except Enrollment.DoesNotExist:
+        raise DomainError("This enrollment no longer exists") from None
+
+
+def _check_seat(batch: Batch, course: Course) -> None:
+    """Refuse a seat in a batch of another course, a closed batch or a full one.
+
+    ``batch`` must be a locked, freshly read row.
+    """
+    if batch.course_id != course.pk:
+        raise DomainError(
+            f"Batch {batch.batch_code} belongs to course {batch.course.code}, not {course.code}",
+            field="batch",
+        )
+    if not batch.is_open:
+        raise DomainError(
+            f"Batch {batch.batch_code} is {batch.status} and no longer accepts students",
+            field="batch",
+        )
+    if batch.enrolled_students >= batch.capacity:
+        raise DomainError(MSG_FULL, field="batch", code="full")
+
+
+def _take_seat(batch: Batch) -> None:
+    Batch.objects.filter(pk=batch.pk).update(enrolled_students=F("enrolled_students") + 1)
+
+
+def _free_seat(batch_id: int) -> None:
+    # Freeing a seat never makes anything less available, so it needs no check (pretix's
+    # rule); the UPDATE itself row-locks the batch until commit.
+    Batch.objects.filter(pk=batch_id).update(enrolled_students=F("enrolled_students") - 1)
+
+
+def _refuse_second_active(student: User, course: Course, *, exclude_pk: int | None = None):
+    others = Enrollment.objects.filter(student=student, course=course, status="active")
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise DomainError(MSG_ALREADY_ENROLLED, code="duplicate")
+
+
+def _save_enrollment(enrollment: Enrollment) -> None:
+    full_clean_or_refuse(enrollment, validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint: a lost duplicate race becomes a refusal
+            enrollment.save()
+    except IntegrityError as exc:
+        if "one_active_enrollment_per_student_course" in str(exc) or (
+            enrollment.is_active
+            and Enrollment.objects.filter(
+                student_id=enrollment.student_id, course_id=enrollment.course_id, status="active"
+            )
+            .exclude(pk=enrollment.pk)
+            .exists()
+        ):
+            raise DomainError(MSG_ALREADY_ENROLLED, code="duplicate") from exc
+        raise
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    student: User,
+    course: Course,
+    batch: Batch | None = None,
+    enrollment_type: str | None = None,
+    enrollment_source: str = EnrollmentSource.WEBSITE,
+    payment: Payment | None = None,
+    access_expiry_date: dt.datetime | None = None,
+) -> Enrollment:
+    """Enroll a student in a course: in ``batch``, or individually when it is None.
+
+    Locks the batch row, re-reads it, then inserts the enrollment and increments the counter
+    with ``F()`` — all or nothing. Refuses: a user who is not a student, a batch of another
+    course, a Completed/Cancelled batch, a full batch ("Batch has reached maximum capacity"),
+    a second active enrollment in the same course, a type that contradicts the batch.
+    """
+    if not student.is_learner:
+        raise DomainError("Only a user with the student role can be enrolled", field="student")
+    enrollment_type = enrollment_type or (
+        EnrollmentType.BATCH if batch else EnrollmentType.INDIVIDUAL
+    )
+    if enrollment_type == EnrollmentType.INDIVIDUAL and batch is not None:
+        raise DomainError("An individual enrollment cannot name a batch", field="batch")
+    if enrollment_type == EnrollmentType.BATCH and batch is None:
+        raise DomainError("A batch enrollment needs a batch", field="batch")
+    if batch is not None:
+        batch = _lock_batches(batch)[batch.pk]
+        _check_seat(batch, course)
+        if access_expiry_date is None:
+            access_expiry_date = timezone.make_aware(
+                dt.datetime.combine(batch.end_date + ACCESS_AFTER_BATCH_END, dt.time.min)
+            )
+    _refuse_second_active(student, course)
+    payment = payment or Payment()
+    enrollment = Enrollment(
+        student=student,
+        course=course,
+        batch=batch,
+        enrollment_type=enrollment_type,
+        enrollment_source=enrollment_source,
+        access_expiry_date=access_expiry_date,
+        payment_amount=payment.amount,
+        payment_currency=(payment.currency or "").upper(),
+        payment_method=payment.payment_method,
+        payment_status=payment.payment_status,
+        transaction_id=payment.transaction_id,
+    )
+    _save_enrollment(enrollment)
+    if batch is not None:
+        _take_seat(batch)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
+    """Move an enrollment to another status, keeping the batch's seat count true.
+
+    Locks the enrollment row, then (when a seat is taken) its batch row. Leaving ``active``
+    frees the seat; returning to ``active`` takes one and is refused like a new enrollment
+    (closed or full batch, another active enrollment in the course). Refuses an unknown status
+    and a change to the status it already has.
+    """
+    if status not in EnrollmentStatus.values:
+        raise DomainError(f"Unknown enrollment status {status!r}", field="status")
+    enrollment = _lock_enrollment(enrollment)
+    if enrollment.status == status:
+        raise DomainError(f"The enrollment is already {enrollment.get_status_display().lower()}")
+    becomes_active = status == EnrollmentStatus.ACTIVE
+    if becomes_active:
+        if enrollment.batch_id:
+            batch = _lock_batches(enrollment.batch)[enrollment.batch_id]
+            _check_seat(batch, enrollment.course)
+        _refuse_second_active(enrollment.student, enrollment.course, exclude_pk=enrollment.pk)
+    was_active = enrollment.is_active
+    enrollment.status = status
+    enrollment.status_changed_at = timezone.now()
+    _save_enrollment(enrollment)
+    if enrollment.batch_id and becomes_active:
+        _take_seat(enrollment.batch)
+    elif enrollment.batch_id and was_active:
+        _free_seat(enrollment.batch_id)
+    return enrollment
+
+
+def enrollment_cancel(*, enrollment: Enrollment) -> Enrollment:
+    """Cancel an active or on-hold enrollment, freeing its seat.
+
+    Locks as ``enrollment_set_status``. Refuses an enrollment that is already cancelled,
+    completed or expired.
+    """
+    with transaction.atomic():
+        current = _lock_enrollment(enrollment)
+        if current.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_HOLD):
+            raise DomainError(
+                f"Only an active or on-hold enrollment can be cancelled; this one is "
+                f"{current.get_status_display().lower()}"
+            )
+        return enrollment_set_status(enrollment=current, status=EnrollmentStatus.CANCELLED)
+
+
+@transaction.atomic
+def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollment:
+    """Move an active batch enrollment to another batch of the same course.
+
+    Locks the enrollment row, then both batch rows in primary-key order (so two transfers in
+    opposite directions cannot deadlock). Refuses: an enrollment that is not active or not in
+    a batch, the batch it is already in, a batch of another course, a closed or full batch.
+    """
+    enrollment = _lock_enrollment(enrollment)
+    if not enrollment.is_active:
+        raise DomainError("Only an active enrollment can be transferred")
+    if not enrollment.batch_id:
+        raise DomainError("Only a batch enrollment can be transferred to another batch")
+    if enrollment.batch_id == to_batch.pk:
+        raise DomainError(f"The student is already in batch {to_batch.batch_code}", field="batch")
+    locked = _lock_batches(enrollment.batch, to_batch)
+    target = locked[to_batch.pk]
+    _check_seat(target, enrollment.course)
+    from_batch_id = enrollment.batch_id
+    enrollment.batch = target
+    enrollment.access_expiry_date = timezone.make_aware(
+        dt.datetime.combine(target.end_date + ACCESS_AFTER_BATCH_END, dt.time.min)
+    )
+    _save_enrollment(enrollment)
+    _free_seat(from_batch_id)
+    _take_seat(target)
+    return enrollment
+
+
+@dataclass
+class CounterMismatch:
+    batch_id: int
+    batch_code: str
+    stored: int
+    actual: int
+    capacity: int
+    fixed: bool = False
+
+    @property
+    def fixable(self) -> bool:
+        # More active enrollments than seats can only come from data written around the
+        # services; the counter cannot say so (check constraint), so a person must decide.
+        return self.actual <= self.capacity
+
+
+def enrollment_counters_reconcile(*, dry_run: bool = False) -> list[CounterMismatch]:
+    """Recount every batch's ``enrolled_students`` from its active enrollments.
+
+    Returns the batches whose counter was wrong. Unless ``dry_run``, fixes each one in its own
+    transaction after locking its row and recounting under the lock. Refuses to "fix" a batch
+    whose active enrollments exceed its capacity: it is reported with ``fixed=False``.
+    """
+    counted = Batch.objects.annotate(
+        actual=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE))
+    ).exclude(enrolled_students=F("actual"))
+    mismatches = [
+        CounterMismatch(b.pk, b.batch_code, b.enrolled_students, b.actual, b.capacity)
+        for b in counted.order_by("pk")
+    ]
+    if dry_run:
+        return mismatches
+    for mismatch in mismatches:
+        with transaction.atomic():
+            batch = _lock_batches(Batch(pk=mismatch.batch_id))[mismatch.batch_id]
+            mismatch.actual = batch.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
+            mismatch.capacity = batch.capacity
+            if mismatch.fixable:
+                Batch.objects.filter(pk=batch.pk).update(enrolled_students=mismatch.actual)
+                mismatch.fixed = True
+    return mismatches
