@@ -1,0 +1,230 @@
+"""The management commands: seed_demo (the demo data set) and reconcile_enrollments.
+
+The seed_demo tests are the heavy ones of this file: each seeds the full 800-student data set
+once through the services (a few seconds on SQLite), so the checks share one test per seeding
+rather than one seeding per check.
+"""
+
+import io
+import itertools
+from collections import Counter, defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from allocation.models import Batch, Course, ScheduleSlot, slots_overlap
+from allocation.tests.factories import BatchFactory
+from enrollments import demo
+from enrollments.models import Enrollment, EnrollmentStatus
+from enrollments.services import enrollment_create
+from enrollments.tests.factories import EnrollmentFactory
+from medh.accounts.models import User
+from medh.accounts.tests.factories import StudentFactory
+from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerProfile
+
+pytestmark = pytest.mark.django_db
+
+ACTIVE = Q(enrollments__status=EnrollmentStatus.ACTIVE)
+
+
+def run(command: str, *args: str) -> str:
+    out = io.StringIO()
+    call_command(command, *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "trainer profiles": TrainerProfile.objects.count(),
+        "courses": Course.objects.count(),
+        "batches": Batch.objects.count(),
+        "slots": ScheduleSlot.objects.count(),
+        "enrollments": Enrollment.objects.count(),
+    }
+
+
+def primary_batch_counts(emails) -> dict[str, int]:
+    counts = dict(
+        Batch.objects.filter(assigned_instructor__email__in=emails)
+        .values_list("assigned_instructor__email")
+        .annotate(n=Count("id"))
+    )
+    return {email: counts.get(email, 0) for email in emails}
+
+
+# --- seed_demo --------------------------------------------------------------------------
+
+
+def test_seed_demo_builds_both_scenarios():
+    output = run("seed_demo")
+
+    assert Course.objects.count() == 2
+    german = Course.objects.get(code="GER-A1")
+    english = Course.objects.get(code="ENG-B2")
+    assert german.batches.count() == 12
+    assert english.batches.count() == 25
+    assert Batch.objects.count() == 37
+    assert Enrollment.objects.count() == 800
+    assert Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE).count() == 800
+    assert german.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() == 300
+    assert english.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() == 500
+
+    # Users: 800 students with distinct names, 17 instructors with profiles, one admin.
+    students = User.objects.filter(is_student=True)
+    assert students.count() == 800
+    assert len(set(students.values_list("full_name", flat=True))) == 800
+    instructors = User.objects.filter(is_instructor=True)
+    assert instructors.count() == 4 + 13  # German: 1 lead + 3 assistants; English: 2 + 8 + 3
+    assert TrainerProfile.objects.filter(user__in=instructors).count() == 17
+    admin = User.objects.get(email=demo.ADMIN_EMAIL)
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password(demo.ADMIN_PASSWORD)
+    assert User.objects.get(email="student001@medh.local").check_password(demo.DEMO_PASSWORD)
+    assert User.objects.get(email=demo.SARAH.email).check_password(demo.DEMO_PASSWORD)
+
+    # Every batch is exactly full, and its counter matches its active enrollments.
+    for batch in Batch.objects.select_related("course").annotate(
+        active=Count("enrollments", filter=ACTIVE, distinct=True),
+        slots=Count("schedule", distinct=True),
+    ):
+        assert batch.enrolled_students == batch.capacity == batch.active, batch.batch_code
+        assert batch.capacity == (25 if batch.course_id == german.pk else 20)
+        assert 2 <= batch.slots <= 3, batch.batch_code
+        assert batch.batch_code.startswith(f"{batch.course.code}-{batch.start_date:%Y-%m}-")
+    assert set(german.batches.values_list("status", flat=True)) == {"Active", "Upcoming"}
+    assert set(english.batches.values_list("status", flat=True)) == {"Active", "Upcoming"}
+
+    # Scenario 1: each German assistant is primary on exactly 4 batches, the lead on none.
+    assert primary_batch_counts([demo.JOHN.email, demo.MARIA.email, demo.ALEX.email]) == {
+        demo.JOHN.email: 4,
+        demo.MARIA.email: 4,
+        demo.ALEX.email: 4,
+    }
+    assert primary_batch_counts([demo.SARAH.email]) == {demo.SARAH.email: 0}
+    john = german.batches.filter(assigned_instructor__email=demo.JOHN.email)
+    assert sorted(
+        int(name.split("Batch ")[1][:2]) for name in john.values_list("batch_name", flat=True)
+    ) == [1, 2, 3, 4]
+
+    # Scenario 2: leads teach one batch each, assistants 2-3 (23 in all), substitutes none.
+    leads = primary_batch_counts([demo.EMILY.email, demo.ROBERT.email])
+    assert leads == {demo.EMILY.email: 1, demo.ROBERT.email: 1}
+    assistants = primary_batch_counts([t.email for t in demo.ENGLISH_ASSISTANTS])
+    assert sorted(assistants.values()) == [2, 3, 3, 3, 3, 3, 3, 3]
+    substitutes = primary_batch_counts([t.email for t in demo.ENGLISH_SUBSTITUTES])
+    assert set(substitutes.values()) == {0}
+
+    # Nobody above the cap, and nobody booked twice at the same time.
+    per_trainer = Counter(Batch.objects.values_list("assigned_instructor_id", flat=True))
+    assert max(per_trainer.values()) <= DEFAULT_MAX_ACTIVE_BATCHES
+    slots_by_trainer = defaultdict(list)
+    for slot in ScheduleSlot.objects.select_related("batch"):
+        slots_by_trainer[slot.batch.assigned_instructor_id].append(slot)
+    for slots in slots_by_trainer.values():
+        for a, b in itertools.combinations(slots, 2):
+            assert not slots_overlap(a, b), f"{a.batch} {a} overlaps {b.batch} {b}"
+
+    # The logins are printed, one per role.
+    assert "Admin: admin@medh.local / admin12345" in output
+    assert "sarah.weber@medh.local / demo12345" in output
+    assert "student001@medh.local / demo12345" in output
+    assert "German A1 (GER-A1): 12 batches (12 new), 300 active enrollments (300 new)" in output
+
+
+def test_seed_demo_twice_changes_nothing():
+    quiet_output = run("seed_demo", "--quiet")
+    first = row_counts()
+    counters = dict(Batch.objects.values_list("batch_code", "enrolled_students"))
+
+    output = run("seed_demo")
+
+    assert row_counts() == first
+    assert {k: first[k] for k in ("users", "trainer profiles", "courses", "batches")} == {
+        "users": 1 + 17 + 800,
+        "trainer profiles": 17,
+        "courses": 2,
+        "batches": 37,
+    }
+    assert first["enrollments"] == 800
+    assert dict(Batch.objects.values_list("batch_code", "enrolled_students")) == counters
+    assert "English B2 (ENG-B2): 25 batches (0 new), 500 active enrollments (0 new)" in output
+    assert "0 user(s) and 0 trainer profile(s) created" in output
+    assert "Admin: admin@medh.local / admin12345" in output
+    # --quiet leaves out the progress lines but never the logins.
+    assert "GER-A1" not in quiet_output
+    assert "Admin: admin@medh.local / admin12345" in quiet_output
+
+
+# --- reconcile_enrollments --------------------------------------------------------------
+
+
+def enrolled_batch(students: int = 3, capacity: int = 10) -> Batch:
+    """A batch whose students were enrolled through the service, so its counter is right."""
+    batch = BatchFactory(capacity=capacity)
+    for _ in range(students):
+        enrollment_create(student=StudentFactory(), course=batch.course, batch=batch)
+    batch.refresh_from_db()
+    assert batch.enrolled_students == students
+    return batch
+
+
+def corrupt_counter(batch: Batch, value: int) -> None:
+    Batch.objects.filter(pk=batch.pk).update(enrolled_students=value)
+
+
+def test_reconcile_reports_clean_data():
+    enrolled_batch()
+
+    output = run("reconcile_enrollments")
+
+    assert "All batch counters match their enrollments." in output
+
+
+def test_reconcile_dry_run_reports_and_changes_nothing():
+    batch = enrolled_batch(students=3)
+    clean = enrolled_batch(students=2)
+    corrupt_counter(batch, 1)
+
+    output = run("reconcile_enrollments", "--dry-run")
+
+    assert f"{batch.batch_code}: counter 1, active enrollments 3 — would fix" in output
+    assert clean.batch_code not in output
+    assert "1 mismatch(es) found, 1 fixable." in output
+    batch.refresh_from_db()
+    assert batch.enrolled_students == 1
+
+
+def test_reconcile_repairs_the_counter():
+    batch = enrolled_batch(students=3)
+    corrupt_counter(batch, 7)
+
+    output = run("reconcile_enrollments")
+
+    assert f"{batch.batch_code}: counter 7, active enrollments 3 — fixed" in output
+    assert "1 mismatch(es) found, 1 repaired." in output
+    batch.refresh_from_db()
+    assert batch.enrolled_students == 3
+    assert "All batch counters match their enrollments." in run("reconcile_enrollments")
+
+
+def test_reconcile_counts_only_active_enrollments():
+    batch = enrolled_batch(students=2)
+    EnrollmentFactory(batch=batch, status=EnrollmentStatus.CANCELLED)  # holds no seat
+
+    assert "All batch counters match their enrollments." in run("reconcile_enrollments")
+
+
+def test_reconcile_will_not_fix_more_students_than_seats():
+    # Written around the services: three active enrollments in a batch of two seats.
+    batch = BatchFactory(capacity=2)
+    EnrollmentFactory.create_batch(3, batch=batch)
+
+    output = run("reconcile_enrollments")
+
+    assert f"{batch.batch_code}: counter 0, active enrollments 3 — NOT fixed" in output
+    assert "(more active enrollments than its capacity of 2)" in output
+    assert "1 mismatch(es) found, 0 repaired." in output
+    batch.refresh_from_db()
+    assert batch.enrolled_students == 0
