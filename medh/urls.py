@@ -1,12 +1,32 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from medh.accounts import views as account_views
 
 admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
 admin.site.index_title = "Courses, batches, trainers and enrollments"
 
+# Login, logout and password change with the site's own templates (templates/registration/).
+# Password reset is left out on purpose: it needs outgoing email and its own pages.
+account_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("accounts/", include(account_patterns)),
+    path("", account_views.home, name="home"),
 ]

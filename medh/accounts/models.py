@@ -52,6 +52,10 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, email):
+        # Emails are stored lower-cased, so "Admin@Medh.local" logs in as admin@medh.local.
+        return self.get(email=(email or "").strip().lower())
+
     def create_superuser(self, email, password=None, **extra):
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)

@@ -10,3 +10,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files straight from the finders (no collectstatic in tests, no warning about
+# a missing STATIC_ROOT); browser tests load the vendored assets this way.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
