@@ -20,6 +20,7 @@ def _postgres_only(request):
         if os.environ.get("MEDH_REQUIRE_POSTGRES") == "1":
             pytest.fail("MEDH_REQUIRE_POSTGRES=1 but the tests are not running on PostgreSQL")
         pytest.skip(
-            "needs PostgreSQL: SQLite has no row locks, so a race test here proves nothing "
+            "needs PostgreSQL: it tests row locks, real concurrency or a PostgreSQL-only "
+            "constraint "
             "(set DATABASE_URL=postgres://... to run it)"
         )

@@ -168,3 +168,177 @@ def slots_overlap(a, b) -> bool:
     Works for anything with ``day``, ``start_time`` and ``end_time``.
     """
     return a.day == b.day and a.start_time < b.end_time and b.start_time < a.end_time
+
+
+class StaffRole(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    ASSISTANT = "assistant", "Assistant"
+    BACKUP = "backup", "Backup"
+
+
+# Roles that put a trainer in the classroom: they count against caps and schedule conflicts.
+TEACHING_ROLES = (StaffRole.PRIMARY, StaffRole.ASSISTANT)
+
+
+class BatchTrainer(models.Model):
+    """One trainer's role on one batch, from ``assigned_at`` until ``ended_at``.
+
+    Rows are never deleted when staffing changes: ending a role sets ``ended_at``, so the
+    batch keeps its history. The current primary is always ``Batch.assigned_instructor``,
+    which stays as the field single-instructor clients read.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="staff")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batch_roles"
+    )
+    role = models.CharField(max_length=10, choices=StaffRole.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["batch", "-assigned_at"]
+        indexes = [models.Index(fields=["trainer", "role"], name="batchtrainer_trainer_role")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "trainer"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_current_role_per_trainer_per_batch",
+                violation_error_message="A trainer holds one role per batch",
+            ),
+            models.UniqueConstraint(
+                fields=["batch"],
+                condition=models.Q(role="primary", ended_at__isnull=True),
+                name="one_current_primary_per_batch",
+                violation_error_message="A batch has one primary trainer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=StaffRole.values), name="batchtrainer_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("assigned_at")),
+                name="batchtrainer_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} · {self.get_role_display()} of {self.batch.batch_code}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+
+class AssignmentType(models.TextChoices):
+    MENTOR = "mentor", "Mentor"
+    TUTOR = "tutor", "Tutor"
+    ADVISOR = "advisor", "Advisor"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class IndividualAssignment(models.Model):
+    """An instructor assigned to one student; ending it keeps it as history."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="instructor_assignments"
+    )
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="student_assignments"
+    )
+    assignment_type = models.CharField(
+        max_length=10, choices=AssignmentType.choices, default=AssignmentType.MENTOR
+    )
+    notes = models.TextField(blank=True)
+    start_date = models.DateField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        indexes = [
+            models.Index(fields=["instructor", "ended_at"], name="assignment_instructor_end")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_active_assignment_per_student",
+                violation_error_message="The student already has an assigned instructor",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(student=models.F("instructor")),
+                name="assignment_not_self",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(assignment_type__in=AssignmentType.values),
+                name="assignment_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("assigned_at")),
+                name="assignment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor} → {self.student} ({self.assignment_type})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class MentoringSession(models.Model):
+    """A 1:1 session the assigned instructor logged against an individual assignment."""
+
+    assignment = models.ForeignKey(
+        IndividualAssignment, on_delete=models.PROTECT, related_name="sessions"
+    )
+    session_date = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+    follow_up_date = models.DateField(null=True, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-session_date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1)
+                & models.Q(duration_minutes__lte=24 * 60),
+                name="session_duration_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(follow_up_date__isnull=True)
+                | models.Q(follow_up_date__gte=models.F("session_date")),
+                name="session_follow_up_after_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_date} · {self.duration_minutes} min · {self.assignment}"

@@ -152,6 +152,10 @@ def enrollment_create(
             )
     _refuse_second_active(student, course)
     payment = payment or Payment()
+    # full_clean below skips constraints, so without this the check constraint would surface
+    # as an IntegrityError instead of a refusal.
+    if payment.amount is not None and payment.amount < 0:
+        raise DomainError("The payment amount cannot be negative", field="payment_amount")
     enrollment = Enrollment(
         student=student,
         course=course,
