@@ -11,7 +11,10 @@ from django.db import models
 
 class Course(models.Model):
     code = models.CharField(
-        max_length=20, unique=True, help_text="Short code used in batch codes, e.g. GER-A1."
+        max_length=20,
+        unique=True,
+        help_text="Short code used in batch codes, e.g. GER-A1.",
+        error_messages={"unique": "This course code is already in use"},
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -48,7 +51,10 @@ class BatchQuerySet(models.QuerySet):
 class Batch(models.Model):
     batch_name = models.CharField(max_length=200)
     batch_code = models.CharField(
-        max_length=50, unique=True, help_text="Generated from the course code when left blank."
+        max_length=50,
+        unique=True,
+        help_text="Generated from the course code when left blank.",
+        error_messages={"unique": "This batch code is already in use"},
     )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="batches")
     status = models.CharField(
@@ -83,14 +89,18 @@ class Batch(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="batch_end_on_or_after_start",
+                violation_error_message="The end date must be on or after the start date",
             ),
             models.CheckConstraint(
-                condition=models.Q(capacity__gte=1), name="batch_capacity_at_least_1"
+                condition=models.Q(capacity__gte=1),
+                name="batch_capacity_at_least_1",
+                violation_error_message="Capacity must be at least 1",
             ),
             models.CheckConstraint(
                 condition=models.Q(enrolled_students__gte=0)
                 & models.Q(enrolled_students__lte=models.F("capacity")),
                 name="batch_enrolled_within_capacity",
+                violation_error_message="Batch has reached maximum capacity",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=BatchStatus.values), name="batch_status_valid"
@@ -146,12 +156,17 @@ class ScheduleSlot(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start_time__lt=models.F("end_time")),
                 name="slot_start_before_end",
+                violation_error_message="A schedule slot must end after it starts",
             ),
             models.CheckConstraint(
-                condition=models.Q(day__gte=0) & models.Q(day__lte=6), name="slot_day_valid"
+                condition=models.Q(day__gte=0) & models.Q(day__lte=6),
+                name="slot_day_valid",
+                violation_error_message="Unknown weekday",
             ),
             models.UniqueConstraint(
-                fields=["batch", "day", "start_time"], name="slot_unique_start_per_batch_day"
+                fields=["batch", "day", "start_time"],
+                name="slot_unique_start_per_batch_day",
+                violation_error_message="Two slots of a batch cannot start at the same time on the same day",
             ),
         ]
 
@@ -290,6 +305,7 @@ class IndividualAssignment(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(student=models.F("instructor")),
                 name="assignment_not_self",
+                violation_error_message="An instructor cannot be assigned to themselves",
             ),
             models.CheckConstraint(
                 condition=models.Q(assignment_type__in=AssignmentType.values),
@@ -332,11 +348,13 @@ class MentoringSession(models.Model):
                 condition=models.Q(duration_minutes__gte=1)
                 & models.Q(duration_minutes__lte=24 * 60),
                 name="session_duration_valid",
+                violation_error_message="A session lasts between 1 and 1440 minutes",
             ),
             models.CheckConstraint(
                 condition=models.Q(follow_up_date__isnull=True)
                 | models.Q(follow_up_date__gte=models.F("session_date")),
                 name="session_follow_up_after_session",
+                violation_error_message="The follow-up date cannot be before the session",
             ),
         ]
 

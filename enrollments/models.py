@@ -94,14 +94,17 @@ class Enrollment(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(enrollment_type="batch", batch__isnull=True),
                 name="batch_enrollment_has_batch",
+                violation_error_message="A batch enrollment needs a batch",
             ),
             models.CheckConstraint(
                 condition=~models.Q(enrollment_type="individual", batch__isnull=False),
                 name="individual_enrollment_has_no_batch",
+                violation_error_message="An individual enrollment cannot name a batch",
             ),
             models.CheckConstraint(
                 condition=models.Q(payment_amount__isnull=True) | models.Q(payment_amount__gte=0),
                 name="enrollment_payment_not_negative",
+                violation_error_message="The payment amount cannot be negative",
             ),
         ]
 

@@ -38,6 +38,7 @@ class TrainerProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_active_batches__gte=1),
                 name="trainer_max_active_batches_at_least_1",
+                violation_error_message="The cap on active batches must be at least 1",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=TrainerStatus.values),

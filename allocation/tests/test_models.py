@@ -86,7 +86,7 @@ class TestCourse:
         CourseFactory(code="GER-A1")
 
         assert full_clean_errors(Course(code="GER-A1", title="Another")) == {
-            "code": ["Course with this Code already exists."]
+            "code": ["This course code is already in use"]
         }
 
 
@@ -118,7 +118,7 @@ class TestBatchDates:
         batch = unsaved_batch(start_date=dt.date(2026, 5, 4), end_date=dt.date(2026, 5, 3))
 
         assert full_clean_errors(batch) == {
-            NON_FIELD_ERRORS: [violated("batch_end_on_or_after_start")]
+            NON_FIELD_ERRORS: ["The end date must be on or after the start date"]
         }
 
 
@@ -130,7 +130,7 @@ class TestBatchCapacity:
 
     def test_capacity_zero_is_refused_by_full_clean(self):
         assert full_clean_errors(unsaved_batch(capacity=0)) == {
-            NON_FIELD_ERRORS: [violated("batch_capacity_at_least_1")]
+            NON_FIELD_ERRORS: ["Capacity must be at least 1"]
         }
 
     def test_counter_may_reach_capacity(self):
@@ -174,14 +174,14 @@ class TestBatchCapacity:
 
     def test_counter_above_capacity_is_refused_by_full_clean(self):
         assert full_clean_errors(unsaved_batch(capacity=3, enrolled_students=4)) == {
-            NON_FIELD_ERRORS: [violated("batch_enrolled_within_capacity")]
+            NON_FIELD_ERRORS: ["Batch has reached maximum capacity"]
         }
 
     def test_negative_counter_is_refused_by_full_clean(self):
         batch = unsaved_batch(enrolled_students=-1)
 
         assert "enrolled_students" in full_clean_errors(batch)
-        assert constraint_errors(batch) == [violated("batch_enrolled_within_capacity")]
+        assert constraint_errors(batch) == ["Batch has reached maximum capacity"]
 
     def test_available_spots(self):
         batch = unsaved_batch(capacity=10, enrolled_students=4)
@@ -242,9 +242,7 @@ class TestBatchCode:
         BatchFactory(batch_code="GER-A1-2026-01-01")
         batch = unsaved_batch(batch_code="GER-A1-2026-01-01")
 
-        assert full_clean_errors(batch) == {
-            "batch_code": ["Batch with this Batch code already exists."]
-        }
+        assert full_clean_errors(batch) == {"batch_code": ["This batch code is already in use"]}
 
 
 class TestBatchIdCourseUnique:
@@ -297,7 +295,9 @@ class TestSlotTimes:
     def test_end_not_after_start_is_refused_by_full_clean(self, start, end):
         slot = ScheduleSlot(batch=BatchFactory(), day=0, start_time=t(start), end_time=t(end))
 
-        assert full_clean_errors(slot) == {NON_FIELD_ERRORS: [violated("slot_start_before_end")]}
+        assert full_clean_errors(slot) == {
+            NON_FIELD_ERRORS: ["A schedule slot must end after it starts"]
+        }
 
 
 class TestSlotDay:
@@ -319,7 +319,7 @@ class TestSlotDay:
         slot = ScheduleSlot(batch=BatchFactory(), day=7, start_time=t("10:00"), end_time=t("11:00"))
 
         assert "day" in full_clean_errors(slot)
-        assert constraint_errors(slot) == [violated("slot_day_valid")]
+        assert constraint_errors(slot) == ["Unknown weekday"]
 
 
 class TestSlotUniqueStart:
@@ -337,7 +337,7 @@ class TestSlotUniqueStart:
         slot = ScheduleSlot(batch=batch, day=0, start_time=t("10:00"), end_time=t("12:00"))
 
         assert full_clean_errors(slot) == {
-            NON_FIELD_ERRORS: ["Schedule slot with this Batch, Day and Start time already exists."]
+            NON_FIELD_ERRORS: ["Two slots of a batch cannot start at the same time on the same day"]
         }
 
     def test_same_start_on_another_day_or_batch_is_allowed(self):

@@ -168,7 +168,7 @@ class TestBatchCode:
 
         error = refusal(create, batch_code="SPRING", batch_name="Second")
 
-        assert error.message == "Batch with this Batch code already exists."
+        assert error.message == "This batch code is already in use"
         assert error.field == "batch_code"
         assert list(Batch.objects.values_list("batch_name", flat=True)) == ["Morning group"]
 
@@ -433,7 +433,7 @@ class TestBatchUpdate:
 
         error = refusal(batch_update, batch=batch, batch_code="SPRING")
 
-        assert error.message == "Batch with this Batch code already exists."
+        assert error.message == "This batch code is already in use"
         assert error.field == "batch_code"
         assert Batch.objects.get(pk=batch.pk).batch_code == "SUMMER"
 
@@ -565,7 +565,7 @@ class TestCourseCreate:
 
         error = refusal(course_create, code="ger-a1", title="German A1 again")
 
-        assert error.message == "Course with this Code already exists."
+        assert error.message == "This course code is already in use"
         assert error.field == "code"
         assert Course.objects.count() == 1
 

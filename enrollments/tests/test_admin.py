@@ -192,9 +192,7 @@ def test_an_individual_enrollment_naming_a_batch_is_refused(admin_client, course
     data = add_data(StudentFactory(), course, batch, enrollment_type=EnrollmentType.INDIVIDUAL)
     response = admin_client.post(ADD, data)
     assert response.status_code == 200
-    assert errors_of(response)["__all__"] == [
-        "Constraint “individual_enrollment_has_no_batch” is violated."
-    ]
+    assert errors_of(response)["__all__"] == ["An individual enrollment cannot name a batch"]
     assert not Enrollment.objects.exists()
     assert seats(batch) == 0
 

@@ -200,7 +200,7 @@ class TestStatusAndType:
         )
 
         assert full_clean_errors(enrollment) == {
-            NON_FIELD_ERRORS: [violated("batch_enrollment_has_batch")]
+            NON_FIELD_ERRORS: ["A batch enrollment needs a batch"]
         }
 
     def test_individual_type_with_batch_is_refused_by_the_database(self):
@@ -214,7 +214,7 @@ class TestStatusAndType:
         )
 
         assert full_clean_errors(enrollment) == {
-            NON_FIELD_ERRORS: [violated("individual_enrollment_has_no_batch")]
+            NON_FIELD_ERRORS: ["An individual enrollment cannot name a batch"]
         }
 
 
@@ -237,7 +237,7 @@ class TestPayment:
         )
 
         assert full_clean_errors(enrollment) == {
-            NON_FIELD_ERRORS: [violated("enrollment_payment_not_negative")]
+            NON_FIELD_ERRORS: ["The payment amount cannot be negative"]
         }
 
 

@@ -62,7 +62,7 @@ class TestMaxActiveBatches:
         with pytest.raises(ValidationError) as excinfo:
             profile.full_clean()
         assert excinfo.value.message_dict[NON_FIELD_ERRORS] == [
-            "Constraint “trainer_max_active_batches_at_least_1” is violated."
+            "The cap on active batches must be at least 1"
         ]
 
 
