@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from medh.accounts.models import User
 from medh.errors import DomainError
@@ -20,16 +22,27 @@ from medh.errors import DomainError
 from .admin_forms import (
     BatchAdminForm,
     CourseAdminForm,
+    IndividualAssignmentAdminForm,
     InstructorChoiceField,
     ScheduleSlotFormSet,
 )
-from .models import Batch, Course, ScheduleSlot
+from .models import (
+    Batch,
+    BatchTrainer,
+    Course,
+    IndividualAssignment,
+    MentoringSession,
+    ScheduleSlot,
+)
+from .selectors import batch_staff_history
 from .services import (
     BATCH_UPDATABLE_FIELDS,
     batch_create,
     batch_delete,
     batch_update,
     course_create,
+    individual_assign,
+    individual_unassign,
 )
 
 # Set on the request when a service refused the first attempt at saving the POST.
@@ -146,6 +159,19 @@ BATCH_CREATE_FIELDS = (
 )
 
 
+class ReadOnlyAdminMixin:
+    """History kept by the services: shown in the admin, never written there."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Batch)
 class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = BatchAdminForm
@@ -165,6 +191,32 @@ class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
     search_fields = ("batch_code", "batch_name", "assigned_instructor__email")
     list_select_related = ("course", "assigned_instructor")
 
+    @admin.display(description="staffing and its history")
+    def staffing_history(self, batch):
+        rows = batch_staff_history(batch)
+        if not rows:
+            return "—"
+        return format_html(
+            "<table><tr><th>trainer</th><th>role</th><th>from</th><th>by</th><th>until</th>"
+            "<th>by</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{:%Y-%m-%d %H:%M}</td><td>{}</td><td>{}</td>"
+                "<td>{}</td></tr>",
+                (
+                    (
+                        row.trainer,
+                        row.get_role_display(),
+                        row.assigned_at,
+                        row.assigned_by or "—",
+                        f"{row.ended_at:%Y-%m-%d %H:%M}" if row.ended_at else "current",
+                        row.ended_by or "—",
+                    )
+                    for row in rows
+                ),
+            ),
+        )
+
     @admin.display(description="fill")
     def fill(self, batch):
         return f"{batch.enrolled_students}/{batch.capacity}"
@@ -174,13 +226,13 @@ class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return batch.available_spots
 
     def get_fields(self, request, obj=None):
-        return BATCH_FIELDS + (BATCH_RECORD_FIELDS if obj else ())
+        return BATCH_FIELDS + ((*BATCH_RECORD_FIELDS, "staffing_history") if obj else ())
 
     def get_readonly_fields(self, request, obj=None):
         # The counter belongs to the enrollment services; the course is fixed once the batch
         # exists (batch_update refuses to change it).
         fixed = ("enrolled_students", *BATCH_RECORD_FIELDS)
-        return ("course", *fixed) if obj else fixed
+        return ("course", *fixed, "staffing_history") if obj else fixed
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assigned_instructor":
@@ -216,7 +268,10 @@ class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
             slots = schedule.slots() if schedule is not None and schedule.has_changed() else None
             if changes or slots is not None:
                 adopt_saved(
-                    form.instance, batch_update(batch=form.instance, schedule=slots, **changes)
+                    form.instance,
+                    batch_update(
+                        batch=form.instance, schedule=slots, updated_by=request.user, **changes
+                    ),
                 )
         else:
             batch = batch_create(
@@ -241,3 +296,98 @@ class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         batch_delete(batch=obj)
+
+
+@admin.register(BatchTrainer)
+class BatchTrainerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Staffing rows are history written by the services; see them here, never edit them."""
+
+    def has_delete_permission(self, request, obj=None):
+        # Asked per row when a batch is deleted: its staffing rows go with it. Deleting one
+        # row on its own is refused in delete_view; the bulk action is off (obj is None).
+        return obj is not None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    list_display = ("batch", "trainer", "role", "assigned_by", "assigned_at", "ended_at")
+    list_filter = ("role", ("ended_at", admin.EmptyFieldListFilter))
+    search_fields = ("batch__batch_code", "trainer__email", "trainer__full_name")
+    list_select_related = ("batch", "trainer", "assigned_by")
+    date_hierarchy = "assigned_at"
+
+
+@admin.register(IndividualAssignment)
+class IndividualAssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Assign through ``individual_assign``; end through the "Unassign" action (history kept)."""
+
+    form = IndividualAssignmentAdminForm
+    list_display = (
+        "student",
+        "instructor",
+        "assignment_type",
+        "start_date",
+        "assigned_by",
+        "ended_at",
+        "end_reason",
+    )
+    list_filter = ("assignment_type", ("ended_at", admin.EmptyFieldListFilter))
+    search_fields = ("student__email", "student__full_name", "instructor__email")
+    list_select_related = ("student", "instructor", "assigned_by")
+    actions = ("unassign_selected",)
+    RECORD_FIELDS = ("assigned_by", "assigned_at", "ended_at", "ended_by", "end_reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # A saved assignment changes only through the services: unassign or reassign.
+        return (*IndividualAssignmentAdminForm.Meta.fields, *self.RECORD_FIELDS)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # history: end an assignment instead
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        data = form.cleaned_data
+        adopt_saved(
+            obj,
+            individual_assign(
+                student=data["student"],
+                instructor=data["instructor"],
+                assignment_type=data["assignment_type"],
+                notes=data.get("notes", ""),
+                start_date=data.get("start_date"),
+                assigned_by=request.user,
+            ),
+        )
+
+    @admin.action(description="Unassign selected (keeps them as history)")
+    def unassign_selected(self, request, queryset):
+        done = 0
+        for assignment in queryset.filter(ended_at__isnull=True).select_related("student"):
+            try:
+                individual_unassign(
+                    student=assignment.student, ended_by=request.user, reason="Ended in the admin"
+                )
+                done += 1
+            except DomainError as refusal:
+                self.message_user(request, f"{assignment}: {refusal}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Unassigned {done} assignment(s).", messages.SUCCESS)
+
+
+@admin.register(MentoringSession)
+class MentoringSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Sessions are logged by the assigned instructor on their mentees page."""
+
+    list_display = ("session_date", "assignment", "duration_minutes", "follow_up_date", "logged_by")
+    list_filter = ("session_date",)
+    search_fields = ("assignment__student__email", "assignment__instructor__email")
+    list_select_related = ("assignment__student", "assignment__instructor", "logged_by")
+    date_hierarchy = "session_date"

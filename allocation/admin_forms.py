@@ -137,3 +137,16 @@ class CourseAdminForm(RefusalFormMixin, forms.ModelForm):
     class Meta:
         model = Course
         fields = ("code", "title", "description")
+
+
+class IndividualAssignmentAdminForm(RefusalFormMixin, forms.ModelForm):
+    """Add form for an individual assignment; the write is ``individual_assign``."""
+
+    instructor = InstructorChoiceField(queryset=User.objects.instructors())
+    student = forms.ModelChoiceField(queryset=User.objects.students())
+
+    class Meta:
+        from .models import IndividualAssignment
+
+        model = IndividualAssignment
+        fields = ("student", "instructor", "assignment_type", "notes", "start_date")

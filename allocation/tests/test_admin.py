@@ -178,7 +178,7 @@ def test_course_code_taken_in_another_case_is_a_form_error(admin_client, course)
     response = admin_client.post(COURSE_ADD, {"code": "ger-a1", "title": "Again"})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["code"] == [
-        "Course with this Code already exists."
+        "This course code is already in use"
     ]
     assert Course.objects.count() == 1
 
@@ -384,7 +384,7 @@ def test_batch_change_updates_fields_and_replaces_the_schedule(admin_client, bat
     assert batch.batch_name == "Morning group (moved)"
     assert [str(s) for s in batch.schedule.all()] == ["Monday 10:00–12:00", "Friday 09:00–11:00"]
     assert len(calls) == 1
-    assert set(calls[0]) == {"batch", "schedule", "batch_name"}  # only what changed
+    assert set(calls[0]) == {"batch", "schedule", "updated_by", "batch_name"}  # only what changed
 
 
 def test_batch_change_without_schedule_edits_keeps_the_slot_rows(admin_client, batch):
