@@ -28,8 +28,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from allocation.models import Batch, BatchStatus, Course
-from allocation.services import Slot, batch_create, course_create
+from allocation.models import Batch, BatchStatus, Course, IndividualAssignment
+from allocation.services import (
+    Slot,
+    batch_create,
+    course_create,
+    individual_assign,
+    mentoring_session_log,
+)
 from medh.accounts.models import User
 from trainers.models import TrainerProfile
 
@@ -288,6 +294,8 @@ class CourseReport:
 class SeedReport:
     users_created: int = 0
     profiles_created: int = 0
+    assignments_created: int = 0
+    sessions_created: int = 0
     courses: list[CourseReport] = field(default_factory=list)
 
 
@@ -445,7 +453,62 @@ def seed(
         report.courses.append(course_report)
         if progress:
             progress(course_report)
+    _seed_mentoring(admin=admin, today=today, report=report)
     return report
+
+
+# (mentor, assignment type, student numbers, sessions logged per mentee). A mentee of a
+# mentor with no sessions shows the "no contact for 14+ days" flag on the dashboards.
+MENTORING_PLAN = (
+    (SARAH, "mentor", range(1, 7), (3, 2, 1, 1, 0, 0)),
+    (EMILY, "mentor", range(301, 307), (2, 2, 1, 0, 0, 0)),
+    (ROBERT, "tutor", range(307, 311), (1, 1, 0, 0)),
+    *(
+        (substitute, "advisor", range(311 + 3 * i, 314 + 3 * i), (1, 0, 0))
+        for i, substitute in enumerate(ENGLISH_SUBSTITUTES)
+    ),
+)
+MENTORING_STARTED_DAYS_AGO = 30
+
+
+@transaction.atomic
+def _seed_mentoring(*, admin: User, today: dt.date, report: SeedReport) -> None:
+    """Individual mentors for a few students, with sessions, through the services.
+
+    Students who already have an active assignment are left alone, so a rerun adds nothing.
+    """
+    emails = {Student(n).email for _, _, numbers, _ in MENTORING_PLAN for n in numbers}
+    emails |= {mentor.email for mentor, *_ in MENTORING_PLAN}
+    users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    assigned = set(
+        IndividualAssignment.objects.filter(
+            ended_at__isnull=True, student__email__in=emails
+        ).values_list("student__email", flat=True)
+    )
+    started = today - dt.timedelta(days=MENTORING_STARTED_DAYS_AGO)
+    for mentor, kind, numbers, session_counts in MENTORING_PLAN:
+        for number, sessions in zip(numbers, session_counts, strict=True):
+            student = users[Student(number).email]
+            if student.email in assigned:
+                continue
+            assignment = individual_assign(
+                student=student,
+                instructor=users[mentor.email],
+                assigned_by=admin,
+                assignment_type=kind,
+                notes=f"Demo {kind}: weekly check-in on progress and goals.",
+                start_date=started,
+            )
+            report.assignments_created += 1
+            for week in range(sessions):
+                mentoring_session_log(
+                    assignment=assignment,
+                    logged_by=users[mentor.email],
+                    session_date=started + dt.timedelta(days=7 * week + 2),
+                    duration_minutes=45,
+                    notes="Reviewed the week's exercises; agreed next steps.",
+                )
+                report.sessions_created += 1
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -11,9 +11,17 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
-from allocation.models import Batch, Course, ScheduleSlot, slots_overlap
+from allocation.models import (
+    Batch,
+    BatchTrainer,
+    Course,
+    IndividualAssignment,
+    MentoringSession,
+    ScheduleSlot,
+    slots_overlap,
+)
 from allocation.tests.factories import BatchFactory
 from enrollments import demo
 from enrollments.models import Enrollment, EnrollmentStatus
@@ -42,6 +50,9 @@ def row_counts() -> dict[str, int]:
         "batches": Batch.objects.count(),
         "slots": ScheduleSlot.objects.count(),
         "enrollments": Enrollment.objects.count(),
+        "staffing rows": BatchTrainer.objects.count(),
+        "individual assignments": IndividualAssignment.objects.count(),
+        "mentoring sessions": MentoringSession.objects.count(),
     }
 
 
@@ -126,6 +137,24 @@ def test_seed_demo_builds_both_scenarios():
         for a, b in itertools.combinations(slots, 2):
             assert not slots_overlap(a, b), f"{a.batch} {a} overlaps {b.batch} {b}"
 
+    # Every batch has its primary as a current staffing row (batch_create writes it).
+    assert BatchTrainer.objects.filter(role="primary", ended_at__isnull=True).count() == 37
+    assert not Batch.objects.exclude(
+        staff__trainer=F("assigned_instructor"), staff__role="primary"
+    ).exists()
+
+    # Mentoring: 25 students with an individual instructor, sessions on some, none twice.
+    assignments = IndividualAssignment.objects.filter(ended_at__isnull=True)
+    assert assignments.count() == 6 + 6 + 4 + 9
+    assert assignments.filter(instructor__email=demo.SARAH.email).count() == 6
+    assert set(assignments.values_list("assignment_type", flat=True)) == {
+        "mentor",
+        "tutor",
+        "advisor",
+    }
+    assert MentoringSession.objects.count() == 7 + 5 + 2 + 3
+    assert "25 mentor assignment(s) and 17 mentoring session(s)" in output
+
     # The logins are printed, one per role.
     assert "Admin: admin@medh.local / admin12345" in output
     assert "sarah.weber@medh.local / demo12345" in output
@@ -150,7 +179,10 @@ def test_seed_demo_twice_changes_nothing():
     assert first["enrollments"] == 800
     assert dict(Batch.objects.values_list("batch_code", "enrolled_students")) == counters
     assert "English B2 (ENG-B2): 25 batches (0 new), 500 active enrollments (0 new)" in output
-    assert "0 user(s) and 0 trainer profile(s) created" in output
+    assert (
+        "0 user(s), 0 trainer profile(s), 0 mentor assignment(s) and 0 mentoring session(s) created"
+        in output
+    )
     assert "Admin: admin@medh.local / admin12345" in output
     # --quiet leaves out the progress lines but never the logins.
     assert "GER-A1" not in quiet_output

@@ -28,8 +28,10 @@ class Command(BaseCommand):
         report = demo.seed(progress=None if quiet else self._progress)
         if not quiet:
             self.stdout.write(
-                f"{report.users_created} user(s) and {report.profiles_created} trainer "
-                f"profile(s) created in {time.monotonic() - started:.1f}s."
+                f"{report.users_created} user(s), {report.profiles_created} trainer "
+                f"profile(s), {report.assignments_created} mentor assignment(s) and "
+                f"{report.sessions_created} mentoring session(s) created in "
+                f"{time.monotonic() - started:.1f}s."
             )
         self.stdout.write(self.style.SUCCESS("Demo logins:"))
         for role, email, password in demo.demo_logins():
