@@ -75,6 +75,14 @@ class Batch(models.Model):
         help_text="The primary trainer.",
     )
     batch_notes = models.TextField(blank=True)
+    supervising_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervised_batches",
+        help_text="A lead of the course who supervises this batch.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_batches"
     )
@@ -168,7 +176,9 @@ class ScheduleSlot(models.Model):
             models.UniqueConstraint(
                 fields=["batch", "day", "start_time"],
                 name="slot_unique_start_per_batch_day",
-                violation_error_message="Two slots of a batch cannot start at the same time on the same day",
+                violation_error_message=(
+                    "Two slots of a batch cannot start at the same time on the same day"
+                ),
             ),
         ]
 
@@ -362,3 +372,122 @@ class MentoringSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_date} · {self.duration_minutes} min · {self.assignment}"
+
+
+class RosterRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    ASSISTANT = "assistant", "Assistant"
+    SUBSTITUTE = "substitute", "Substitute"
+
+
+class RosterStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    ON_LEAVE = "on_leave", "On leave"
+
+
+class CourseTrainer(models.Model):
+    """A trainer on a course's roster, with their role and share of the course's workload.
+
+    The batches a roster member works on are read from batch staffing (BatchTrainer), never
+    stored here twice. The active members' workload percents of a course sum to at most 100:
+    the roster services enforce it under the course row lock.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="roster")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_roles"
+    )
+    role = models.CharField(max_length=10, choices=RosterRole.choices, default=RosterRole.ASSISTANT)
+    workload_percent = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=RosterStatus.choices, default=RosterStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "role", "trainer__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "trainer"],
+                name="trainer_once_per_course",
+                violation_error_message="This trainer is already on the course's roster",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(workload_percent__gte=0) & models.Q(workload_percent__lte=100),
+                name="roster_workload_percent_0_to_100",
+                violation_error_message="Workload must be between 0 and 100 percent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=RosterRole.values), name="roster_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RosterStatus.values), name="roster_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} · {self.get_role_display()} of {self.course.code}"
+
+
+class SubstituteCover(models.Model):
+    """A substitute teaching a batch's sessions for an absent trainer over a date range."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="covers")
+    absent_trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covered_absences"
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cover_duties"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date", "batch"]
+        indexes = [models.Index(fields=["substitute", "start_date", "end_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="cover_end_on_or_after_start",
+                violation_error_message="The cover must end on or after its first day",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(substitute=models.F("absent_trainer")),
+                name="cover_substitute_is_someone_else",
+                violation_error_message="A trainer cannot cover for themselves",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.substitute} covers {self.batch.batch_code} for {self.absent_trainer} "
+            f"{self.start_date:%Y-%m-%d} – {self.end_date:%Y-%m-%d}"
+        )
+
+
+class BatchNote(models.Model):
+    """The batch's notes thread: the handover place between its trainers and substitutes."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(body=""),
+                name="batch_note_not_empty",
+                violation_error_message="A note cannot be empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.batch.batch_code} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -345,3 +345,192 @@ def mentoring_report(
         )
         for a in assignments
     ]
+
+
+# --- pages of the admin console -------------------------------------------------------------
+
+
+def batch_current_staff(batch: Batch) -> QuerySet[BatchTrainer]:
+    """The batch's current staffing rows (primary first), with the trainers loaded."""
+    return (
+        BatchTrainer.objects.filter(batch=batch, ended_at__isnull=True)
+        .select_related("trainer")
+        .order_by("role", "trainer__full_name")
+    )
+
+
+def batch_roster(batch: Batch) -> QuerySet:
+    """The batch's active enrollments, oldest first, with the students loaded.
+
+    Read through the reverse relation rather than by importing ``enrollments`` (which
+    depends on this app); ``"active"`` is ``EnrollmentStatus.ACTIVE``.
+    """
+    return (
+        batch.enrollments.filter(status="active")
+        .select_related("student")
+        .order_by("enrollment_date", "pk")
+    )
+
+
+def student_assignment_history(student: User) -> QuerySet[IndividualAssignment]:
+    """Every individual assignment of a student, the active one first, then newest first."""
+    return (
+        IndividualAssignment.objects.filter(student=student)
+        .select_related("instructor", "assigned_by", "ended_by")
+        .order_by(F("ended_at").desc(nulls_first=True), "-assigned_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An instructor as a candidate primary for one batch, and why they would be refused."""
+
+    workload: Workload
+    conflicts: tuple[Conflict, ...]
+    current_role: str | None  # their current role on this batch, if any
+    ineligible_reason: str  # empty when batch_assign_instructor would accept them
+
+    @property
+    def trainer(self) -> User:
+        return self.workload.trainer
+
+    @property
+    def eligible(self) -> bool:
+        return not self.ineligible_reason
+
+
+def _clashing_slots_by_trainer(batch: Batch, slots: list) -> dict[int, list[Conflict]]:
+    """Conflicts of ``slots`` with every trainer's other teaching, by trainer id; one query.
+
+    The same rule as ``instructor_conflicts``, for all trainers at once: slots of other
+    Active/Upcoming batches that a trainer currently teaches (primary or assistant), whose
+    dates overlap the batch's, on the same weekday with overlapping half-open times.
+    """
+    if not slots:
+        return {}
+    overlap = Q()
+    for slot in slots:
+        overlap |= Q(day=slot.day, start_time__lt=slot.end_time, end_time__gt=slot.start_time)
+    clashing = (
+        ScheduleSlot.objects.filter(overlap)
+        # One filter() call, so the staff conditions apply to the same staff row, which the
+        # trainer_id below reads through the same join.
+        .filter(
+            batch__staff__role__in=TEACHING_ROLES,
+            batch__staff__ended_at__isnull=True,
+            batch__status__in=OPEN_BATCH_STATUSES,
+            batch__start_date__lte=batch.end_date,
+            batch__end_date__gte=batch.start_date,
+        )
+        .exclude(batch=batch)
+        .values(
+            "day",
+            "start_time",
+            "end_time",
+            "batch_id",
+            "batch__batch_code",
+            "batch__batch_name",
+            trainer_id=F("batch__staff__trainer"),
+        )
+        .order_by("day", "start_time", "batch__batch_code")
+    )
+    conflicts: dict[int, list[Conflict]] = {}
+    for row in clashing:
+        for slot in slots:
+            if (
+                slot.day == row["day"]
+                and slot.start_time < row["end_time"]
+                and row["start_time"] < slot.end_time
+            ):
+                conflicts.setdefault(row["trainer_id"], []).append(
+                    Conflict(
+                        batch_id=row["batch_id"],
+                        batch_code=row["batch__batch_code"],
+                        batch_name=row["batch__batch_name"],
+                        day=row["day"],
+                        existing_start=row["start_time"],
+                        existing_end=row["end_time"],
+                        proposed_start=slot.start_time,
+                        proposed_end=slot.end_time,
+                    )
+                )
+    return conflicts
+
+
+def batch_candidates(batch: Batch, trainers: QuerySet[User] | None = None) -> list[Candidate]:
+    """Every instructor (default: all active ones) as a candidate primary for ``batch``.
+
+    Each comes with their workload, their schedule conflicts with the batch and the reason
+    ``batch_assign_instructor`` would refuse them, checked in the service's order: already
+    the batch's instructor; then, for an Active/Upcoming batch, a trainer who is not active,
+    one at their cap (not counting this batch) and a schedule conflict. Eligible candidates
+    come first, then by name. Four queries whatever the number of trainers and batches:
+    slots, current staff, workloads, clashing slots.
+    """
+    from trainers.models import TrainerStatus
+
+    slots = list(batch.schedule.all())
+    roles = dict(
+        BatchTrainer.objects.filter(batch=batch, ended_at__isnull=True).values_list(
+            "trainer_id", "role"
+        )
+    )
+    workloads = trainer_workloads(trainers)
+    conflicts = _clashing_slots_by_trainer(batch, slots) if batch.is_open else {}
+    candidates = []
+    for workload in workloads:
+        trainer = workload.trainer
+        name = trainer.full_name or trainer.email
+        role = roles.get(trainer.pk)
+        clashes = tuple(conflicts.get(trainer.pk, ()))
+        # The service counts the trainer's other open batches: this one is left out.
+        other_batches = workload.active_batches - (1 if role in TEACHING_ROLES else 0)
+        if batch.assigned_instructor_id == trainer.pk:
+            reason = f"{name} is already the instructor of {batch.batch_code}"
+        elif not batch.is_open:
+            reason = ""
+        elif workload.status != TrainerStatus.ACTIVE:
+            reason = (
+                f"{name} is {TrainerStatus(workload.status).label.lower()} and cannot take "
+                "new batches"
+            )
+        elif other_batches >= workload.max_active_batches:
+            reason = (
+                f"{name} already teaches {other_batches} Active/Upcoming batches, their cap "
+                f"of {workload.max_active_batches}"
+            )
+        elif clashes:
+            reason = clashes[0].describe(trainer)
+        else:
+            reason = ""
+        candidates.append(
+            Candidate(
+                workload=workload, conflicts=clashes, current_role=role, ineligible_reason=reason
+            )
+        )
+    # sorted() is stable: within each group the trainers keep their name order.
+    return sorted(candidates, key=lambda c: not c.eligible)
+
+
+def trainers_with_status(trainers: QuerySet[User], status: str) -> QuerySet[User]:
+    """Trainers whose profile has ``status``; one without a profile yet counts as active,
+    as in ``workload_of`` (the profile is created with the defaults on first use)."""
+    from trainers.models import TrainerStatus
+
+    matches = Q(trainer_profile__status=status)
+    if status == TrainerStatus.ACTIVE:
+        matches |= Q(trainer_profile__isnull=True)
+    return trainers.filter(matches)
+
+
+def batch_list() -> QuerySet[Batch]:
+    """All batches with course and primary instructor loaded, by start date and code."""
+    return Batch.objects.select_related("course", "assigned_instructor").order_by(
+        "start_date", "batch_code", "pk"
+    )
+
+
+def batches_with_free_seats(batches: QuerySet[Batch], free: bool = True) -> QuerySet[Batch]:
+    """Batches with a free seat (``free``) or full ones (not ``free``), as ``Batch.is_full``."""
+    has_room = Q(enrolled_students__lt=F("capacity"))
+    return batches.filter(has_room) if free else batches.exclude(has_room)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from allocation.urls import console_patterns, instructor_patterns
 from medh.accounts import views as account_views
 
 admin.site.site_header = "Medh Allocation"
@@ -28,5 +29,7 @@ account_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
+    path("console/", include((console_patterns, "console"))),
+    path("instructor/", include((instructor_patterns, "instructor"))),
     path("", account_views.home, name="home"),
 ]

@@ -48,3 +48,82 @@ class TrainerProfile(models.Model):
 
     def __str__(self) -> str:
         return self.user.full_name or self.user.email
+
+
+class TrainerLeave(models.Model):
+    """A trainer's leave, whole days from ``start_date`` to ``end_date`` inclusive.
+
+    While a leave covers a date the trainer's status reads ``on_leave`` for that date; the
+    sessions it hits are covered by substitutes (allocation.SubstituteCover).
+    """
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaves"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [models.Index(fields=["trainer", "start_date", "end_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="leave_end_on_or_after_start",
+                violation_error_message="The leave must end on or after its first day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} on leave {self.start_date:%Y-%m-%d} – {self.end_date:%Y-%m-%d}"
+
+    def covers(self, day) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+class AvailabilityWindow(models.Model):
+    """A weekly window in which a trainer is willing to teach (half-open, like slots).
+
+    A trainer with no windows is available at any time; once they declare one, teaching
+    assignments outside their windows are refused.
+    """
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+    )
+    day = models.PositiveSmallIntegerField(
+        choices=[
+            (0, "Monday"),
+            (1, "Tuesday"),
+            (2, "Wednesday"),
+            (3, "Thursday"),
+            (4, "Friday"),
+            (5, "Saturday"),
+            (6, "Sunday"),
+        ]
+    )
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["trainer", "day", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")),
+                name="availability_start_before_end",
+                violation_error_message="An availability window must end after it starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(day__gte=0) & models.Q(day__lte=6),
+                name="availability_day_valid",
+                violation_error_message="Unknown weekday",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_day_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"

@@ -7,11 +7,16 @@ the same moment are served one after the other and the second sees the first's r
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from medh.accounts.models import User
+from medh.errors import DomainError, full_clean_or_refuse
 
-from .models import TrainerProfile
+from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
 
 
 def trainer_profile_for(user: User) -> TrainerProfile:
@@ -37,3 +42,74 @@ def trainers_lock(*users: User) -> dict[int, TrainerProfile]:
         .select_related("user")
     )
     return {profile.user_id: profile for profile in locked}
+
+
+def _name(user: User) -> str:
+    return user.full_name or user.email
+
+
+@transaction.atomic
+def leave_record(
+    *,
+    trainer: User,
+    start_date: dt.date,
+    end_date: dt.date,
+    created_by: User | None,
+    reason: str = "",
+) -> TrainerLeave:
+    """Record a trainer's leave (whole days, both ends included).
+
+    Locks the trainer's profile, so two overlapping leaves cannot be recorded at once.
+    Refuses: a user without the instructor role, an end before the start, a leave that
+    overlaps another leave of the same trainer (naming it).
+    """
+    if not trainer.is_instructor:
+        raise DomainError("Only an instructor can be given leave", field="trainer")
+    if end_date < start_date:
+        raise DomainError("The leave must end on or after its first day", field="end_date")
+    trainers_lock(trainer)
+    clash = TrainerLeave.objects.filter(
+        trainer=trainer, start_date__lte=end_date, end_date__gte=start_date
+    ).first()
+    if clash is not None:
+        raise DomainError(
+            f"{_name(trainer)} is already on leave {clash.start_date:%Y-%m-%d} – "
+            f"{clash.end_date:%Y-%m-%d}, which overlaps these dates",
+            field="start_date",
+        )
+    leave = TrainerLeave(
+        trainer=trainer,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason.strip(),
+        created_by=created_by,
+    )
+    full_clean_or_refuse(leave)
+    leave.save()
+    return leave
+
+
+@dataclass(frozen=True)
+class Window:
+    day: int
+    start_time: dt.time
+    end_time: dt.time
+
+
+@transaction.atomic
+def availability_set(*, trainer: User, windows: Sequence[Window]) -> list[AvailabilityWindow]:
+    """Replace the trainer's weekly availability windows (an empty list: always available).
+
+    Locks the trainer's profile. Refuses a window that ends before it starts or an unknown
+    weekday. Existing teaching outside the new windows is not undone; new assignments are
+    checked against them.
+    """
+    trainers_lock(trainer)
+    rows = [
+        AvailabilityWindow(trainer=trainer, day=w.day, start_time=w.start_time, end_time=w.end_time)
+        for w in windows
+    ]
+    for row in rows:
+        full_clean_or_refuse(row, exclude=["trainer"])
+    AvailabilityWindow.objects.filter(trainer=trainer).delete()
+    return AvailabilityWindow.objects.bulk_create(rows)

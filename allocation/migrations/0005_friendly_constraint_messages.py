@@ -5,66 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allocation', '0004_backfill_primary_staff'),
+        ("allocation", "0004_backfill_primary_staff"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='batch',
-            name='batch_code',
-            field=models.CharField(error_messages={'unique': 'This batch code is already in use'}, help_text='Generated from the course code when left blank.', max_length=50, unique=True),
+            model_name="batch",
+            name="batch_code",
+            field=models.CharField(
+                error_messages={"unique": "This batch code is already in use"},
+                help_text="Generated from the course code when left blank.",
+                max_length=50,
+                unique=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='course',
-            name='code',
-            field=models.CharField(error_messages={'unique': 'This course code is already in use'}, help_text='Short code used in batch codes, e.g. GER-A1.', max_length=20, unique=True),
+            model_name="course",
+            name="code",
+            field=models.CharField(
+                error_messages={"unique": "This course code is already in use"},
+                help_text="Short code used in batch codes, e.g. GER-A1.",
+                max_length=20,
+                unique=True,
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='batch',
-            name='batch_end_on_or_after_start',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='batch_end_on_or_after_start', violation_error_message='The end date must be on or after the start date'),
+            model_name="batch",
+            name="batch_end_on_or_after_start",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="batch_end_on_or_after_start",
+                violation_error_message="The end date must be on or after the start date",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='batch',
-            name='batch_capacity_at_least_1',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='batch_capacity_at_least_1', violation_error_message='Capacity must be at least 1'),
+            model_name="batch",
+            name="batch_capacity_at_least_1",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)),
+                name="batch_capacity_at_least_1",
+                violation_error_message="Capacity must be at least 1",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='batch',
-            name='batch_enrolled_within_capacity',
-            constraint=models.CheckConstraint(condition=models.Q(('enrolled_students__gte', 0), ('enrolled_students__lte', models.F('capacity'))), name='batch_enrolled_within_capacity', violation_error_message='Batch has reached maximum capacity'),
+            model_name="batch",
+            name="batch_enrolled_within_capacity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("enrolled_students__gte", 0), ("enrolled_students__lte", models.F("capacity"))
+                ),
+                name="batch_enrolled_within_capacity",
+                violation_error_message="Batch has reached maximum capacity",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='individualassignment',
-            name='assignment_not_self',
-            constraint=models.CheckConstraint(condition=models.Q(('student', models.F('instructor')), _negated=True), name='assignment_not_self', violation_error_message='An instructor cannot be assigned to themselves'),
+            model_name="individualassignment",
+            name="assignment_not_self",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("student", models.F("instructor")), _negated=True),
+                name="assignment_not_self",
+                violation_error_message="An instructor cannot be assigned to themselves",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='mentoringsession',
-            name='session_duration_valid',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__gte', 1), ('duration_minutes__lte', 1440)), name='session_duration_valid', violation_error_message='A session lasts between 1 and 1440 minutes'),
+            model_name="mentoringsession",
+            name="session_duration_valid",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_minutes__gte", 1), ("duration_minutes__lte", 1440)),
+                name="session_duration_valid",
+                violation_error_message="A session lasts between 1 and 1440 minutes",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='mentoringsession',
-            name='session_follow_up_after_session',
-            constraint=models.CheckConstraint(condition=models.Q(('follow_up_date__isnull', True), ('follow_up_date__gte', models.F('session_date')), _connector='OR'), name='session_follow_up_after_session', violation_error_message='The follow-up date cannot be before the session'),
+            model_name="mentoringsession",
+            name="session_follow_up_after_session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("follow_up_date__isnull", True),
+                    ("follow_up_date__gte", models.F("session_date")),
+                    _connector="OR",
+                ),
+                name="session_follow_up_after_session",
+                violation_error_message="The follow-up date cannot be before the session",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='scheduleslot',
-            name='slot_start_before_end',
-            constraint=models.CheckConstraint(condition=models.Q(('start_time__lt', models.F('end_time'))), name='slot_start_before_end', violation_error_message='A schedule slot must end after it starts'),
+            model_name="scheduleslot",
+            name="slot_start_before_end",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start_time__lt", models.F("end_time"))),
+                name="slot_start_before_end",
+                violation_error_message="A schedule slot must end after it starts",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='scheduleslot',
-            name='slot_day_valid',
-            constraint=models.CheckConstraint(condition=models.Q(('day__gte', 0), ('day__lte', 6)), name='slot_day_valid', violation_error_message='Unknown weekday'),
+            model_name="scheduleslot",
+            name="slot_day_valid",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("day__gte", 0), ("day__lte", 6)),
+                name="slot_day_valid",
+                violation_error_message="Unknown weekday",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='scheduleslot',
-            name='slot_unique_start_per_batch_day',
-            constraint=models.UniqueConstraint(fields=('batch', 'day', 'start_time'), name='slot_unique_start_per_batch_day', violation_error_message='Two slots of a batch cannot start at the same time on the same day'),
+            model_name="scheduleslot",
+            name="slot_unique_start_per_batch_day",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "day", "start_time"),
+                name="slot_unique_start_per_batch_day",
+                violation_error_message="Two slots of a batch cannot start at the same time on the same day",
+            ),
         ),
     ]

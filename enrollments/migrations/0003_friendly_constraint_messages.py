@@ -5,27 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allocation', '0005_friendly_constraint_messages'),
-        ('enrollments', '0002_batch_course_matches'),
+        ("allocation", "0005_friendly_constraint_messages"),
+        ("enrollments", "0002_batch_course_matches"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='enrollment',
-            name='batch_enrollment_has_batch',
-            constraint=models.CheckConstraint(condition=models.Q(('batch__isnull', True), ('enrollment_type', 'batch'), _negated=True), name='batch_enrollment_has_batch', violation_error_message='A batch enrollment needs a batch'),
+            model_name="enrollment",
+            name="batch_enrollment_has_batch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("batch__isnull", True), ("enrollment_type", "batch"), _negated=True
+                ),
+                name="batch_enrollment_has_batch",
+                violation_error_message="A batch enrollment needs a batch",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='enrollment',
-            name='individual_enrollment_has_no_batch',
-            constraint=models.CheckConstraint(condition=models.Q(('batch__isnull', False), ('enrollment_type', 'individual'), _negated=True), name='individual_enrollment_has_no_batch', violation_error_message='An individual enrollment cannot name a batch'),
+            model_name="enrollment",
+            name="individual_enrollment_has_no_batch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("batch__isnull", False), ("enrollment_type", "individual"), _negated=True
+                ),
+                name="individual_enrollment_has_no_batch",
+                violation_error_message="An individual enrollment cannot name a batch",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='enrollment',
-            name='enrollment_payment_not_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('payment_amount__isnull', True), ('payment_amount__gte', 0), _connector='OR'), name='enrollment_payment_not_negative', violation_error_message='The payment amount cannot be negative'),
+            model_name="enrollment",
+            name="enrollment_payment_not_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("payment_amount__isnull", True), ("payment_amount__gte", 0), _connector="OR"
+                ),
+                name="enrollment_payment_not_negative",
+                violation_error_message="The payment amount cannot be negative",
+            ),
         ),
     ]

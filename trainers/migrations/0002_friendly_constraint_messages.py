@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trainers', '0001_initial'),
+        ("trainers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='trainerprofile',
-            name='trainer_max_active_batches_at_least_1',
-            constraint=models.CheckConstraint(condition=models.Q(('max_active_batches__gte', 1)), name='trainer_max_active_batches_at_least_1', violation_error_message='The cap on active batches must be at least 1'),
+            model_name="trainerprofile",
+            name="trainer_max_active_batches_at_least_1",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_active_batches__gte", 1)),
+                name="trainer_max_active_batches_at_least_1",
+                violation_error_message="The cap on active batches must be at least 1",
+            ),
         ),
     ]

@@ -1,0 +1,107 @@
+"""Filters of the console lists (django-filter). They narrow querysets that selectors built;
+the rules behind each choice (what counts as active, as full) live in the selectors."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from medh.accounts.models import User
+from trainers.models import TrainerStatus
+
+from . import selectors
+from .models import Batch, BatchStatus, Course
+
+
+def _instructor_label(user: User) -> str:
+    return user.full_name or user.email
+
+
+def _yes_no(any_label: str) -> forms.Select:
+    """A select for a BooleanFilter: empty (no filtering), yes or no."""
+    return forms.Select(choices=[("", any_label), ("true", "Yes"), ("false", "No")])
+
+
+class TrainerWorkloadFilter(django_filters.FilterSet):
+    """Filters the instructors (users) whose workload the dashboard lists."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Name or email")
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=TrainerStatus.choices,
+        method="filter_status",
+        empty_label="Any status",
+    )
+
+    class Meta:
+        model = User
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value))
+
+    def filter_status(self, queryset, name, value):
+        return selectors.trainers_with_status(queryset, value)
+
+
+class BatchFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Code or name")
+    course = django_filters.ModelChoiceFilter(
+        label="Course", queryset=Course.objects.order_by("title"), empty_label="Any course"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=BatchStatus.choices, empty_label="Any status"
+    )
+    assigned_instructor = django_filters.ModelChoiceFilter(
+        label="Instructor",
+        queryset=User.objects.filter(is_instructor=True).order_by("full_name", "email"),
+        empty_label="Any instructor",
+    )
+    has_free_seats = django_filters.BooleanFilter(
+        method="filter_free", label="Has free seats", widget=_yes_no("Any")
+    )
+
+    class Meta:
+        model = Batch
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["assigned_instructor"].label_from_instance = _instructor_label
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(batch_code__icontains=value) | Q(batch_name__icontains=value))
+
+    def filter_free(self, queryset, name, value):
+        return selectors.batches_with_free_seats(queryset, free=value)
+
+
+class MentorFilter(django_filters.FilterSet):
+    """Filters ``selectors.students_with_instructors()``, whose annotations it reads."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Student name or email")
+    has_mentor = django_filters.BooleanFilter(
+        method="filter_has_mentor", label="Has a mentor", widget=_yes_no("Any")
+    )
+    instructor = django_filters.ModelChoiceFilter(
+        label="Instructor",
+        queryset=User.objects.filter(is_instructor=True).order_by("full_name", "email"),
+        method="filter_instructor",
+        empty_label="Any instructor",
+    )
+
+    class Meta:
+        model = User
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["instructor"].label_from_instance = _instructor_label
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value))
+
+    def filter_has_mentor(self, queryset, name, value):
+        return queryset.filter(assignment_id__isnull=not value)
+
+    def filter_instructor(self, queryset, name, value):
+        return queryset.filter(instructor_id=value.pk)

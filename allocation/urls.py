@@ -1,0 +1,33 @@
+"""URLs of the allocation pages, in two lists that ``medh/urls.py`` mounts under their own
+prefix and namespace: ``console_patterns`` at ``/console/`` (namespace ``console``, admins)
+and ``instructor_patterns`` at ``/instructor/`` (namespace ``instructor``)."""
+
+from django.urls import path
+
+from . import views
+
+console_patterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path(
+        "batches/<int:pk>/assign-instructor/",
+        views.batch_assign_instructor,
+        name="batch_assign_instructor",
+    ),
+    path("mentors/", views.mentor_list, name="mentor_list"),
+    path("mentors/<int:student_pk>/", views.mentor_assign, name="mentor_assign"),
+    path(
+        "mentors/<int:student_pk>/assign/",
+        views.mentor_assign_submit,
+        name="mentor_assign_submit",
+    ),
+    path("mentors/<int:student_pk>/reassign/", views.mentor_reassign, name="mentor_reassign"),
+    path("mentors/<int:student_pk>/unassign/", views.mentor_unassign, name="mentor_unassign"),
+]
+
+instructor_patterns = [
+    path("", views.instructor_dashboard, name="dashboard"),
+    path("mentees/", views.instructor_mentees, name="mentees"),
+    path("mentees/<int:assignment_pk>/log/", views.session_log, name="session_log"),
+]
