@@ -570,6 +570,9 @@ def individual_reassign(
     notes carry over unless given. Refuses: a student with no active assignment (use assign),
     the instructor they already have, and everything ``individual_assign`` refuses.
     """
+    # Profile before student, the order individual_assign locks them in: the other order
+    # deadlocks an assign and a reassign of the same student to the same instructor.
+    profile = trainers_lock(instructor)[instructor.pk]
     _lock_user(student)
     current = _current_assignment(student)
     if current is None:
@@ -581,7 +584,6 @@ def individual_reassign(
     validate_assignment(student=student, instructor=instructor, assignment_type=assignment_type)
     if current.instructor_id == instructor.pk:
         raise DomainError(MSG_ALREADY_ASSIGNED, field="instructor", code="duplicate")
-    profile = trainers_lock(instructor)[instructor.pk]
     _check_caseload(profile, instructor)
     individual_unassign(student=student, ended_by=assigned_by, reason=reason or "Reassigned")
     return _start_assignment(
