@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Count,
     DurationField,
@@ -27,16 +28,23 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from medh.accounts.models import User
+from medh.errors import DomainError
 
 from .models import (
     OPEN_BATCH_STATUSES,
     TEACHING_ROLES,
     Batch,
     BatchTrainer,
+    CourseTrainer,
     IndividualAssignment,
     ScheduleSlot,
+    StaffRole,
+    SubstituteCover,
     Weekday,
+    slots_overlap,
 )
+
+MSG_NOT_INSTRUCTOR = "Assigned instructor must have instructor role"
 
 
 def _slot_text(day: int, start: dt.time, end: dt.time) -> str:
@@ -74,6 +82,7 @@ class Conflict:
     existing_end: dt.time
     proposed_start: dt.time
     proposed_end: dt.time
+    kind: str = "teaches"  # or "covers": a substitute duty on dates inside the range
 
     @property
     def existing_slot(self) -> str:
@@ -85,7 +94,7 @@ class Conflict:
 
     def describe(self, trainer: User) -> str:
         return (
-            f"Schedule conflict: {trainer.full_name or trainer.email} already teaches "
+            f"Schedule conflict: {trainer.full_name or trainer.email} already {self.kind} "
             f"{self.batch_code} ({self.batch_name}) on {self.existing_slot}, which overlaps "
             f"{self.proposed_slot}"
         )
@@ -97,53 +106,16 @@ def instructor_conflicts(
     date_range: tuple[dt.date, dt.date],
     exclude_batch: Batch | None = None,
 ) -> list[Conflict]:
-    """Every clash between ``slots`` over ``date_range`` and the instructor's other teaching.
+    """Every clash between ``slots`` over ``date_range`` and the instructor's other duties.
 
     A clash needs all of: another Active/Upcoming batch the instructor teaches (primary or
-    assistant), overlapping date ranges (inclusive days), the same weekday and overlapping
-    half-open times. Returns them without raising, in day/time order; one query.
+    assistant) or covers as a substitute, overlapping dates (inclusive days), the same
+    weekday and overlapping half-open times. Returns them without raising, in day/time order;
+    two queries (see ``conflicts_by_trainer``).
     """
-    slots = list(slots)
-    start, end = date_range
-    if not slots or start is None or end is None:
-        return []
-    overlap = Q()
-    for slot in slots:
-        overlap |= Q(day=slot.day, start_time__lt=slot.end_time, end_time__gt=slot.start_time)
-    clashing = (
-        ScheduleSlot.objects.filter(overlap)
-        .filter(
-            batch__in=teaching_batches(instructor),
-            batch__status__in=OPEN_BATCH_STATUSES,
-            batch__start_date__lte=end,
-            batch__end_date__gte=start,
-        )
-        .select_related("batch")
-        .order_by("day", "start_time", "batch__batch_code")
+    return conflicts_by_trainer([instructor.pk], slots, date_range, exclude_batch).get(
+        instructor.pk, []
     )
-    if exclude_batch is not None and exclude_batch.pk:
-        clashing = clashing.exclude(batch=exclude_batch)
-    conflicts = []
-    for existing in clashing:
-        for slot in slots:
-            if (
-                slot.day == existing.day
-                and slot.start_time < existing.end_time
-                and existing.start_time < slot.end_time
-            ):
-                conflicts.append(
-                    Conflict(
-                        batch_id=existing.batch_id,
-                        batch_code=existing.batch.batch_code,
-                        batch_name=existing.batch.batch_name,
-                        day=existing.day,
-                        existing_start=existing.start_time,
-                        existing_end=existing.end_time,
-                        proposed_start=slot.start_time,
-                        proposed_end=slot.end_time,
-                    )
-                )
-    return conflicts
 
 
 def _per_trainer(queryset: QuerySet, trainer_field: str, aggregate) -> Coalesce:
@@ -399,113 +371,40 @@ class Candidate:
         return not self.ineligible_reason
 
 
-def _clashing_slots_by_trainer(batch: Batch, slots: list) -> dict[int, list[Conflict]]:
-    """Conflicts of ``slots`` with every trainer's other teaching, by trainer id; one query.
-
-    The same rule as ``instructor_conflicts``, for all trainers at once: slots of other
-    Active/Upcoming batches that a trainer currently teaches (primary or assistant), whose
-    dates overlap the batch's, on the same weekday with overlapping half-open times.
-    """
-    if not slots:
-        return {}
-    overlap = Q()
-    for slot in slots:
-        overlap |= Q(day=slot.day, start_time__lt=slot.end_time, end_time__gt=slot.start_time)
-    clashing = (
-        ScheduleSlot.objects.filter(overlap)
-        # One filter() call, so the staff conditions apply to the same staff row, which the
-        # trainer_id below reads through the same join.
-        .filter(
-            batch__staff__role__in=TEACHING_ROLES,
-            batch__staff__ended_at__isnull=True,
-            batch__status__in=OPEN_BATCH_STATUSES,
-            batch__start_date__lte=batch.end_date,
-            batch__end_date__gte=batch.start_date,
-        )
-        .exclude(batch=batch)
-        .values(
-            "day",
-            "start_time",
-            "end_time",
-            "batch_id",
-            "batch__batch_code",
-            "batch__batch_name",
-            trainer_id=F("batch__staff__trainer"),
-        )
-        .order_by("day", "start_time", "batch__batch_code")
-    )
-    conflicts: dict[int, list[Conflict]] = {}
-    for row in clashing:
-        for slot in slots:
-            if (
-                slot.day == row["day"]
-                and slot.start_time < row["end_time"]
-                and row["start_time"] < slot.end_time
-            ):
-                conflicts.setdefault(row["trainer_id"], []).append(
-                    Conflict(
-                        batch_id=row["batch_id"],
-                        batch_code=row["batch__batch_code"],
-                        batch_name=row["batch__batch_name"],
-                        day=row["day"],
-                        existing_start=row["start_time"],
-                        existing_end=row["end_time"],
-                        proposed_start=slot.start_time,
-                        proposed_end=slot.end_time,
-                    )
-                )
-    return conflicts
-
-
 def batch_candidates(batch: Batch, trainers: QuerySet[User] | None = None) -> list[Candidate]:
     """Every instructor (default: all active ones) as a candidate primary for ``batch``.
 
     Each comes with their workload, their schedule conflicts with the batch and the reason
-    ``batch_assign_instructor`` would refuse them, checked in the service's order: already
-    the batch's instructor; then, for an Active/Upcoming batch, a trainer who is not active,
-    one at their cap (not counting this batch) and a schedule conflict. Eligible candidates
-    come first, then by name. Four queries whatever the number of trainers and batches:
-    slots, current staff, workloads, clashing slots.
+    ``batch_assign_instructor`` would refuse them: the batch's current instructor, or
+    ``teaching_refusal`` — the same rule the service applies. Eligible candidates come first,
+    then by name. A fixed number of queries whatever the number of trainers and batches.
     """
-    from trainers.models import TrainerStatus
-
-    slots = list(batch.schedule.all())
     roles = dict(
         BatchTrainer.objects.filter(batch=batch, ended_at__isnull=True).values_list(
             "trainer_id", "role"
         )
     )
     workloads = trainer_workloads(trainers)
-    conflicts = _clashing_slots_by_trainer(batch, slots) if batch.is_open else {}
+    context = teaching_context(
+        batch,
+        [w.trainer.pk for w in workloads],
+        profiles={w.trainer.pk: _profile_of(w.trainer) for w in workloads},
+    )
     candidates = []
     for workload in workloads:
         trainer = workload.trainer
-        name = trainer.full_name or trainer.email
-        role = roles.get(trainer.pk)
-        clashes = tuple(conflicts.get(trainer.pk, ()))
-        # The service counts the trainer's other open batches: this one is left out.
-        other_batches = workload.active_batches - (1 if role in TEACHING_ROLES else 0)
         if batch.assigned_instructor_id == trainer.pk:
+            name = trainer.full_name or trainer.email
             reason = f"{name} is already the instructor of {batch.batch_code}"
-        elif not batch.is_open:
-            reason = ""
-        elif workload.status != TrainerStatus.ACTIVE:
-            reason = (
-                f"{name} is {TrainerStatus(workload.status).label.lower()} and cannot take "
-                "new batches"
-            )
-        elif other_batches >= workload.max_active_batches:
-            reason = (
-                f"{name} already teaches {other_batches} Active/Upcoming batches, their cap "
-                f"of {workload.max_active_batches}"
-            )
-        elif clashes:
-            reason = clashes[0].describe(trainer)
         else:
-            reason = ""
+            refusal = teaching_refusal(context, trainer, newly_teaching=True)
+            reason = refusal.message if refusal else ""
         candidates.append(
             Candidate(
-                workload=workload, conflicts=clashes, current_role=role, ineligible_reason=reason
+                workload=workload,
+                conflicts=tuple(context.conflicts.get(trainer.pk, ())),
+                current_role=roles.get(trainer.pk),
+                ineligible_reason=reason,
             )
         )
     # sorted() is stable: within each group the trainers keep their name order.
@@ -534,3 +433,490 @@ def batches_with_free_seats(batches: QuerySet[Batch], free: bool = True) -> Quer
     """Batches with a free seat (``free``) or full ones (not ``free``), as ``Batch.is_full``."""
     has_room = Q(enrolled_students__lt=F("capacity"))
     return batches.filter(has_room) if free else batches.exclude(has_room)
+
+
+# --- one eligibility rule for services, candidate lists and substitute ranking ------------
+
+
+@dataclass
+class TeachingContext:
+    """What it takes to judge trainers for teaching one batch's slots over a date range.
+
+    Fetched in a fixed number of queries for any number of trainers, so the candidate pages
+    can judge everyone at once; the services build one for a single, locked trainer. Both
+    then ask ``teaching_refusal`` — the rule is written once.
+    """
+
+    batch: Batch
+    slots: list
+    date_range: tuple[dt.date, dt.date]
+    today: dt.date
+    profiles: dict[int, object]  # trainer id -> TrainerProfile (None: defaults apply)
+    open_batches: dict[int, int]  # trainer id -> Active/Upcoming batches taught, not this one
+    conflicts: dict[int, list[Conflict]]
+    windows: dict[int, list]  # trainer id -> AvailabilityWindow rows (empty: always free)
+    leaves: dict[int, list]  # trainer id -> TrainerLeave rows touching today or the range
+    roster: dict[int, object]  # trainer id -> CourseTrainer on the batch's course
+
+
+def teaching_context(
+    batch: Batch,
+    trainer_ids: Iterable[int],
+    *,
+    slots: Iterable | None = None,
+    date_range: tuple[dt.date, dt.date] | None = None,
+    profiles: dict[int, object] | None = None,
+    today: dt.date | None = None,
+) -> TeachingContext:
+    """Prefetch everything ``teaching_refusal`` reads, for ``trainer_ids``; seven queries.
+
+    ``slots`` default to the batch's saved slots, ``date_range`` to the batch's dates.
+    ``profiles`` may pass locked profiles in (the services do), else they are read.
+    """
+    from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
+
+    ids = sorted(set(trainer_ids))
+    slots = list(batch.schedule.all()) if slots is None else list(slots)
+    date_range = date_range or (batch.start_date, batch.end_date)
+    today = today or dt.date.today()
+    if profiles is None:
+        profiles = {p.user_id: p for p in TrainerProfile.objects.filter(user_id__in=ids)}
+    counted = BatchTrainer.objects.filter(
+        trainer_id__in=ids,
+        role__in=TEACHING_ROLES,
+        ended_at__isnull=True,
+        batch__status__in=OPEN_BATCH_STATUSES,
+    )
+    if batch.pk:
+        counted = counted.exclude(batch_id=batch.pk)
+    open_batches = dict(
+        counted.order_by()
+        .values("trainer_id")
+        .annotate(n=Count("pk"))
+        .values_list("trainer_id", "n")
+    )
+    windows: dict[int, list] = {}
+    for window in AvailabilityWindow.objects.filter(trainer_id__in=ids):
+        windows.setdefault(window.trainer_id, []).append(window)
+    start, end = date_range
+    leaves: dict[int, list] = {}
+    for leave in TrainerLeave.objects.filter(trainer_id__in=ids).filter(
+        Q(start_date__lte=end, end_date__gte=start) | Q(start_date__lte=today, end_date__gte=today)
+    ):
+        leaves.setdefault(leave.trainer_id, []).append(leave)
+    roster = (
+        {
+            e.trainer_id: e
+            for e in CourseTrainer.objects.filter(course_id=batch.course_id, trainer_id__in=ids)
+        }
+        if batch.course_id
+        else {}
+    )
+    return TeachingContext(
+        batch=batch,
+        slots=slots,
+        date_range=date_range,
+        today=today,
+        profiles=profiles,
+        open_batches=open_batches,
+        conflicts=conflicts_by_trainer(ids, slots, date_range, exclude_batch=batch),
+        windows=windows,
+        leaves=leaves,
+        roster=roster,
+    )
+
+
+def teaching_refusal(
+    context: TeachingContext, trainer: User, *, newly_teaching: bool, covering: bool = False
+) -> DomainError | None:
+    """Why ``trainer`` may not teach the context's batch and slots, or None if they may.
+
+    The one statement of the rule, checked in this order: the instructor role; nothing else
+    for a Completed or Cancelled batch (it never conflicts); then, when the trainer newly
+    takes teaching (a new batch, a new primary or assistant, a reopened batch, a cover):
+    their status, a leave (today, or during the dates when ``covering``), an inactive or
+    on-leave roster entry, their cap of Active + Upcoming batches; and always their declared
+    availability and schedule conflicts.
+    """
+    from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
+
+    name = trainer.full_name or trainer.email
+    if not trainer.is_instructor or not trainer.is_active:
+        return DomainError(MSG_NOT_INSTRUCTOR, field="assigned_instructor")
+    if context.batch.status not in OPEN_BATCH_STATUSES:
+        return None
+    profile = context.profiles.get(trainer.pk)
+    if newly_teaching:
+        status = profile.status if profile else TrainerStatus.ACTIVE
+        if status != TrainerStatus.ACTIVE:
+            return DomainError(
+                f"{name} is {TrainerStatus(status).label.lower()} and cannot take new batches",
+                field="assigned_instructor",
+            )
+        start, end = context.date_range if covering else (context.today, context.today)
+        for leave in context.leaves.get(trainer.pk, ()):
+            if leave.start_date <= end and start <= leave.end_date:
+                return DomainError(
+                    f"{name} is on leave {leave.start_date:%Y-%m-%d} – {leave.end_date:%Y-%m-%d}",
+                    field="assigned_instructor",
+                )
+        entry = context.roster.get(trainer.pk)
+        if entry is not None and entry.status != "active":
+            return DomainError(
+                f"{name} is {entry.get_status_display().lower()} on the roster of "
+                f"{context.batch.course.code}",
+                field="assigned_instructor",
+            )
+        cap = profile.max_active_batches if profile else DEFAULT_MAX_ACTIVE_BATCHES
+        count = context.open_batches.get(trainer.pk, 0)
+        if count >= cap:
+            return DomainError(
+                f"{name} already teaches {count} Active/Upcoming batches, their cap of {cap}",
+                field="assigned_instructor",
+            )
+    windows = context.windows.get(trainer.pk)
+    if windows:
+        for slot in context.slots:
+            if not any(
+                w.day == slot.day
+                and w.start_time <= slot.start_time
+                and slot.end_time <= w.end_time
+                for w in windows
+            ):
+                return DomainError(
+                    f"{name} is not available on "
+                    f"{_slot_text(slot.day, slot.start_time, slot.end_time)} "
+                    "(outside their declared availability)",
+                    field="schedule",
+                )
+    conflicts = context.conflicts.get(trainer.pk)
+    if conflicts:
+        return DomainError(conflicts[0].describe(trainer), field="schedule", code="conflict")
+    return None
+
+
+def conflicts_by_trainer(
+    trainer_ids: Iterable[int],
+    slots: Iterable,
+    date_range: tuple[dt.date, dt.date],
+    exclude_batch: Batch | None = None,
+) -> dict[int, list[Conflict]]:
+    """Clashes of ``slots`` over ``date_range`` with each trainer's other duties; two queries.
+
+    A duty is a slot of another Active/Upcoming batch whose dates overlap the range, on the
+    same weekday with overlapping half-open times, that the trainer either teaches now
+    (primary or assistant) or covers as a substitute on dates inside the range.
+    """
+    ids = sorted(set(trainer_ids))
+    slots = list(slots)
+    start, end = date_range
+    if not ids or not slots or start is None or end is None:
+        return {}
+    overlap = Q()
+    for slot in slots:
+        overlap |= Q(day=slot.day, start_time__lt=slot.end_time, end_time__gt=slot.start_time)
+    fields = ("day", "start_time", "end_time", "batch_id", "batch__batch_code", "batch__batch_name")
+    # Each filter() is one call, so its conditions apply to the same staff/cover row, the one
+    # whose trainer the values() reads through the same join.
+    teaching = ScheduleSlot.objects.filter(overlap).filter(
+        batch__staff__trainer_id__in=ids,
+        batch__staff__role__in=TEACHING_ROLES,
+        batch__staff__ended_at__isnull=True,
+        batch__status__in=OPEN_BATCH_STATUSES,
+        batch__start_date__lte=end,
+        batch__end_date__gte=start,
+    )
+    covering = ScheduleSlot.objects.filter(overlap).filter(
+        batch__covers__substitute_id__in=ids,
+        batch__covers__start_date__lte=end,
+        batch__covers__end_date__gte=start,
+        batch__status__in=OPEN_BATCH_STATUSES,
+    )
+    if exclude_batch is not None and exclude_batch.pk:
+        teaching = teaching.exclude(batch=exclude_batch)
+        covering = covering.exclude(batch=exclude_batch)
+    rows = [
+        ("teaches", row) for row in teaching.values(*fields, trainer_id=F("batch__staff__trainer"))
+    ] + [
+        ("covers", row)
+        for row in covering.values(*fields, trainer_id=F("batch__covers__substitute"))
+    ]
+    rows.sort(key=lambda kr: (kr[1]["day"], kr[1]["start_time"], kr[1]["batch__batch_code"]))
+    conflicts: dict[int, list[Conflict]] = {}
+    for kind, row in rows:
+        for slot in slots:
+            if (
+                slot.day == row["day"]
+                and slot.start_time < row["end_time"]
+                and row["start_time"] < slot.end_time
+            ):
+                conflicts.setdefault(row["trainer_id"], []).append(
+                    Conflict(
+                        batch_id=row["batch_id"],
+                        batch_code=row["batch__batch_code"],
+                        batch_name=row["batch__batch_name"],
+                        day=row["day"],
+                        existing_start=row["start_time"],
+                        existing_end=row["end_time"],
+                        proposed_start=slot.start_time,
+                        proposed_end=slot.end_time,
+                        kind=kind,
+                    )
+                )
+    return conflicts
+
+
+def _profile_of(user: User):
+    try:
+        return user.trainer_profile
+    except ObjectDoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class SubstituteCandidate:
+    trainer: User
+    rank: int  # 0 backups of the batch, 1 the course's substitutes, 2 other course trainers
+    why: str  # why they are ranked where they are
+    refusal: str  # empty when substitute_assign would accept them
+    open_batches: int
+
+    @property
+    def eligible(self) -> bool:
+        return not self.refusal
+
+
+def substitute_candidates(
+    batch: Batch,
+    start_date: dt.date,
+    end_date: dt.date,
+    *,
+    absent_trainer: User | None = None,
+) -> list[SubstituteCandidate]:
+    """Who could cover ``batch`` from ``start_date`` to ``end_date``, best first.
+
+    The pool is the batch's backups (ranked first), then the course's substitutes, then its
+    other roster trainers, each with the reason for its rank; within a rank the less loaded
+    come first. Those who would be refused (inactive, on leave during the dates, at their cap,
+    unavailable or busy at those times) follow, each with the reason. A fixed number of
+    queries whatever the roster's size.
+    """
+    roster = {
+        e.trainer_id: e
+        for e in CourseTrainer.objects.filter(course_id=batch.course_id).select_related(
+            "trainer__trainer_profile"
+        )
+    }
+    backups = {
+        row.trainer_id: row.trainer
+        for row in BatchTrainer.objects.filter(
+            batch=batch, role=StaffRole.BACKUP, ended_at__isnull=True
+        ).select_related("trainer__trainer_profile")
+    }
+    people = {**{pk: e.trainer for pk, e in roster.items()}, **backups}
+    if absent_trainer is not None:
+        people.pop(absent_trainer.pk, None)
+    context = teaching_context(
+        batch,
+        people,
+        date_range=(start_date, end_date),
+        profiles={pk: _profile_of(user) for pk, user in people.items()},
+    )
+    candidates = []
+    for pk, trainer in people.items():
+        entry = roster.get(pk)
+        if pk in backups:
+            rank, why = 0, "backup of this batch"
+        elif entry is not None and entry.role == "substitute":
+            rank, why = 1, "substitute on the course roster"
+        else:
+            rank, why = 2, f"{entry.get_role_display().lower()} on the course roster"
+        refusal = teaching_refusal(context, trainer, newly_teaching=True, covering=True)
+        candidates.append(
+            SubstituteCandidate(
+                trainer=trainer,
+                rank=rank,
+                why=why,
+                refusal=refusal.message if refusal else "",
+                open_batches=context.open_batches.get(pk, 0),
+            )
+        )
+    return sorted(
+        candidates,
+        key=lambda c: (not c.eligible, c.rank, c.open_batches, c.trainer.full_name),
+    )
+
+
+@dataclass(frozen=True)
+class AffectedSession:
+    date: dt.date
+    batch: Batch
+    slot: ScheduleSlot
+    role: str
+    cover: object | None  # the SubstituteCover teaching it, if one does
+
+    @property
+    def covered(self) -> bool:
+        return self.cover is not None
+
+
+def leave_affected_sessions(leave) -> list[AffectedSession]:
+    """Each session (date + slot) of the trainer's Active/Upcoming teaching that the leave
+    hits, with the cover that teaches it, if any; in date order. Three queries."""
+    roles = (
+        BatchTrainer.objects.filter(
+            trainer_id=leave.trainer_id,
+            role__in=TEACHING_ROLES,
+            ended_at__isnull=True,
+            batch__status__in=OPEN_BATCH_STATUSES,
+            batch__start_date__lte=leave.end_date,
+            batch__end_date__gte=leave.start_date,
+        )
+        .select_related("batch__course")
+        .prefetch_related("batch__schedule")
+    )
+    roles = list(roles)
+    covers = list(
+        SubstituteCover.objects.filter(
+            absent_trainer_id=leave.trainer_id,
+            batch_id__in=[r.batch_id for r in roles],
+            start_date__lte=leave.end_date,
+            end_date__gte=leave.start_date,
+        ).select_related("substitute")
+    )
+    sessions = []
+    for role in roles:
+        batch = role.batch
+        first = max(leave.start_date, batch.start_date)
+        last = min(leave.end_date, batch.end_date)
+        slots_by_day: dict[int, list] = {}
+        for slot in batch.schedule.all():
+            slots_by_day.setdefault(slot.day, []).append(slot)
+        day = first
+        while day <= last:
+            for slot in slots_by_day.get(day.weekday(), ()):
+                cover = next(
+                    (
+                        c
+                        for c in covers
+                        if c.batch_id == batch.pk and c.start_date <= day <= c.end_date
+                    ),
+                    None,
+                )
+                sessions.append(AffectedSession(day, batch, slot, role.role, cover))
+            day += dt.timedelta(days=1)
+    sessions.sort(key=lambda s: (s.date, s.slot.start_time, s.batch.batch_code))
+    return sessions
+
+
+def course_trainers(course) -> list[tuple[CourseTrainer, list[BatchTrainer]]]:
+    """The course's roster, each entry with its current roles on the course's batches
+    (derived from batch staffing, not stored twice); two queries."""
+    entries = list(course.roster.select_related("trainer").order_by("role", "trainer__full_name"))
+    roles: dict[int, list[BatchTrainer]] = {}
+    for row in (
+        BatchTrainer.objects.filter(batch__course=course, ended_at__isnull=True)
+        .select_related("batch")
+        .order_by("batch__batch_code")
+    ):
+        roles.setdefault(row.trainer_id, []).append(row)
+    return [(entry, roles.get(entry.trainer_id, [])) for entry in entries]
+
+
+def trainer_roles_everywhere(trainer: User) -> QuerySet[BatchTrainer]:
+    """Batches of a trainer in any current role (primary, assistant, backup)."""
+    return instructor_batches(trainer)
+
+
+def batch_backups(batch: Batch) -> QuerySet[BatchTrainer]:
+    """The batch's current backup trainers."""
+    return BatchTrainer.objects.filter(
+        batch=batch, role=StaffRole.BACKUP, ended_at__isnull=True
+    ).select_related("trainer")
+
+
+def trainer_covers(trainer: User, *, since: dt.date | None = None) -> QuerySet[SubstituteCover]:
+    """Cover duties of a trainer ending on or after ``since`` (default today), soonest first."""
+    since = since or dt.date.today()
+    return (
+        SubstituteCover.objects.filter(substitute=trainer, end_date__gte=since)
+        .select_related("batch__course", "absent_trainer")
+        .prefetch_related("batch__schedule")
+        .order_by("start_date")
+    )
+
+
+def can_use_batch_notes(user: User, batch: Batch) -> bool:
+    """The batch's notes thread is for admins, its current trainers in any role, its
+    supervising lead and the course's leads, and any substitute who covers it."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or batch.supervising_lead_id == user.pk:
+        return True
+    return (
+        BatchTrainer.objects.filter(batch=batch, trainer=user, ended_at__isnull=True).exists()
+        or CourseTrainer.objects.filter(
+            course_id=batch.course_id, trainer=user, role="lead", status="active"
+        ).exists()
+        or SubstituteCover.objects.filter(batch=batch, substitute=user).exists()
+    )
+
+
+def batch_notes(batch: Batch):
+    return batch.notes.select_related("author").order_by("created_at")
+
+
+@dataclass(frozen=True)
+class MappingCell:
+    role: str | None  # primary / assistant / backup, or None
+    conflict: bool  # this teaching role clashes with another of the trainer's course batches
+
+
+@dataclass(frozen=True)
+class StaffingMatrix:
+    batches: list[Batch]
+    trainers: list[CourseTrainer]
+    cells: dict[tuple[int, int], MappingCell]  # (batch id, trainer id)
+    workloads: dict[int, Workload]
+
+    def cell(self, batch: Batch, entry: CourseTrainer) -> MappingCell:
+        return self.cells.get((batch.pk, entry.trainer_id), MappingCell(None, False))
+
+
+def course_staffing_matrix(course) -> StaffingMatrix:
+    """Batches of a course as rows, its roster as columns, current roles in the cells.
+
+    Flags a teaching role that clashes with another of the same trainer's batches of this
+    course, and (through the workloads) trainers at or over their cap. Five queries.
+    """
+    batches = list(
+        course.batches.select_related("assigned_instructor")
+        .prefetch_related("schedule")
+        .order_by("start_date", "batch_code")
+    )
+    entries = list(course.roster.select_related("trainer").order_by("role", "trainer__full_name"))
+    rows = BatchTrainer.objects.filter(batch__course=course, ended_at__isnull=True)
+    by_batch = {b.pk: b for b in batches}
+    teaching: dict[int, list[Batch]] = {}
+    roles: dict[tuple[int, int], str] = {}
+    for row in rows.values("batch_id", "trainer_id", "role"):
+        roles[(row["batch_id"], row["trainer_id"])] = row["role"]
+        batch = by_batch.get(row["batch_id"])
+        if row["role"] in TEACHING_ROLES and batch is not None and batch.is_open:
+            teaching.setdefault(row["trainer_id"], []).append(batch)
+    clashing: set[tuple[int, int]] = set()
+    for trainer_id, taught in teaching.items():
+        for i, a in enumerate(taught):
+            for b in taught[i + 1 :]:
+                if (
+                    a.start_date <= b.end_date
+                    and b.start_date <= a.end_date
+                    and any(slots_overlap(x, y) for x in a.schedule.all() for y in b.schedule.all())
+                ):
+                    clashing |= {(a.pk, trainer_id), (b.pk, trainer_id)}
+    cells = {key: MappingCell(role, key in clashing) for key, role in roles.items()}
+    workloads = {
+        w.trainer.pk: w
+        for w in trainer_workloads(User.objects.filter(pk__in=[e.trainer_id for e in entries]))
+    }
+    return StaffingMatrix(batches=batches, trainers=entries, cells=cells, workloads=workloads)

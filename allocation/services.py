@@ -13,29 +13,40 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Sum
 
 from medh.accounts.models import User
 from medh.errors import DomainError, full_clean_or_refuse
 from trainers.models import TrainerProfile, TrainerStatus
+from trainers.selectors import trainer_status_on
 from trainers.services import trainers_lock
 
 from .models import (
     TEACHING_ROLES,
     AssignmentType,
     Batch,
+    BatchNote,
     BatchStatus,
     BatchTrainer,
     Course,
+    CourseTrainer,
     IndividualAssignment,
     MentoringSession,
+    RosterRole,
+    RosterStatus,
     ScheduleSlot,
     StaffRole,
+    SubstituteCover,
     Weekday,
     slots_overlap,
 )
+from .selectors import (
+    MSG_NOT_INSTRUCTOR,
+    can_use_batch_notes,
+    teaching_context,
+    teaching_refusal,
+)
 
-MSG_NOT_INSTRUCTOR = "Assigned instructor must have instructor role"
 MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
 
 
@@ -181,6 +192,7 @@ def batch_create(
     ensure_can_teach(
         trainer=assigned_instructor, profile=profile, batch=batch, slots=slots, newly_teaching=True
     )
+    _ensure_on_roster(course, assigned_instructor)
     _save_batch(batch)
     _replace_schedule(batch, slots)
     _staff(batch, assigned_instructor, StaffRole.PRIMARY, assigned_by=created_by)
@@ -285,6 +297,7 @@ def batch_update(
     if slots is not None:
         _replace_schedule(batch, slots)
     if new_primary is not None:
+        _ensure_on_roster(batch.course, new_primary)
         _set_primary(batch, new_primary, assigned_by=updated_by)
     return batch
 
@@ -330,42 +343,28 @@ def _name(user: User) -> str:
 
 
 def ensure_can_teach(
-    *, trainer: User, profile: TrainerProfile, batch: Batch, slots: Sequence, newly_teaching: bool
+    *,
+    trainer: User,
+    profile: TrainerProfile,
+    batch: Batch,
+    slots: Sequence,
+    newly_teaching: bool,
+    date_range: tuple[dt.date, dt.date] | None = None,
+    covering: bool = False,
 ) -> None:
-    """Refuse a teaching role (primary or assistant) the trainer may not take.
+    """Refuse a teaching duty (primary, assistant or cover) the trainer may not take.
 
-    ``profile`` must be the trainer's locked profile (``trainers_lock``) so the cap and the
-    conflicts are read while no one else can add teaching to this trainer. ``batch`` carries
-    the dates and status the batch will have. Completed and Cancelled batches never conflict
-    or count. ``newly_teaching`` (a new assignment, a new batch, a batch reopened) also
-    checks the trainer's status and their cap of Active + Upcoming batches.
+    ``profile`` must be the trainer's locked profile (``trainers_lock``), so their cap and
+    their conflicts are read while no one else can add teaching to them. ``batch`` carries the
+    dates and status it will have; ``date_range`` narrows the dates (a cover). The rule
+    itself is ``selectors.teaching_refusal``, shared with the candidate lists.
     """
-    validate_instructor(trainer)
-    if batch.status not in (BatchStatus.ACTIVE, BatchStatus.UPCOMING):
-        return
-    if newly_teaching:
-        if profile.status != TrainerStatus.ACTIVE:
-            raise DomainError(
-                f"{_name(trainer)} is {profile.get_status_display().lower()} and cannot take "
-                "new batches",
-                field="assigned_instructor",
-            )
-        from .selectors import open_teaching_batch_count
-
-        count = open_teaching_batch_count(trainer, exclude_batch=batch)
-        if count >= profile.max_active_batches:
-            raise DomainError(
-                f"{_name(trainer)} already teaches {count} Active/Upcoming batches, their cap "
-                f"of {profile.max_active_batches}",
-                field="assigned_instructor",
-            )
-    from .selectors import instructor_conflicts
-
-    conflicts = instructor_conflicts(
-        trainer, slots, (batch.start_date, batch.end_date), exclude_batch=batch
+    context = teaching_context(
+        batch, [trainer.pk], slots=slots, date_range=date_range, profiles={trainer.pk: profile}
     )
-    if conflicts:
-        raise DomainError(conflicts[0].describe(trainer), field="schedule", code="conflict")
+    refusal = teaching_refusal(context, trainer, newly_teaching=newly_teaching, covering=covering)
+    if refusal is not None:
+        raise refusal
 
 
 def _end_role(row: BatchTrainer, *, ended_by: User | None) -> None:
@@ -421,6 +420,7 @@ def batch_assign_instructor(*, batch: Batch, instructor: User, assigned_by: User
         slots=list(batch.schedule.all()),
         newly_teaching=True,
     )
+    _ensure_on_roster(batch.course, instructor)
     _set_primary(batch, instructor, assigned_by=assigned_by)
     return batch
 
@@ -637,3 +637,364 @@ def mentoring_session_log(
     full_clean_or_refuse(session)
     session.save()
     return session
+
+
+# --- course rosters ------------------------------------------------------------------------
+
+
+def _roster_total(course: Course, *, exclude: CourseTrainer | None = None) -> int:
+    entries = CourseTrainer.objects.filter(course=course, status=RosterStatus.ACTIVE)
+    if exclude is not None and exclude.pk:
+        entries = entries.exclude(pk=exclude.pk)
+    return entries.aggregate(total=Sum("workload_percent"))["total"] or 0
+
+
+def _check_workload_sum(course: Course, entry: CourseTrainer) -> None:
+    if entry.status != RosterStatus.ACTIVE:
+        return
+    others = _roster_total(course, exclude=entry)
+    if others + entry.workload_percent > 100:
+        raise DomainError(
+            f"The active trainers of {course.code} already have {others}% of its workload; "
+            f"adding {entry.workload_percent}% would make {others + entry.workload_percent}% "
+            "(at most 100%)",
+            field="workload_percent",
+        )
+
+
+@transaction.atomic
+def roster_add(
+    *,
+    course: Course,
+    trainer: User,
+    role: str = RosterRole.ASSISTANT,
+    workload_percent: int = 0,
+    status: str = RosterStatus.ACTIVE,
+) -> CourseTrainer:
+    """Put a trainer on a course's roster.
+
+    Locks the course row (the workload sum spans the roster). Refuses: a non-instructor, a
+    trainer already on the roster, an unknown role or status, a workload outside 0–100, and
+    a workload that would take the active trainers' sum above 100% (naming the current total).
+    """
+    validate_instructor(trainer)
+    course = _lock_course(course)
+    if CourseTrainer.objects.filter(course=course, trainer=trainer).exists():
+        raise DomainError(
+            f"{_name(trainer)} is already on the roster of {course.code}", field="trainer"
+        )
+    entry = CourseTrainer(
+        course=course, trainer=trainer, role=role, workload_percent=workload_percent, status=status
+    )
+    full_clean_or_refuse(entry, validate_unique=False)
+    _check_workload_sum(course, entry)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def roster_update(
+    *,
+    entry: CourseTrainer,
+    role: str | None = None,
+    workload_percent: int | None = None,
+    status: str | None = None,
+) -> CourseTrainer:
+    """Change a roster entry's role, workload share or status.
+
+    Locks the course row. Refuses: a workload sum above 100%, and taking the lead role away
+    from a trainer who still supervises batches of the course (name another lead first).
+    """
+    course = _lock_course(entry.course)
+    entry = CourseTrainer.objects.select_related("trainer").get(pk=entry.pk)
+    if role is not None:
+        entry.role = role
+    if workload_percent is not None:
+        entry.workload_percent = workload_percent
+    if status is not None:
+        entry.status = status
+    full_clean_or_refuse(entry, validate_unique=False)
+    if entry.role != RosterRole.LEAD:
+        supervised = Batch.objects.filter(course=course, supervising_lead=entry.trainer).count()
+        if supervised:
+            raise DomainError(
+                f"{_name(entry.trainer)} supervises {supervised} batch(es) of {course.code} "
+                "as lead; name another lead for them first",
+                field="role",
+            )
+    _check_workload_sum(course, entry)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def roster_remove(*, entry: CourseTrainer) -> None:
+    """Take a trainer off a course's roster.
+
+    Locks the course row. Refuses while the trainer staffs an Active/Upcoming batch of the
+    course in any role or supervises one of its batches.
+    """
+    course = _lock_course(entry.course)
+    entry = CourseTrainer.objects.select_related("trainer").get(pk=entry.pk)
+    staffing = BatchTrainer.objects.filter(
+        trainer=entry.trainer,
+        ended_at__isnull=True,
+        batch__course=course,
+        batch__status__in=(BatchStatus.ACTIVE, BatchStatus.UPCOMING),
+    ).count()
+    if staffing:
+        raise DomainError(
+            f"{_name(entry.trainer)} still staffs {staffing} open batch(es) of {course.code}; "
+            "remove them from those batches first"
+        )
+    if Batch.objects.filter(course=course, supervising_lead=entry.trainer).exists():
+        raise DomainError(
+            f"{_name(entry.trainer)} supervises batches of {course.code}; name another lead first"
+        )
+    entry.delete()
+
+
+def _ensure_on_roster(course: Course, trainer: User) -> CourseTrainer:
+    """The trainer's roster entry on the course, added (assistant, 0%) when missing.
+
+    Keeps single-instructor operations working: naming a batch's instructor the old way puts
+    them on the roster as well. Refuses an inactive or on-leave roster entry.
+    """
+    entry, _ = CourseTrainer.objects.get_or_create(
+        course=course, trainer=trainer, defaults={"role": RosterRole.ASSISTANT}
+    )
+    _check_roster_active(entry, trainer, course)
+    return entry
+
+
+def _check_roster_active(entry: CourseTrainer | None, trainer: User, course: Course) -> None:
+    if entry is None:
+        raise DomainError(
+            f"{_name(trainer)} is not on the roster of {course.code}; add them to the course first",
+            field="trainer",
+        )
+    if entry.status != RosterStatus.ACTIVE:
+        raise DomainError(
+            f"{_name(trainer)} is {entry.get_status_display().lower()} on the roster of "
+            f"{course.code}",
+            field="trainer",
+        )
+
+
+@transaction.atomic
+def course_convert_to_multi_trainer(*, course: Course) -> tuple[int, int]:
+    """Bring a course's single-instructor batches into the multi-trainer model.
+
+    Gives every batch without one a primary staffing row (its ``assigned_instructor``) and
+    every such instructor a roster entry (active assistant, 0%). Locks the course row.
+    Returns (staffing rows added, roster entries added). Running it twice adds nothing.
+    """
+    course = _lock_course(course)
+    staffed = BatchTrainer.objects.filter(role=StaffRole.PRIMARY, ended_at__isnull=True).values(
+        "batch_id"
+    )
+    rows = BatchTrainer.objects.bulk_create(
+        BatchTrainer(batch=batch, trainer_id=batch.assigned_instructor_id, role=StaffRole.PRIMARY)
+        for batch in course.batches.exclude(pk__in=staffed)
+    )
+    on_roster = set(course.roster.values_list("trainer_id", flat=True))
+    missing = set(course.batches.values_list("assigned_instructor_id", flat=True)) - on_roster
+    entries = CourseTrainer.objects.bulk_create(
+        CourseTrainer(course=course, trainer_id=trainer_id, role=RosterRole.ASSISTANT)
+        for trainer_id in sorted(missing)
+    )
+    return len(rows), len(entries)
+
+
+# --- batch staffing beyond the primary -----------------------------------------------------
+
+
+@transaction.atomic
+def batch_staff_add(*, batch: Batch, trainer: User, role: str, added_by: User) -> BatchTrainer:
+    """Add an assistant or a backup trainer to a batch (a trainer holds one role per batch).
+
+    Locks the trainer's profile, then the batch row. Only active members of the course's
+    roster may staff it. An assistant teaches, so they are checked like a primary (status,
+    leave, availability, cap, conflicts); a backup is not teaching time but cannot be on
+    leave when named. Refuses the batch's primary (change the primary instead) and a trainer
+    who already holds that role.
+    """
+    if role not in (StaffRole.ASSISTANT, StaffRole.BACKUP):
+        raise DomainError("A batch's extra trainers are assistants or backups", field="role")
+    validate_instructor(trainer)
+    profile = trainers_lock(trainer)[trainer.pk]
+    batch = _lock_batch(batch)
+    _check_roster_active(
+        CourseTrainer.objects.filter(course_id=batch.course_id, trainer=trainer).first(),
+        trainer,
+        batch.course,
+    )
+    current = BatchTrainer.objects.filter(
+        batch=batch, trainer=trainer, ended_at__isnull=True
+    ).first()
+    if batch.assigned_instructor_id == trainer.pk:
+        raise DomainError(
+            f"{_name(trainer)} is the primary of {batch.batch_code}; a trainer holds one role "
+            "per batch",
+            field="trainer",
+        )
+    if current is not None and current.role == role:
+        raise DomainError(
+            f"{_name(trainer)} is already a {current.get_role_display().lower()} of "
+            f"{batch.batch_code}",
+            field="trainer",
+        )
+    if role == StaffRole.ASSISTANT:
+        ensure_can_teach(
+            trainer=trainer,
+            profile=profile,
+            batch=batch,
+            slots=list(batch.schedule.all()),
+            newly_teaching=True,
+        )
+    else:
+        _check_not_on_leave(trainer, profile)
+    return _staff(batch, trainer, role, assigned_by=added_by)
+
+
+@transaction.atomic
+def batch_staff_remove(*, batch: Batch, trainer: User, removed_by: User) -> BatchTrainer:
+    """End a trainer's assistant or backup role on a batch (kept as history).
+
+    Locks the batch row. Refuses the primary (name another primary instead) and a trainer
+    with no role on the batch.
+    """
+    batch = _lock_batch(batch)
+    current = BatchTrainer.objects.filter(
+        batch=batch, trainer=trainer, ended_at__isnull=True
+    ).first()
+    if current is None:
+        raise DomainError(f"{_name(trainer)} has no role on {batch.batch_code}", field="trainer")
+    if current.role == StaffRole.PRIMARY:
+        raise DomainError(
+            f"{_name(trainer)} is the primary of {batch.batch_code}; assign another primary "
+            "instead",
+            field="trainer",
+        )
+    _end_role(current, ended_by=removed_by)
+    return current
+
+
+@transaction.atomic
+def batch_set_supervising_lead(*, batch: Batch, lead: User | None) -> Batch:
+    """Name the lead who supervises a batch (or clear it with None).
+
+    Locks the batch row. Refuses anyone who is not an active lead on the course's roster.
+    """
+    batch = _lock_batch(batch)
+    if lead is not None:
+        entry = CourseTrainer.objects.filter(course_id=batch.course_id, trainer=lead).first()
+        if entry is None or entry.role != RosterRole.LEAD or entry.status != RosterStatus.ACTIVE:
+            raise DomainError(
+                f"{_name(lead)} is not an active lead of {batch.course.code}",
+                field="supervising_lead",
+            )
+    batch.supervising_lead = lead
+    batch.save(update_fields=["supervising_lead", "updated_at"])
+    return batch
+
+
+# --- leave and substitute cover ------------------------------------------------------------
+
+
+def _check_not_on_leave(trainer: User, profile: TrainerProfile) -> None:
+    if trainer_status_on(trainer, dt.date.today(), profile) == TrainerStatus.ON_LEAVE:
+        raise DomainError(f"{_name(trainer)} is on leave", field="trainer")
+
+
+@transaction.atomic
+def substitute_assign(
+    *,
+    batch: Batch,
+    absent_trainer: User,
+    substitute: User,
+    start_date: dt.date,
+    end_date: dt.date,
+    assigned_by: User,
+) -> SubstituteCover:
+    """Record that ``substitute`` teaches ``batch`` for ``absent_trainer`` over the dates.
+
+    Locks the substitute's trainer profile (so two covers cannot double-book them), then the
+    batch row (so one absence is covered once). Refuses: dates outside the batch or reversed,
+    an absent trainer who does not teach the batch, a substitute who is not an active member
+    of the course's roster, who is inactive or on leave during the dates, who would clash with
+    their own teaching or other covers, and an absence already covered on those dates.
+    """
+    if end_date < start_date:
+        raise DomainError("The cover must end on or after its first day", field="end_date")
+    if substitute.pk == absent_trainer.pk:
+        raise DomainError("A trainer cannot cover for themselves", field="substitute")
+    validate_instructor(substitute)
+    profile = trainers_lock(substitute)[substitute.pk]
+    batch = _lock_batch(batch)
+    if start_date < batch.start_date or end_date > batch.end_date:
+        raise DomainError(
+            f"{batch.batch_code} runs {batch.start_date:%Y-%m-%d} – {batch.end_date:%Y-%m-%d}; "
+            "the cover must fall inside those dates",
+            field="start_date",
+        )
+    if absent_trainer.pk not in _teaching_trainer_ids(batch):
+        raise DomainError(
+            f"{_name(absent_trainer)} does not teach {batch.batch_code}", field="absent_trainer"
+        )
+    _check_roster_active(
+        CourseTrainer.objects.filter(course_id=batch.course_id, trainer=substitute).first(),
+        substitute,
+        batch.course,
+    )
+    covered = (
+        SubstituteCover.objects.filter(
+            batch=batch,
+            absent_trainer=absent_trainer,
+            start_date__lte=end_date,
+            end_date__gte=start_date,
+        )
+        .select_related("substitute")
+        .first()
+    )
+    if covered is not None:
+        raise DomainError(
+            f"{_name(covered.substitute)} already covers {_name(absent_trainer)} on "
+            f"{batch.batch_code} from {covered.start_date:%Y-%m-%d} to {covered.end_date:%Y-%m-%d}",
+            field="start_date",
+        )
+    ensure_can_teach(
+        trainer=substitute,
+        profile=profile,
+        batch=batch,
+        slots=list(batch.schedule.all()),
+        newly_teaching=True,
+        date_range=(start_date, end_date),
+        covering=True,
+    )
+    cover = SubstituteCover(
+        batch=batch,
+        absent_trainer=absent_trainer,
+        substitute=substitute,
+        start_date=start_date,
+        end_date=end_date,
+        assigned_by=assigned_by,
+    )
+    full_clean_or_refuse(cover)
+    cover.save()
+    return cover
+
+
+# --- batch notes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_note_add(*, batch: Batch, author: User, body: str) -> BatchNote:
+    """Add a note to a batch's thread. Refuses an empty note and anyone who may not read the
+    thread (see ``selectors.can_use_batch_notes``)."""
+    if not can_use_batch_notes(author, batch):
+        raise DomainError("Only the batch's trainers, its lead and its substitutes can post here")
+    note = BatchNote(batch=batch, author=author, body=body.strip())
+    full_clean_or_refuse(note)
+    note.save()
+    return note

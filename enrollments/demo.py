@@ -28,16 +28,31 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from allocation.models import Batch, BatchStatus, Course, IndividualAssignment
+from allocation.models import (
+    Batch,
+    BatchStatus,
+    BatchTrainer,
+    Course,
+    IndividualAssignment,
+    StaffRole,
+    SubstituteCover,
+)
+from allocation.selectors import leave_affected_sessions
 from allocation.services import (
     Slot,
     batch_create,
+    batch_set_supervising_lead,
+    batch_staff_add,
     course_create,
     individual_assign,
     mentoring_session_log,
+    roster_add,
+    roster_update,
+    substitute_assign,
 )
 from medh.accounts.models import User
-from trainers.models import TrainerProfile
+from trainers.models import TrainerLeave, TrainerProfile
+from trainers.services import leave_record
 
 from .models import EnrollmentSource, EnrollmentStatus, PaymentStatus
 from .services import Payment, enrollment_create
@@ -296,6 +311,7 @@ class SeedReport:
     profiles_created: int = 0
     assignments_created: int = 0
     sessions_created: int = 0
+    staffing_changes: int = 0
     courses: list[CourseReport] = field(default_factory=list)
 
 
@@ -444,7 +460,8 @@ def seed(
     password_hash = make_password(DEMO_PASSWORD)  # once: see _ensure_users
 
     first = 1
-    for course_plan in (german_plan(today), english_plan(today)):
+    plans = (german_plan(today), english_plan(today))
+    for course_plan in plans:
         students = [Student(n) for n in range(first, first + course_plan.student_count)]
         first += course_plan.student_count
         course_report = _seed_course(
@@ -454,7 +471,106 @@ def seed(
         if progress:
             progress(course_report)
     _seed_mentoring(admin=admin, today=today, report=report)
+    for course_plan in plans:
+        _seed_multi_trainer(course_plan, admin=admin, report=report)
+    _seed_leave_and_cover(admin=admin, today=today, report=report)
     return report
+
+
+# Workload shares (percent of the course) per roster role; each course's shares sum to 100.
+ROSTER_SHARES = {
+    "GER-A1": {"lead": 25, "assistant": 25, "substitute": 0},
+    "ENG-B2": {"lead": 10, "assistant": 10, "substitute": 0},
+}
+
+
+@transaction.atomic
+def _seed_multi_trainer(plan: CoursePlan, *, admin: User, report: SeedReport) -> None:
+    """The course roster with roles and shares, supervising leads, leads as backups.
+
+    batch_create puts every primary on the roster as a 0 % assistant; those untouched entries
+    get their planned role and share here. Entries an admin changed since are left alone, as
+    are batches that already have a supervising lead or the lead in some role.
+    """
+    course = Course.objects.get(code=plan.code)
+    shares = ROSTER_SHARES[plan.code]
+    users = {u.email: u for u in User.objects.filter(email__in=[t.email for t in plan.trainers])}
+    roster = {entry.trainer_id: entry for entry in course.roster.all()}
+    # Leads first: their shares come before the assistants' so the sum never passes 100.
+    for trainer in sorted(plan.trainers, key=lambda t: t.role != "lead"):
+        user = users[trainer.email]
+        entry = roster.get(user.pk)
+        if entry is None:
+            roster_add(
+                course=course,
+                trainer=user,
+                role=trainer.role,
+                workload_percent=shares[trainer.role],
+            )
+            report.staffing_changes += 1
+        elif (entry.role, entry.workload_percent) == ("assistant", 0) and (
+            trainer.role,
+            shares[trainer.role],
+        ) != ("assistant", 0):
+            roster_update(entry=entry, role=trainer.role, workload_percent=shares[trainer.role])
+            report.staffing_changes += 1
+    batches = {b.batch_name: b for b in course.batches.all()}
+    staffed = set(
+        BatchTrainer.objects.filter(batch__course=course, ended_at__isnull=True).values_list(
+            "batch_id", "trainer_id"
+        )
+    )
+    for batch_plan in plan.batches:
+        batch = batches[plan.batch_name(batch_plan)]
+        lead = users[batch_plan.lead.email]
+        if batch.supervising_lead_id is None:
+            batch_set_supervising_lead(batch=batch, lead=lead)
+            report.staffing_changes += 1
+        if (batch.pk, lead.pk) not in staffed:
+            batch_staff_add(batch=batch, trainer=lead, role=StaffRole.BACKUP, added_by=admin)
+            report.staffing_changes += 1
+
+
+@transaction.atomic
+def _seed_leave_and_cover(*, admin: User, today: dt.date, report: SeedReport) -> None:
+    """John Miller is on leave next week, covered by Dr. Sarah Weber on each of his batches;
+    Maria Garcia's leave the week after is not covered yet (the dashboards flag it)."""
+    next_monday = _monday_on_or_after(today + dt.timedelta(days=1))
+    users = {
+        u.email: u for u in User.objects.filter(email__in=[JOHN.email, MARIA.email, SARAH.email])
+    }
+    john, maria, sarah = users[JOHN.email], users[MARIA.email], users[SARAH.email]
+    leaves = (
+        (john, next_monday, "Conference in Berlin"),
+        (maria, next_monday + dt.timedelta(weeks=1), "Family matters"),
+    )
+    for trainer, monday, reason in leaves:
+        if not TrainerLeave.objects.filter(trainer=trainer).exists():
+            leave_record(
+                trainer=trainer,
+                start_date=monday,
+                end_date=monday + dt.timedelta(days=4),
+                reason=reason,
+                created_by=admin,
+            )
+            report.staffing_changes += 1
+    leave = TrainerLeave.objects.filter(trainer=john).order_by("start_date").first()
+    covered = set(
+        SubstituteCover.objects.filter(absent_trainer=john).values_list("batch_id", flat=True)
+    )
+    for session in leave_affected_sessions(leave):
+        if session.batch.pk in covered:
+            continue
+        substitute_assign(
+            batch=session.batch,
+            absent_trainer=john,
+            substitute=sarah,
+            start_date=leave.start_date,
+            end_date=leave.end_date,
+            assigned_by=admin,
+        )
+        covered.add(session.batch.pk)
+        report.staffing_changes += 1
 
 
 # (mentor, assignment type, student numbers, sessions logged per mentee). A mentee of a

@@ -20,6 +20,7 @@ from allocation.models import (
     IndividualAssignment,
     MentoringSession,
     ScheduleSlot,
+    SubstituteCover,
     slots_overlap,
 )
 from allocation.tests.factories import BatchFactory
@@ -154,6 +155,29 @@ def test_seed_demo_builds_both_scenarios():
     }
     assert MentoringSession.objects.count() == 7 + 5 + 2 + 3
     assert "25 mentor assignment(s) and 17 mentoring session(s)" in output
+
+    # The multi-trainer layout of the design: German A1's lead is backup on all 12 batches
+    # and supervises them; each course's active roster shares sum to exactly 100 %.
+    sarah = User.objects.get(email=demo.SARAH.email)
+    assert (
+        BatchTrainer.objects.filter(
+            batch__course=german, trainer=sarah, role="backup", ended_at__isnull=True
+        ).count()
+        == 12
+    )
+    assert german.batches.filter(supervising_lead=sarah).count() == 12
+    for course in (german, english):
+        assert sum(course.roster.values_list("workload_percent", flat=True)) == 100
+    assert english.roster.filter(role="lead").count() == 2
+    assert english.roster.filter(role="substitute").count() == 3
+    # John's leave is covered by Sarah on each of his 4 batches; Maria's is not covered.
+    assert (
+        SubstituteCover.objects.filter(
+            absent_trainer__email=demo.JOHN.email, substitute=sarah
+        ).count()
+        == 4
+    )
+    assert not SubstituteCover.objects.filter(absent_trainer__email=demo.MARIA.email).exists()
 
     # The logins are printed, one per role.
     assert "Admin: admin@medh.local / admin12345" in output
