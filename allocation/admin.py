@@ -17,22 +17,27 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from medh.accounts.models import User
+from medh.admin_support import ServiceAdminMixin, adopt_saved
 from medh.errors import DomainError
 
 from .admin_forms import (
     BatchAdminForm,
     CourseAdminForm,
+    CourseTrainerAdminForm,
     IndividualAssignmentAdminForm,
     InstructorChoiceField,
     ScheduleSlotFormSet,
 )
 from .models import (
     Batch,
+    BatchNote,
     BatchTrainer,
     Course,
+    CourseTrainer,
     IndividualAssignment,
     MentoringSession,
     ScheduleSlot,
+    SubstituteCover,
 )
 from .selectors import batch_staff_history
 from .services import (
@@ -40,52 +45,14 @@ from .services import (
     batch_create,
     batch_delete,
     batch_update,
+    course_convert_to_multi_trainer,
     course_create,
     individual_assign,
     individual_unassign,
+    roster_add,
+    roster_remove,
+    roster_update,
 )
-
-# Set on the request when a service refused the first attempt at saving the POST.
-REFUSAL_ATTR = "_medh_service_refusal"
-
-
-class ServiceAdminMixin:
-    """Turns a service's refusal at save time into a form error on a re-rendered page.
-
-    Django runs a POST to the add/change view inside ``transaction.atomic``. A DomainError
-    raised by the service in ``save_model``/``save_related`` leaves that block, so everything
-    the request wrote (the service's rows, the log entry) is rolled back. The view then runs
-    once more on the same POST with the refusal attached to the form (``RefusalFormMixin``):
-    the form is invalid, so nothing is saved, and the page comes back with status 200 and the
-    service's message next to the field it names.
-    """
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as refusal:
-            if request.method != "POST" or hasattr(request, REFUSAL_ATTR):
-                raise
-            setattr(request, REFUSAL_ATTR, refusal)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        # modelform_factory builds a new class on every call: this never leaks to other requests.
-        form.refusal = getattr(request, REFUSAL_ATTR, None)
-        return form
-
-
-def adopt_saved(target, saved) -> None:
-    """Copy the row a service saved onto the admin's form instance.
-
-    The admin logs and redirects using the object it built from the form, so that object
-    must carry the primary key and generated values (e.g. the batch code) of the saved row.
-    """
-    for field in type(saved)._meta.concrete_fields:
-        setattr(target, field.attname, getattr(saved, field.attname))
-    target._state.adding = False
-    target._state.db = saved._state.db
 
 
 @admin.register(Course)
@@ -94,6 +61,18 @@ class CourseAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("code", "title", "batch_count")
     search_fields = ("code", "title")
     readonly_fields = ("created_at", "updated_at")
+    actions = ("convert_to_multi_trainer",)
+
+    @admin.action(description="Convert to multi-trainer (staffing rows and roster entries)")
+    def convert_to_multi_trainer(self, request, queryset):
+        for course in queryset:
+            rows, entries = course_convert_to_multi_trainer(course=course)
+            self.message_user(
+                request,
+                f"{course.code}: {rows} primary staffing row(s) and {entries} roster "
+                "entry(ies) added.",
+                messages.SUCCESS,
+            )
 
     def get_queryset(self, request):
         # One query for the whole page rather than one count per row.
@@ -391,3 +370,82 @@ class MentoringSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("assignment__student__email", "assignment__instructor__email")
     list_select_related = ("assignment__student", "assignment__instructor", "logged_by")
     date_hierarchy = "session_date"
+
+
+@admin.register(CourseTrainer)
+class CourseTrainerAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """The course roster. Adds, changes and removals go through the roster services, which
+    keep the active workload shares of a course at or under 100 %."""
+
+    form = CourseTrainerAdminForm
+    list_display = ("course", "trainer", "role", "workload_percent", "status")
+    list_filter = ("course", "role", "status")
+    search_fields = ("trainer__email", "trainer__full_name", "course__code")
+    list_select_related = ("course", "trainer")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("course", "trainer") if obj else ()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, through roster_remove
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = roster_update(
+                entry=obj,
+                role=data["role"],
+                workload_percent=data["workload_percent"],
+                status=data["status"],
+            )
+        else:
+            saved = roster_add(
+                course=data["course"],
+                trainer=data["trainer"],
+                role=data["role"],
+                workload_percent=data["workload_percent"],
+                status=data["status"],
+            )
+        adopt_saved(obj, saved)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:allocation_coursetrainer_change", args=(quote(object_id),))
+            )
+
+    def delete_model(self, request, obj):
+        roster_remove(entry=obj)
+
+
+@admin.register(SubstituteCover)
+class SubstituteCoverAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Covers are assigned from the console's leave page, where the candidates are ranked."""
+
+    list_display = (
+        "batch",
+        "absent_trainer",
+        "substitute",
+        "start_date",
+        "end_date",
+        "assigned_by",
+    )
+    list_filter = ("start_date",)
+    search_fields = ("batch__batch_code", "substitute__email", "absent_trainer__email")
+    list_select_related = ("batch", "absent_trainer", "substitute", "assigned_by")
+    date_hierarchy = "start_date"
+
+
+@admin.register(BatchNote)
+class BatchNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The batches' handover notes, written by their trainers on the batch pages."""
+
+    list_display = ("batch", "author", "created_at", "body")
+    search_fields = ("batch__batch_code", "author__email", "body")
+    list_select_related = ("batch", "author")
+    date_hierarchy = "created_at"

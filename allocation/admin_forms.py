@@ -13,26 +13,11 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from medh.accounts.models import User
+from medh.admin_support import RefusalFormMixin
 from medh.errors import DomainError
 
 from .models import Batch, Course
 from .services import Slot, validate_instructor, validate_schedule
-
-
-class RefusalFormMixin:
-    """Shows a service's refusal from an earlier attempt of the same POST as a form error.
-
-    ``refusal`` is set on the form class by ``ServiceAdminMixin.get_form`` when the service
-    refused at save time; the message lands on the field it names, or on the form.
-    """
-
-    refusal: DomainError | None = None
-
-    def full_clean(self):
-        super().full_clean()
-        if self.is_bound and self.refusal is not None:
-            field = self.refusal.field if self.refusal.field in self.fields else None
-            self.add_error(field, ValidationError(self.refusal.message, code=self.refusal.code))
 
 
 class InstructorChoiceField(forms.ModelChoiceField):
@@ -150,3 +135,15 @@ class IndividualAssignmentAdminForm(RefusalFormMixin, forms.ModelForm):
 
         model = IndividualAssignment
         fields = ("student", "instructor", "assignment_type", "notes", "start_date")
+
+
+class CourseTrainerAdminForm(RefusalFormMixin, forms.ModelForm):
+    """Roster entry; the writes are ``roster_add`` / ``roster_update``."""
+
+    trainer = InstructorChoiceField(queryset=User.objects.instructors())
+
+    class Meta:
+        from .models import CourseTrainer
+
+        model = CourseTrainer
+        fields = ("course", "trainer", "role", "workload_percent", "status")

@@ -8,8 +8,8 @@ re-rendered page (``allocation.admin.ServiceAdminMixin``), with nothing stored.
 
 from django.contrib import admin, messages
 
-from allocation.admin import ServiceAdminMixin, adopt_saved
 from allocation.models import Batch
+from medh.admin_support import ServiceAdminMixin, adopt_saved
 from medh.errors import DomainError
 
 from .admin_forms import ENROLLMENT_ADD_FIELDS, EnrollmentAddForm, EnrollmentChangeForm

@@ -1,10 +1,17 @@
-"""Admin for trainer profiles. No service owns them yet: the model form validates each save."""
+"""Admin for trainer profiles, leave and availability.
 
+Profiles have no service of their own: the model form validates each save. Leave goes
+through ``trainers.services.leave_record``; availability is set by the trainers themselves.
+"""
+
+from django import forms
 from django.contrib import admin
 
 from medh.accounts.models import User
+from medh.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
 
-from .models import TrainerProfile
+from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
+from .services import leave_record
 
 
 @admin.register(TrainerProfile)
@@ -38,3 +45,56 @@ class TrainerProfileAdmin(admin.ModelAdmin):
         if db_field.name == "user":
             kwargs.setdefault("queryset", User.objects.instructors())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TrainerLeaveAdminForm(RefusalFormMixin, forms.ModelForm):
+    trainer = forms.ModelChoiceField(queryset=User.objects.instructors())
+
+    class Meta:
+        model = TrainerLeave
+        fields = ("trainer", "start_date", "end_date", "reason")
+
+
+@admin.register(TrainerLeave)
+class TrainerLeaveAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Leave is recorded through ``leave_record`` (which refuses overlapping leave); the
+    console's leave page shows the sessions it hits and assigns substitutes."""
+
+    form = TrainerLeaveAdminForm
+    list_display = ("trainer", "start_date", "end_date", "reason", "created_by")
+    list_filter = ("start_date",)
+    search_fields = ("trainer__email", "trainer__full_name", "reason")
+    list_select_related = ("trainer", "created_by")
+    date_hierarchy = "start_date"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a recorded leave is history: record a new one
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        adopt_saved(
+            obj,
+            leave_record(
+                trainer=data["trainer"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                reason=data.get("reason", ""),
+                created_by=request.user,
+            ),
+        )
+
+
+@admin.register(AvailabilityWindow)
+class AvailabilityWindowAdmin(admin.ModelAdmin):
+    """Trainers declare their weekly windows themselves (Availability page); shown here."""
+
+    list_display = ("trainer", "day", "start_time", "end_time")
+    list_filter = ("day",)
+    search_fields = ("trainer__email", "trainer__full_name")
+    list_select_related = ("trainer",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
