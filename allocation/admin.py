@@ -126,16 +126,6 @@ BATCH_FIELDS = (
     "batch_notes",
 )
 BATCH_RECORD_FIELDS = ("created_by", "created_at", "updated_at")
-BATCH_CREATE_FIELDS = (
-    "batch_name",
-    "batch_code",
-    "status",
-    "start_date",
-    "end_date",
-    "capacity",
-    "assigned_instructor",
-    "batch_notes",
-)
 
 
 class ReadOnlyAdminMixin:
@@ -257,7 +247,8 @@ class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 course=data["course"],
                 created_by=request.user,
                 schedule=schedule.slots() if schedule is not None else (),
-                **{name: data[name] for name in BATCH_CREATE_FIELDS if name in data},
+                # The same fields batch_update accepts: all but the course, passed on its own.
+                **{name: data[name] for name in BATCH_UPDATABLE_FIELDS if name in data},
             )
             adopt_saved(form.instance, batch)
         if schedule is not None:
