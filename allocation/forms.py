@@ -11,8 +11,9 @@ from django import forms
 
 from medh.accounts.models import User
 from medh.errors import DomainError
+from trainers.services import Window
 
-from .models import AssignmentType
+from .models import AssignmentType, Batch, RosterRole, RosterStatus, StaffRole, Weekday
 
 
 class DomainErrorFormMixin:
@@ -94,3 +95,145 @@ class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
     duration_minutes = forms.IntegerField(label="Duration (minutes)", initial=60)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     follow_up_date = forms.DateField(required=False, widget=DateInput)
+
+
+# --- course rosters and batch staffing --------------------------------------------------------
+
+
+class WorkloadPercentField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Workload %")
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 100)
+        super().__init__(**kwargs)
+
+
+class RosterAddForm(DomainErrorFormMixin, forms.Form):
+    trainer = InstructorChoiceField()
+    role = forms.ChoiceField(choices=RosterRole.choices, initial=RosterRole.ASSISTANT)
+    workload_percent = WorkloadPercentField(initial=0)
+    status = forms.ChoiceField(choices=RosterStatus.choices, initial=RosterStatus.ACTIVE)
+
+
+class RosterEntryForm(DomainErrorFormMixin, forms.Form):
+    role = forms.ChoiceField(choices=RosterRole.choices)
+    workload_percent = WorkloadPercentField()
+    status = forms.ChoiceField(choices=RosterStatus.choices)
+
+    @classmethod
+    def for_entry(cls, entry, data=None) -> "RosterEntryForm":
+        """The form of one roster row, with ids of its own (the roster page shows many)."""
+        return cls(
+            data,
+            initial={
+                "role": entry.role,
+                "workload_percent": entry.workload_percent,
+                "status": entry.status,
+            },
+            auto_id=f"id_entry{entry.pk}_%s",
+        )
+
+
+# What the staffing form can do to one trainer on one batch: each action is one service.
+STAFFING_REMOVE = "remove"
+STAFFING_ACTIONS = [
+    (StaffRole.PRIMARY, "Make primary"),
+    (StaffRole.ASSISTANT, "Add as assistant"),
+    (StaffRole.BACKUP, "Add as backup"),
+    (STAFFING_REMOVE, "Remove from the batch"),
+]
+
+
+class BatchStaffingForm(DomainErrorFormMixin, forms.Form):
+    """Change one trainer's role on one of the course's batches.
+
+    Any instructor may be chosen: the services say who may not staff the batch (someone not
+    on the roster, on leave, at their cap, with a conflict) and why.
+    """
+
+    field_aliases = {"assigned_instructor": "trainer"}
+
+    batch = forms.ModelChoiceField(queryset=Batch.objects.none(), empty_label="Choose a batch…")
+    trainer = InstructorChoiceField(label="Trainer", empty_label="Choose a trainer…")
+    action = forms.ChoiceField(choices=STAFFING_ACTIONS)
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].queryset = course.batches.order_by("start_date", "batch_code")
+
+
+class SupervisingLeadForm(DomainErrorFormMixin, forms.Form):
+    field_aliases = {"supervising_lead": "lead"}
+
+    lead = InstructorChoiceField(required=False, empty_label="No supervising lead")
+
+
+# --- leave and substitute cover ------------------------------------------------------------
+
+
+class LeaveForm(DomainErrorFormMixin, forms.Form):
+    trainer = InstructorChoiceField()
+    start_date = forms.DateField(label="First day", widget=DateInput)
+    end_date = forms.DateField(label="Last day", widget=DateInput)
+    reason = forms.CharField(required=False, max_length=300)
+
+
+class CoverAssignForm(DomainErrorFormMixin, forms.Form):
+    """A cover as the leave page proposes it (hidden inputs); the absent trainer is the
+    leave's."""
+
+    batch = forms.ModelChoiceField(queryset=Batch.objects.all())
+    substitute = InstructorChoiceField()
+    start_date = forms.DateField()
+    end_date = forms.DateField()
+
+
+# --- batch notes and availability ----------------------------------------------------------
+
+
+class BatchNoteForm(DomainErrorFormMixin, forms.Form):
+    body = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "placeholder": "Handover, progress, anything the next trainer should know",
+            }
+        ),
+    )
+
+
+class TimeInput(forms.TimeInput):
+    """The browser's time picker, which reads and writes HH:MM."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class AvailabilityWindowForm(forms.Form):
+    day = forms.TypedChoiceField(
+        choices=[("", "Choose a day…"), *Weekday.choices], coerce=int, empty_value=None
+    )
+    start_time = forms.TimeField(label="From", widget=TimeInput)
+    end_time = forms.TimeField(label="Until", widget=TimeInput)
+
+
+class BaseAvailabilityFormSet(forms.BaseFormSet):
+    def windows(self) -> list[Window]:
+        """The windows of the filled-in rows not marked for deletion (none: always available)."""
+        return [
+            Window(**{name: form.cleaned_data[name] for name in ("day", "start_time", "end_time")})
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        # The service names no row, so its refusal is shown above them all.
+        self.non_form_errors().append(exc.message)
+
+
+AvailabilityFormSet = forms.formset_factory(
+    AvailabilityWindowForm, formset=BaseAvailabilityFormSet, extra=1, can_delete=True
+)

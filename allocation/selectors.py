@@ -35,8 +35,10 @@ from .models import (
     TEACHING_ROLES,
     Batch,
     BatchTrainer,
+    Course,
     CourseTrainer,
     IndividualAssignment,
+    RosterStatus,
     ScheduleSlot,
     StaffRole,
     SubstituteCover,
@@ -920,3 +922,132 @@ def course_staffing_matrix(course) -> StaffingMatrix:
         for w in trainer_workloads(User.objects.filter(pk__in=[e.trainer_id for e in entries]))
     }
     return StaffingMatrix(batches=batches, trainers=entries, cells=cells, workloads=workloads)
+
+
+# --- pages of the multi-trainer console -----------------------------------------------------
+
+
+def courses_with_figures() -> QuerySet[Course]:
+    """Every course with its figures, in one query.
+
+    Annotations: ``batch_count``, ``open_batch_count`` (Active + Upcoming),
+    ``enrolled_total`` and ``capacity_total`` (seats taken and offered across its batches),
+    ``roster_size`` and ``roster_workload`` (the active roster members' workload percents).
+    """
+    batches = Batch.objects.all()
+    roster = CourseTrainer.objects.all()
+    return Course.objects.annotate(
+        batch_count=_per_trainer(batches, "course", Count("pk")),
+        open_batch_count=_per_trainer(batches.open(), "course", Count("pk")),
+        enrolled_total=_per_trainer(batches, "course", Sum("enrolled_students")),
+        capacity_total=_per_trainer(batches, "course", Sum("capacity")),
+        roster_size=_per_trainer(roster, "course", Count("pk")),
+        roster_workload=_per_trainer(
+            roster.filter(status=RosterStatus.ACTIVE), "course", Sum("workload_percent")
+        ),
+    ).order_by("title", "code")
+
+
+def course_batches(course) -> QuerySet[Batch]:
+    """The course's batches with their primary and supervising lead, by start date."""
+    return course.batches.select_related("assigned_instructor", "supervising_lead").order_by(
+        "start_date", "batch_code"
+    )
+
+
+def roster_workload(entries: Iterable[CourseTrainer]) -> int:
+    """The active members' workload percents summed: the figure roster services keep <= 100."""
+    return sum(e.workload_percent for e in entries if e.status == RosterStatus.ACTIVE)
+
+
+def leave_list() -> QuerySet:
+    """Every recorded leave with its trainer and recorder, latest start first."""
+    from trainers.models import TrainerLeave
+
+    return TrainerLeave.objects.select_related("trainer", "created_by").order_by(
+        "-start_date", "trainer__full_name", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class LeaveBatch:
+    """One batch a leave hits: its sessions in the leave, and who could cover them.
+
+    ``start_date``/``end_date`` are the cover to propose: the leave's dates clamped to the
+    batch, narrowed to the uncovered sessions when some are already covered (a cover that
+    overlapped an existing one would be refused). ``candidates`` is empty once every session
+    is covered.
+    """
+
+    batch: Batch
+    role: str
+    sessions: list[AffectedSession]
+    start_date: dt.date
+    end_date: dt.date
+    candidates: list[SubstituteCandidate]
+
+    @property
+    def uncovered_count(self) -> int:
+        return sum(not s.covered for s in self.sessions)
+
+    @property
+    def fully_covered(self) -> bool:
+        return self.uncovered_count == 0
+
+
+def leave_cover_plan(leave, sessions: list[AffectedSession] | None = None) -> list[LeaveBatch]:
+    """The batches ``leave`` hits, in order of their first affected session, each with the
+    ranked substitute candidates (``substitute_candidates``) while sessions are uncovered.
+
+    Reads ``leave_affected_sessions`` unless ``sessions`` are given, then a fixed number of
+    queries per batch still to cover — at most the trainer's cap of open batches.
+    """
+    if sessions is None:
+        sessions = leave_affected_sessions(leave)
+    by_batch: dict[int, list[AffectedSession]] = {}
+    for session in sessions:
+        by_batch.setdefault(session.batch.pk, []).append(session)
+    plan = []
+    for batch_sessions in by_batch.values():
+        batch = batch_sessions[0].batch
+        start = max(leave.start_date, batch.start_date)
+        end = min(leave.end_date, batch.end_date)
+        uncovered = [s for s in batch_sessions if not s.covered]
+        if uncovered and len(uncovered) < len(batch_sessions):
+            start, end = uncovered[0].date, uncovered[-1].date
+        candidates = (
+            substitute_candidates(batch, start, end, absent_trainer=leave.trainer)
+            if uncovered
+            else []
+        )
+        plan.append(
+            LeaveBatch(
+                batch=batch,
+                role=batch_sessions[0].role,
+                sessions=batch_sessions,
+                start_date=start,
+                end_date=end,
+                candidates=candidates,
+            )
+        )
+    return plan
+
+
+def trainer_covered_absences(
+    trainer: User, *, since: dt.date | None = None
+) -> QuerySet[SubstituteCover]:
+    """Covers of the trainer's own absences ending on or after ``since`` (default today),
+    with the batch and the substitute loaded, soonest first."""
+    since = since or dt.date.today()
+    return (
+        SubstituteCover.objects.filter(absent_trainer=trainer, end_date__gte=since)
+        .select_related("batch", "substitute")
+        .order_by("start_date", "pk")
+    )
+
+
+def trainer_availability(trainer: User) -> QuerySet:
+    """The trainer's declared weekly availability windows (none: available at any time)."""
+    from trainers.models import AvailabilityWindow
+
+    return AvailabilityWindow.objects.filter(trainer=trainer).order_by("day", "start_time")

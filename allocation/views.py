@@ -6,28 +6,41 @@ page re-renders with status 200. The rules themselves live in ``services`` and `
 """
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from medh.accounts.access import admin_required, instructor_required
 from medh.accounts.models import User
 from medh.errors import DomainError
+from trainers import services as trainer_services
+from trainers.models import TrainerLeave
 
 from . import selectors, services
 from .filters import BatchFilter, MentorFilter, TrainerWorkloadFilter
 from .forms import (
+    STAFFING_REMOVE,
+    AvailabilityFormSet,
     BatchAssignInstructorForm,
+    BatchNoteForm,
+    BatchStaffingForm,
+    CoverAssignForm,
+    LeaveForm,
     MentorAssignForm,
     MentoringSessionForm,
     MentorReassignForm,
     MentorUnassignForm,
+    RosterAddForm,
+    RosterEntryForm,
+    SupervisingLeadForm,
 )
-from .models import Batch, IndividualAssignment
+from .models import Batch, CourseTrainer, IndividualAssignment, StaffRole
 
 PAGE_SIZE = 25
 
@@ -165,10 +178,7 @@ def _get_batch(pk: int) -> Batch:
     )
 
 
-@admin_required
-@require_GET
-def batch_detail(request, pk: int):
-    batch = _get_batch(pk)
+def _batch_detail_page(request, batch: Batch, note_form: BatchNoteForm | None = None):
     return render(
         request,
         "allocation/batch_detail.html",
@@ -178,8 +188,35 @@ def batch_detail(request, pk: int):
             "staff": selectors.batch_current_staff(batch),
             "history": selectors.batch_staff_history(batch),
             "roster": selectors.batch_roster(batch),
+            "notes": selectors.batch_notes(batch),
+            "note_form": note_form or BatchNoteForm(),
         },
     )
+
+
+@admin_required
+@require_GET
+def batch_detail(request, pk: int):
+    return _batch_detail_page(request, _get_batch(pk))
+
+
+@admin_required
+@require_POST
+def batch_note_add(request, pk: int):
+    """Post to the batch's notes thread from the console batch page."""
+    batch = _get_batch(pk)
+    form = BatchNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.batch_note_add(
+                batch=batch, author=request.user, body=form.cleaned_data["body"]
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Note added to {batch.batch_code}.")
+            return redirect(f"{reverse('console:batch_detail', args=[batch.pk])}#notes")
+    return _batch_detail_page(request, batch, note_form=form)
 
 
 @admin_required
@@ -347,19 +384,281 @@ def mentor_unassign(request, student_pk: int):
     return _mentor_page(request, student, unassign_form=form)
 
 
+# --- console: courses, rosters and staffing -------------------------------------------------
+
+
+def _get_course(pk: int):
+    return get_object_or_404(selectors.courses_with_figures(), pk=pk)
+
+
+@admin_required
+@require_GET
+def course_list(request):
+    """Courses with their batches, seats and roster in figures."""
+    return render(
+        request,
+        "allocation/course_list.html",
+        {"page": _page(request, selectors.courses_with_figures())},
+    )
+
+
+@admin_required
+@require_GET
+def course_detail(request, pk: int):
+    """Course overview: batches with their fill, the roster with each trainer's batches."""
+    course = _get_course(pk)
+    roster = selectors.course_trainers(course)
+    return render(
+        request,
+        "allocation/course_detail.html",
+        {
+            "course": course,
+            "batches": selectors.course_batches(course),
+            "roster": roster,
+            "workload_total": selectors.roster_workload(entry for entry, _ in roster),
+        },
+    )
+
+
+def _roster_page(request, course, add_form: RosterAddForm | None = None):
+    roster = selectors.course_trainers(course)
+    return render(
+        request,
+        "allocation/course_roster.html",
+        {
+            "course": course,
+            "rows": [(entry, roles, RosterEntryForm.for_entry(entry)) for entry, roles in roster],
+            "workload_total": selectors.roster_workload(entry for entry, _ in roster),
+            "add_form": add_form or RosterAddForm(),
+        },
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def course_roster(request, pk: int):
+    """The course's roster, each entry editable in its row; the form adds a trainer."""
+    course = _get_course(pk)
+    form = RosterAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.roster_add(course=course, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                f"{_name(entry.trainer)} joined the roster of {course.code} as "
+                f"{entry.get_role_display().lower()} ({entry.workload_percent}%).",
+            )
+            return redirect("console:course_roster", pk=course.pk)
+    return _roster_page(request, course, add_form=form)
+
+
+def _get_roster_entry(entry_pk: int) -> CourseTrainer:
+    return get_object_or_404(CourseTrainer.objects.select_related("course", "trainer"), pk=entry_pk)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def roster_entry_edit(request, entry_pk: int):
+    """Change a roster entry's role, workload share or status."""
+    entry = _get_roster_entry(entry_pk)
+    form = RosterEntryForm.for_entry(entry, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.roster_update(entry=entry, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request, f"Roster entry of {_name(entry.trainer)} in {entry.course.code} saved."
+            )
+            return redirect("console:course_roster", pk=entry.course_id)
+    return render(request, "allocation/roster_entry_edit.html", {"entry": entry, "form": form})
+
+
+@admin_required
+@require_POST
+def roster_entry_remove(request, entry_pk: int):
+    """Take a trainer off the roster; a refusal comes back as an error message."""
+    entry = _get_roster_entry(entry_pk)
+    try:
+        services.roster_remove(entry=entry)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"{_name(entry.trainer)} is no longer on the roster of {entry.course.code}."
+        )
+    return redirect("console:course_roster", pk=entry.course_id)
+
+
+def _staffing_page(
+    request,
+    course,
+    *,
+    staffing_form: BatchStaffingForm | None = None,
+    lead_form: SupervisingLeadForm | None = None,
+    lead_batch: Batch | None = None,
+):
+    return render(
+        request,
+        "allocation/course_staffing.html",
+        {
+            "course": course,
+            "matrix": selectors.course_staffing_matrix(course),
+            "staffing_form": staffing_form or BatchStaffingForm(course=course),
+            "lead_form": lead_form,
+            "lead_batch": lead_batch,
+        },
+    )
+
+
+def _change_staffing(*, batch: Batch, trainer: User, action: str, by: User) -> str:
+    """Call the one service ``action`` names; return what to tell the admin."""
+    if action == StaffRole.PRIMARY:
+        services.batch_assign_instructor(batch=batch, instructor=trainer, assigned_by=by)
+        return f"{_name(trainer)} is now the primary of {batch.batch_code}."
+    if action == STAFFING_REMOVE:
+        services.batch_staff_remove(batch=batch, trainer=trainer, removed_by=by)
+        return f"{_name(trainer)} no longer staffs {batch.batch_code}."
+    row = services.batch_staff_add(batch=batch, trainer=trainer, role=action, added_by=by)
+    return f"{_name(trainer)} is now {row.get_role_display().lower()} of {batch.batch_code}."
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def course_staffing(request, pk: int):
+    """Batches × roster trainers with each one's role; the form changes one role."""
+    course = _get_course(pk)
+    form = BatchStaffingForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = _change_staffing(**form.cleaned_data, by=request.user)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, done)
+            return redirect("console:course_staffing", pk=course.pk)
+    return _staffing_page(request, course, staffing_form=form)
+
+
+@admin_required
+@require_POST
+def batch_supervising_lead(request, pk: int):
+    """Name (or clear) the lead who supervises a batch, from the staffing page."""
+    batch = _get_batch(pk)
+    form = SupervisingLeadForm(request.POST)
+    if form.is_valid():
+        lead = form.cleaned_data["lead"]
+        try:
+            services.batch_set_supervising_lead(batch=batch, lead=lead)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                f"{_name(lead)} supervises {batch.batch_code}."
+                if lead
+                else f"{batch.batch_code} has no supervising lead now.",
+            )
+            return redirect("console:course_staffing", pk=batch.course_id)
+    course = _get_course(batch.course_id)
+    return _staffing_page(request, course, lead_form=form, lead_batch=batch)
+
+
+# --- console: leave and substitute cover ----------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def leave_list(request):
+    """Every recorded leave; the form records one and opens its cover page."""
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            leave = trainer_services.leave_record(created_by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                f"Leave of {_name(leave.trainer)} recorded; cover the sessions it hits below.",
+            )
+            return redirect("console:leave_detail", pk=leave.pk)
+    return render(
+        request,
+        "allocation/leave_list.html",
+        {"form": form, "page": _page(request, selectors.leave_list()), "today": dt.date.today()},
+    )
+
+
+def _get_leave(pk: int) -> TrainerLeave:
+    return get_object_or_404(TrainerLeave.objects.select_related("trainer", "created_by"), pk=pk)
+
+
+@admin_required
+@require_GET
+def leave_detail(request, pk: int):
+    """The sessions a leave hits, who covers them, and ranked candidates for the rest."""
+    leave = _get_leave(pk)
+    sessions = selectors.leave_affected_sessions(leave)
+    return render(
+        request,
+        "allocation/leave_detail.html",
+        {
+            "leave": leave,
+            "sessions": sessions,
+            "uncovered_count": sum(not s.covered for s in sessions),
+            "plan": selectors.leave_cover_plan(leave, sessions),
+        },
+    )
+
+
+@admin_required
+@require_POST
+def cover_assign(request, pk: int):
+    """Have a substitute cover the leave's sessions of one batch; back to the leave page."""
+    leave = _get_leave(pk)
+    form = CoverAssignForm(request.POST)
+    if form.is_valid():
+        try:
+            cover = services.substitute_assign(
+                absent_trainer=leave.trainer, assigned_by=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{_name(cover.substitute)} covers {cover.batch.batch_code} for "
+                f"{_name(leave.trainer)} from {cover.start_date:%Y-%m-%d} to "
+                f"{cover.end_date:%Y-%m-%d}.",
+            )
+    else:
+        messages.error(
+            request, " ".join(error for errors in form.errors.values() for error in errors)
+        )
+    return redirect("console:leave_detail", pk=leave.pk)
+
+
 # --- instructor pages ------------------------------------------------------------------------
 
 
 @instructor_required
 @require_GET
 def instructor_dashboard(request):
-    """The instructor's current batch roles and a summary of their mentees."""
+    """The instructor's current batch roles (with who covers their absences), their
+    substitute duties and a summary of their mentees."""
     mentees = selectors.mentoring_report(request.user)
     return render(
         request,
         "allocation/instructor_dashboard.html",
         {
             "roles": selectors.instructor_batches(request.user),
+            "covered": list(selectors.trainer_covered_absences(request.user)),
+            "duties": selectors.trainer_covers(request.user),
             "mentees": mentees,
             "stale_count": sum(row.stale for row in mentees),
             "stale_days": selectors.STALE_CONTACT_DAYS,
@@ -401,3 +700,60 @@ def session_log(request, assignment_pk: int):
             messages.success(request, f"Session with {_name(assignment.student)} logged.")
             return redirect("instructor:mentees")
     return render(request, "allocation/session_log.html", {"assignment": assignment, "form": form})
+
+
+def _batch_for_notes(user: User, pk: int) -> Batch:
+    """The batch, if ``user`` may use its notes thread; 404 otherwise, so that outsiders
+    learn nothing about it."""
+    batch = get_object_or_404(Batch.objects.select_related("course"), pk=pk)
+    if not selectors.can_use_batch_notes(user, batch):
+        raise Http404("No notes thread of this batch is open to you")
+    return batch
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def batch_notes(request, pk: int):
+    """The batch's notes thread, for its trainers, leads and substitutes."""
+    batch = _batch_for_notes(request.user, pk)
+    form = BatchNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.batch_note_add(
+                batch=batch, author=request.user, body=form.cleaned_data["body"]
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Note posted.")
+            return redirect("instructor:batch_notes", pk=batch.pk)
+    return render(
+        request,
+        "allocation/batch_notes.html",
+        {"batch": batch, "notes": selectors.batch_notes(batch), "form": form},
+    )
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def availability(request):
+    """The instructor's weekly availability windows; none at all means always available."""
+    windows = list(selectors.trainer_availability(request.user))
+    initial = [{"day": w.day, "start_time": w.start_time, "end_time": w.end_time} for w in windows]
+    formset = AvailabilityFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        try:
+            saved = trainer_services.availability_set(
+                trainer=request.user, windows=formset.windows()
+            )
+        except DomainError as exc:
+            formset.add_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                f"Availability saved: {len(saved)} weekly window{'s' if len(saved) != 1 else ''}."
+                if saved
+                else "Availability cleared: you are available at any time.",
+            )
+            return redirect("instructor:availability")
+    return render(request, "allocation/availability.html", {"formset": formset, "windows": windows})

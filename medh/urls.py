@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from allocation.urls import console_patterns, instructor_patterns
+from enrollments.urls import console_patterns as enrollment_console_patterns
+from enrollments.urls import feed_patterns, student_patterns
 from medh.accounts import views as account_views
 
 admin.site.site_header = "Medh Allocation"
@@ -29,7 +31,12 @@ account_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
+    # The console's enrollment pages, in their own namespace; listed first so that they win
+    # over any "enrollments/" path the allocation console might add later.
+    path("console/enrollments/", include((enrollment_console_patterns, "enroll"))),
     path("console/", include((console_patterns, "console"))),
     path("instructor/", include((instructor_patterns, "instructor"))),
+    path("me/", include((student_patterns, "student"))),
+    path("feeds/", include((feed_patterns, "feeds"))),
     path("", account_views.home, name="home"),
 ]

@@ -2,7 +2,7 @@
 
 from django import template
 
-from allocation.models import BatchStatus
+from allocation.models import BatchStatus, RosterRole, RosterStatus, StaffRole
 from trainers.models import TrainerStatus
 
 register = template.Library()
@@ -17,6 +17,22 @@ TRAINER_STATUS_BADGES = {
     TrainerStatus.ACTIVE: "text-bg-success",
     TrainerStatus.ON_LEAVE: "text-bg-warning",
     TrainerStatus.INACTIVE: "text-bg-secondary",
+}
+ROSTER_STATUS_BADGES = {
+    RosterStatus.ACTIVE: "text-bg-success",
+    RosterStatus.ON_LEAVE: "text-bg-warning",
+    RosterStatus.INACTIVE: "text-bg-secondary",
+}
+ROSTER_ROLE_BADGES = {
+    RosterRole.LEAD: "text-bg-primary",
+    RosterRole.ASSISTANT: "text-bg-info",
+    RosterRole.SUBSTITUTE: "text-bg-dark",
+}
+# Batch staffing roles as the staffing matrix shows them: a letter on a coloured badge.
+STAFF_ROLE_BADGES = {
+    StaffRole.PRIMARY: ("P", "text-bg-primary"),
+    StaffRole.ASSISTANT: ("A", "text-bg-info"),
+    StaffRole.BACKUP: ("B", "text-bg-secondary"),
 }
 
 
@@ -63,3 +79,50 @@ def display_name(user, empty: str = "—") -> str:
 def hours(value) -> str:
     """Weekly hours without trailing zeros: 16, 11.5, 4.25."""
     return f"{float(value or 0):g}"
+
+
+@register.filter
+def roster_status_badge(value) -> str:
+    return ROSTER_STATUS_BADGES.get(value, "text-bg-light")
+
+
+@register.filter
+def roster_role_badge(value) -> str:
+    return ROSTER_ROLE_BADGES.get(value, "text-bg-light")
+
+
+@register.filter
+def staff_role_letter(value) -> str:
+    return STAFF_ROLE_BADGES.get(value, ("?", ""))[0]
+
+
+@register.filter
+def staff_role_badge(value) -> str:
+    return STAFF_ROLE_BADGES.get(value, ("", "text-bg-light"))[1]
+
+
+@register.filter
+def role_counts(rows) -> list[tuple[str, int]]:
+    """Staffing rows counted by role, primary first: [("primary", 3), ("backup", 1)]."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.role] = counts.get(row.role, 0) + 1
+    return [(role, counts[role]) for role in StaffRole.values if role in counts]
+
+
+@register.simple_tag
+def staffing_cell(matrix, batch, entry):
+    """The cell of ``matrix`` (a ``StaffingMatrix``) for one batch and one roster entry."""
+    return matrix.cell(batch, entry)
+
+
+@register.filter
+def workload_for(workloads, trainer_id):
+    """The ``Workload`` of a trainer from a dict keyed by trainer id, or None."""
+    return workloads.get(trainer_id)
+
+
+@register.filter
+def of_batch(rows, batch) -> list:
+    """The rows (anything with ``batch_id``) that belong to ``batch``."""
+    return [row for row in rows if row.batch_id == batch.pk]

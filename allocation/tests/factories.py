@@ -9,10 +9,14 @@ from allocation.models import (
     BatchStatus,
     BatchTrainer,
     Course,
+    CourseTrainer,
     IndividualAssignment,
     MentoringSession,
+    RosterRole,
+    RosterStatus,
     ScheduleSlot,
     StaffRole,
+    SubstituteCover,
     Weekday,
 )
 from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
@@ -108,3 +112,30 @@ class MentoringSessionFactory(DjangoModelFactory):
     session_date = factory.SelfAttribute("assignment.start_date")
     duration_minutes = 60
     logged_by = factory.SelfAttribute("assignment.instructor")
+
+
+class CourseTrainerFactory(DjangoModelFactory):
+    """A roster entry saved directly, bypassing roster_add and its workload-sum check."""
+
+    class Meta:
+        model = CourseTrainer
+
+    course = factory.SubFactory(CourseFactory)
+    trainer = factory.SubFactory(InstructorFactory)
+    role = RosterRole.ASSISTANT
+    workload_percent = 0
+    status = RosterStatus.ACTIVE
+
+
+class SubstituteCoverFactory(DjangoModelFactory):
+    """A cover saved directly, bypassing substitute_assign: for history or clashes a service
+    would refuse. The absent trainer defaults to the batch's instructor."""
+
+    class Meta:
+        model = SubstituteCover
+
+    batch = factory.SubFactory(StaffedBatchFactory)
+    absent_trainer = factory.SelfAttribute("batch.assigned_instructor")
+    substitute = factory.SubFactory(InstructorFactory)
+    start_date = factory.SelfAttribute("batch.start_date")
+    end_date = factory.SelfAttribute("batch.end_date")

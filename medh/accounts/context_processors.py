@@ -26,10 +26,13 @@ class NavItem(NamedTuple):
 MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Console", "console:dashboard", "speedometer2", is_admin),
     ("Batches", "console:batch_list", "collection", is_admin),
+    ("Courses", "console:course_list", "journal-bookmark", is_admin),
+    ("Leave", "console:leave_list", "calendar-x", is_admin),
     ("Mentors", "console:mentor_list", "person-badge", is_admin),
     ("Django admin", "admin:index", "gear", is_admin),
     ("My batches", "instructor:dashboard", "easel", is_instructor),
     ("Mentees", "instructor:mentees", "people", is_instructor),
+    ("Availability", "instructor:availability", "clock", is_instructor),
     ("My schedule", "student:schedule", "calendar-week", is_learner),
 ]
 

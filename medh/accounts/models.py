@@ -6,6 +6,8 @@ instructor who is also an admin). The admin role is Django's ``is_staff``, becau
 what grants the admin console and the Django admin.
 """
 
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -25,6 +27,11 @@ ROLE_FIELDS = {
     Role.STUDENT: "is_student",
     Role.CORPORATE_STUDENT: "is_corporate_student",
 }
+
+
+def new_feed_token() -> str:
+    """A fresh calendar-feed token: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
 
 
 class UserQuerySet(models.QuerySet):
@@ -72,6 +79,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_corporate_student = models.BooleanField("corporate student", default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The secret in the user's calendar-feed URLs (/feeds/.../<token>.ics), which calendar
+    # apps fetch without logging in. Resetting it turns the old URLs into 404s.
+    feed_token = models.CharField(
+        max_length=43, unique=True, default=new_feed_token, editable=False
+    )
 
     objects = UserManager()
 
@@ -95,6 +107,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def reset_feed_token(self) -> str:
+        """Give the user a new calendar-feed token (the old feed URLs stop working)."""
+        self.feed_token = new_feed_token()
+        self.save(update_fields=["feed_token"])
+        return self.feed_token
 
     def has_role(self, role: str) -> bool:
         return bool(getattr(self, ROLE_FIELDS[Role(role)]))

@@ -253,10 +253,13 @@ def test_home_welcomes_a_user_without_a_role(client):
 MENU = [
     ("Console", "console:dashboard", "admin"),
     ("Batches", "console:batch_list", "admin"),
+    ("Courses", "console:course_list", "admin"),
+    ("Leave", "console:leave_list", "admin"),
     ("Mentors", "console:mentor_list", "admin"),
     ("Django admin", "admin:index", "admin"),
     ("My batches", "instructor:dashboard", "instructor"),
     ("Mentees", "instructor:mentees", "instructor"),
+    ("Availability", "instructor:availability", "instructor"),
     ("My schedule", "student:schedule", "student"),
 ]
 

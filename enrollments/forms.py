@@ -1,0 +1,150 @@
+"""Forms and filters of the enrollment pages: they parse input; the services decide.
+
+A refusal from a service (``DomainError``) is shown with ``add_domain_error``: on the field it
+names when the form has that field, above the form otherwise. The console list's filter lives
+here too, next to the forms it shares choice labels with.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from allocation.forms import DomainErrorFormMixin
+from allocation.models import Batch, Course
+from medh.accounts.models import User
+
+from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
+from .services import Payment
+
+
+def student_label(user: User) -> str:
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+def batch_label(batch: Batch) -> str:
+    """Code, name, course and seats, e.g. ``GER-A1-2027-01 · Morning (GER-A1) · 3/10``."""
+    return (
+        f"{batch.batch_code} · {batch.batch_name} ({batch.course.code}) · "
+        f"{batch.enrolled_students}/{batch.capacity}{' full' if batch.is_full else ''}"
+    )
+
+
+class StudentChoiceField(forms.ModelChoiceField):
+    """Users who may be enrolled (students and corporate students), by name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", User.objects.students().filter(is_active=True))
+        kwargs.setdefault("empty_label", "Choose a student…")
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: User) -> str:
+        return student_label(obj)
+
+
+class BatchChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Batch) -> str:
+        return batch_label(obj)
+
+
+class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
+    """Enroll a student: in a batch, or individually when no batch is chosen."""
+
+    student = StudentChoiceField()
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.order_by("title"), empty_label="Choose a course…"
+    )
+    batch = BatchChoiceField(
+        # Completed and Cancelled batches take no students, so they are not offered.
+        queryset=Batch.objects.open().select_related("course").order_by("start_date", "pk"),
+        required=False,
+        empty_label="No batch: individual, self-paced",
+        help_text="A batch of the chosen course. Leave empty for an individual enrollment.",
+    )
+    enrollment_type = forms.ChoiceField(
+        label="Type",
+        # Blank lets enrollment_create choose: "batch" with a batch, else "individual".
+        choices=[
+            ("", "From the batch (batch, or individual without one)"),
+            *EnrollmentType.choices,
+        ],
+        required=False,
+    )
+    enrollment_source = forms.ChoiceField(
+        label="Source", choices=EnrollmentSource.choices, initial=EnrollmentSource.ADMIN
+    )
+    payment_amount = forms.DecimalField(
+        label="Amount", max_digits=10, decimal_places=2, required=False
+    )
+    payment_currency = forms.CharField(
+        label="Currency", max_length=3, required=False, help_text="ISO code, e.g. EUR."
+    )
+    payment_method = forms.CharField(label="Method", max_length=30, required=False)
+    payment_status = forms.ChoiceField(
+        label="Payment status", choices=[("", "—"), *PaymentStatus.choices], required=False
+    )
+    transaction_id = forms.CharField(label="Transaction ID", max_length=100, required=False)
+
+    def service_kwargs(self) -> dict:
+        """The keyword arguments of ``enrollment_create``."""
+        data = self.cleaned_data
+        return {
+            "student": data["student"],
+            "course": data["course"],
+            "batch": data["batch"],
+            "enrollment_type": data["enrollment_type"] or None,
+            "enrollment_source": data["enrollment_source"],
+            "payment": Payment(
+                amount=data["payment_amount"],
+                currency=data["payment_currency"].strip(),
+                payment_method=data["payment_method"].strip(),
+                payment_status=data["payment_status"],
+                transaction_id=data["transaction_id"].strip(),
+            ),
+        }
+
+
+class EnrollmentTransferForm(DomainErrorFormMixin, forms.Form):
+    # enrollment_transfer names the target batch "batch".
+    field_aliases = {"batch": "to_batch"}
+
+    to_batch = BatchChoiceField(queryset=Batch.objects.none(), label="Move to batch")
+
+    def __init__(self, *args, targets, **kwargs):
+        """``targets``: the batches offered (``selectors.transfer_targets``)."""
+        super().__init__(*args, **kwargs)
+        self.fields["to_batch"].queryset = targets.select_related("course")
+        self.fields["to_batch"].empty_label = "Choose a batch…"
+
+
+class EnrollmentFilter(django_filters.FilterSet):
+    """Filters ``selectors.enrollment_list()`` on the console's enrollment list."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Student name or email")
+    course = django_filters.ModelChoiceFilter(
+        label="Course", queryset=Course.objects.order_by("title"), empty_label="Any course"
+    )
+    batch = django_filters.ModelChoiceFilter(
+        label="Batch",
+        queryset=Batch.objects.order_by("batch_code"),
+        empty_label="Any batch",
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=EnrollmentStatus.choices, empty_label="Any status"
+    )
+    enrollment_type = django_filters.ChoiceFilter(
+        label="Type", choices=EnrollmentType.choices, empty_label="Any type"
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Codes only: the label of every batch would need its course as well.
+        self.form.fields["batch"].label_from_instance = lambda batch: batch.batch_code
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(student__full_name__icontains=value) | Q(student__email__icontains=value)
+        )
