@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -24,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -47,6 +49,19 @@ from .models import (
 )
 
 MSG_NOT_INSTRUCTOR = "Assigned instructor must have instructor role"
+
+# Rosters read lead first, then assistants, then substitutes (not alphabetically by role).
+ROSTER_ORDER = Case(
+    When(role="lead", then=Value(0)),
+    When(role="assistant", then=Value(1)),
+    default=Value(2),
+)
+# A batch's staff reads primary first, then assistants, then backups.
+STAFF_ORDER = Case(
+    When(role="primary", then=Value(0)),
+    When(role="assistant", then=Value(1)),
+    default=Value(2),
+)
 
 
 def _slot_text(day: int, start: dt.time, end: dt.time) -> str:
@@ -329,7 +344,7 @@ def batch_current_staff(batch: Batch) -> QuerySet[BatchTrainer]:
     return (
         BatchTrainer.objects.filter(batch=batch, ended_at__isnull=True)
         .select_related("trainer")
-        .order_by("role", "trainer__full_name")
+        .order_by(STAFF_ORDER, "trainer__full_name")
     )
 
 
@@ -814,7 +829,9 @@ def leave_affected_sessions(leave) -> list[AffectedSession]:
 def course_trainers(course) -> list[tuple[CourseTrainer, list[BatchTrainer]]]:
     """The course's roster, each entry with its current roles on the course's batches
     (derived from batch staffing, not stored twice); two queries."""
-    entries = list(course.roster.select_related("trainer").order_by("role", "trainer__full_name"))
+    entries = list(
+        course.roster.select_related("trainer").order_by(ROSTER_ORDER, "trainer__full_name")
+    )
     roles: dict[int, list[BatchTrainer]] = {}
     for row in (
         BatchTrainer.objects.filter(batch__course=course, ended_at__isnull=True)
@@ -896,7 +913,9 @@ def course_staffing_matrix(course) -> StaffingMatrix:
         .prefetch_related("schedule")
         .order_by("start_date", "batch_code")
     )
-    entries = list(course.roster.select_related("trainer").order_by("role", "trainer__full_name"))
+    entries = list(
+        course.roster.select_related("trainer").order_by(ROSTER_ORDER, "trainer__full_name")
+    )
     rows = BatchTrainer.objects.filter(batch__course=course, ended_at__isnull=True)
     by_batch = {b.pk: b for b in batches}
     teaching: dict[int, list[Batch]] = {}
