@@ -5,13 +5,10 @@ one service or selector; a service's refusal (``DomainError``) is shown on the f
 page re-renders with status 200. The rules themselves live in ``services`` and ``selectors``.
 """
 
-import csv
 import datetime as dt
-from collections.abc import Iterable, Sequence
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from medh.accounts.access import admin_required, instructor_required
 from medh.accounts.models import User
 from medh.errors import DomainError
+from medh.web import csv_response, paginate, wants_csv
 from trainers import services as trainer_services
 from trainers.models import TrainerLeave
 
@@ -41,33 +39,6 @@ from .forms import (
     SupervisingLeadForm,
 )
 from .models import Batch, CourseTrainer, IndividualAssignment, StaffRole
-
-PAGE_SIZE = 25
-
-
-def _page(request, items) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _wants_csv(request) -> bool:
-    return request.GET.get("format") == "csv"
-
-
-def _csv_cell(value) -> object:
-    # A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def _csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return response
 
 
 def _name(user: User | None) -> str:
@@ -98,7 +69,7 @@ def dashboard(request):
     """Every instructor's workload, filterable by status; ``?format=csv`` downloads it."""
     filterset = TrainerWorkloadFilter(request.GET, queryset=User.objects.instructors())
     trainers = selectors.trainers_with_workload(filterset.qs)
-    if _wants_csv(request):
+    if wants_csv(request):
         rows = (
             [
                 _name(w.trainer),
@@ -113,8 +84,8 @@ def dashboard(request):
             ]
             for w in map(selectors.workload_of, trainers)
         )
-        return _csv_response("instructor-workload.csv", WORKLOAD_CSV_HEADER, rows)
-    page = _page(request, trainers)
+        return csv_response("instructor-workload.csv", WORKLOAD_CSV_HEADER, rows)
+    page = paginate(request, trainers)
     return render(
         request,
         "allocation/dashboard.html",
@@ -148,7 +119,7 @@ BATCH_CSV_HEADER = [
 def batch_list(request):
     """Batches with their fill, filterable; ``?format=csv`` downloads the filtered list."""
     filterset = BatchFilter(request.GET, queryset=selectors.batch_list())
-    if _wants_csv(request):
+    if wants_csv(request):
         rows = (
             [
                 b.batch_code,
@@ -164,11 +135,11 @@ def batch_list(request):
             ]
             for b in filterset.qs
         )
-        return _csv_response("batches.csv", BATCH_CSV_HEADER, rows)
+        return csv_response("batches.csv", BATCH_CSV_HEADER, rows)
     return render(
         request,
         "allocation/batch_list.html",
-        {"filter": filterset, "page": _page(request, filterset.qs)},
+        {"filter": filterset, "page": paginate(request, filterset.qs)},
     )
 
 
@@ -263,7 +234,7 @@ MENTOR_CSV_HEADER = [
 def mentor_list(request):
     """Students and their individually assigned instructor; ``?format=csv`` downloads it."""
     filterset = MentorFilter(request.GET, queryset=selectors.students_with_instructors())
-    if _wants_csv(request):
+    if wants_csv(request):
         rows = (
             [
                 _name(s),
@@ -275,11 +246,11 @@ def mentor_list(request):
             ]
             for s in filterset.qs
         )
-        return _csv_response("mentors.csv", MENTOR_CSV_HEADER, rows)
+        return csv_response("mentors.csv", MENTOR_CSV_HEADER, rows)
     return render(
         request,
         "allocation/mentor_list.html",
-        {"filter": filterset, "page": _page(request, filterset.qs)},
+        {"filter": filterset, "page": paginate(request, filterset.qs)},
     )
 
 
@@ -398,7 +369,7 @@ def course_list(request):
     return render(
         request,
         "allocation/course_list.html",
-        {"page": _page(request, selectors.courses_with_figures())},
+        {"page": paginate(request, selectors.courses_with_figures())},
     )
 
 
@@ -590,7 +561,7 @@ def leave_list(request):
     return render(
         request,
         "allocation/leave_list.html",
-        {"form": form, "page": _page(request, selectors.leave_list()), "today": dt.date.today()},
+        {"form": form, "page": paginate(request, selectors.leave_list()), "today": dt.date.today()},
     )
 
 

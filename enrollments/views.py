@@ -18,9 +18,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 # The console lists share paging and the CSV download (with its formula escaping).
-from allocation.views import _csv_response, _page, _wants_csv
 from medh.accounts.access import admin_required, student_required
 from medh.errors import DomainError
+from medh.web import csv_response, paginate, wants_csv
 
 from . import feeds, selectors, services
 from .forms import EnrollmentCreateForm, EnrollmentFilter, EnrollmentTransferForm
@@ -87,7 +87,7 @@ def enroll_list(request):
     """Enrollments, filterable by course, batch, status and type; ``?format=csv`` downloads
     the filtered list."""
     filterset = EnrollmentFilter(request.GET, queryset=selectors.enrollment_list())
-    if _wants_csv(request):
+    if wants_csv(request):
         rows = (
             [
                 _name(e.student),
@@ -105,11 +105,11 @@ def enroll_list(request):
             ]
             for e in filterset.qs
         )
-        return _csv_response("enrollments.csv", ENROLLMENT_CSV_HEADER, rows)
+        return csv_response("enrollments.csv", ENROLLMENT_CSV_HEADER, rows)
     return render(
         request,
         "enrollments/enrollment_list.html",
-        {"filter": filterset, "page": _page(request, filterset.qs)},
+        {"filter": filterset, "page": paginate(request, filterset.qs)},
     )
 
 

@@ -440,3 +440,13 @@ class TestQueryCounts:
         with django_assert_max_num_queries(7):
             calendar = fetch(client, instructor_feed(substitute))
         assert len(calendar.walk("VEVENT")) == n + 2  # n batches of one slot, 2 cover events
+
+
+def test_instructor_dashboard_shows_their_own_feed_address(client):
+    from medh.accounts.tests.factories import InstructorFactory
+
+    instructor, other = InstructorFactory(), InstructorFactory()
+    client.force_login(instructor)
+    page = client.get(reverse("instructor:dashboard")).content.decode()
+    assert reverse("feeds:instructor", args=[instructor.feed_token]) in page
+    assert other.feed_token not in page

@@ -28,6 +28,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Batches", "console:batch_list", "collection", is_admin),
     ("Courses", "console:course_list", "journal-bookmark", is_admin),
     ("Leave", "console:leave_list", "calendar-x", is_admin),
+    ("Enrollments", "enroll:list", "person-plus", is_admin),
     ("Mentors", "console:mentor_list", "person-badge", is_admin),
     ("Django admin", "admin:index", "gear", is_admin),
     ("My batches", "instructor:dashboard", "easel", is_instructor),

@@ -255,6 +255,7 @@ MENU = [
     ("Batches", "console:batch_list", "admin"),
     ("Courses", "console:course_list", "admin"),
     ("Leave", "console:leave_list", "admin"),
+    ("Enrollments", "enroll:list", "admin"),
     ("Mentors", "console:mentor_list", "admin"),
     ("Django admin", "admin:index", "admin"),
     ("My batches", "instructor:dashboard", "instructor"),
