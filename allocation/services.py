@@ -839,8 +839,9 @@ def batch_staff_add(*, batch: Batch, trainer: User, role: str, added_by: User) -
             field="trainer",
         )
     if current is not None and current.role == role:
+        article = "an" if role == StaffRole.ASSISTANT else "a"
         raise DomainError(
-            f"{_name(trainer)} is already a {current.get_role_display().lower()} of "
+            f"{_name(trainer)} is already {article} {current.get_role_display().lower()} of "
             f"{batch.batch_code}",
             field="trainer",
         )
@@ -994,6 +995,8 @@ def batch_note_add(*, batch: Batch, author: User, body: str) -> BatchNote:
     thread (see ``selectors.can_use_batch_notes``)."""
     if not can_use_batch_notes(author, batch):
         raise DomainError("Only the batch's trainers, its lead and its substitutes can post here")
+    if not body.strip():  # full_clean would only say "This field cannot be blank."
+        raise DomainError("A note cannot be empty", field="body")
     note = BatchNote(batch=batch, author=author, body=body.strip())
     full_clean_or_refuse(note)
     note.save()

@@ -84,7 +84,8 @@ def leave_record(
         reason=reason.strip(),
         created_by=created_by,
     )
-    full_clean_or_refuse(leave)
+    # Who recorded it is optional (None is allowed above); the field is not blank=True.
+    full_clean_or_refuse(leave, exclude=["created_by"])
     leave.save()
     return leave
 
