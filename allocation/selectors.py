@@ -7,7 +7,7 @@ is; the tests pin those counts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -15,8 +15,10 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     Max,
     OuterRef,
@@ -27,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from medh.accounts.models import User
 from medh.errors import DomainError
@@ -476,6 +478,75 @@ class TeachingContext:
     roster: dict[int, object]  # trainer id -> CourseTrainer on the batch's course
 
 
+def teaching_contexts(
+    requests: Sequence[tuple[Batch, list, tuple[dt.date, dt.date]]],
+    trainer_ids: Iterable[int],
+    *,
+    profiles: dict[int, object] | None = None,
+    today: dt.date | None = None,
+) -> list[TeachingContext]:
+    """One context per (batch, slots, date range) request, for the same trainers, fetched
+    together: seven queries however many requests and trainers there are (six when
+    ``profiles`` are passed in, as the services pass their locked ones)."""
+    from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
+
+    ids = sorted(set(trainer_ids))
+    today = today or dt.date.today()
+    if profiles is None:
+        profiles = {p.user_id: p for p in TrainerProfile.objects.filter(user_id__in=ids)}
+    teaching_rows = list(
+        BatchTrainer.objects.filter(
+            trainer_id__in=ids,
+            role__in=TEACHING_ROLES,
+            ended_at__isnull=True,
+            batch__status__in=OPEN_BATCH_STATUSES,
+        ).values_list("trainer_id", "batch_id")
+    )
+    windows: dict[int, list] = {}
+    for window in AvailabilityWindow.objects.filter(trainer_id__in=ids):
+        windows.setdefault(window.trainer_id, []).append(window)
+    first = min((r[2][0] for r in requests), default=today)
+    last = max((r[2][1] for r in requests), default=today)
+    leaves: dict[int, list] = {}
+    for leave in TrainerLeave.objects.filter(trainer_id__in=ids).filter(
+        Q(start_date__lte=last, end_date__gte=first) | Q(start_date__lte=today, end_date__gte=today)
+    ):
+        leaves.setdefault(leave.trainer_id, []).append(leave)
+    rosters: dict[int, dict[int, object]] = {}
+    for entry in CourseTrainer.objects.filter(
+        course_id__in={batch.course_id for batch, _, _ in requests}, trainer_id__in=ids
+    ):
+        rosters.setdefault(entry.course_id, {})[entry.trainer_id] = entry
+    days = {slot.day for _, slots, _ in requests for slot in slots}
+    duties = trainer_duties(ids, days, (first, last))
+    contexts = []
+    for batch, slots, date_range in requests:
+        open_batches: dict[int, int] = {}
+        for trainer_id, batch_id in teaching_rows:
+            if batch_id != batch.pk:
+                open_batches[trainer_id] = open_batches.get(trainer_id, 0) + 1
+        conflicts = {}
+        for trainer_id in ids:
+            found = _clashes(duties.get(trainer_id, ()), slots, date_range, exclude=batch.pk)
+            if found:
+                conflicts[trainer_id] = found
+        contexts.append(
+            TeachingContext(
+                batch=batch,
+                slots=slots,
+                date_range=date_range,
+                today=today,
+                profiles=profiles,
+                open_batches=open_batches,
+                conflicts=conflicts,
+                windows=windows,
+                leaves=leaves,
+                roster=rosters.get(batch.course_id, {}),
+            )
+        )
+    return contexts
+
+
 def teaching_context(
     batch: Batch,
     trainer_ids: Iterable[int],
@@ -485,62 +556,13 @@ def teaching_context(
     profiles: dict[int, object] | None = None,
     today: dt.date | None = None,
 ) -> TeachingContext:
-    """Prefetch everything ``teaching_refusal`` reads, for ``trainer_ids``; seven queries.
-
-    ``slots`` default to the batch's saved slots, ``date_range`` to the batch's dates.
-    ``profiles`` may pass locked profiles in (the services do), else they are read.
-    """
-    from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
-
-    ids = sorted(set(trainer_ids))
+    """The context of one batch: ``slots`` default to its saved slots, ``date_range`` to its
+    dates; ``profiles`` may pass locked profiles in (the services do)."""
     slots = list(batch.schedule.all()) if slots is None else list(slots)
     date_range = date_range or (batch.start_date, batch.end_date)
-    today = today or dt.date.today()
-    if profiles is None:
-        profiles = {p.user_id: p for p in TrainerProfile.objects.filter(user_id__in=ids)}
-    counted = BatchTrainer.objects.filter(
-        trainer_id__in=ids,
-        role__in=TEACHING_ROLES,
-        ended_at__isnull=True,
-        batch__status__in=OPEN_BATCH_STATUSES,
-    )
-    if batch.pk:
-        counted = counted.exclude(batch_id=batch.pk)
-    open_batches = dict(
-        counted.order_by()
-        .values("trainer_id")
-        .annotate(n=Count("pk"))
-        .values_list("trainer_id", "n")
-    )
-    windows: dict[int, list] = {}
-    for window in AvailabilityWindow.objects.filter(trainer_id__in=ids):
-        windows.setdefault(window.trainer_id, []).append(window)
-    start, end = date_range
-    leaves: dict[int, list] = {}
-    for leave in TrainerLeave.objects.filter(trainer_id__in=ids).filter(
-        Q(start_date__lte=end, end_date__gte=start) | Q(start_date__lte=today, end_date__gte=today)
-    ):
-        leaves.setdefault(leave.trainer_id, []).append(leave)
-    roster = (
-        {
-            e.trainer_id: e
-            for e in CourseTrainer.objects.filter(course_id=batch.course_id, trainer_id__in=ids)
-        }
-        if batch.course_id
-        else {}
-    )
-    return TeachingContext(
-        batch=batch,
-        slots=slots,
-        date_range=date_range,
-        today=today,
-        profiles=profiles,
-        open_batches=open_batches,
-        conflicts=conflicts_by_trainer(ids, slots, date_range, exclude_batch=batch),
-        windows=windows,
-        leaves=leaves,
-        roster=roster,
-    )
+    return teaching_contexts(
+        [(batch, slots, date_range)], trainer_ids, profiles=profiles, today=today
+    )[0]
 
 
 def teaching_refusal(
@@ -612,74 +634,128 @@ def teaching_refusal(
     return None
 
 
-def conflicts_by_trainer(
-    trainer_ids: Iterable[int],
-    slots: Iterable,
-    date_range: tuple[dt.date, dt.date],
-    exclude_batch: Batch | None = None,
-) -> dict[int, list[Conflict]]:
-    """Clashes of ``slots`` over ``date_range`` with each trainer's other duties; two queries.
+@dataclass(frozen=True)
+class Duty:
+    """A weekly slot a trainer is busy in over a date range: teaching it (primary or
+    assistant) for the batch's dates, or covering it as a substitute for the cover's dates."""
 
-    A duty is a slot of another Active/Upcoming batch whose dates overlap the range, on the
-    same weekday with overlapping half-open times, that the trainer either teaches now
-    (primary or assistant) or covers as a substitute on dates inside the range.
-    """
-    ids = sorted(set(trainer_ids))
-    slots = list(slots)
+    kind: str  # "teaches" or "covers"
+    batch_id: int
+    batch_code: str
+    batch_name: str
+    day: int
+    start_time: dt.time
+    end_time: dt.time
+    start_date: dt.date
+    end_date: dt.date
+
+
+def trainer_duties(
+    trainer_ids: Iterable[int], days: Iterable[int], date_range: tuple[dt.date, dt.date]
+) -> dict[int, list[Duty]]:
+    """Each trainer's duties in Active/Upcoming batches on ``days`` that touch
+    ``date_range``, by trainer id; two queries (taught slots, covered slots)."""
+    ids, days = sorted(set(trainer_ids)), sorted(set(days))
     start, end = date_range
-    if not ids or not slots or start is None or end is None:
+    if not ids or not days or start is None or end is None:
         return {}
-    overlap = Q()
-    for slot in slots:
-        overlap |= Q(day=slot.day, start_time__lt=slot.end_time, end_time__gt=slot.start_time)
-    fields = ("day", "start_time", "end_time", "batch_id", "batch__batch_code", "batch__batch_name")
+    fields = ("batch_id", "batch__batch_code", "batch__batch_name", "day", "start_time", "end_time")
     # Each filter() is one call, so its conditions apply to the same staff/cover row, the one
-    # whose trainer the values() reads through the same join.
-    teaching = ScheduleSlot.objects.filter(overlap).filter(
+    # whose trainer and dates the values() read through the same join.
+    taught = ScheduleSlot.objects.filter(
+        day__in=days,
         batch__staff__trainer_id__in=ids,
         batch__staff__role__in=TEACHING_ROLES,
         batch__staff__ended_at__isnull=True,
         batch__status__in=OPEN_BATCH_STATUSES,
         batch__start_date__lte=end,
         batch__end_date__gte=start,
+    ).values(
+        *fields,
+        trainer_id=F("batch__staff__trainer"),
+        from_date=F("batch__start_date"),
+        to_date=F("batch__end_date"),
     )
-    covering = ScheduleSlot.objects.filter(overlap).filter(
+    covered = ScheduleSlot.objects.filter(
+        day__in=days,
         batch__covers__substitute_id__in=ids,
         batch__covers__start_date__lte=end,
         batch__covers__end_date__gte=start,
         batch__status__in=OPEN_BATCH_STATUSES,
+    ).values(
+        *fields,
+        trainer_id=F("batch__covers__substitute"),
+        from_date=F("batch__covers__start_date"),
+        to_date=F("batch__covers__end_date"),
     )
-    if exclude_batch is not None and exclude_batch.pk:
-        teaching = teaching.exclude(batch=exclude_batch)
-        covering = covering.exclude(batch=exclude_batch)
-    rows = [
-        ("teaches", row) for row in teaching.values(*fields, trainer_id=F("batch__staff__trainer"))
-    ] + [
-        ("covers", row)
-        for row in covering.values(*fields, trainer_id=F("batch__covers__substitute"))
-    ]
-    rows.sort(key=lambda kr: (kr[1]["day"], kr[1]["start_time"], kr[1]["batch__batch_code"]))
-    conflicts: dict[int, list[Conflict]] = {}
-    for kind, row in rows:
+    duties: dict[int, list[Duty]] = {}
+    for kind, rows in (("teaches", taught), ("covers", covered)):
+        for row in rows:
+            duties.setdefault(row["trainer_id"], []).append(
+                Duty(
+                    kind=kind,
+                    batch_id=row["batch_id"],
+                    batch_code=row["batch__batch_code"],
+                    batch_name=row["batch__batch_name"],
+                    day=row["day"],
+                    start_time=row["start_time"],
+                    end_time=row["end_time"],
+                    start_date=row["from_date"],
+                    end_date=row["to_date"],
+                )
+            )
+    return duties
+
+
+def _clashes(
+    duties: Iterable[Duty], slots: Iterable, date_range: tuple[dt.date, dt.date], *, exclude
+) -> list[Conflict]:
+    """The schedule-conflict rule itself: a duty of another batch whose dates overlap the
+    range (inclusive days), on the same weekday, with overlapping half-open times."""
+    start, end = date_range
+    found = []
+    for duty in duties:
+        if duty.batch_id == exclude or duty.end_date < start or end < duty.start_date:
+            continue
         for slot in slots:
             if (
-                slot.day == row["day"]
-                and slot.start_time < row["end_time"]
-                and row["start_time"] < slot.end_time
+                slot.day == duty.day
+                and slot.start_time < duty.end_time
+                and duty.start_time < slot.end_time
             ):
-                conflicts.setdefault(row["trainer_id"], []).append(
+                found.append(
                     Conflict(
-                        batch_id=row["batch_id"],
-                        batch_code=row["batch__batch_code"],
-                        batch_name=row["batch__batch_name"],
-                        day=row["day"],
-                        existing_start=row["start_time"],
-                        existing_end=row["end_time"],
+                        batch_id=duty.batch_id,
+                        batch_code=duty.batch_code,
+                        batch_name=duty.batch_name,
+                        day=duty.day,
+                        existing_start=duty.start_time,
+                        existing_end=duty.end_time,
                         proposed_start=slot.start_time,
                         proposed_end=slot.end_time,
-                        kind=kind,
+                        kind=duty.kind,
                     )
                 )
+    found.sort(key=lambda c: (c.day, c.existing_start, c.batch_code, c.proposed_start))
+    return found
+
+
+def conflicts_by_trainer(
+    trainer_ids: Iterable[int],
+    slots: Iterable,
+    date_range: tuple[dt.date, dt.date],
+    exclude_batch: Batch | None = None,
+) -> dict[int, list[Conflict]]:
+    """Clashes of ``slots`` over ``date_range`` with each trainer's other duties (taught or
+    covered slots of other Active/Upcoming batches); two queries."""
+    slots = list(slots)
+    duties = trainer_duties(trainer_ids, {slot.day for slot in slots}, date_range)
+    exclude = exclude_batch.pk if exclude_batch is not None else None
+    conflicts = {}
+    for trainer_id, trainer_duty_list in duties.items():
+        found = _clashes(trainer_duty_list, slots, date_range, exclude=exclude)
+        if found:
+            conflicts[trainer_id] = found
     return conflicts
 
 
@@ -715,53 +791,75 @@ def substitute_candidates(
     The pool is the batch's backups (ranked first), then the course's substitutes, then its
     other roster trainers, each with the reason for its rank; within a rank the less loaded
     come first. Those who would be refused (inactive, on leave during the dates, at their cap,
-    unavailable or busy at those times) follow, each with the reason. A fixed number of
-    queries whatever the roster's size.
+    unavailable or busy at those times) follow, each with the reason.
     """
-    roster = {
-        e.trainer_id: e
-        for e in CourseTrainer.objects.filter(course_id=batch.course_id).select_related(
-            "trainer__trainer_profile"
-        )
-    }
-    backups = {
-        row.trainer_id: row.trainer
-        for row in BatchTrainer.objects.filter(
-            batch=batch, role=StaffRole.BACKUP, ended_at__isnull=True
-        ).select_related("trainer__trainer_profile")
-    }
-    people = {**{pk: e.trainer for pk, e in roster.items()}, **backups}
-    if absent_trainer is not None:
-        people.pop(absent_trainer.pk, None)
-    context = teaching_context(
-        batch,
-        people,
-        date_range=(start_date, end_date),
-        profiles={pk: _profile_of(user) for pk, user in people.items()},
+    return substitute_candidates_many(
+        [(batch, start_date, end_date)], absent_trainer=absent_trainer
+    )[0]
+
+
+def substitute_candidates_many(
+    requests: Sequence[tuple[Batch, dt.date, dt.date]], *, absent_trainer: User | None = None
+) -> list[list[SubstituteCandidate]]:
+    """``substitute_candidates`` for several (batch, first day, last day) at once, in a fixed
+    number of queries however many batches and roster trainers there are."""
+    requests = list(requests)
+    if not requests:
+        return []
+    rosters: dict[int, dict[int, CourseTrainer]] = {}
+    for entry in CourseTrainer.objects.filter(
+        course_id__in={batch.course_id for batch, _, _ in requests}
+    ).select_related("trainer__trainer_profile"):
+        rosters.setdefault(entry.course_id, {})[entry.trainer_id] = entry
+    backups: dict[int, dict[int, User]] = {}
+    for row in BatchTrainer.objects.filter(
+        batch_id__in=[batch.pk for batch, _, _ in requests],
+        role=StaffRole.BACKUP,
+        ended_at__isnull=True,
+    ).select_related("trainer__trainer_profile"):
+        backups.setdefault(row.batch_id, {})[row.trainer_id] = row.trainer
+    pools = []
+    for batch, _, _ in requests:
+        roster = rosters.get(batch.course_id, {})
+        people = {**{pk: e.trainer for pk, e in roster.items()}, **backups.get(batch.pk, {})}
+        if absent_trainer is not None:
+            people.pop(absent_trainer.pk, None)
+        pools.append(people)
+    everyone = {pk: user for people in pools for pk, user in people.items()}
+    contexts = teaching_contexts(
+        [(batch, list(batch.schedule.all()), (start, end)) for batch, start, end in requests],
+        everyone,
+        profiles={pk: _profile_of(user) for pk, user in everyone.items()},
     )
-    candidates = []
-    for pk, trainer in people.items():
-        entry = roster.get(pk)
-        if pk in backups:
-            rank, why = 0, "backup of this batch"
-        elif entry is not None and entry.role == "substitute":
-            rank, why = 1, "substitute on the course roster"
-        else:
-            rank, why = 2, f"{entry.get_role_display().lower()} on the course roster"
-        refusal = teaching_refusal(context, trainer, newly_teaching=True, covering=True)
-        candidates.append(
-            SubstituteCandidate(
-                trainer=trainer,
-                rank=rank,
-                why=why,
-                refusal=refusal.message if refusal else "",
-                open_batches=context.open_batches.get(pk, 0),
+    results = []
+    for (batch, _, _), people, context in zip(requests, pools, contexts, strict=True):
+        roster = rosters.get(batch.course_id, {})
+        candidates = []
+        for pk, trainer in people.items():
+            entry = roster.get(pk)
+            if pk in backups.get(batch.pk, {}):
+                rank, why = 0, "backup of this batch"
+            elif entry is not None and entry.role == "substitute":
+                rank, why = 1, "substitute on the course roster"
+            else:
+                rank, why = 2, f"{entry.get_role_display().lower()} on the course roster"
+            refusal = teaching_refusal(context, trainer, newly_teaching=True, covering=True)
+            candidates.append(
+                SubstituteCandidate(
+                    trainer=trainer,
+                    rank=rank,
+                    why=why,
+                    refusal=refusal.message if refusal else "",
+                    open_batches=context.open_batches.get(pk, 0),
+                )
+            )
+        results.append(
+            sorted(
+                candidates,
+                key=lambda c: (not c.eligible, c.rank, c.open_batches, c.trainer.full_name),
             )
         )
-    return sorted(
-        candidates,
-        key=lambda c: (not c.eligible, c.rank, c.open_batches, c.trainer.full_name),
-    )
+    return results
 
 
 @dataclass(frozen=True)
@@ -777,33 +875,32 @@ class AffectedSession:
         return self.cover is not None
 
 
-def leave_affected_sessions(leave) -> list[AffectedSession]:
-    """Each session (date + slot) of the trainer's Active/Upcoming teaching that the leave
-    hits, with the cover that teaches it, if any; in date order. Three queries."""
-    roles = (
+def _teaching_rows_in_leaves(trainer_ids: Iterable[int], first: dt.date, last: dt.date):
+    """Current teaching roles of the trainers on Active/Upcoming batches that overlap
+    ``first``..``last``, with batch, course and slots loaded; two queries."""
+    return list(
         BatchTrainer.objects.filter(
-            trainer_id=leave.trainer_id,
+            trainer_id__in=trainer_ids,
             role__in=TEACHING_ROLES,
             ended_at__isnull=True,
             batch__status__in=OPEN_BATCH_STATUSES,
-            batch__start_date__lte=leave.end_date,
-            batch__end_date__gte=leave.start_date,
+            batch__start_date__lte=last,
+            batch__end_date__gte=first,
         )
         .select_related("batch__course")
         .prefetch_related("batch__schedule")
     )
-    roles = list(roles)
-    covers = list(
-        SubstituteCover.objects.filter(
-            absent_trainer_id=leave.trainer_id,
-            batch_id__in=[r.batch_id for r in roles],
-            start_date__lte=leave.end_date,
-            end_date__gte=leave.start_date,
-        ).select_related("substitute")
-    )
+
+
+def _sessions_in_leave(leave, roles: Iterable[BatchTrainer], covers: Iterable) -> list:
+    """The sessions of ``roles`` (the leave's trainer's) that ``leave`` hits, each with the
+    cover of the trainer's absence that teaches it, if any; no queries, in date order."""
     sessions = []
+    covers = [c for c in covers if c.absent_trainer_id == leave.trainer_id]
     for role in roles:
         batch = role.batch
+        if role.trainer_id != leave.trainer_id:
+            continue
         first = max(leave.start_date, batch.start_date)
         last = min(leave.end_date, batch.end_date)
         slots_by_day: dict[int, list] = {}
@@ -824,6 +921,170 @@ def leave_affected_sessions(leave) -> list[AffectedSession]:
             day += dt.timedelta(days=1)
     sessions.sort(key=lambda s: (s.date, s.slot.start_time, s.batch.batch_code))
     return sessions
+
+
+def leave_affected_sessions(leave) -> list[AffectedSession]:
+    """Each session (date + slot) of the trainer's Active/Upcoming teaching that the leave
+    hits, with the cover that teaches it, if any; in date order. Three queries."""
+    roles = _teaching_rows_in_leaves([leave.trainer_id], leave.start_date, leave.end_date)
+    covers = SubstituteCover.objects.filter(
+        absent_trainer_id=leave.trainer_id,
+        batch_id__in=[r.batch_id for r in roles],
+        start_date__lte=leave.end_date,
+        end_date__gte=leave.start_date,
+    ).select_related("substitute")
+    return _sessions_in_leave(leave, roles, covers)
+
+
+def leaves_with_uncovered_sessions(
+    trainer_ids: Iterable[int], *, today: dt.date | None = None
+) -> dict[int, object]:
+    """Of the given trainers, those with a current or upcoming leave (ending today or later)
+    that hits a session no substitute covers: trainer id -> the first such leave.
+
+    The same sessions as ``leave_affected_sessions``, for every trainer at once: one query
+    when none of them has such a leave, four otherwise (leaves, teaching roles, their slots,
+    covers), however many trainers and leaves.
+    """
+    from trainers.models import TrainerLeave
+
+    today = today or dt.date.today()
+    leaves = list(
+        TrainerLeave.objects.filter(trainer_id__in=list(trainer_ids), end_date__gte=today).order_by(
+            "start_date", "pk"
+        )
+    )
+    if not leaves:
+        return {}
+    ids = {leave.trainer_id for leave in leaves}
+    first = min(leave.start_date for leave in leaves)
+    last = max(leave.end_date for leave in leaves)
+    roles = _teaching_rows_in_leaves(ids, first, last)
+    covers = list(
+        SubstituteCover.objects.filter(
+            absent_trainer_id__in=ids,
+            batch_id__in={r.batch_id for r in roles},
+            start_date__lte=last,
+            end_date__gte=first,
+        )
+    )
+    found: dict[int, object] = {}
+    for leave in leaves:
+        if leave.trainer_id in found:
+            continue
+        if any(not s.covered for s in _sessions_in_leave(leave, roles, covers)):
+            found[leave.trainer_id] = leave
+    return found
+
+
+def stale_mentee_counts(
+    trainer_ids: Iterable[int], *, today: dt.date | None = None
+) -> dict[int, int]:
+    """Trainer id -> how many of their active mentees had no contact for
+    ``STALE_CONTACT_DAYS`` or more (``MentoringRow.stale``); one grouped query.
+
+    Stale: no session after the cutoff, and the assignment started on or before it (a
+    session is never logged before its assignment starts).
+    """
+    from .models import MentoringSession
+
+    cutoff = (today or dt.date.today()) - dt.timedelta(days=STALE_CONTACT_DAYS)
+    recent = MentoringSession.objects.filter(assignment=OuterRef("pk"), session_date__gt=cutoff)
+    return dict(
+        IndividualAssignment.objects.filter(
+            instructor_id__in=list(trainer_ids), ended_at__isnull=True, start_date__lte=cutoff
+        )
+        .exclude(Exists(recent))
+        .order_by()
+        .values("instructor_id")
+        .annotate(n=Count("pk"))
+        .values_list("instructor_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    """A workload dashboard row: the figures and what needs the admin's attention."""
+
+    workload: Workload
+    uncovered_leave: object | None  # a current/upcoming TrainerLeave with uncovered sessions
+    stale_mentees: int  # active mentees without contact for STALE_CONTACT_DAYS or more
+
+    @property
+    def trainer(self) -> User:
+        return self.workload.trainer
+
+    @property
+    def flagged(self) -> bool:
+        return self.workload.over_cap or bool(self.uncovered_leave) or self.stale_mentees > 0
+
+
+def dashboard_rows(trainers: Iterable[User], *, today: dt.date | None = None) -> list[DashboardRow]:
+    """Rows of annotated trainers (``trainers_with_workload``) with their flags: at most five
+    queries on top of the trainers themselves, whatever their number."""
+    trainers = list(trainers)
+    ids = [t.pk for t in trainers]
+    if not ids:
+        return []
+    leaves = leaves_with_uncovered_sessions(ids, today=today)
+    stale = stale_mentee_counts(ids, today=today)
+    return [
+        DashboardRow(
+            workload=workload_of(t),
+            uncovered_leave=leaves.get(t.pk),
+            stale_mentees=stale.get(t.pk, 0),
+        )
+        for t in trainers
+    ]
+
+
+def open_batches_by_fill(*, limit: int = 20, course: Course | None = None) -> list[Batch]:
+    """The ``limit`` fullest Active/Upcoming batches (of one course, or all), fullest first,
+    each annotated with ``fill`` (enrolled / capacity, 0–1); one query."""
+    batches = Batch.objects.open()
+    if course is not None:
+        batches = batches.filter(course=course)
+    fill = ExpressionWrapper(
+        Cast("enrolled_students", FloatField()) / F("capacity"), output_field=FloatField()
+    )
+    return list(
+        batches.select_related("course")
+        .annotate(fill=fill)
+        .order_by("-fill", "start_date", "batch_code")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class MentorCoverage:
+    students: int
+    mentored: int  # with an active individual assignment
+
+    @property
+    def unassigned(self) -> int:
+        return self.students - self.mentored
+
+
+def mentor_coverage() -> MentorCoverage:
+    """Students (as the mentor list counts them), and how many have an active individual
+    assignment; one query."""
+    current = IndividualAssignment.objects.filter(student=OuterRef("pk"), ended_at__isnull=True)
+    figures = User.objects.students().aggregate(
+        students=Count("pk"), mentored=Count("pk", filter=Exists(current))
+    )
+    return MentorCoverage(students=figures["students"], mentored=figures["mentored"])
+
+
+def trainers_on_roster(
+    trainers: QuerySet[User], *, course: Course | None = None, role: str | None = None
+) -> QuerySet[User]:
+    """Trainers with a roster entry (active or on leave) on ``course`` and/or in ``role``;
+    both given, the same entry must match both ("lead of German A1")."""
+    entries = CourseTrainer.objects.exclude(status=RosterStatus.INACTIVE)
+    if course is not None:
+        entries = entries.filter(course=course)
+    if role:
+        entries = entries.filter(role=role)
+    return trainers.filter(pk__in=entries.values("trainer_id"))
 
 
 def course_trainers(course) -> list[tuple[CourseTrainer, list[BatchTrainer]]]:
@@ -1018,15 +1279,15 @@ def leave_cover_plan(leave, sessions: list[AffectedSession] | None = None) -> li
     """The batches ``leave`` hits, in order of their first affected session, each with the
     ranked substitute candidates (``substitute_candidates``) while sessions are uncovered.
 
-    Reads ``leave_affected_sessions`` unless ``sessions`` are given, then a fixed number of
-    queries per batch still to cover — at most the trainer's cap of open batches.
+    Reads ``leave_affected_sessions`` unless ``sessions`` are given, then ranks the candidates
+    of every batch still to cover together, in a fixed number of queries.
     """
     if sessions is None:
         sessions = leave_affected_sessions(leave)
     by_batch: dict[int, list[AffectedSession]] = {}
     for session in sessions:
         by_batch.setdefault(session.batch.pk, []).append(session)
-    plan = []
+    ranges = []
     for batch_sessions in by_batch.values():
         batch = batch_sessions[0].batch
         start = max(leave.start_date, batch.start_date)
@@ -1034,11 +1295,13 @@ def leave_cover_plan(leave, sessions: list[AffectedSession] | None = None) -> li
         uncovered = [s for s in batch_sessions if not s.covered]
         if uncovered and len(uncovered) < len(batch_sessions):
             start, end = uncovered[0].date, uncovered[-1].date
-        candidates = (
-            substitute_candidates(batch, start, end, absent_trainer=leave.trainer)
-            if uncovered
-            else []
-        )
+        ranges.append((batch, start, end, bool(uncovered)))
+    to_cover = [(batch, start, end) for batch, start, end, uncovered in ranges if uncovered]
+    ranked = iter(substitute_candidates_many(to_cover, absent_trainer=leave.trainer))
+    plan = []
+    for (batch, start, end, uncovered), batch_sessions in zip(
+        ranges, by_batch.values(), strict=True
+    ):
         plan.append(
             LeaveBatch(
                 batch=batch,
@@ -1046,7 +1309,7 @@ def leave_cover_plan(leave, sessions: list[AffectedSession] | None = None) -> li
                 sessions=batch_sessions,
                 start_date=start,
                 end_date=end,
-                candidates=candidates,
+                candidates=next(ranked) if uncovered else [],
             )
         )
     return plan
