@@ -31,6 +31,7 @@ account_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
+    path("api/", include("medh.api.urls")),
     # The console's enrollment pages, in their own namespace; listed first so that they win
     # over any "enrollments/" path the allocation console might add later.
     path("console/enrollments/", include((enrollment_console_patterns, "enroll"))),

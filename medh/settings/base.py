@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "medh.accounts",
     "trainers",
     "allocation",
@@ -102,6 +106,54 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# The JSON API (medh/api/README.md): the original Medh envelope and paths, "Bearer <token>"
+# or the browser session, JSON in and out, every error through one handler.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without credentials gets 401 with "WWW-Authenticate: Bearer".
+        "medh.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "medh.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "medh.api.schema.EnvelopeAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_VERSIONING_CLASS": None,
+    # OPTIONS would describe the endpoint outside the envelope; the schema does that instead.
+    "DEFAULT_METADATA_CLASS": None,
+    "URL_FORMAT_OVERRIDE": None,
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Medh Allocation API",
+    "DESCRIPTION": (
+        "Batches, enrollments, individual instructor assignments and multi-trainer staffing, "
+        "with the paths and the envelope of the original Medh API."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from drf-spectacular-sidecar, served with the static files: the
+    # docs page loads nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BatchStatusEnum": "allocation.models.BatchStatus",
+        "RosterRoleEnum": "allocation.models.RosterRole",
+        "RosterStatusEnum": "allocation.models.RosterStatus",
+        "StaffRoleEnum": "allocation.models.StaffRole",
+        "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
+        "UserRoleEnum": "medh.accounts.models.Role",
+    },
+    # Ids in paths are digits only (medh.api.converters.IdConverter).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

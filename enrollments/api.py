@@ -1,0 +1,150 @@
+"""The JSON API of enrollments: enroll, read, change (status or batch) and cancel.
+
+Thin views over ``enrollments.services``: the seat counter, capacity ("Batch has reached
+maximum capacity"), one active enrollment per course and the batch's course are the services'
+rules, enforced under their row locks; a refusal reaches the client as 400 with its message.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.views import APIView
+
+from allocation.api import teaches
+from medh.accounts.access import is_admin
+from medh.accounts.models import User
+from medh.api import responses
+from medh.api.pagination import PageParams, paginate
+from medh.api.permissions import ByMethod, IsAdmin, IsSignedIn, require
+from medh.api.schema import envelope, list_envelope
+
+from . import services
+from .models import Enrollment
+from .serializers import (
+    EnrollInputSerializer,
+    EnrollmentFilterSerializer,
+    EnrollmentSerializer,
+    EnrollmentUpdateSerializer,
+)
+
+
+def _enrollment(pk: int) -> Enrollment:
+    return get_object_or_404(Enrollment.objects.select_related("batch"), pk=pk)
+
+
+def _data(pk: int) -> dict:
+    """The enrollment as stored now (services update counters and fields in the database)."""
+    return EnrollmentSerializer(Enrollment.objects.get(pk=pk)).data
+
+
+class EnrollView(APIView):
+    """``POST /api/enrollments/students/:studentId/enroll`` (Admin, the student themselves)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        tags=["enrollments"],
+        request=EnrollInputSerializer,
+        responses={201: envelope(EnrollmentSerializer, "Enrollment")},
+    )
+    def post(self, request, student_id: int):
+        require(
+            is_admin(request.user) or request.user.pk == student_id,
+            "Students can only enroll themselves",
+        )
+        student = get_object_or_404(User, pk=student_id)
+        body = EnrollInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        enrollment = services.enrollment_create(student=student, **body.service_kwargs())
+        message = (
+            "Student enrolled in batch successfully"
+            if enrollment.batch_id
+            else "Student enrolled in course successfully"
+        )
+        return responses.created(_data(enrollment.pk), message)
+
+
+class EnrollmentsView(APIView):
+    """``GET /api/enrollments`` (Admin): every enrollment, filtered. Not in the original API."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        tags=["enrollments"],
+        operation_id="enrollments_list",
+        parameters=[EnrollmentFilterSerializer, PageParams],
+        responses={200: list_envelope(EnrollmentSerializer, "Enrollment")},
+    )
+    def get(self, request):
+        filters = EnrollmentFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+        enrollments = Enrollment.objects.order_by("-enrollment_date", "-pk")
+        for name in ("course", "batch", "student"):
+            if name in wanted:
+                enrollments = enrollments.filter(**{f"{name}_id": wanted[name]})
+        if "status" in wanted:
+            enrollments = enrollments.filter(status=wanted["status"])
+        page = paginate(request, enrollments)
+        return responses.listing(
+            EnrollmentSerializer(page.items, many=True).data,
+            "Enrollments fetched successfully",
+            page,
+        )
+
+
+class EnrollmentDetailView(ByMethod, APIView):
+    """``GET /api/enrollments/:id`` (Admin, the batch's trainers, the student), ``PUT``
+    (Admin) and ``DELETE`` (Admin, the student: cancels and frees the seat)."""
+
+    permission_classes = [IsSignedIn]
+    permissions_by_method = {"PUT": [IsAdmin]}
+
+    @extend_schema(
+        tags=["enrollments"], responses={200: envelope(EnrollmentSerializer, "Enrollment")}
+    )
+    def get(self, request, enrollment_id: int):
+        enrollment = _enrollment(enrollment_id)
+        user = request.user
+        require(
+            is_admin(user)
+            or enrollment.student_id == user.pk
+            or (enrollment.batch is not None and teaches(user, enrollment.batch)),
+            "Only admins, the student and the batch's trainers can see this enrollment",
+        )
+        return responses.ok(
+            EnrollmentSerializer(enrollment).data, "Enrollment fetched successfully"
+        )
+
+    @extend_schema(
+        tags=["enrollments"],
+        request=EnrollmentUpdateSerializer,
+        responses={200: envelope(EnrollmentSerializer, "Enrollment")},
+    )
+    def put(self, request, enrollment_id: int):
+        enrollment = _enrollment(enrollment_id)
+        body = EnrollmentUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with transaction.atomic():  # both changes or neither
+            if "batchId" in data:
+                enrollment = services.enrollment_transfer(
+                    enrollment=enrollment, to_batch=data["batchId"]
+                )
+            if "status" in data:
+                services.enrollment_set_status(enrollment=enrollment, status=data["status"])
+        return responses.ok(_data(enrollment_id), "Enrollment updated successfully")
+
+    @extend_schema(
+        tags=["enrollments"], responses={200: envelope(EnrollmentSerializer, "Enrollment")}
+    )
+    def delete(self, request, enrollment_id: int):
+        enrollment = _enrollment(enrollment_id)
+        require(
+            is_admin(request.user) or enrollment.student_id == request.user.pk,
+            "Only admins and the student can cancel this enrollment",
+        )
+        services.enrollment_cancel(enrollment=enrollment)
+        return responses.ok(_data(enrollment_id), "Enrollment cancelled successfully")

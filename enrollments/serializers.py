@@ -1,0 +1,103 @@
+"""The API's view of enrollments, with the original Medh field names.
+
+Input serializers parse and check shapes only; whether a student may be enrolled, moved or
+cancelled is ``enrollments.services``' decision.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from allocation.models import Batch, Course
+from medh.api.fields import MAX_ID, IdOf, Text, TimestampField
+
+from .models import EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
+from .services import Payment
+
+
+class PaymentDetailsSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True, coerce_to_string=False
+    )
+    currency = Text(max_length=3, required=False, allow_blank=True, default="")
+    payment_method = Text(max_length=30, required=False, allow_blank=True, default="")
+    payment_status = serializers.ChoiceField(
+        choices=PaymentStatus.choices, required=False, allow_blank=True, default=""
+    )
+    transaction_id = Text(max_length=100, required=False, allow_blank=True, default="")
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    _id = serializers.IntegerField(source="pk", read_only=True)
+    student = serializers.IntegerField(source="student_id", read_only=True)
+    course = serializers.IntegerField(source="course_id", read_only=True)
+    batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
+    enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, read_only=True)
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices, read_only=True)
+    enrollment_date = TimestampField()
+    access_expiry_date = TimestampField(allow_null=True)
+    enrollment_source = serializers.ChoiceField(choices=EnrollmentSource.choices, read_only=True)
+    paymentDetails = serializers.SerializerMethodField()
+    createdAt = TimestampField(source="created_at")
+    updatedAt = TimestampField(source="updated_at")
+
+    def get_paymentDetails(self, enrollment) -> PaymentDetailsSerializer:
+        return {
+            "amount": enrollment.payment_amount,
+            "currency": enrollment.payment_currency,
+            "payment_method": enrollment.payment_method,
+            "payment_status": enrollment.payment_status,
+            "transaction_id": enrollment.transaction_id,
+        }
+
+
+class EnrollInputSerializer(serializers.Serializer):
+    """The body of ``POST /api/enrollments/students/:studentId/enroll``.
+
+    ``courseId`` may be left out when ``batchId`` is given: the batch's course is meant.
+    """
+
+    courseId = IdOf("course", queryset=Course.objects.all(), required=False)
+    batchId = IdOf("batch", queryset=Batch.objects.all(), required=False, allow_null=True)
+    enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, required=False)
+    enrollment_source = serializers.ChoiceField(
+        choices=EnrollmentSource.choices, default=EnrollmentSource.API
+    )
+    paymentDetails = PaymentDetailsSerializer(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("courseId") is None and attrs.get("batchId") is None:
+            raise serializers.ValidationError({"courseId": ["This field is required."]})
+        return attrs
+
+    def service_kwargs(self) -> dict:
+        """The body as keyword arguments of ``enrollment_create`` (without the student)."""
+        data = self.validated_data
+        batch = data.get("batchId")
+        return {
+            "course": data.get("courseId") or batch.course,
+            "batch": batch,
+            "enrollment_type": data.get("enrollment_type"),
+            "enrollment_source": data["enrollment_source"],
+            "payment": Payment(**data["paymentDetails"]) if "paymentDetails" in data else None,
+        }
+
+
+class EnrollmentUpdateSerializer(serializers.Serializer):
+    """The body of ``PUT /api/enrollments/:id``: a new ``status``, a ``batchId`` to transfer
+    to (another batch of the same course), or both (the transfer happens first)."""
+
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices, required=False)
+    batchId = IdOf("batch", queryset=Batch.objects.all(), required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give a status, a batchId or both.")
+        return attrs
+
+
+class EnrollmentFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices, required=False)
+    course = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    batch = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    student = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)

@@ -1,0 +1,175 @@
+"""Enrollments through the API: the guide's scenarios and the seat counter kept true."""
+
+from __future__ import annotations
+
+from allocation.tests.factories import BatchFactory
+from enrollments.models import Enrollment
+from enrollments.tests.factories import EnrollmentFactory
+from medh.accounts.tests.factories import StudentFactory
+
+from .conftest import assert_failure, assert_success, bearer_client
+
+
+def enroll_url(student) -> str:
+    return f"/api/enrollments/students/{student.pk}/enroll"
+
+
+def test_the_guides_enrollment(world, admin_client):
+    body = {
+        "courseId": str(world.course.pk),
+        "batchId": str(world.batch.pk),
+        "enrollment_type": "batch",
+        "enrollment_source": "website",
+        "paymentDetails": {
+            "amount": 299.99,
+            "currency": "USD",
+            "payment_method": "credit_card",
+            "payment_status": "completed",
+            "transaction_id": "txn_123456789",
+        },
+    }
+    response = admin_client.post(enroll_url(world.other_student), body, format="json")
+    answer = assert_success(response, 201)
+    assert answer["message"] == "Student enrolled in batch successfully"
+    data = answer["data"]
+    assert data["student"] == world.other_student.pk
+    assert data["course"] == world.course.pk
+    assert data["batch"] == world.batch.pk
+    assert data["enrollment_type"] == "batch"
+    assert data["status"] == "active"
+    assert data["enrollment_date"].endswith("Z")
+    # Access lasts 30 days past the batch's end (2026-03-27).
+    assert data["access_expiry_date"] == "2026-04-26T00:00:00.000Z"
+    assert data["paymentDetails"]["amount"] == 299.99
+    assert data["paymentDetails"]["transaction_id"] == "txn_123456789"
+    world.batch.refresh_from_db()
+    assert world.batch.enrolled_students == 2
+
+
+def test_a_student_enrolls_themselves_with_the_batch_only(world, as_user):
+    response = as_user("other_student").post(
+        enroll_url(world.other_student), {"batchId": world.batch.pk}, format="json"
+    )
+    data = assert_success(response, 201)["data"]
+    assert data["course"] == world.course.pk  # the batch's course
+    assert data["enrollment_source"] == "api"
+
+
+def test_an_individual_enrollment_has_no_batch(world, admin_client):
+    response = admin_client.post(
+        enroll_url(world.other_student), {"courseId": world.other_course.pk}, format="json"
+    )
+    data = assert_success(response, 201)["data"]
+    assert data["batch"] is None and data["enrollment_type"] == "individual"
+    assert data["access_expiry_date"] is None
+
+
+def test_enrolling_into_a_full_batch_is_refused(world, admin_client):
+    full = BatchFactory(course=world.course, capacity=2, enrolled_students=2)
+    EnrollmentFactory.create_batch(2, batch=full)
+    response = admin_client.post(
+        enroll_url(world.other_student),
+        {"courseId": world.course.pk, "batchId": full.pk},
+        format="json",
+    )
+    body = assert_failure(response, 400, "maximum capacity")
+    assert body == {"success": False, "message": "Batch has reached maximum capacity"}
+    full.refresh_from_db()
+    assert full.enrolled_students == 2
+
+
+def test_a_second_active_enrollment_in_the_course_is_refused(world, admin_client):
+    response = admin_client.post(
+        enroll_url(world.student),
+        {"courseId": world.course.pk, "batchId": world.batch.pk},
+        format="json",
+    )
+    assert_failure(response, 400, "already has an active enrollment")
+
+
+def test_a_batch_of_another_course_is_refused(world, admin_client):
+    response = admin_client.post(
+        enroll_url(world.other_student),
+        {"courseId": world.course.pk, "batchId": world.empty_batch.pk},
+        format="json",
+    )
+    assert_failure(response, 400, "belongs to course ENG-B2")
+
+
+def test_an_instructor_cannot_be_enrolled(world, admin_client):
+    response = admin_client.post(
+        enroll_url(world.instructor), {"courseId": world.course.pk}, format="json"
+    )
+    assert_failure(response, 400, "student role")
+
+
+def test_missing_course_and_batch(world, admin_client):
+    body = assert_failure(
+        admin_client.post(enroll_url(world.other_student), {}, format="json"), 400
+    )
+    assert "courseId" in body["errors"]
+
+
+def test_read_by_the_batch_instructor(world, as_user):
+    data = assert_success(as_user("instructor").get(f"/api/enrollments/{world.enrollment.pk}"))[
+        "data"
+    ]
+    assert data["_id"] == world.enrollment.pk and data["student"] == world.student.pk
+
+
+def test_put_status_frees_and_retakes_the_seat(world, admin_client):
+    url = f"/api/enrollments/{world.enrollment.pk}"
+    data = assert_success(admin_client.put(url, {"status": "on_hold"}, format="json"))["data"]
+    assert data["status"] == "on_hold"
+    world.batch.refresh_from_db()
+    assert world.batch.enrolled_students == 0
+    assert_success(admin_client.put(url, {"status": "active"}, format="json"))
+    world.batch.refresh_from_db()
+    assert world.batch.enrolled_students == 1
+    assert_failure(admin_client.put(url, {"status": "active"}, format="json"), 400, "already")
+
+
+def test_put_batch_transfers(world, admin_client):
+    target = BatchFactory(course=world.course, capacity=3)
+    url = f"/api/enrollments/{world.enrollment.pk}"
+    data = assert_success(admin_client.put(url, {"batchId": target.pk}, format="json"))["data"]
+    assert data["batch"] == target.pk
+    target.refresh_from_db()
+    world.batch.refresh_from_db()
+    assert (target.enrolled_students, world.batch.enrolled_students) == (1, 0)
+
+
+def test_put_transfer_and_status_are_all_or_nothing(world, admin_client):
+    target = BatchFactory(course=world.course, capacity=3)
+    url = f"/api/enrollments/{world.enrollment.pk}"
+    # The transfer succeeds, then the status change is refused: nothing is kept.
+    response = admin_client.put(url, {"batchId": target.pk, "status": "bogus"}, format="json")
+    assert_failure(response, 400)
+    response = admin_client.put(url, {"batchId": target.pk, "status": "active"}, format="json")
+    assert_failure(response, 400, "already active")
+    world.enrollment.refresh_from_db()
+    assert world.enrollment.batch_id == world.batch.pk
+
+
+def test_put_nothing_is_400(world, admin_client):
+    body = assert_failure(
+        admin_client.put(f"/api/enrollments/{world.enrollment.pk}", {}, format="json"), 400
+    )
+    assert "errors" in body
+
+
+def test_delete_cancels_and_frees_the_seat(world):
+    client = bearer_client(world.student)
+    data = assert_success(client.delete(f"/api/enrollments/{world.enrollment.pk}"))["data"]
+    assert data["status"] == "cancelled"
+    world.batch.refresh_from_db()
+    assert world.batch.enrolled_students == 0
+    assert_failure(client.delete(f"/api/enrollments/{world.enrollment.pk}"), 400, "cancelled")
+
+
+def test_list_filters(world, admin_client):
+    EnrollmentFactory(batch=world.empty_batch, student=StudentFactory())
+    assert admin_client.get("/api/enrollments").json()["total"] == 2
+    assert admin_client.get("/api/enrollments", {"course": world.course.pk}).json()["total"] == 1
+    assert admin_client.get("/api/enrollments", {"status": "cancelled"}).json()["total"] == 0
+    assert Enrollment.objects.count() == 2
