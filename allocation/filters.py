@@ -9,7 +9,7 @@ from medh.accounts.models import User
 from trainers.models import TrainerStatus
 
 from . import selectors
-from .models import Batch, BatchStatus, Course
+from .models import Batch, BatchStatus, Course, RosterRole
 
 
 def _instructor_label(user: User) -> str:
@@ -32,6 +32,19 @@ class TrainerWorkloadFilter(django_filters.FilterSet):
         empty_label="Any status",
     )
 
+    course = django_filters.ModelChoiceFilter(
+        label="Course roster",
+        queryset=Course.objects.order_by("title", "code"),
+        method="filter_roster",
+        empty_label="Any course",
+    )
+    role = django_filters.ChoiceFilter(
+        label="Roster role",
+        choices=RosterRole.choices,
+        method="filter_roster",
+        empty_label="Any role",
+    )
+
     class Meta:
         model = User
         fields = []
@@ -41,6 +54,14 @@ class TrainerWorkloadFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return selectors.trainers_with_status(queryset, value)
+
+    def filter_roster(self, queryset, name, value):
+        # Course and role narrow one roster entry together ("lead of German A1", not "lead
+        # somewhere and on German A1"); applying it for both filters is harmless (a subquery).
+        data = self.form.cleaned_data
+        return selectors.trainers_on_roster(
+            queryset, course=data.get("course"), role=data.get("role") or None
+        )
 
 
 class BatchFilter(django_filters.FilterSet):

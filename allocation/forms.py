@@ -13,7 +13,17 @@ from medh.accounts.models import User
 from medh.errors import DomainError
 from trainers.services import Window
 
-from .models import AssignmentType, Batch, RosterRole, RosterStatus, StaffRole, Weekday
+from .models import (
+    AssignmentType,
+    Batch,
+    BatchStatus,
+    Course,
+    RosterRole,
+    RosterStatus,
+    StaffRole,
+    Weekday,
+)
+from .services import Slot
 
 
 class DomainErrorFormMixin:
@@ -237,3 +247,154 @@ class BaseAvailabilityFormSet(forms.BaseFormSet):
 AvailabilityFormSet = forms.formset_factory(
     AvailabilityWindowForm, formset=BaseAvailabilityFormSet, extra=1, can_delete=True
 )
+
+
+# --- batch create/edit ---------------------------------------------------------------------
+
+
+class BatchForm(DomainErrorFormMixin, forms.Form):
+    """A batch's own fields; its weekly slots come from ``ScheduleFormSet`` beside it.
+
+    On edit the course is shown but fixed: enrollments point at the batch's course.
+    """
+
+    # The services name the roster check's trainer "trainer"; here that is the instructor.
+    field_aliases = {"trainer": "assigned_instructor"}
+
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.order_by("title", "code"), empty_label="Choose a course…"
+    )
+    batch_name = forms.CharField(label="Name", max_length=200)
+    batch_code = forms.CharField(
+        label="Code",
+        max_length=50,
+        required=False,
+        help_text="Leave blank to generate one from the course code and start month.",
+    )
+    status = forms.ChoiceField(choices=BatchStatus.choices, initial=BatchStatus.UPCOMING)
+    start_date = forms.DateField(widget=DateInput)
+    end_date = forms.DateField(widget=DateInput)
+    capacity = forms.IntegerField(min_value=1, initial=20)
+    assigned_instructor = InstructorChoiceField(label="Primary instructor")
+    batch_notes = forms.CharField(
+        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    # Fields batch_update takes (all but the course), compared with the batch's values.
+    UPDATABLE = (
+        "batch_name",
+        "batch_code",
+        "status",
+        "start_date",
+        "end_date",
+        "capacity",
+        "assigned_instructor",
+        "batch_notes",
+    )
+
+    def __init__(self, *args, batch: Batch | None = None, **kwargs):
+        self.batch = batch
+        if batch is not None:
+            kwargs.setdefault(
+                "initial",
+                {"course": batch.course_id}
+                | {name: getattr(batch, name) for name in self.UPDATABLE},
+            )
+        super().__init__(*args, **kwargs)
+        if batch is not None:
+            self.fields["course"].disabled = True
+            self.fields["course"].help_text = "Fixed once the batch exists."
+
+    def changes(self) -> dict:
+        """The fields whose value differs from the batch's, for ``batch_update``."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.UPDATABLE
+            if self.cleaned_data[name] != getattr(self.batch, name)
+        }
+
+
+class ScheduleSlotForm(forms.Form):
+    day = forms.TypedChoiceField(
+        choices=[("", "Choose a day…"), *Weekday.choices], coerce=int, empty_value=None
+    )
+    start_time = forms.TimeField(label="From", widget=TimeInput)
+    end_time = forms.TimeField(label="Until", widget=TimeInput)
+
+
+class BaseScheduleFormSet(forms.BaseFormSet):
+    def slots(self) -> list[Slot]:
+        """The slots of the filled-in rows not marked for deletion."""
+        return [
+            Slot(**{name: form.cleaned_data[name] for name in ("day", "start_time", "end_time")})
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        # Overlaps and conflicts concern several rows (or other batches): shown above them all.
+        self.non_form_errors().append(exc.message)
+
+
+ScheduleFormSet = forms.formset_factory(
+    ScheduleSlotForm, formset=BaseScheduleFormSet, extra=2, can_delete=True
+)
+
+
+def _parse_slot(text: str) -> Slot:
+    """``day,HH:MM,HH:MM`` with the day as 0–6 (Monday = 0) or its English name."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 3:
+        raise forms.ValidationError(f"Slot {text!r} is not day,HH:MM,HH:MM")
+    day_text, start_text, end_text = parts
+    names = {label.lower(): value for value, label in Weekday.choices}
+    if day_text.isdigit() and int(day_text) in Weekday.values:
+        day = int(day_text)
+    elif day_text.lower() in names:
+        day = names[day_text.lower()]
+    else:
+        raise forms.ValidationError(f"Slot {text!r}: unknown day {day_text!r}")
+    try:
+        start, end = (dt.datetime.strptime(t, "%H:%M").time() for t in (start_text, end_text))
+    except ValueError:
+        raise forms.ValidationError(f"Slot {text!r}: times must be HH:MM") from None
+    if not start < end:
+        raise forms.ValidationError(f"Slot {text!r}: the end time must be after the start time")
+    return Slot(day=day, start_time=start, end_time=end)
+
+
+class BatchConflictQueryForm(forms.Form):
+    """The conflict check's query string: an instructor, a date range, slots, and the batch
+    being edited (whose own slots never clash with themselves)."""
+
+    instructor = InstructorChoiceField(
+        error_messages={
+            "required": "instructor is required",
+            "invalid_choice": "instructor is not an active instructor",
+        }
+    )
+    start_date = forms.DateField(error_messages={"required": "start_date is required"})
+    end_date = forms.DateField(error_messages={"required": "end_date is required"})
+    exclude = forms.ModelChoiceField(
+        queryset=Batch.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": "exclude is not a batch"},
+    )
+    status = forms.ChoiceField(choices=BatchStatus.choices, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            raise forms.ValidationError("end_date is before start_date")
+        data["slots"] = [_parse_slot(text) for text in self.data.getlist("slot") if text]
+        return data
+
+    def first_error(self) -> str:
+        """One line for the JSON error: the first complaint, prefixed with its parameter."""
+        for field, errors in self.errors.items():
+            message = errors[0]
+            if field == forms.forms.NON_FIELD_ERRORS or message.startswith(field):
+                return message
+            return f"{field}: {message}"
+        return "invalid query"

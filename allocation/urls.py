@@ -9,7 +9,10 @@ from . import views
 console_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("batches/", views.batch_list, name="batch_list"),
+    path("batches/new/", views.batch_create, name="batch_create"),
+    path("batches/conflicts/", views.batch_conflicts, name="batch_conflicts"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/edit/", views.batch_edit, name="batch_edit"),
     path(
         "batches/<int:pk>/assign-instructor/",
         views.batch_assign_instructor,

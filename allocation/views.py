@@ -8,7 +8,7 @@ page re-renders with status 200. The rules themselves live in ``services`` and `
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +26,8 @@ from .forms import (
     STAFFING_REMOVE,
     AvailabilityFormSet,
     BatchAssignInstructorForm,
+    BatchConflictQueryForm,
+    BatchForm,
     BatchNoteForm,
     BatchStaffingForm,
     CoverAssignForm,
@@ -36,9 +38,11 @@ from .forms import (
     MentorUnassignForm,
     RosterAddForm,
     RosterEntryForm,
+    ScheduleFormSet,
     SupervisingLeadForm,
 )
-from .models import Batch, CourseTrainer, IndividualAssignment, StaffRole
+from .models import OPEN_BATCH_STATUSES, Batch, CourseTrainer, IndividualAssignment, StaffRole
+from .services import Slot
 
 
 def _name(user: User | None) -> str:
@@ -63,10 +67,16 @@ WORKLOAD_CSV_HEADER = [
 ]
 
 
+# The fill-rate chart shows this many open batches, the fullest first.
+FILL_CHART_SIZE = 20
+
+
 @admin_required
 @require_GET
 def dashboard(request):
-    """Every instructor's workload, filterable by status; ``?format=csv`` downloads it."""
+    """Every instructor's workload with flags (over cap, leave with uncovered sessions,
+    mentees without contact) and charts; filterable by name, status, course roster and role;
+    ``?format=csv`` downloads the figures."""
     filterset = TrainerWorkloadFilter(request.GET, queryset=User.objects.instructors())
     trainers = selectors.trainers_with_workload(filterset.qs)
     if wants_csv(request):
@@ -86,13 +96,20 @@ def dashboard(request):
         )
         return csv_response("instructor-workload.csv", WORKLOAD_CSV_HEADER, rows)
     page = paginate(request, trainers)
+    rows = selectors.dashboard_rows(page)
+    course = getattr(filterset.form, "cleaned_data", {}).get("course")
     return render(
         request,
         "allocation/dashboard.html",
         {
             "filter": filterset,
             "page": page,
-            "workloads": [selectors.workload_of(t) for t in page],
+            "rows": rows,
+            "workloads": [row.workload for row in rows],
+            "fill_batches": selectors.open_batches_by_fill(limit=FILL_CHART_SIZE, course=course),
+            "fill_course": course,
+            "coverage": selectors.mentor_coverage(),
+            "stale_days": selectors.STALE_CONTACT_DAYS,
         },
     )
 
@@ -213,6 +230,121 @@ def batch_assign_instructor(request, pk: int):
         request,
         "allocation/batch_assign_instructor.html",
         {"batch": batch, "form": form, "candidates": selectors.batch_candidates(batch)},
+    )
+
+
+def _batch_form_page(request, form: BatchForm, formset, batch: Batch | None = None):
+    return render(
+        request,
+        "allocation/batch_form.html",
+        {"form": form, "formset": formset, "batch": batch},
+    )
+
+
+def _show_batch_refusal(form: BatchForm, formset, exc: DomainError) -> None:
+    """A refusal about the schedule (overlaps, conflicts, availability) goes above the slots,
+    any other on the field it names, or above the form."""
+    if exc.field == "schedule":
+        formset.add_domain_error(exc)
+    else:
+        form.add_domain_error(exc)
+
+
+def _slot_key(slot) -> tuple:
+    return (slot.day, slot.start_time, slot.end_time)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def batch_create(request):
+    """Create a batch with its weekly slots in one ``batch_create`` call."""
+    form = BatchForm(request.POST or None)
+    formset = ScheduleFormSet(request.POST or None, prefix="slots")
+    # Both validated (not short-circuited), so every input error shows at once.
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
+        slots = formset.slots()
+        try:
+            batch = services.batch_create(
+                created_by=request.user, schedule=slots, **form.cleaned_data
+            )
+        except DomainError as exc:
+            _show_batch_refusal(form, formset, exc)
+        else:
+            messages.success(
+                request,
+                f"Batch {batch.batch_code} created with {len(slots)} weekly "
+                f"slot{'s' if len(slots) != 1 else ''}.",
+            )
+            return redirect("console:batch_detail", pk=batch.pk)
+    return _batch_form_page(request, form, formset)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def batch_edit(request, pk: int):
+    """Change a batch's fields and slots in one ``batch_update`` call: only the fields that
+    changed, and the slots only when they changed (so renaming a batch re-checks nothing)."""
+    batch = _get_batch(pk)
+    current = sorted((Slot.of(s) for s in batch.schedule.all()), key=_slot_key)
+    form = BatchForm(request.POST or None, batch=batch)
+    # Posted rows are read without the initial slots: a row equal to its initial value would
+    # otherwise count as an untouched extra row (and be dropped) if the client miscounted.
+    initial = [{"day": s.day, "start_time": s.start_time, "end_time": s.end_time} for s in current]
+    formset = ScheduleFormSet(
+        request.POST or None, prefix="slots", initial=None if request.POST else initial
+    )
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
+        changes = form.changes()
+        slots = sorted(formset.slots(), key=_slot_key)
+        schedule = slots if slots != current else None
+        if not changes and schedule is None:
+            messages.info(request, f"Nothing to save: {batch.batch_code} is unchanged.")
+            return redirect("console:batch_detail", pk=batch.pk)
+        try:
+            batch = services.batch_update(
+                batch=batch, updated_by=request.user, schedule=schedule, **changes
+            )
+        except DomainError as exc:
+            _show_batch_refusal(form, formset, exc)
+        else:
+            messages.success(request, f"Batch {batch.batch_code} saved.")
+            return redirect("console:batch_detail", pk=batch.pk)
+    return _batch_form_page(request, form, formset, batch=batch)
+
+
+@admin_required
+@require_GET
+def batch_conflicts(request):
+    """JSON for the batch form's live warning: the instructor's clashes with the slots over
+    the dates (``instructor``, ``start_date``, ``end_date``, repeated ``slot=day,HH:MM,HH:MM``,
+    optional ``exclude`` batch and ``status``). Bad input: 400 with ``{"error": ...}``."""
+    query = BatchConflictQueryForm(request.GET)
+    if not query.is_valid():
+        return JsonResponse({"error": query.first_error()}, status=400)
+    data = query.cleaned_data
+    instructor = data["instructor"]
+    if data["status"] and data["status"] not in OPEN_BATCH_STATUSES:
+        conflicts = []  # Completed and Cancelled batches never conflict
+    else:
+        conflicts = selectors.instructor_conflicts(
+            instructor,
+            data["slots"],
+            (data["start_date"], data["end_date"]),
+            exclude_batch=data["exclude"],
+        )
+    return JsonResponse(
+        {
+            "conflicts": [
+                {
+                    "batch_code": c.batch_code,
+                    "batch_name": c.batch_name,
+                    "slot": c.existing_slot,
+                    "proposed": c.proposed_slot,
+                    "message": c.describe(instructor),
+                }
+                for c in conflicts
+            ]
+        }
     )
 
 

@@ -1,0 +1,180 @@
+"""Server-rendered SVG charts of the workload dashboard: horizontal bars and a split bar.
+
+The tags turn figures into geometry (no queries, no JavaScript); the ``_bar_chart.html`` and
+``_split_chart.html`` templates draw it. Every chart carries a title and a text summary for
+screen readers, and its figures as a table under it.
+"""
+
+from dataclasses import dataclass
+
+from django import template
+
+register = template.Library()
+
+# Geometry of a bar chart, in SVG user units; the SVG scales to its container's width.
+WIDTH = 640
+LABEL_RIGHT = 190  # labels end here (anchored right)
+PLOT_LEFT = 200
+PLOT_WIDTH = 280  # leaves room for the figure printed after the longest bar
+ROW = 26
+BAR = 16
+TOP = 6
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    text: str  # the figure printed after the bar
+    title: str  # the bar's tooltip and accessible name
+    tone: str  # ok / warn / over: a CSS class suffix
+    length: float  # 0-1 of the plot width
+
+
+@dataclass(frozen=True)
+class PlacedBar:
+    bar: Bar
+    y: str
+    text_y: str
+    width: str
+    text_x: str
+
+
+def _place(bars: list[Bar]) -> list[PlacedBar]:
+    placed = []
+    for i, bar in enumerate(bars):
+        y = TOP + i * ROW
+        width = max(0.0, min(1.0, bar.length)) * PLOT_WIDTH
+        placed.append(
+            PlacedBar(
+                bar=bar,
+                y=f"{y:g}",
+                text_y=f"{y + BAR / 2:g}",
+                width=f"{width:.1f}",
+                text_x=f"{PLOT_LEFT + width + 6:.1f}",
+            )
+        )
+    return placed
+
+
+def _chart(chart_id: str, title: str, summary: str, bars: list[Bar], columns: list[str], table):
+    return {
+        "id": chart_id,
+        "title": title,
+        "summary": summary,
+        "rows": _place(bars),
+        "width": WIDTH,
+        "height": TOP * 2 + ROW * len(bars),
+        "label_right": LABEL_RIGHT,
+        "plot_left": PLOT_LEFT,
+        "plot_width": PLOT_WIDTH,
+        "bar": BAR,
+        "columns": columns,
+        "table": table,
+    }
+
+
+def _name(user) -> str:
+    return user.full_name or user.email
+
+
+def _short(text: str, size: int = 26) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+@register.inclusion_tag("allocation/_bar_chart.html")
+def workload_chart(rows):
+    """Weekly teaching hours per instructor of ``rows`` (``DashboardRow``), with their
+    active batches against the cap; over cap in red, at cap in amber."""
+    most = max((r.workload.weekly_hours for r in rows), default=0) or 1
+    bars, table = [], []
+    for row in rows:
+        w = row.workload
+        tone = "over" if w.over_cap else "warn" if w.at_cap else "ok"
+        batches = f"{w.active_batches}/{w.max_active_batches} batches"
+        text = f"{w.weekly_hours:g} h · {batches}"
+        bars.append(
+            Bar(
+                label=_short(_name(w.trainer)),
+                text=text,
+                title=f"{_name(w.trainer)}: {w.weekly_hours:g} hours a week, {batches}"
+                + (" (over cap)" if w.over_cap else ""),
+                tone=tone,
+                length=w.weekly_hours / most,
+            )
+        )
+        table.append([_name(w.trainer), f"{w.weekly_hours:g}", batches])
+    busiest = max(rows, key=lambda r: r.workload.weekly_hours, default=None)
+    summary = (
+        f"{len(rows)} instructors; the busiest, {_name(busiest.trainer)}, teaches "
+        f"{busiest.workload.weekly_hours:g} hours a week; "
+        f"{sum(r.workload.over_cap for r in rows)} over their cap."
+        if busiest
+        else "No instructors."
+    )
+    return _chart(
+        "chart-workload",
+        "Weekly teaching hours per instructor (this page)",
+        summary,
+        bars,
+        ["Instructor", "Weekly hours", "Active batches / cap"],
+        table,
+    )
+
+
+@register.inclusion_tag("allocation/_bar_chart.html")
+def fill_chart(batches):
+    """Fill rate of open batches (annotated ``fill``, fullest first): full in red, 80% or
+    more in amber."""
+    bars, table = [], []
+    for batch in batches:
+        pct = round(batch.fill * 100)
+        tone = "over" if batch.is_full else "warn" if pct >= 80 else "ok"
+        seats = f"{batch.enrolled_students}/{batch.capacity}"
+        bars.append(
+            Bar(
+                label=_short(batch.batch_code),
+                text=f"{pct}% · {seats}",
+                title=f"{batch.batch_code} ({batch.batch_name}): {seats} seats taken, {pct}%",
+                tone=tone,
+                length=batch.fill,
+            )
+        )
+        table.append([batch.batch_code, batch.course.code, seats, f"{pct}%"])
+    full = sum(b.is_full for b in batches)
+    summary = (
+        f"{len(batches)} open batches, fullest first; {full} full."
+        if batches
+        else "No open batches."
+    )
+    return _chart(
+        "chart-fill",
+        "Fill rate of open batches",
+        summary,
+        bars,
+        ["Batch", "Course", "Seats taken", "Fill rate"],
+        table,
+    )
+
+
+@register.inclusion_tag("allocation/_split_chart.html")
+def mentor_split_chart(coverage):
+    """Students with and without a mentor (``MentorCoverage``) as one two-segment bar."""
+    total = coverage.students
+    share = coverage.mentored / total if total else 0
+    width = WIDTH - 2
+    return {
+        "id": "chart-mentors",
+        "coverage": coverage,
+        "width": WIDTH,
+        "mentored_width": f"{share * width:.1f}",
+        "unassigned_x": f"{1 + share * width:.1f}",
+        "unassigned_width": f"{(1 - share) * width:.1f}",
+        "mentored_pct": round(share * 100),
+        "unassigned_pct": 100 - round(share * 100) if total else 0,
+        "summary": (
+            f"{coverage.mentored} of {total} students ({round(share * 100)}%) have a mentor; "
+            f"{coverage.unassigned} have none."
+            if total
+            else "No students yet."
+        ),
+    }

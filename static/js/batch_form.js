@@ -1,0 +1,66 @@
+// Batch form: warn about the instructor's schedule conflicts while the admin fills the form
+// (asks /console/batches/conflicts/, which runs the same selector as the service), and add
+// schedule rows without a round trip. The server still checks everything on saving.
+(function () {
+  "use strict";
+  const form = document.getElementById("batch-form");
+  if (!form) return;
+  const warning = document.getElementById("conflict-warning");
+  const list = warning.querySelector("[data-conflict-list]");
+  const rows = form.querySelector("[data-slot-rows]");
+  const total = form.querySelector('input[name="slots-TOTAL_FORMS"]');
+  const value = (name) => (form.elements[name] ? form.elements[name].value : "");
+  let latest = 0;
+
+  function query() {
+    const params = new URLSearchParams();
+    for (const name of ["start_date", "end_date", "status"]) params.set(name, value(name));
+    params.set("instructor", value("assigned_instructor"));
+    if (form.dataset.batch) params.set("exclude", form.dataset.batch);
+    for (let i = 0; i < Number(total.value); i++) {
+      const p = `slots-${i}-`;
+      const deleted = form.elements[p + "DELETE"] && form.elements[p + "DELETE"].checked;
+      const slot = [value(p + "day"), value(p + "start_time"), value(p + "end_time")];
+      // Incomplete or reversed rows (mid-typing) are left out; saving reports them.
+      if (!deleted && slot.every(Boolean) && slot[1] < slot[2]) params.append("slot", slot.join(","));
+    }
+    return params;
+  }
+
+  function show(messages) {
+    list.replaceChildren(
+      ...messages.map((text) => Object.assign(document.createElement("li"), { textContent: text }))
+    );
+    warning.classList.toggle("d-none", messages.length === 0);
+  }
+
+  async function check() {
+    const params = query();
+    if (!params.get("instructor") || !params.has("slot")) return show([]);
+    const ticket = ++latest; // only the answer to the latest question is shown
+    try {
+      const response = await fetch(`${form.dataset.conflictsUrl}?${params}`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const data = await response.json();
+      if (ticket === latest) show(response.ok ? data.conflicts.map((c) => c.message) : []);
+    } catch (error) {
+      if (ticket === latest) show([]); // offline or logged out: saving will still check
+    }
+  }
+
+  form.addEventListener("change", check);
+
+  const add = form.querySelector("[data-add-slot]");
+  const template = document.getElementById("slot-row-template");
+  add.hidden = false;
+  add.addEventListener("click", () => {
+    const index = Number(total.value);
+    rows.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", index));
+    total.value = index + 1;
+    rows.lastElementChild.querySelector("select").focus();
+  });
+
+  check(); // a re-rendered form (after a refusal) shows its warning at once
+})();
