@@ -1,0 +1,608 @@
+"""The permission matrix: every URL name of the web application × six roles.
+
+The cast (``world``): student A and instructor A own the objects every URL is called with
+(A's batch, enrollment, mentoring assignment, leave, roster entry, course). Student B and
+instructor B have the same kind of things of their own, in another course, so that they are
+real users with real pages, never a blank account:
+
+| role               | who                                                               |
+|--------------------|-------------------------------------------------------------------|
+| `anonymous`        | nobody logged in                                                  |
+| `student`          | student A: enrolled in batch A, mentored by instructor A          |
+| `other_student`    | student B: enrolled in batch B, mentored by instructor B          |
+| `instructor`       | instructor A: primary of batch A, mentor of student A, on leave   |
+|                    | once, and covering batch C for instructor C                       |
+| `other_instructor` | instructor B: primary of batch B, mentor of student B             |
+| `admin`            | staff                                                             |
+
+``PAGES`` says, for each URL name and each method it accepts, what every role gets:
+
+- ``LOGIN``: a redirect to the login page with ``?next=`` back to the page;
+- a status code (403 for a wrong role, 404 for an object that is not the user's, 405 for a
+  method the view refuses);
+- ``Redirect("url:name")``: a redirect to that page.
+
+On top of the status, no response to anonymous, student B or instructor B may contain
+anything of A's (names, emails, batch code and name, course title): a 403 or 404 page must
+not leak the object it refused, and B's own pages must not show A's data.
+
+``test_every_url_name_is_in_the_matrix`` walks the URL resolver, so a page added without a row
+here fails the suite. The Django admin (``admin:``) and the JSON API (``api:``) have their own
+access tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from allocation import services as allocation_services
+from allocation.models import CourseTrainer, Weekday
+from allocation.services import Slot
+from allocation.tests.factories import (
+    CourseFactory,
+    StaffedBatchFactory,
+    SubstituteCoverFactory,
+)
+from enrollments import services as enrollment_services
+from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from trainers import services as trainer_services
+
+ANON = "anonymous"
+STUDENT = "student"
+OTHER_STUDENT = "other_student"
+INSTRUCTOR = "instructor"
+OTHER_INSTRUCTOR = "other_instructor"
+ADMIN = "admin"
+# Admin last: a POST that the admin is allowed to make may change the world (cancel the
+# enrollment, end the assignment); every refused role has been tried on the intact world.
+ROLES = (ANON, STUDENT, OTHER_STUDENT, INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN)
+# Roles that must never see anything of A's.
+OUTSIDERS = (ANON, OTHER_STUDENT, OTHER_INSTRUCTOR)
+
+LOGIN = "302 → login"
+
+# Batches run around today, so that "current" and "upcoming" pages show them.
+TODAY = dt.date.today()
+
+# URL namespaces that other test modules cover: the Django admin, the JSON API.
+NOT_IN_MATRIX = ("admin", "api")
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to the page named ``url_name``, with ``kwargs`` built from the world."""
+
+    url_name: str
+    kwargs: Callable[[SimpleNamespace], dict] = lambda world: {}
+
+    def url(self, world) -> str:
+        return reverse(self.url_name, kwargs=self.kwargs(world))
+
+
+def slot(day: int, start: str, end: str) -> Slot:
+    return Slot(
+        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
+    )
+
+
+def _batch(*, code: str, name: str, course, instructor, admin, day: int):
+    return allocation_services.batch_create(
+        course=course,
+        batch_name=name,
+        batch_code=code,
+        start_date=TODAY - dt.timedelta(days=28),
+        end_date=TODAY + dt.timedelta(days=56),
+        capacity=10,
+        assigned_instructor=instructor,
+        created_by=admin,
+        status="Active",
+        schedule=[slot(day, "09:00", "11:00")],
+    )
+
+
+@pytest.fixture
+def world(db):
+    """A's and B's worlds, kept apart: different courses, batches, mentors."""
+    admin = AdminFactory(full_name="Adele Admin", email="adele.admin@example.com")
+    instructor_a = InstructorFactory(full_name="Ingrid Alphonse", email="ingrid.a@example.com")
+    instructor_b = InstructorFactory(full_name="Boris Bramwell", email="boris.b@example.com")
+    student_a = StudentFactory(full_name="Stella Aardvark", email="stella.a@example.com")
+    student_b = StudentFactory(full_name="Silas Bumblebee", email="silas.b@example.com")
+    course_a = CourseFactory(code="ALPHA-C", title="Alphabetics Course")
+    course_b = CourseFactory(code="BETA-C", title="Betamax Course")
+
+    batch_a = _batch(
+        code="ALPHA-B1",
+        name="Alpha Morning",
+        course=course_a,
+        instructor=instructor_a,
+        admin=admin,
+        day=Weekday.MONDAY,
+    )
+    batch_b = _batch(
+        code="BETA-B1",
+        name="Beta Evening",
+        course=course_b,
+        instructor=instructor_b,
+        admin=admin,
+        day=Weekday.TUESDAY,
+    )
+    enrollment_a = enrollment_services.enrollment_create(
+        student=student_a, course=course_a, batch=batch_a
+    )
+    enrollment_services.enrollment_create(student=student_b, course=course_b, batch=batch_b)
+    assignment_a = allocation_services.individual_assign(
+        student=student_a, instructor=instructor_a, assigned_by=admin
+    )
+    allocation_services.individual_assign(
+        student=student_b, instructor=instructor_b, assigned_by=admin
+    )
+    leave_a = trainer_services.leave_record(
+        trainer=instructor_a,
+        start_date=TODAY + dt.timedelta(days=70),
+        end_date=TODAY + dt.timedelta(days=74),
+        created_by=admin,
+    )
+    # batch_create put instructor A on the course roster.
+    roster_entry_a = CourseTrainer.objects.get(course=course_a, trainer=instructor_a)
+    # Instructor A covers a third batch (of a bystander) for two weeks from next week.
+    batch_c = StaffedBatchFactory(
+        batch_code="GAMMA-B1",
+        created_by=admin,
+        start_date=TODAY - dt.timedelta(days=28),
+        end_date=TODAY + dt.timedelta(days=56),
+    )
+    SubstituteCoverFactory(
+        batch=batch_c,
+        substitute=instructor_a,
+        start_date=TODAY + dt.timedelta(days=7),
+        end_date=TODAY + dt.timedelta(days=20),
+    )
+
+    users = {
+        ANON: None,
+        STUDENT: student_a,
+        OTHER_STUDENT: student_b,
+        INSTRUCTOR: instructor_a,
+        OTHER_INSTRUCTOR: instructor_b,
+        ADMIN: admin,
+    }
+    secrets_of_a = [
+        student_a.full_name,
+        student_a.email,
+        instructor_a.full_name,
+        instructor_a.email,
+        batch_a.batch_code,
+        batch_a.batch_name,
+        course_a.title,
+    ]
+    return SimpleNamespace(
+        users=users,
+        secrets_of_a=secrets_of_a,
+        student_a=student_a,
+        instructor_a=instructor_a,
+        course_a=course_a,
+        batch_a=batch_a,
+        enrollment_a=enrollment_a,
+        assignment_a=assignment_a,
+        leave_a=leave_a,
+        roster_entry_a=roster_entry_a,
+    )
+
+
+# --- expectations ----------------------------------------------------------------------------
+
+Expected = int | str | Redirect
+
+
+def admin_page(admin: Expected = 200) -> dict[str, Expected]:
+    """Console pages: admins only; other roles 403, anonymous visitors the login page."""
+    return {
+        ANON: LOGIN,
+        STUDENT: 403,
+        OTHER_STUDENT: 403,
+        INSTRUCTOR: 403,
+        OTHER_INSTRUCTOR: 403,
+        ADMIN: admin,
+    }
+
+
+def instructor_page(owner: Expected = 200, other: Expected | None = None) -> dict[str, Expected]:
+    """Instructor pages: ``owner`` for instructor A, ``other`` for instructor B (the same as
+    the owner unless the page is about one of A's objects); everybody else 403."""
+    return {
+        ANON: LOGIN,
+        STUDENT: 403,
+        OTHER_STUDENT: 403,
+        INSTRUCTOR: owner,
+        OTHER_INSTRUCTOR: owner if other is None else other,
+        ADMIN: 403,
+    }
+
+
+def student_page(ok: Expected = 200) -> dict[str, Expected]:
+    """The student's own pages: each student sees their own; everybody else 403."""
+    return {
+        ANON: LOGIN,
+        STUDENT: ok,
+        OTHER_STUDENT: ok,
+        INSTRUCTOR: 403,
+        OTHER_INSTRUCTOR: 403,
+        ADMIN: 403,
+    }
+
+
+def any_user(logged_in: Expected, anonymous: Expected = LOGIN) -> dict[str, Expected]:
+    return {role: anonymous if role == ANON else logged_in for role in ROLES}
+
+
+# What a refused POST-only URL answers to GET: the role check comes first, then the method.
+ADMIN_POST_ONLY_GET = admin_page(405)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One row of the matrix: a URL name, its arguments, and what each role gets for each
+    method. ``data`` is the POST body (an empty form unless given)."""
+
+    url_name: str
+    get: dict[str, Expected] | None
+    post: dict[str, Expected] | None = None
+    kwargs: Callable[[SimpleNamespace], dict] = lambda world: {}
+    data: Callable[[SimpleNamespace], dict] = lambda world: {}
+    query: Callable[[SimpleNamespace], dict] = lambda world: {}
+    label: str = ""
+    # Whether outsiders' responses are searched for A's data. Off only for A's calendar feed
+    # with A's token: the token is the credential, whoever holds it.
+    check_leaks: bool = True
+
+    def url(self, world) -> str:
+        url = reverse(self.url_name, kwargs=self.kwargs(world))
+        query = self.query(world)
+        return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+    @property
+    def id(self) -> str:
+        return f"{self.url_name}[{self.label}]" if self.label else self.url_name
+
+
+def batch_a(w):
+    return {"pk": w.batch_a.pk}
+
+
+def course_a(w):
+    return {"pk": w.course_a.pk}
+
+
+def student_a(w):
+    return {"student_pk": w.student_a.pk}
+
+
+PAGES = [
+    # --- accounts ------------------------------------------------------------------------------
+    Page(
+        "home",
+        get=any_user(Redirect("console:dashboard"))
+        | {
+            STUDENT: Redirect("student:schedule"),
+            OTHER_STUDENT: Redirect("student:schedule"),
+            INSTRUCTOR: Redirect("instructor:dashboard"),
+            OTHER_INSTRUCTOR: Redirect("instructor:dashboard"),
+        },
+    ),
+    Page(
+        "login",
+        # redirect_authenticated_user: a logged-in user is sent on to their landing page.
+        get=any_user(Redirect("home"), anonymous=200),
+        post=any_user(Redirect("home"), anonymous=200),  # an empty form: errors, no login
+    ),
+    Page(
+        "logout",
+        get=any_user(405, anonymous=405),
+        post=any_user(Redirect("login"), anonymous=Redirect("login")),
+    ),
+    Page("password_change", get=any_user(200), post=any_user(200)),
+    Page("password_change_done", get=any_user(200)),
+    # --- console: allocation -------------------------------------------------------------------
+    Page("console:dashboard", get=admin_page()),
+    Page("console:batch_list", get=admin_page()),
+    Page("console:batch_create", get=admin_page(), post=admin_page(200)),  # 200: form errors
+    Page("console:batch_detail", get=admin_page(), kwargs=batch_a),
+    Page("console:batch_edit", get=admin_page(), post=admin_page(200), kwargs=batch_a),
+    Page(
+        "console:batch_conflicts",
+        # The live warning of the batch form (JSON): A's Monday slot clashes with itself.
+        get=admin_page(200),
+        query=lambda w: {
+            "instructor": w.instructor_a.pk,
+            "start_date": TODAY.isoformat(),
+            "end_date": (TODAY + dt.timedelta(days=28)).isoformat(),
+            "slot": "0,10:00,12:00",
+        },
+    ),
+    Page("console:batch_conflicts", get=admin_page(400), label="no query"),
+    Page(
+        "console:batch_assign_instructor",
+        get=admin_page(),
+        post=admin_page(200),  # no instructor chosen: the form again, with its error
+        kwargs=batch_a,
+    ),
+    Page(
+        "console:batch_note_add",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(200),  # an empty note: the batch page again, with the form error
+        kwargs=batch_a,
+    ),
+    Page(
+        "console:batch_supervising_lead",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("console:course_staffing", lambda w: {"pk": w.course_a.pk})),
+        kwargs=batch_a,
+    ),
+    Page("console:course_list", get=admin_page()),
+    Page("console:course_detail", get=admin_page(), kwargs=course_a),
+    Page("console:course_roster", get=admin_page(), post=admin_page(200), kwargs=course_a),
+    Page("console:course_staffing", get=admin_page(), post=admin_page(), kwargs=course_a),
+    Page(
+        "console:roster_entry_edit",
+        get=admin_page(),
+        post=admin_page(200),
+        kwargs=lambda w: {"entry_pk": w.roster_entry_a.pk},
+    ),
+    Page(
+        "console:roster_entry_remove",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("console:course_roster", lambda w: {"pk": w.course_a.pk})),
+        kwargs=lambda w: {"entry_pk": w.roster_entry_a.pk},
+    ),
+    Page("console:leave_list", get=admin_page(), post=admin_page(200)),
+    Page("console:leave_detail", get=admin_page(), kwargs=lambda w: {"pk": w.leave_a.pk}),
+    Page(
+        "console:cover_assign",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("console:leave_detail", lambda w: {"pk": w.leave_a.pk})),
+        kwargs=lambda w: {"pk": w.leave_a.pk},
+    ),
+    Page("console:mentor_list", get=admin_page()),
+    Page("console:mentor_assign", get=admin_page(), kwargs=student_a),
+    Page(
+        "console:mentor_assign_submit",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(200),
+        kwargs=student_a,
+    ),
+    Page(
+        "console:mentor_reassign",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(200),
+        kwargs=student_a,
+    ),
+    Page(
+        "console:mentor_unassign",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("console:mentor_assign", student_a)),
+        kwargs=student_a,
+    ),
+    # --- console: enrollments ------------------------------------------------------------------
+    Page("enroll:list", get=admin_page()),
+    Page("enroll:create", get=admin_page(), post=admin_page(200)),
+    Page(
+        "enroll:cancel",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("enroll:list")),
+        kwargs=lambda w: {"pk": w.enrollment_a.pk},
+    ),
+    Page(
+        "enroll:transfer",
+        get=admin_page(),
+        post=admin_page(200),
+        kwargs=lambda w: {"pk": w.enrollment_a.pk},
+    ),
+    # --- instructor ----------------------------------------------------------------------------
+    Page("instructor:dashboard", get=instructor_page()),
+    Page("instructor:mentees", get=instructor_page()),
+    Page(
+        "instructor:session_log",
+        # Instructor B gets 404 for A's assignment: not even whether it exists.
+        get=instructor_page(other=404),
+        post=instructor_page(200, other=404),
+        kwargs=lambda w: {"assignment_pk": w.assignment_a.pk},
+    ),
+    Page(
+        "instructor:batch_notes",
+        get=instructor_page(other=404),
+        post=instructor_page(200, other=404),
+        kwargs=batch_a,
+    ),
+    Page("instructor:availability", get=instructor_page(), post=instructor_page()),
+    # --- student -------------------------------------------------------------------------------
+    Page("student:schedule", get=student_page()),
+    # --- calendar feeds: the token is the credential, a session is neither needed nor enough ---
+    Page(
+        "feeds:student",
+        get=any_user(200, anonymous=200),
+        kwargs=lambda w: {"token": w.student_a.feed_token},
+        label="A's token",
+        check_leaks=False,
+    ),
+    Page(
+        "feeds:student",
+        get=any_user(404, anonymous=404),
+        kwargs=lambda w: {"token": "not-a-token-of-anybody"},
+        label="wrong token",
+    ),
+    Page(
+        "feeds:student",
+        get=any_user(404, anonymous=404),
+        kwargs=lambda w: {"token": w.instructor_a.feed_token},
+        label="an instructor's token",
+    ),
+    Page(
+        "feeds:instructor",
+        get=any_user(200, anonymous=200),
+        kwargs=lambda w: {"token": w.instructor_a.feed_token},
+        label="A's token",
+        check_leaks=False,
+    ),
+    Page(
+        "feeds:instructor",
+        get=any_user(404, anonymous=404),
+        kwargs=lambda w: {"token": "not-a-token-of-anybody"},
+        label="wrong token",
+    ),
+    Page(
+        "feeds:instructor",
+        get=any_user(404, anonymous=404),
+        kwargs=lambda w: {"token": w.student_a.feed_token},
+        label="a student's token",
+    ),
+    Page("feeds:reset", get=any_user(405), post=any_user(Redirect("home"))),
+]
+
+# The namespaces and top-level names the matrix must cover completely.
+MATRIX_NAMESPACES = ("console", "instructor", "student", "enroll", "feeds")
+
+
+def walk_url_names(patterns=None, namespace: str = "") -> set[str]:
+    """Every ``namespace:name`` (or bare ``name``) the resolver knows."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            names |= walk_url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def web_app_url_names() -> set[str]:
+    return {name for name in walk_url_names() if name.split(":")[0] not in NOT_IN_MATRIX}
+
+
+def test_every_url_name_is_in_the_matrix():
+    routed = web_app_url_names()
+    in_matrix = {page.url_name for page in PAGES}
+    assert routed - in_matrix == set(), "URL names without a row in PAGES"
+    assert in_matrix - routed == set(), "rows of PAGES for URL names that no longer exist"
+    # The walker really sees the namespaced pages (a broken walker would pass the above
+    # only if PAGES were empty too, but say it plainly).
+    for namespace in MATRIX_NAMESPACES:
+        assert any(name.startswith(f"{namespace}:") for name in routed), namespace
+
+
+def test_every_row_covers_every_role():
+    for page in PAGES:
+        for method in (page.get, page.post):
+            if method is not None:
+                assert set(method) == set(ROLES), page.id
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def check(response, expected: Expected, *, world, url: str, label: str) -> None:
+    __tracebackhide__ = True
+    got = f"{label}: {response.status_code} {response.content[:300]!r}"
+    if expected == LOGIN:
+        assert response.status_code == 302, got
+        location = urlsplit(response["Location"])
+        assert location.path == reverse(settings.LOGIN_URL), got
+        assert parse_qs(location.query) == {"next": [url]}, response["Location"]
+    elif isinstance(expected, Redirect):
+        assert response.status_code == 302, got
+        assert urlsplit(response["Location"]).path == expected.url(world), response["Location"]
+    else:
+        assert response.status_code == expected, got
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.id)
+def test_permission_matrix(world, page):
+    url = page.url(world)
+    for method, expectations in (("get", page.get), ("post", page.post)):
+        if expectations is None:
+            continue
+        for role in ROLES:
+            client = client_for(world.users[role])
+            send = client.get if method == "get" else partial(client.post, data=page.data(world))
+            response = send(url)
+            label = f"{method.upper()} {url} as {role}"
+            check(response, expectations[role], world=world, url=url, label=label)
+            if page.check_leaks and role in OUTSIDERS:
+                body = response.content.decode(errors="replace")
+                leaked = [secret for secret in world.secrets_of_a if secret in body]
+                assert leaked == [], f"{label} shows A's data: {leaked}"
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+
+
+def _first_allowed_role(expectations: dict[str, Expected]) -> str:
+    """A role for which the POST gets past the access checks: anonymous for the login form,
+    otherwise the admin, else the owner."""
+    if expectations[ANON] == 200:
+        return ANON
+    for role in (ADMIN, INSTRUCTOR, STUDENT, ANON):
+        if expectations[role] not in (LOGIN, 403, 404, 405):
+            return role
+    raise AssertionError("no role may POST here")
+
+
+@pytest.mark.parametrize(
+    "page", [page for page in PAGES if page.post is not None], ids=lambda page: page.id
+)
+def test_posts_need_the_csrf_token(world, page):
+    """Every form the matrix POSTs to refuses a POST without the CSRF token, for a role that
+    may otherwise use it."""
+    role = _first_allowed_role(page.post)
+    client = Client(enforce_csrf_checks=True)
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    url = page.url(world)
+    response = client.post(url, page.data(world))
+    assert response.status_code == 403, f"POST {url} as {role} without a CSRF token"
+    assert b"CSRF" in response.content  # refused for the token, not for the role
+
+
+# --- the leak check has teeth ----------------------------------------------------------------
+
+# A's data does show where it should: so its absence from outsiders' pages means something.
+SHOWN_TO_A = [
+    ("student:schedule", STUDENT, "ALPHA-B1"),
+    ("instructor:dashboard", INSTRUCTOR, "ALPHA-B1"),
+    ("instructor:dashboard", INSTRUCTOR, "GAMMA-B1"),  # the cover duty
+    ("instructor:mentees", INSTRUCTOR, "Stella Aardvark"),
+    ("instructor:session_log", INSTRUCTOR, "Stella Aardvark"),
+    ("instructor:batch_notes", INSTRUCTOR, "ALPHA-B1"),
+    ("console:batch_detail", ADMIN, "Stella Aardvark"),
+    ("console:batch_conflicts", ADMIN, "ALPHA-B1"),
+    ("console:mentor_assign", ADMIN, "Ingrid Alphonse"),
+]
+
+
+@pytest.mark.parametrize(("url_name", "role", "text"), SHOWN_TO_A)
+def test_the_owner_sees_what_outsiders_must_not(world, url_name, role, text):
+    page = next(page for page in PAGES if page.url_name == url_name)
+    response = client_for(world.users[role]).get(page.url(world))
+    assert response.status_code == 200
+    assert text in response.content.decode()
