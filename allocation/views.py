@@ -41,7 +41,14 @@ from .forms import (
     ScheduleFormSet,
     SupervisingLeadForm,
 )
-from .models import OPEN_BATCH_STATUSES, Batch, CourseTrainer, IndividualAssignment, StaffRole
+from .models import (
+    OPEN_BATCH_STATUSES,
+    TEACHING_ROLES,
+    Batch,
+    CourseTrainer,
+    IndividualAssignment,
+    StaffRole,
+)
 from .services import Slot
 
 
@@ -497,12 +504,36 @@ def _get_course(pk: int):
 @admin_required
 @require_GET
 def course_list(request):
-    """Courses with their batches, seats and roster in figures."""
-    return render(
-        request,
-        "allocation/course_list.html",
-        {"page": paginate(request, selectors.courses_with_figures())},
-    )
+    """Courses with their batches, seats and roster in figures (CSV with ?format=csv)."""
+    courses = selectors.courses_with_figures()
+    if wants_csv(request):
+        return csv_response(
+            "courses.csv",
+            (
+                "code",
+                "title",
+                "batches",
+                "open batches",
+                "enrolled",
+                "capacity",
+                "roster size",
+                "roster workload %",
+            ),
+            (
+                (
+                    c.code,
+                    c.title,
+                    c.batch_count,
+                    c.open_batch_count,
+                    c.enrolled_total,
+                    c.capacity_total,
+                    c.roster_size,
+                    c.roster_workload,
+                )
+                for c in courses
+            ),
+        )
+    return render(request, "allocation/course_list.html", {"page": paginate(request, courses)})
 
 
 @admin_required
@@ -677,7 +708,24 @@ def batch_supervising_lead(request, pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def leave_list(request):
-    """Every recorded leave; the form records one and opens its cover page."""
+    """Every recorded leave (CSV with ?format=csv); the form records one and opens its cover
+    page."""
+    if request.method == "GET" and wants_csv(request):
+        return csv_response(
+            "leave.csv",
+            ("trainer", "email", "first day", "last day", "reason", "recorded by"),
+            (
+                (
+                    _name(leave.trainer),
+                    leave.trainer.email,
+                    leave.start_date,
+                    leave.end_date,
+                    leave.reason,
+                    _name(leave.created_by),
+                )
+                for leave in selectors.leave_list()
+            ),
+        )
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -755,11 +803,16 @@ def instructor_dashboard(request):
     """The instructor's current batch roles (with who covers their absences), their
     substitute duties and a summary of their mentees."""
     mentees = selectors.mentoring_report(request.user)
+    roles = list(selectors.instructor_batches(request.user))
+    teaching = [
+        r.batch for r in roles if r.role in TEACHING_ROLES and r.batch.status in OPEN_BATCH_STATUSES
+    ]
     return render(
         request,
         "allocation/instructor_dashboard.html",
         {
-            "roles": selectors.instructor_batches(request.user),
+            "roles": roles,
+            "timetable": selectors.weekly_timetable(teaching),
             "covered": list(selectors.trainer_covered_absences(request.user)),
             "duties": selectors.trainer_covers(request.user),
             "mentees": mentees,

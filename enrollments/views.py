@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation import selectors as allocation_selectors
+
 # The console lists share paging and the CSV download (with its formula escaping).
 from medh.accounts.access import admin_required, student_required
 from medh.errors import DomainError
@@ -55,7 +57,9 @@ def student_schedule(request):
         "enrollments/student_schedule.html",
         {
             "enrollments": enrollments,
-            "timetable": selectors.weekly_timetable(e.batch for e in enrollments if e.batch_id),
+            "timetable": allocation_selectors.weekly_timetable(
+                e.batch for e in enrollments if e.batch_id
+            ),
             "past": selectors.student_past_enrollments(student),
             "mentor": selectors.student_mentor(student),
         },

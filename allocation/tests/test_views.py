@@ -871,9 +871,10 @@ class TestQueryCounts:
         assert len(candidates) == n + 1
         assert sum(bool(c.conflicts) for c in candidates) == n // 2
 
-    # session, user, roles with batch and course, their slots (prefetch), covers of the
-    # instructor's absences, substitute duties (none here, so no slot prefetch), mentoring
-    # report. test_views_multi_trainer pins the page with covers and duties.
+    # session, user, roles with batch and course, their slots and active rosters
+    # (prefetches), covers of the instructor's absences, substitute duties (none here, so no
+    # slot prefetch), mentoring report. test_views_multi_trainer pins the page with covers
+    # and duties.
     @pytest.mark.parametrize("n", SIZES)
     def test_instructor_dashboard(
         self, client, admin, make_batch, django_assert_max_num_queries, n
@@ -887,7 +888,7 @@ class TestQueryCounts:
             )
         client.force_login(instructor)
 
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             response = client.get(reverse("instructor:dashboard"))
         assert len(response.context["roles"]) == n
         assert len(response.context["mentees"]) == n

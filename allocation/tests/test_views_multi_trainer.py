@@ -1069,8 +1069,8 @@ class TestQueryCounts:
         assert [len(item.candidates) for item in plan] == [n] * batch_count
         assert len(response.context["sessions"]) == 2 * batch_count
 
-    # session, user, roles with batch and course, their slots, covers of the instructor's
-    # absences, substitute duties, their slots, mentoring report
+    # session, user, roles with batch and course, their slots, their active rosters, covers
+    # of the instructor's absences, substitute duties, their slots, mentoring report
     @pytest.mark.parametrize("n", SIZES)
     def test_instructor_dashboard(
         self, client, admin, course, make_batch, django_assert_max_num_queries, n
@@ -1088,7 +1088,7 @@ class TestQueryCounts:
                 )  # fmt: skip
         client.force_login(me)
 
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             response = client.get(reverse("instructor:dashboard"))
         assert len(response.context["roles"]) == n
         assert len(response.context["covered"]) == n

@@ -1,0 +1,55 @@
+"""Every admin-console list downloads as CSV: courses and leave too."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+
+from allocation.services import roster_add
+from allocation.tests.factories import CourseFactory
+from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from trainers.services import leave_record
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(response):
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_course_list_csv(client, django_assert_max_num_queries):
+    course = CourseFactory(code="GER-A1", title="=German A1")
+    roster_add(course=course, trainer=InstructorFactory(), workload_percent=30)
+    client.force_login(AdminFactory())
+    with django_assert_max_num_queries(3):  # session, user, courses with their figures
+        response = client.get(reverse("console:course_list"), {"format": "csv"})
+    header, *data = rows(response)
+    assert header[:2] == ["code", "title"]
+    # A title that would start a spreadsheet formula is escaped.
+    assert data == [["GER-A1", "'=German A1", "0", "0", "0", "0", "1", "30"]]
+
+
+def test_leave_list_csv(client):
+    admin, trainer = AdminFactory(), InstructorFactory(full_name="Lea Leave")
+    leave_record(
+        trainer=trainer,
+        start_date=dt.date(2026, 12, 1),
+        end_date=dt.date(2026, 12, 5),
+        reason="Conference",
+        created_by=admin,
+    )
+    client.force_login(admin)
+    header, *data = rows(client.get(reverse("console:leave_list"), {"format": "csv"}))
+    assert header[0] == "trainer"
+    assert data == [
+        ["Lea Leave", trainer.email, "2026-12-01", "2026-12-05", "Conference", admin.full_name]
+    ]
+
+
+@pytest.mark.parametrize("name", ["console:course_list", "console:leave_list"])
+def test_csv_refused_to_students(client, name):
+    client.force_login(StudentFactory())
+    assert client.get(reverse(name), {"format": "csv"}).status_code == 403
