@@ -126,3 +126,49 @@ class MentorFilter(django_filters.FilterSet):
 
     def filter_instructor(self, queryset, name, value):
         return queryset.filter(instructor_id=value.pk)
+
+
+class CourseFilter(django_filters.FilterSet):
+    """Filters the console's course list."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Code or title")
+
+    class Meta:
+        model = Course
+        fields = ()
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
+
+
+LEAVE_WHEN_CHOICES = (("current", "Current"), ("upcoming", "Upcoming"), ("past", "Past"))
+
+
+class LeaveFilter(django_filters.FilterSet):
+    """Filters the console's leave list by trainer and by when the leave falls."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Trainer name or email")
+    when = django_filters.ChoiceFilter(
+        label="When", choices=LEAVE_WHEN_CHOICES, method="filter_when", empty_label="Any time"
+    )
+
+    class Meta:
+        from trainers.models import TrainerLeave
+
+        model = TrainerLeave
+        fields = ()
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(trainer__full_name__icontains=value) | Q(trainer__email__icontains=value)
+        )
+
+    def filter_when(self, queryset, name, value):
+        import datetime as dt
+
+        today = dt.date.today()
+        if value == "current":
+            return queryset.filter(start_date__lte=today, end_date__gte=today)
+        if value == "upcoming":
+            return queryset.filter(start_date__gt=today)
+        return queryset.filter(end_date__lt=today)

@@ -21,7 +21,13 @@ from trainers import services as trainer_services
 from trainers.models import TrainerLeave
 
 from . import selectors, services
-from .filters import BatchFilter, MentorFilter, TrainerWorkloadFilter
+from .filters import (
+    BatchFilter,
+    CourseFilter,
+    LeaveFilter,
+    MentorFilter,
+    TrainerWorkloadFilter,
+)
 from .forms import (
     STAFFING_REMOVE,
     AvailabilityFormSet,
@@ -505,7 +511,8 @@ def _get_course(pk: int):
 @require_GET
 def course_list(request):
     """Courses with their batches, seats and roster in figures (CSV with ?format=csv)."""
-    courses = selectors.courses_with_figures()
+    filterset = CourseFilter(request.GET, queryset=selectors.courses_with_figures())
+    courses = filterset.qs
     if wants_csv(request):
         return csv_response(
             "courses.csv",
@@ -533,7 +540,11 @@ def course_list(request):
                 for c in courses
             ),
         )
-    return render(request, "allocation/course_list.html", {"page": paginate(request, courses)})
+    return render(
+        request,
+        "allocation/course_list.html",
+        {"filter": filterset, "page": paginate(request, courses)},
+    )
 
 
 @admin_required
@@ -710,6 +721,9 @@ def batch_supervising_lead(request, pk: int):
 def leave_list(request):
     """Every recorded leave (CSV with ?format=csv); the form records one and opens its cover
     page."""
+    filterset = LeaveFilter(
+        request.GET if request.method == "GET" else None, queryset=selectors.leave_list()
+    )
     if request.method == "GET" and wants_csv(request):
         return csv_response(
             "leave.csv",
@@ -723,7 +737,7 @@ def leave_list(request):
                     leave.reason,
                     _name(leave.created_by),
                 )
-                for leave in selectors.leave_list()
+                for leave in filterset.qs
             ),
         )
     form = LeaveForm(request.POST or None)
@@ -741,7 +755,12 @@ def leave_list(request):
     return render(
         request,
         "allocation/leave_list.html",
-        {"form": form, "page": paginate(request, selectors.leave_list()), "today": dt.date.today()},
+        {
+            "form": form,
+            "filter": filterset,
+            "page": paginate(request, filterset.qs),
+            "today": dt.date.today(),
+        },
     )
 
 

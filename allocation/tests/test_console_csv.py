@@ -53,3 +53,32 @@ def test_leave_list_csv(client):
 def test_csv_refused_to_students(client, name):
     client.force_login(StudentFactory())
     assert client.get(reverse(name), {"format": "csv"}).status_code == 403
+
+
+def test_course_and_leave_lists_filter(client):
+    admin = AdminFactory()
+    CourseFactory(code="GER-A1", title="German A1")
+    CourseFactory(code="ENG-B2", title="English B2")
+    today = dt.date.today()
+    for name, start in (("Past Pia", -30), ("Now Nora", -1), ("Soon Sam", 10)):
+        leave_record(
+            trainer=InstructorFactory(full_name=name),
+            start_date=today + dt.timedelta(days=start),
+            end_date=today + dt.timedelta(days=start + 3),
+            created_by=admin,
+        )
+    client.force_login(admin)
+
+    courses = client.get(reverse("console:course_list"), {"q": "germ"}).context["page"]
+    assert [c.code for c in courses] == ["GER-A1"]
+
+    def leave_names(**query):
+        page = client.get(reverse("console:leave_list"), query).context["page"]
+        return [leave.trainer.full_name for leave in page]
+
+    assert leave_names(when="current") == ["Now Nora"]
+    assert leave_names(when="upcoming") == ["Soon Sam"]
+    assert leave_names(when="past") == ["Past Pia"]
+    assert leave_names(q="sam") == ["Soon Sam"]
+    _, *data = rows(client.get(reverse("console:leave_list"), {"when": "past", "format": "csv"}))
+    assert [row[0] for row in data] == ["Past Pia"]
