@@ -23,7 +23,7 @@ from .models import (
     StaffRole,
     Weekday,
 )
-from .services import Slot
+from .services import BATCH_UPDATABLE_FIELDS, Slot
 
 
 class DomainErrorFormMixin:
@@ -281,16 +281,7 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
     )
 
     # Fields batch_update takes (all but the course), compared with the batch's values.
-    UPDATABLE = (
-        "batch_name",
-        "batch_code",
-        "status",
-        "start_date",
-        "end_date",
-        "capacity",
-        "assigned_instructor",
-        "batch_notes",
-    )
+    UPDATABLE = tuple(sorted(BATCH_UPDATABLE_FIELDS))
 
     def __init__(self, *args, batch: Batch | None = None, **kwargs):
         self.batch = batch
