@@ -431,7 +431,7 @@ class TestInstructorBatches:
         ]
 
     @pytest.mark.parametrize("size", [3, 30])
-    def test_two_queries_for_any_number_of_batches(
+    def test_three_queries_for_any_number_of_batches(
         self, make_batch, size, django_assert_num_queries
     ):
         anna = InstructorFactory()
@@ -443,8 +443,9 @@ class TestInstructorBatches:
                 slots=[slot(i % 7, f"{8 + i // 7:02d}:00", f"{8 + i // 7:02d}:30")],
             )
 
-        # 1. the roles joined with batch and course; 2. the slots of those batches.
-        with django_assert_num_queries(2):
+        # 1. the roles joined with batch and course; 2. the slots of those batches; 3. their
+        # active enrollments with the students (the rosters).
+        with django_assert_num_queries(3):
             rows = [
                 (r.batch.batch_code, r.batch.course.code, [str(s) for s in r.batch.schedule.all()])
                 for r in instructor_batches(anna)
