@@ -27,61 +27,16 @@ from allocation.models import (
 from allocation.selectors import Conflict
 from allocation.services import MSG_ALREADY_ASSIGNED, Slot
 from allocation.tests.factories import CourseFactory
+from allocation.tests.view_support import set_profile, slot
 from allocation.views import BATCH_CSV_HEADER, MENTOR_CSV_HEADER, WORKLOAD_CSV_HEADER
 from enrollments.services import enrollment_create
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 from medh.errors import DomainError
-from trainers.models import TrainerProfile, TrainerStatus
+from trainers.models import TrainerStatus
 
 pytestmark = pytest.mark.django_db
 
 MONDAY, TUESDAY = 0, 1
-START, END = dt.date(2027, 1, 4), dt.date(2027, 3, 26)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
-
-
-def set_profile(user, **fields) -> TrainerProfile:
-    profile, _ = TrainerProfile.objects.get_or_create(user=user)
-    for name, value in fields.items():
-        setattr(profile, name, value)
-    profile.save()
-    return profile
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
-
-
-@pytest.fixture
-def make_batch(admin, course):
-    """``services.batch_create`` with valid defaults (Upcoming, Jan–Mar 2027, 10 seats)."""
-
-    def make(*, instructor, schedule=(), **fields):
-        values = {
-            "course": course,
-            "batch_name": "Morning group",
-            "start_date": START,
-            "end_date": END,
-            "capacity": 10,
-            "created_by": admin,
-        }
-        values.update(fields)
-        return services.batch_create(
-            assigned_instructor=instructor, schedule=list(schedule), **values
-        )
-
-    return make
 
 
 @pytest.fixture

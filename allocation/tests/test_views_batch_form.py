@@ -24,53 +24,22 @@ from allocation.models import (
 )
 from allocation.tests.factories import CourseFactory
 from allocation.tests.test_views import messages_of, set_profile, slot
+from allocation.tests.view_support import END, START
 from enrollments.services import enrollment_create
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 from trainers.services import leave_record
 
 pytestmark = pytest.mark.django_db
 
 MONDAY, TUESDAY, WEDNESDAY = 0, 1, 2
-START, END = dt.date(2027, 1, 4), dt.date(2027, 3, 26)
 CREATE = reverse("console:batch_create")
 CONFLICTS = reverse("console:batch_conflicts")
 DASHBOARD = reverse("console:dashboard")
 
 
 @pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
-
-
-@pytest.fixture
 def instructor():
     return InstructorFactory(full_name="Ingrid Instructor")
-
-
-@pytest.fixture
-def make_batch(admin, course):
-    """``services.batch_create`` with valid defaults (Upcoming, Jan–Mar 2027, 10 seats)."""
-
-    def make(*, instructor, schedule=(), **fields):
-        values = {
-            "course": course,
-            "batch_name": "Morning group",
-            "start_date": START,
-            "end_date": END,
-            "capacity": 10,
-            "created_by": admin,
-        }
-        values.update(fields)
-        return services.batch_create(
-            assigned_instructor=instructor, schedule=list(schedule), **values
-        )
-
-    return make
 
 
 @pytest.fixture

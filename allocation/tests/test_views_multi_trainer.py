@@ -23,22 +23,16 @@ from allocation.models import (
 from allocation.selectors import StaffingMatrix
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
+from allocation.tests.view_support import END, START, set_profile, slot
+from medh.accounts.tests.factories import InstructorFactory, StudentFactory
+from trainers.models import AvailabilityWindow, TrainerLeave
 from trainers.services import leave_record
 
 pytestmark = pytest.mark.django_db
 
 MONDAY, TUESDAY, WEDNESDAY = 0, 1, 2
 # Upcoming batches in 2027; the leave is the second week, Monday to Friday.
-START, END = dt.date(2027, 1, 4), dt.date(2027, 3, 26)
 LEAVE_START, LEAVE_END = dt.date(2027, 1, 11), dt.date(2027, 1, 15)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
 
 
 def slot_number(i: int) -> Slot:
@@ -47,47 +41,8 @@ def slot_number(i: int) -> Slot:
     return slot(i % 7, f"{hour:02d}:00", f"{hour + 1:02d}:30")
 
 
-def set_profile(user, **fields) -> TrainerProfile:
-    profile, _ = TrainerProfile.objects.get_or_create(user=user)
-    for name, value in fields.items():
-        setattr(profile, name, value)
-    profile.save()
-    return profile
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
-
-
-@pytest.fixture
-def make_batch(admin, course):
-    """``services.batch_create`` with valid defaults (Upcoming, Jan–Mar 2027, 10 seats)."""
-
-    def make(*, instructor, schedule=(), **fields):
-        values = {
-            "course": course,
-            "batch_name": "Morning group",
-            "start_date": START,
-            "end_date": END,
-            "capacity": 10,
-            "created_by": admin,
-        }
-        values.update(fields)
-        return services.batch_create(
-            assigned_instructor=instructor, schedule=list(schedule), **values
-        )
-
-    return make
 
 
 @pytest.fixture
