@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Course(models.Model):
@@ -91,6 +92,8 @@ class Batch(models.Model):
 
     objects = BatchQuerySet.as_manager()
 
+    history = HistoricalRecords(excluded_fields=["enrolled_students", "updated_at"])
+
     class Meta:
         ordering = ["start_date", "batch_code"]
         verbose_name_plural = "batches"
@@ -159,6 +162,8 @@ class ScheduleSlot(models.Model):
     day = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
     end_time = models.TimeField()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["day", "start_time"]
@@ -237,6 +242,8 @@ class BatchTrainer(models.Model):
         related_name="+",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["batch", "-assigned_at"]
         indexes = [models.Index(fields=["trainer", "role"], name="batchtrainer_trainer_role")]
@@ -301,6 +308,8 @@ class IndividualAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     end_reason = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-assigned_at"]
@@ -406,6 +415,8 @@ class CourseTrainer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["course", "role", "trainer__full_name"]
         constraints = [
@@ -447,6 +458,8 @@ class SubstituteCover(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start_date", "batch"]
@@ -491,3 +504,53 @@ class BatchNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.batch.batch_code} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BatchTemplate(models.Model):
+    """How a course's batches are made when the system makes them (automatic batch creation):
+    capacity, weekly slots, length, how many assistants the solver should add. Creating
+    batches automatically is off until ``auto_create`` is switched on."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="batch_template")
+    capacity = models.PositiveIntegerField(default=25)
+    # [{"day": 0-6, "start": "HH:MM", "end": "HH:MM"}, ...], validated by the services with
+    # the same rules as a batch's slots.
+    schedule = models.JSONField(default=list, blank=True)
+    duration_weeks = models.PositiveSmallIntegerField(default=12)
+    # A new batch starts this many days after it is created (time to announce it).
+    start_after_days = models.PositiveSmallIntegerField(default=7)
+    assistants = models.PositiveSmallIntegerField(
+        default=0, help_text="Assistants the trainer assignment adds to each batch."
+    )
+    auto_create = models.BooleanField(
+        default=False,
+        help_text="Create a new batch when every open batch is full or the waitlist is long.",
+    )
+    waitlist_threshold = models.PositiveSmallIntegerField(
+        default=10, help_text="Waiting students that trigger a new batch."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1),
+                name="template_capacity_at_least_1",
+                violation_error_message="Capacity must be at least 1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_weeks__gte=1),
+                name="template_duration_at_least_1_week",
+                violation_error_message="A batch lasts at least one week",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(waitlist_threshold__gte=1),
+                name="template_waitlist_threshold_at_least_1",
+                violation_error_message="The waitlist threshold must be at least 1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Batch template of {self.course.code}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Sum
+from simple_history.utils import bulk_create_with_history
 
 from medh.accounts.models import User
 from medh.errors import DomainError, full_clean_or_refuse
@@ -21,6 +22,7 @@ from trainers.models import TrainerProfile, TrainerStatus
 from trainers.selectors import trainer_status_on
 from trainers.services import trainers_lock
 
+from . import notices
 from .models import (
     TEACHING_ROLES,
     AssignmentType,
@@ -42,10 +44,12 @@ from .models import (
 )
 from .selectors import (
     MSG_NOT_INSTRUCTOR,
+    batch_roster,
     can_use_batch_notes,
     teaching_context,
     teaching_refusal,
 )
+from .signals import batch_seats_added
 
 MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
 
@@ -141,10 +145,16 @@ def _save_batch(batch: Batch) -> None:
 
 
 def _replace_schedule(batch: Batch, slots: Iterable[Slot]) -> None:
-    batch.schedule.all().delete()
-    ScheduleSlot.objects.bulk_create(
-        ScheduleSlot(batch=batch, day=s.day, start_time=s.start_time, end_time=s.end_time)
-        for s in slots
+    # Deleted one by one and created with history rows, so the audit trail shows the old and
+    # the new slots.
+    for slot in batch.schedule.all():
+        slot.delete()
+    bulk_create_with_history(
+        [
+            ScheduleSlot(batch=batch, day=s.day, start_time=s.start_time, end_time=s.end_time)
+            for s in slots
+        ],
+        ScheduleSlot,
     )
 
 
@@ -273,6 +283,7 @@ def batch_update(
             field="capacity",
         )
     was_open = batch.is_open
+    old_capacity = batch.capacity
     for name, value in changes.items():
         setattr(batch, name, value.strip() if isinstance(value, str) else value)
     if not batch.batch_code:  # left blank: generated, as on create
@@ -299,6 +310,8 @@ def batch_update(
     if new_primary is not None:
         _ensure_on_roster(batch.course, new_primary)
         _set_primary(batch, new_primary, assigned_by=updated_by)
+    if batch.capacity > old_capacity:
+        batch_seats_added.send(sender=Batch, batch=batch)
     return batch
 
 
@@ -371,6 +384,7 @@ def _end_role(row: BatchTrainer, *, ended_by: User | None) -> None:
     row.ended_at = dt.datetime.now(tz=dt.UTC)
     row.ended_by = ended_by
     row.save(update_fields=["ended_at", "ended_by"])
+    notices.staff_removed(row)
 
 
 def _staff(batch: Batch, trainer: User, role: str, *, assigned_by: User | None) -> BatchTrainer:
@@ -380,6 +394,7 @@ def _staff(batch: Batch, trainer: User, role: str, *, assigned_by: User | None) 
     row = BatchTrainer(batch=batch, trainer=trainer, role=role, assigned_by=assigned_by)
     full_clean_or_refuse(row, validate_constraints=False)
     row.save()
+    notices.staff_assigned(row)
     return row
 
 
@@ -493,6 +508,7 @@ def _start_assignment(
             assignment.save()
     except IntegrityError as exc:  # backstop: the partial unique index, one active per student
         raise DomainError("The student already has an assigned instructor") from exc
+    notices.mentor_assigned(assignment)
     return assignment
 
 
@@ -551,6 +567,7 @@ def individual_unassign(*, student: User, ended_by: User, reason: str = "") -> I
     current.ended_by = ended_by
     current.end_reason = reason[:300]
     current.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    notices.mentor_unassigned(current)
     return current
 
 
@@ -793,15 +810,23 @@ def course_convert_to_multi_trainer(*, course: Course) -> tuple[int, int]:
     staffed = BatchTrainer.objects.filter(role=StaffRole.PRIMARY, ended_at__isnull=True).values(
         "batch_id"
     )
-    rows = BatchTrainer.objects.bulk_create(
-        BatchTrainer(batch=batch, trainer_id=batch.assigned_instructor_id, role=StaffRole.PRIMARY)
-        for batch in course.batches.exclude(pk__in=staffed)
+    rows = bulk_create_with_history(
+        [
+            BatchTrainer(
+                batch=batch, trainer_id=batch.assigned_instructor_id, role=StaffRole.PRIMARY
+            )
+            for batch in course.batches.exclude(pk__in=staffed)
+        ],
+        BatchTrainer,
     )
     on_roster = set(course.roster.values_list("trainer_id", flat=True))
     missing = set(course.batches.values_list("assigned_instructor_id", flat=True)) - on_roster
-    entries = CourseTrainer.objects.bulk_create(
-        CourseTrainer(course=course, trainer_id=trainer_id, role=RosterRole.ASSISTANT)
-        for trainer_id in sorted(missing)
+    entries = bulk_create_with_history(
+        [
+            CourseTrainer(course=course, trainer_id=trainer_id, role=RosterRole.ASSISTANT)
+            for trainer_id in sorted(missing)
+        ],
+        CourseTrainer,
     )
     return len(rows), len(entries)
 
@@ -983,6 +1008,7 @@ def substitute_assign(
     )
     full_clean_or_refuse(cover)
     cover.save()
+    notices.cover_assigned(cover, students=[e.student for e in batch_roster(batch)])
     return cover
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from allocation.models import Batch, Course
 
@@ -72,6 +73,8 @@ class Enrollment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-enrollment_date"]
         indexes = [models.Index(fields=["batch", "status"])]
@@ -115,3 +118,111 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == EnrollmentStatus.ACTIVE
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    PROMOTED = "promoted", "Enrolled"
+    REMOVED = "removed", "Removed"
+
+
+class WaitlistEntry(models.Model):
+    """A student waiting for a seat in a full batch. The waiting entries of a batch are served
+    in ``position`` order (then by when they joined): when a seat frees, the first one is
+    enrolled in the same transaction. Entries are kept as history once served or removed."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="waitlist")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    position = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=8, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    enrollment_type = models.CharField(
+        max_length=12, choices=EnrollmentType.choices, default=EnrollmentType.BATCH
+    )
+    enrollment_source = models.CharField(
+        max_length=10, choices=EnrollmentSource.choices, default=EnrollmentSource.WEBSITE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["batch", "position", "created_at", "pk"]
+        verbose_name_plural = "waitlist entries"
+        indexes = [models.Index(fields=["batch", "status", "position"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "student"],
+                condition=models.Q(status="waiting"),
+                name="one_waiting_entry_per_student_batch",
+                violation_error_message="The student is already on this batch's waitlist",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=WaitlistStatus.values),
+                name="waitlist_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} waiting for {self.batch.batch_code} (#{self.position})"
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATED = "validated", "Checked, not imported"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed, nothing imported"
+
+
+class ImportMode(models.TextChoices):
+    VALID_ROWS = "valid_rows", "Import the valid rows, skip the others"
+    ALL_OR_NOTHING = "all_or_nothing", "All or nothing: import only if every row is valid"
+
+
+class EnrollmentImport(models.Model):
+    """A CSV of students to enroll, uploaded by an admin: checked first (``report``: one entry
+    per row saying what would happen or why it fails), imported on request by a background
+    task that counts its progress in ``processed``."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=200)
+    # The parsed rows, as uploaded: [{"line": 2, "email": ..., "full_name": ..., ...}, ...].
+    rows = models.JSONField(default=list)
+    # Per row: {"line": 2, "ok": true, "action": "...", "error": ""}; after the import also the
+    # outcome of each row.
+    report = models.JSONField(default=list)
+    mode = models.CharField(
+        max_length=14, choices=ImportMode.choices, default=ImportMode.VALID_ROWS
+    )
+    status = models.CharField(
+        max_length=9, choices=ImportStatus.choices, default=ImportStatus.VALIDATED
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_students = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(processed__lte=models.F("total")),
+                name="import_processed_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.filename} ({self.get_status_display()})"

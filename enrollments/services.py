@@ -21,6 +21,7 @@ from allocation.models import Batch, Course
 from medh.accounts.models import User
 from medh.errors import DomainError, full_clean_or_refuse
 
+from . import notices
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 
 MSG_FULL = "Batch has reached maximum capacity"
@@ -88,6 +89,14 @@ def _free_seat(batch_id: int) -> None:
     # Freeing a seat never makes anything less available, so it needs no check (pretix's
     # rule); the UPDATE itself row-locks the batch until commit.
     Batch.objects.filter(pk=batch_id).update(enrolled_students=F("enrolled_students") - 1)
+
+
+def _seat_freed(batch_id: int) -> None:
+    """A seat of the batch became free in this transaction (its row is locked): the first
+    waiting student of its waitlist gets it, in the same transaction."""
+    from .waitlist import waitlist_promote  # the waitlist builds on the services here
+
+    waitlist_promote(batch_id=batch_id)
 
 
 def _refuse_second_active(student: User, course: Course, *, exclude_pk: int | None = None):
@@ -172,6 +181,7 @@ def enrollment_create(
     _save_enrollment(enrollment)
     if batch is not None:
         _take_seat(batch)
+    notices.enrolled(enrollment)
     return enrollment
 
 
@@ -203,6 +213,9 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
         _take_seat(enrollment.batch)
     elif enrollment.batch_id and was_active:
         _free_seat(enrollment.batch_id)
+        _seat_freed(enrollment.batch_id)
+    if status == EnrollmentStatus.CANCELLED:
+        notices.cancelled(enrollment)
     return enrollment
 
 
@@ -240,14 +253,16 @@ def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollmen
     locked = _lock_batches(enrollment.batch, to_batch)
     target = locked[to_batch.pk]
     _check_seat(target, enrollment.course)
-    from_batch_id = enrollment.batch_id
+    from_batch = locked[enrollment.batch_id]
     enrollment.batch = target
     enrollment.access_expiry_date = timezone.make_aware(
         dt.datetime.combine(target.end_date + ACCESS_AFTER_BATCH_END, dt.time.min)
     )
     _save_enrollment(enrollment)
-    _free_seat(from_batch_id)
+    _free_seat(from_batch.pk)
     _take_seat(target)
+    _seat_freed(from_batch.pk)
+    notices.transferred(enrollment, from_batch)
     return enrollment
 
 

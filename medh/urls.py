@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from allocation import solver_views
 from allocation.urls import console_patterns, instructor_patterns
+from enrollments import import_views, lifecycle_views, waitlist_views
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import feed_patterns, student_patterns
 from medh.accounts import views as account_views
+from reports.urls import audit_patterns, report_patterns
 
 admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
@@ -35,9 +38,16 @@ urlpatterns = [
     # The console's enrollment pages, in their own namespace; listed first so that they win
     # over any "enrollments/" path the allocation console might add later.
     path("console/enrollments/", include((enrollment_console_patterns, "enroll"))),
+    path("console/imports/", include((import_views.urlpatterns, "imports"))),
+    path("console/lifecycle/", include((lifecycle_views.urlpatterns, "lifecycle"))),
+    path("console/waitlists/", include((waitlist_views.urlpatterns, "waitlist"))),
+    path("console/assignment/", include((solver_views.urlpatterns, "assignment"))),
+    path("console/reports/", include((report_patterns, "reports"))),
+    path("console/audit/", include((audit_patterns, "audit"))),
     path("console/", include((console_patterns, "console"))),
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),
     path("feeds/", include((feed_patterns, "feeds"))),
+    path("inbox/", include(("medh.notifications.urls", "inbox"))),
     path("", account_views.home, name="home"),
 ]

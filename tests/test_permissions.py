@@ -467,6 +467,23 @@ PAGES = [
         label="a student's token",
     ),
     Page("feeds:reset", get=any_user(405), post=any_user(Redirect("home"))),
+    # --- inbox (medh/notifications) ------------------------------------------------------------
+    Page("inbox:list", get=any_user(200)),
+    Page(
+        "inbox:read",
+        get=any_user(405),
+        # Student A's welcome notification: only A may mark it read; for others it does not
+        # exist.
+        post=any_user(404) | {STUDENT: Redirect("inbox:list")},
+        kwargs=lambda w: {"pk": w.student_a.notifications.order_by("pk").first().pk},
+    ),
+    Page("inbox:read_all", get=any_user(405), post=any_user(Redirect("inbox:list"))),
+    # --- waitlists (enrollments/waitlist_views.py) ---------------------------------------------
+    # --- trainer assignment and balancing (allocation/solver_views.py) -------------------------
+    # --- reports (reports/report_views.py) -----------------------------------------------------
+    # --- audit log (reports/audit_views.py) ----------------------------------------------------
+    # --- bulk import (enrollments/import_views.py) ---------------------------------------------
+    # --- batch lifecycle and integrity (enrollments/lifecycle_views.py) ------------------------
 ]
 
 # The namespaces and top-level names the matrix must cover completely.

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 DEFAULT_MAX_ACTIVE_BATCHES = 4  # the original guide recommends 3-4 active batches per instructor
 
@@ -67,6 +68,8 @@ class TrainerLeave(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start_date"]

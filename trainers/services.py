@@ -17,6 +17,7 @@ from medh.accounts.models import User
 from medh.errors import DomainError, full_clean_or_refuse
 
 from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
+from .signals import leave_recorded
 
 
 def trainer_profile_for(user: User) -> TrainerProfile:
@@ -87,6 +88,7 @@ def leave_record(
     # Who recorded it is optional (None is allowed above); the field is not blank=True.
     full_clean_or_refuse(leave, exclude=["created_by"])
     leave.save()
+    leave_recorded.send(sender=TrainerLeave, leave=leave)
     return leave
 
 

@@ -33,10 +33,15 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "simple_history",
     "medh.accounts",
+    "medh.notifications",
     "trainers",
     "allocation",
     "enrollments",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -48,7 +53,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The audit trail records the logged-in user as the author of every change in a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# The session backend also loads the unread-notification count with the user (one query,
+# as before), so the bell in the navigation costs no query of its own.
+AUTHENTICATION_BACKENDS = ["medh.notifications.backends.ModelBackendWithInbox"]
 
 ROOT_URLCONF = "medh.urls"
 WSGI_APPLICATION = "medh.wsgi.application"
@@ -161,6 +172,20 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Medh Allocation <noreply@medh.local>")
+# Absolute links in emails ("open your schedule") start with this.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Background tasks (notification emails, imports, automatic batch creation). TASK_BACKEND:
+# "immediate" runs a task in the process that enqueues it (dev, tests); "database" stores it
+# for the worker (`manage.py db_worker`), which production uses. README.md, "Background tasks".
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immediate")]}}
+# A notification email that fails is tried this many times, with a growing delay when the
+# backend can defer, before it is marked failed (and logged as an error).
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=4)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,5 @@
+"""Waitlists (being written)."""
+
+
+def waitlist_promote(*, batch_id: int) -> None:
+    return None

@@ -1,0 +1,80 @@
+"""Writing notifications: ``notify`` (from any app's services) and marking them read.
+
+``notify`` renders the event's templates, writes one ``Notification`` row per recipient in the
+caller's transaction and, only once that transaction commits, enqueues one email task per row
+(``transaction.on_commit``): a change that rolls back notifies nobody, and a slow or broken
+mail server never slows or breaks the request that made the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from medh.accounts.models import User
+
+from .models import Notification
+
+# Templates per event, under templates/notifications/: <event>.subject.txt (one line),
+# <event>.txt (plain text) and <event>.html (the HTML alternative).
+TEMPLATE_DIR = "notifications"
+
+
+def _render(event: str, context: dict) -> tuple[str, str, str]:
+    subject = render_to_string(f"{TEMPLATE_DIR}/{event}.subject.txt", context)
+    text = render_to_string(f"{TEMPLATE_DIR}/{event}.txt", context)
+    html = render_to_string(f"{TEMPLATE_DIR}/{event}.html", context)
+    return " ".join(subject.split())[:200], text.strip() + "\n", html
+
+
+def notify(
+    *, recipients: Iterable[User | None], event: str, context: dict, url: str = ""
+) -> list[Notification]:
+    """Notify each distinct, active recipient of ``event`` (inbox row now, email after commit).
+
+    ``context`` is given to the templates with ``recipient`` added. Runs in the caller's
+    transaction and locks nothing. Skips ``None``, duplicates and inactive users.
+    """
+    from .tasks import send_notification_email
+
+    seen: set[int] = set()
+    notifications = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        subject, text, html = _render(
+            event, {**context, "recipient": user, "url": url, "site_url": settings.SITE_URL}
+        )
+        notifications.append(
+            Notification(
+                recipient=user,
+                event=event,
+                subject=subject,
+                body=text,
+                body_html=html,
+                url=url,
+            )
+        )
+    created = Notification.objects.bulk_create(notifications)
+    ids = [n.pk for n in created]
+    if ids:
+        transaction.on_commit(lambda: [send_notification_email.enqueue(pk) for pk in ids])
+    return created
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> bool:
+    """Mark one of ``user``'s notifications read. Another user's id counts as not found."""
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    return bool(updated) or Notification.objects.filter(pk=notification_id, recipient=user).exists()
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many were unread."""
+    return Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
