@@ -51,6 +51,7 @@ from allocation.services import (
     substitute_assign,
 )
 from medh.accounts.models import User
+from medh.notifications.services import notifications_without_email
 from trainers.models import TrainerLeave, TrainerProfile
 from trainers.services import leave_record
 
@@ -453,7 +454,13 @@ def seed(
     ``today`` anchors the batch dates (default: the local date); ``progress`` is called after
     each course. Existing rows are never changed, so a second run creates nothing.
     """
-    today = today or timezone.localdate()
+    # The demo's people get their inbox notifications but no email (the console backend
+    # would print thousands of them).
+    with notifications_without_email():
+        return _seed(today or timezone.localdate(), progress)
+
+
+def _seed(today: dt.date, progress: Callable[[CourseReport], None] | None) -> SeedReport:
     report = SeedReport()
     admin, created = _ensure_admin()
     report.users_created += created

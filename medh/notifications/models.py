@@ -13,6 +13,8 @@ class EmailStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Written while email was switched off (notifications_without_email, e.g. the demo seed).
+    SKIPPED = "skipped", "Not emailed"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -8,7 +8,9 @@ mail server never slows or breaks the request that made the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
@@ -17,11 +19,26 @@ from django.utils import timezone
 
 from medh.accounts.models import User
 
-from .models import Notification
+from .models import EmailStatus, Notification
 
 # Templates per event, under templates/notifications/: <event>.subject.txt (one line),
 # <event>.txt (plain text) and <event>.html (the HTML alternative).
 TEMPLATE_DIR = "notifications"
+
+
+# Off inside notifications_without_email(): rows are still written, no email is queued.
+_email_on: ContextVar[bool] = ContextVar("notification_email_on", default=True)
+
+
+@contextlib.contextmanager
+def notifications_without_email() -> Iterator[None]:
+    """Write inbox rows but send no email (status "skipped") inside the block: for bulk jobs
+    whose recipients must not be mailed, such as building the demo data."""
+    token = _email_on.set(False)
+    try:
+        yield
+    finally:
+        _email_on.reset(token)
 
 
 def _render(event: str, context: dict) -> tuple[str, str, str]:
@@ -58,10 +75,11 @@ def notify(
                 body=text,
                 body_html=html,
                 url=url,
+                email_status=EmailStatus.PENDING if _email_on.get() else EmailStatus.SKIPPED,
             )
         )
     created = Notification.objects.bulk_create(notifications)
-    ids = [n.pk for n in created]
+    ids = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
     if ids:
         transaction.on_commit(lambda: [send_notification_email.enqueue(pk) for pk in ids])
     return created
