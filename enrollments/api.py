@@ -20,7 +20,7 @@ from medh.api.pagination import PageParams, paginate
 from medh.api.permissions import ByMethod, IsAdmin, IsSignedIn, require
 from medh.api.schema import envelope, list_envelope
 
-from . import services
+from . import services, waitlist
 from .models import Enrollment
 from .serializers import (
     EnrollInputSerializer,
@@ -40,7 +40,10 @@ def _data(pk: int) -> dict:
 
 
 class EnrollView(APIView):
-    """``POST /api/enrollments/students/:studentId/enroll`` (Admin, the student themselves)."""
+    """``POST /api/enrollments/students/:studentId/enroll`` (Admin, the student themselves).
+
+    A batch enrollment without ``batchId`` is placed automatically in an open batch of the
+    course (``enrollments.waitlist.enrollment_place``)."""
 
     permission_classes = [IsSignedIn]
 
@@ -57,7 +60,10 @@ class EnrollView(APIView):
         student = get_object_or_404(User, pk=student_id)
         body = EnrollInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        enrollment = services.enrollment_create(student=student, **body.service_kwargs())
+        if body.places_automatically():
+            enrollment = waitlist.enrollment_place(student=student, **body.placement_kwargs())
+        else:
+            enrollment = services.enrollment_create(student=student, **body.service_kwargs())
         message = (
             "Student enrolled in batch successfully"
             if enrollment.batch_id

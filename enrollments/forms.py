@@ -10,11 +10,12 @@ from django import forms
 from django.db.models import Q
 
 from allocation.forms import DomainErrorFormMixin
-from allocation.models import Batch, Course
+from allocation.models import Batch, Course, Weekday
 from medh.accounts.models import User
 
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
 from .services import Payment
+from .waitlist import PART_OF_DAY_CHOICES
 
 
 def student_label(user: User) -> str:
@@ -57,8 +58,9 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
         # Completed and Cancelled batches take no students, so they are not offered.
         queryset=Batch.objects.open().select_related("course").order_by("start_date", "pk"),
         required=False,
-        empty_label="No batch: individual, self-paced",
-        help_text="A batch of the chosen course. Leave empty for an individual enrollment.",
+        empty_label="No batch: individual, or placed automatically",
+        help_text="A batch of the chosen course. Leave empty for an individual enrollment, or "
+        "with type Batch to place the student in the open batch that suits them.",
     )
     enrollment_type = forms.ChoiceField(
         label="Type",
@@ -83,6 +85,34 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
         label="Payment status", choices=[("", "—"), *PaymentStatus.choices], required=False
     )
     transaction_id = forms.CharField(label="Transaction ID", max_length=100, required=False)
+    # Only for automatic placement (type Batch, no batch): see enrollments.waitlist.
+    preferred_days = forms.TypedMultipleChoiceField(
+        label="Preferred days",
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    preferred_times = forms.MultipleChoiceField(
+        label="Preferred times",
+        choices=PART_OF_DAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Morning: before 12:00; afternoon: 12:00–17:00; evening: from 17:00.",
+    )
+
+    def places_automatically(self) -> bool:
+        """A batch enrollment without a batch: ``enrollment_place`` chooses it."""
+        data = self.cleaned_data
+        return data["batch"] is None and data["enrollment_type"] == EnrollmentType.BATCH
+
+    def placement_kwargs(self) -> dict:
+        """The keyword arguments of ``enrollment_place``."""
+        kwargs = self.service_kwargs()
+        del kwargs["batch"]
+        kwargs["preferred_days"] = self.cleaned_data["preferred_days"]
+        kwargs["preferred_times"] = self.cleaned_data["preferred_times"]
+        return kwargs
 
     def service_kwargs(self) -> dict:
         """The keyword arguments of ``enrollment_create``."""

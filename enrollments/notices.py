@@ -10,7 +10,7 @@ from medh.notifications.services import notify
 from .models import Enrollment
 
 
-def _batch_context(batch) -> dict:
+def batch_context(batch) -> dict:
     if batch is None:
         return {"batch": None, "schedule": [], "instructor": None}
     return {
@@ -25,7 +25,7 @@ def enrolled(enrollment: Enrollment) -> None:
     notify(
         recipients=[enrollment.student],
         event="enrollment_created",
-        context={"enrollment": enrollment, **_batch_context(enrollment.batch)},
+        context={"enrollment": enrollment, **batch_context(enrollment.batch)},
         url=reverse("student:schedule"),
     )
 
@@ -47,7 +47,7 @@ def transferred(enrollment: Enrollment, from_batch) -> None:
         context={
             "enrollment": enrollment,
             "from_batch": from_batch,
-            **_batch_context(enrollment.batch),
+            **batch_context(enrollment.batch),
         },
         url=reverse("student:schedule"),
     )

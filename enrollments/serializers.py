@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from allocation.models import Batch, Course
+from allocation.models import Batch, Course, Weekday
 from medh.api.fields import MAX_ID, IdOf, Text, TimestampField
 
 from .models import EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
 from .services import Payment
+from .waitlist import PART_OF_DAY_CHOICES
 
 
 class PaymentDetailsSerializer(serializers.Serializer):
@@ -51,10 +52,24 @@ class EnrollmentSerializer(serializers.Serializer):
         }
 
 
+class WeekdayName(serializers.ChoiceField):
+    """A day of the week by its English name, in any case ("monday", "Monday"); read as
+    its number (Monday 0 … Sunday 6)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[(day.label.lower(), day.label) for day in Weekday], **kwargs)
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data.lower() if isinstance(data, str) else data)
+        return next(day.value for day in Weekday if day.label.lower() == name)
+
+
 class EnrollInputSerializer(serializers.Serializer):
     """The body of ``POST /api/enrollments/students/:studentId/enroll``.
 
     ``courseId`` may be left out when ``batchId`` is given: the batch's course is meant.
+    With ``enrollment_type`` "batch" and no ``batchId`` the student is placed automatically
+    in an open batch of the course, preferring ``preferred_days``/``preferred_times``.
     """
 
     courseId = IdOf("course", queryset=Course.objects.all(), required=False)
@@ -64,11 +79,41 @@ class EnrollInputSerializer(serializers.Serializer):
         choices=EnrollmentSource.choices, default=EnrollmentSource.API
     )
     paymentDetails = PaymentDetailsSerializer(required=False)
+    # Not in the original API: automatic placement (enrollments.waitlist.enrollment_place).
+    preferred_days = serializers.ListField(
+        child=WeekdayName(),
+        required=False,
+        max_length=7,
+        help_text="Automatic placement only (enrollment_type batch, no batchId): the days the "
+        'student prefers, e.g. ["monday", "wednesday"]. The open batch whose sessions '
+        "fit the preference best is chosen; ties and no preference go to the batch with the "
+        "most free seats.",
+    )
+    preferred_times = serializers.ListField(
+        child=serializers.ChoiceField(choices=PART_OF_DAY_CHOICES),
+        required=False,
+        max_length=3,
+        help_text="Automatic placement only: parts of the day the student prefers, by a "
+        "session's start: morning (before 12:00), afternoon (12:00-17:00), evening (from 17:00).",
+    )
 
     def validate(self, attrs):
         if attrs.get("courseId") is None and attrs.get("batchId") is None:
             raise serializers.ValidationError({"courseId": ["This field is required."]})
         return attrs
+
+    def places_automatically(self) -> bool:
+        """A batch enrollment without a batch: ``enrollment_place`` chooses the batch."""
+        data = self.validated_data
+        return data.get("batchId") is None and data.get("enrollment_type") == EnrollmentType.BATCH
+
+    def placement_kwargs(self) -> dict:
+        """The body as keyword arguments of ``enrollment_place`` (without the student)."""
+        kwargs = self.service_kwargs()
+        del kwargs["batch"]
+        kwargs["preferred_days"] = self.validated_data.get("preferred_days")
+        kwargs["preferred_times"] = self.validated_data.get("preferred_times")
+        return kwargs
 
     def service_kwargs(self) -> dict:
         """The body as keyword arguments of ``enrollment_create`` (without the student)."""

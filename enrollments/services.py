@@ -125,35 +125,29 @@ def _save_enrollment(enrollment: Enrollment) -> None:
         raise
 
 
-@transaction.atomic
-def enrollment_create(
+def _refuse_non_learner(student: User) -> None:
+    if not student.is_learner:
+        raise DomainError("Only a user with the student role can be enrolled", field="student")
+
+
+def _enroll(
     *,
     student: User,
     course: Course,
-    batch: Batch | None = None,
-    enrollment_type: str | None = None,
-    enrollment_source: str = EnrollmentSource.WEBSITE,
+    batch: Batch | None,
+    enrollment_type: str,
+    enrollment_source: str,
     payment: Payment | None = None,
     access_expiry_date: dt.datetime | None = None,
+    welcome: bool = True,
 ) -> Enrollment:
-    """Enroll a student in a course: in ``batch``, or individually when it is None.
+    """The body of ``enrollment_create`` for a ``batch`` that is already locked and freshly
+    read (or None): check the seat, insert the enrollment, take the seat with ``F()``.
 
-    Locks the batch row, re-reads it, then inserts the enrollment and increments the counter
-    with ``F()`` — all or nothing. Refuses: a user who is not a student, a batch of another
-    course, a Completed/Cancelled batch, a full batch ("Batch has reached maximum capacity"),
-    a second active enrollment in the same course, a type that contradicts the batch.
+    Shared with automatic placement and waitlist promotion, which lock their batches
+    themselves. ``welcome=False`` leaves the notice to the caller (a promotion sends its own).
     """
-    if not student.is_learner:
-        raise DomainError("Only a user with the student role can be enrolled", field="student")
-    enrollment_type = enrollment_type or (
-        EnrollmentType.BATCH if batch else EnrollmentType.INDIVIDUAL
-    )
-    if enrollment_type == EnrollmentType.INDIVIDUAL and batch is not None:
-        raise DomainError("An individual enrollment cannot name a batch", field="batch")
-    if enrollment_type == EnrollmentType.BATCH and batch is None:
-        raise DomainError("A batch enrollment needs a batch", field="batch")
     if batch is not None:
-        batch = _lock_batches(batch)[batch.pk]
         _check_seat(batch, course)
         if access_expiry_date is None:
             access_expiry_date = timezone.make_aware(
@@ -181,8 +175,49 @@ def enrollment_create(
     _save_enrollment(enrollment)
     if batch is not None:
         _take_seat(batch)
-    notices.enrolled(enrollment)
+    if welcome:
+        notices.enrolled(enrollment)
     return enrollment
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    student: User,
+    course: Course,
+    batch: Batch | None = None,
+    enrollment_type: str | None = None,
+    enrollment_source: str = EnrollmentSource.WEBSITE,
+    payment: Payment | None = None,
+    access_expiry_date: dt.datetime | None = None,
+) -> Enrollment:
+    """Enroll a student in a course: in ``batch``, or individually when it is None.
+
+    Locks the batch row, re-reads it, then inserts the enrollment and increments the counter
+    with ``F()`` — all or nothing. Refuses: a user who is not a student, a batch of another
+    course, a Completed/Cancelled batch, a full batch ("Batch has reached maximum capacity"),
+    a second active enrollment in the same course, a type that contradicts the batch. (A
+    batch enrollment without a batch is ``enrollments.waitlist.enrollment_place``'s job.)
+    """
+    _refuse_non_learner(student)
+    enrollment_type = enrollment_type or (
+        EnrollmentType.BATCH if batch else EnrollmentType.INDIVIDUAL
+    )
+    if enrollment_type == EnrollmentType.INDIVIDUAL and batch is not None:
+        raise DomainError("An individual enrollment cannot name a batch", field="batch")
+    if enrollment_type == EnrollmentType.BATCH and batch is None:
+        raise DomainError("A batch enrollment needs a batch", field="batch")
+    if batch is not None:
+        batch = _lock_batches(batch)[batch.pk]
+    return _enroll(
+        student=student,
+        course=course,
+        batch=batch,
+        enrollment_type=enrollment_type,
+        enrollment_source=enrollment_source,
+        payment=payment,
+        access_expiry_date=access_expiry_date,
+    )
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from medh.accounts.access import admin_required, student_required
 from medh.errors import DomainError
 from medh.web import csv_response, paginate, wants_csv
 
-from . import feeds, selectors, services
+from . import feeds, selectors, services, waitlist
 from .forms import EnrollmentCreateForm, EnrollmentFilter, EnrollmentTransferForm
 from .models import Enrollment
 
@@ -120,12 +120,22 @@ def enroll_list(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def enroll_create(request):
+    """Enroll a student in a batch, individually, or (type Batch, no batch) in the batch that
+    suits them; when the batch or every batch is full, offer their waitlists instead."""
     form = EnrollmentCreateForm(request.POST or None)
+    waitlist_offer = []
     if request.method == "POST" and form.is_valid():
+        # Read before a refusal takes the batch out of cleaned_data (add_error does).
+        chosen, course = form.cleaned_data["batch"], form.cleaned_data["course"]
         try:
-            enrollment = services.enrollment_create(**form.service_kwargs())
+            if form.places_automatically():
+                enrollment = waitlist.enrollment_place(**form.placement_kwargs())
+            else:
+                enrollment = services.enrollment_create(**form.service_kwargs())
         except DomainError as exc:
             form.add_domain_error(exc)
+            if exc.code == "full":
+                waitlist_offer = [chosen] if chosen else waitlist.waitlist_open_batches(course)
         else:
             where = (
                 f"batch {enrollment.batch.batch_code}" if enrollment.batch_id else "individually"
@@ -135,7 +145,11 @@ def enroll_create(request):
                 f"{_name(enrollment.student)} is enrolled in {enrollment.course.code}, {where}.",
             )
             return redirect("enroll:list")
-    return render(request, "enrollments/enrollment_create.html", {"form": form})
+    return render(
+        request,
+        "enrollments/enrollment_create.html",
+        {"form": form, "waitlist_offer": waitlist_offer},
+    )
 
 
 def _get_enrollment(pk: int) -> Enrollment:
