@@ -1,0 +1,309 @@
+"""The figures of the admin console's reports: per course, per batch, per instructor, and how
+students are spread between batches and individual instructors.
+
+Each selector is one aggregate query whatever the amount of data (the instructor report's
+per-trainer figures are correlated subqueries of that one query), and returns rows that the
+pages and the CSV downloads both read. The figures mean:
+
+- **capacity**: seats offered in open (Active and Upcoming) batches;
+- **enrolled**: students holding those seats (active enrollments; the batches'
+  ``enrolled_students`` counters);
+- **fill rate** = enrolled / capacity, over open batches only (a Completed or Cancelled batch
+  offers no seat); none when there is no open seat;
+- **completion rate** = completed / (completed + cancelled + expired): the share of the
+  enrollments that have ended which ended completed. Active and on-hold enrollments are still
+  running and are left out; none while no enrollment has ended;
+- **cancellations**: cancelled enrollments, all time;
+- **waitlist**: entries still waiting for a seat.
+
+A course counts every enrollment in it, individual (self-paced) ones included; a batch counts
+the enrollments in that batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+
+from allocation.models import (
+    AssignmentType,
+    Batch,
+    Course,
+    IndividualAssignment,
+    MentoringSession,
+)
+
+# ``_per_trainer`` is allocation's correlated "aggregate over the outer row's rows" helper
+# (named for its first use; courses_with_figures uses it per course too).
+from allocation.selectors import (
+    Workload,
+    _per_trainer,
+    courses_with_figures,
+    trainers_with_workload,
+    workload_of,
+)
+from enrollments.models import Enrollment, EnrollmentStatus, WaitlistEntry, WaitlistStatus
+from medh.accounts.models import User
+
+# Statuses of enrollments that have ended; the completion rate is completed out of these.
+ENDED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _percent(ratio: float | None) -> float | None:
+    """A ratio as a percentage with one decimal (0.6667 -> 66.7); None stays None."""
+    return None if ratio is None else round(ratio * 100, 1)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Seats and enrollment outcomes of a course, a batch or everything (see the module)."""
+
+    capacity: int
+    enrolled: int
+    completed: int
+    cancelled: int
+    expired: int
+    waitlist: int
+
+    @property
+    def ended(self) -> int:
+        return self.completed + self.cancelled + self.expired
+
+    @property
+    def fill_rate(self) -> float | None:
+        return _ratio(self.enrolled, self.capacity)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return _ratio(self.completed, self.ended)
+
+    @property
+    def cancellations(self) -> int:
+        return self.cancelled
+
+    @property
+    def fill_percent(self) -> float | None:
+        return _percent(self.fill_rate)
+
+    @property
+    def completion_percent(self) -> float | None:
+        return _percent(self.completion_rate)
+
+
+def _outcome_counts(outer: str) -> dict:
+    """Annotations counting the outer row's enrollments by ended status (``outer`` is the
+    enrollment's foreign key to it) and its waiting waitlist entries."""
+    counts = {
+        status.value: _per_trainer(Enrollment.objects.filter(status=status), outer, Count("pk"))
+        for status in ENDED_STATUSES
+    }
+    waiting = WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING)
+    waitlist_field = "batch" if outer == "batch" else "batch__course"
+    counts["waiting"] = _per_trainer(waiting, waitlist_field, Count("pk"))
+    return counts
+
+
+# --- per course --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseRow(Figures):
+    course: Course
+    batches: int
+    open_batches: int
+
+
+def course_report() -> list[CourseRow]:
+    """Every course with its figures, by title; one query (``courses_with_figures`` plus the
+    seats of its open batches, its ended enrollments by status and its waiting entries)."""
+    open_batches = Batch.objects.open()
+    courses = courses_with_figures().annotate(
+        open_capacity=_per_trainer(open_batches, "course", Sum("capacity")),
+        open_enrolled=_per_trainer(open_batches, "course", Sum("enrolled_students")),
+        **_outcome_counts("course"),
+    )
+    return [
+        CourseRow(
+            course=c,
+            batches=c.batch_count,
+            open_batches=c.open_batch_count,
+            capacity=c.open_capacity,
+            enrolled=c.open_enrolled,
+            completed=c.completed,
+            cancelled=c.cancelled,
+            expired=c.expired,
+            waitlist=c.waiting,
+        )
+        for c in courses
+    ]
+
+
+def totals(rows: Iterable[Figures]) -> Figures:
+    """The figures of all the rows together (of every course: the whole platform)."""
+    rows = list(rows)
+    return Figures(
+        **{
+            name: sum(getattr(row, name) for row in rows)
+            for name in ("capacity", "enrolled", "completed", "cancelled", "expired", "waitlist")
+        }
+    )
+
+
+# --- per batch ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchRow(Figures):
+    """A batch's figures. ``capacity`` and ``enrolled`` are the batch's own whatever its
+    status, but a closed (Completed/Cancelled) batch has no fill rate."""
+
+    batch: Batch
+
+    @property
+    def fill_rate(self) -> float | None:
+        return super().fill_rate if self.batch.is_open else None
+
+
+def batch_report(*, course: Course | None = None, status: str | None = None) -> QuerySet[Batch]:
+    """Batches (of ``course``, in ``status``, when given) by course, start date and code, with
+    their course and primary loaded and their outcome counts annotated; one query. Turn the
+    (paginated) batches into rows with ``batch_rows``."""
+    batches = Batch.objects.select_related("course", "assigned_instructor")
+    if course is not None:
+        batches = batches.filter(course=course)
+    if status:
+        batches = batches.filter(status=status)
+    return batches.annotate(**_outcome_counts("batch")).order_by(
+        "course__title", "start_date", "batch_code", "pk"
+    )
+
+
+def batch_rows(batches: Iterable[Batch]) -> list[BatchRow]:
+    """Rows of batches from ``batch_report``; no query."""
+    return [
+        BatchRow(
+            batch=b,
+            capacity=b.capacity,
+            enrolled=b.enrolled_students,
+            completed=b.completed,
+            cancelled=b.cancelled,
+            expired=b.expired,
+            waitlist=b.waiting,
+        )
+        for b in batches
+    ]
+
+
+# --- per instructor ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstructorRow:
+    """An instructor's workload (``allocation.selectors.Workload``: open batches taught as
+    primary or assistant, students across them, individually assigned students, weekly
+    teaching hours) with their mentoring: sessions logged on all their individual
+    assignments, ended ones included, and the date of the latest one."""
+
+    workload: Workload
+    sessions: int
+    last_contact: dt.date | None
+
+    @property
+    def trainer(self) -> User:
+        return self.workload.trainer
+
+
+def instructor_report(trainers: QuerySet[User] | None = None) -> list[InstructorRow]:
+    """Every given instructor (default: all active ones) by name; one query."""
+    sessions = MentoringSession.objects.all()
+    latest = MentoringSession.objects.filter(assignment__instructor=OuterRef("pk")).order_by(
+        "-session_date"
+    )
+    annotated = (
+        trainers_with_workload(trainers)
+        .annotate(
+            session_count=_per_trainer(sessions, "assignment__instructor", Count("pk")),
+            last_contact=Subquery(latest.values("session_date")[:1]),
+        )
+        .order_by("full_name", "email")
+    )
+    return [
+        InstructorRow(
+            workload=workload_of(t), sessions=t.session_count, last_contact=t.last_contact
+        )
+        for t in annotated
+    ]
+
+
+# --- students ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentDistribution:
+    """How the students (``User.objects.students()``) are spread.
+
+    By individual instructor: with or without an active individual assignment, and the
+    assigned ones by assignment type. By enrollment (active enrollments only): in at least
+    one batch, individual (self-paced) enrollments only, or no active enrollment.
+    """
+
+    students: int
+    with_instructor: int
+    by_type: dict[str, int]  # assignment type -> students, every type present
+    in_batch: int
+    individual_only: int
+    not_enrolled: int
+
+    @property
+    def without_instructor(self) -> int:
+        return self.students - self.with_instructor
+
+    def rows(self) -> list[tuple[str, str, int, float | None]]:
+        """(group, category, students, percent of all students) for the page and the CSV."""
+        instructor, by_type, enrollment = "Individual instructor", "Assignment type", "Enrollment"
+        counts = [
+            (instructor, "With an instructor", self.with_instructor),
+            (instructor, "Without an instructor", self.without_instructor),
+            *((by_type, label, self.by_type[value]) for value, label in AssignmentType.choices),
+            (enrollment, "In a batch", self.in_batch),
+            (enrollment, "Individual enrollment only", self.individual_only),
+            (enrollment, "No active enrollment", self.not_enrolled),
+        ]
+        return [
+            (group, category, n, _percent(_ratio(n, self.students)))
+            for group, category, n in counts
+        ]
+
+
+def student_distribution() -> StudentDistribution:
+    """Students counted by individual instructor and by enrollment; one aggregate query."""
+    current = IndividualAssignment.objects.filter(student=OuterRef("pk"), ended_at__isnull=True)
+    active = Enrollment.objects.filter(student=OuterRef("pk"), status=EnrollmentStatus.ACTIVE)
+    in_batch = Exists(active.filter(batch__isnull=False))
+    enrolled = Exists(active)
+    figures = User.objects.students().aggregate(
+        students=Count("pk"),
+        with_instructor=Count("pk", filter=Exists(current)),
+        in_batch=Count("pk", filter=in_batch),
+        individual_only=Count("pk", filter=Q(enrolled) & ~Q(in_batch)),
+        not_enrolled=Count("pk", filter=~Q(enrolled)),
+        **{
+            f"type_{value}": Count("pk", filter=Exists(current.filter(assignment_type=value)))
+            for value in AssignmentType.values
+        },
+    )
+    return StudentDistribution(
+        students=figures["students"],
+        with_instructor=figures["with_instructor"],
+        by_type={value: figures[f"type_{value}"] for value in AssignmentType.values},
+        in_batch=figures["in_batch"],
+        individual_only=figures["individual_only"],
+        not_enrolled=figures["not_enrolled"],
+    )
