@@ -31,6 +31,7 @@ from django.utils import timezone
 from allocation.models import (
     Batch,
     BatchStatus,
+    BatchTemplate,
     BatchTrainer,
     Course,
     IndividualAssignment,
@@ -481,6 +482,7 @@ def _seed(today: dt.date, progress: Callable[[CourseReport], None] | None) -> Se
     for course_plan in plans:
         _seed_multi_trainer(course_plan, admin=admin, report=report)
     _seed_leave_and_cover(admin=admin, today=today, report=report)
+    _seed_batch_template(report=report)
     return report
 
 
@@ -578,6 +580,27 @@ def _seed_leave_and_cover(*, admin: User, today: dt.date, report: SeedReport) ->
         )
         covered.add(session.batch.pk)
         report.staffing_changes += 1
+
+
+def _seed_batch_template(*, report: SeedReport) -> None:
+    """German A1's batch template asks for one assistant per batch, so the trainer assignment
+    page has positions to staff: the assistants are at their cap, Dr. Sarah Weber takes four
+    (her cap) and the page lists the other eight as unassignable, with each trainer's reason
+    (cap, her cover duty next week). An existing template is left alone."""
+    course = Course.objects.get(code="GER-A1")
+    if BatchTemplate.objects.filter(course=course).exists():
+        return
+    pattern = GERMAN_PATTERNS[0]
+    template = BatchTemplate(
+        course=course,
+        capacity=25,
+        schedule=[{"day": d, "start": pattern.start, "end": pattern.end} for d in pattern.days],
+        duration_weeks=13,
+        assistants=1,
+    )
+    template.full_clean()
+    template.save()
+    report.staffing_changes += 1
 
 
 # (mentor, assignment type, student numbers, sessions logged per mentee). A mentee of a
