@@ -107,8 +107,16 @@ def cover_assigned(cover, students) -> None:
 
 def leave_recorded(sender, *, leave, **kwargs) -> None:
     """To the active leads of every course the trainer is on (receiver of
-    ``trainers.signals.leave_recorded``; the trainer's own leads, never the trainer)."""
-    courses = CourseTrainer.objects.filter(trainer=leave.trainer).values("course_id")
+    ``trainers.signals.leave_recorded``; the trainer's own leads, never the trainer).
+
+    A course where the trainer's roster entry is inactive is not theirs any more: its leads
+    have nothing to cover and are not told.
+    """
+    courses = (
+        CourseTrainer.objects.filter(trainer=leave.trainer)
+        .exclude(status=RosterStatus.INACTIVE)
+        .values("course_id")
+    )
     leads = (
         User.objects.filter(
             course_roles__course_id__in=courses,

@@ -56,8 +56,6 @@ def notify(
     ``context`` is given to the templates with ``recipient`` added. Runs in the caller's
     transaction and locks nothing. Skips ``None``, duplicates and inactive users.
     """
-    from .tasks import send_notification_email
-
     seen: set[int] = set()
     notifications = []
     for user in recipients:
@@ -81,8 +79,18 @@ def notify(
     created = Notification.objects.bulk_create(notifications)
     ids = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
     if ids:
-        transaction.on_commit(lambda: [send_notification_email.enqueue(pk) for pk in ids])
+        transaction.on_commit(lambda: _enqueue_emails(ids), robust=True)
     return created
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    """Queue one email task per notification. Robust on commit: when the queue itself fails
+    (its database or Redis is down) the error is logged, the committed change and its request
+    stand, and the rows stay pending for ``manage.py resend_notifications``."""
+    from .tasks import send_notification_email
+
+    for pk in ids:
+        send_notification_email.enqueue(pk)
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> bool:
