@@ -1027,3 +1027,90 @@ def batch_note_add(*, batch: Batch, author: User, body: str) -> BatchNote:
     full_clean_or_refuse(note)
     note.save()
     return note
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+# The moves the calendar makes: (from, to). Everything else is an admin's decision, made with
+# batch_update and its checks.
+LIFECYCLE_MOVES = {
+    (BatchStatus.UPCOMING, BatchStatus.ACTIVE),
+    (BatchStatus.ACTIVE, BatchStatus.COMPLETED),
+    # A batch whose end passed while it never started (the daily run did not run meanwhile).
+    (BatchStatus.UPCOMING, BatchStatus.COMPLETED),
+}
+
+
+@transaction.atomic
+def batch_advance_status(*, batch: Batch, to_status: str, today: dt.date | None = None) -> Batch:
+    """Move a batch along its calendar: Upcoming → Active once its start date has come,
+    Active (or a never-started Upcoming) → Completed once its end date has passed.
+
+    Locks the batch row and re-reads it. Unlike ``batch_update`` it checks no schedule
+    conflicts and caps: the dates were accepted when the batch was planned, and the calendar
+    must not stall on a conflict that appeared since. Refuses any other move, a start before
+    the start date or after the end date, and a completion on or before the end date; a
+    batch that already has ``to_status`` is refused with ``code="already"`` (another run
+    moved it). Saves only the status, so the audit trail gets one row saying why.
+    """
+    today = today or dt.date.today()
+    batch = _lock_batch(batch)
+    if batch.status == to_status:
+        raise DomainError(f"Batch {batch.batch_code} is already {to_status}", code="already")
+    if (batch.status, to_status) not in LIFECYCLE_MOVES:
+        raise DomainError(
+            f"Batch {batch.batch_code} cannot move from {batch.status} to {to_status} "
+            "on its own; change its status on the batch page",
+            field="status",
+        )
+    if to_status == BatchStatus.ACTIVE:
+        if batch.start_date > today:
+            raise DomainError(
+                f"Batch {batch.batch_code} starts on {batch.start_date:%Y-%m-%d}", field="status"
+            )
+        if batch.end_date < today:
+            raise DomainError(
+                f"Batch {batch.batch_code} ended on {batch.end_date:%Y-%m-%d}; complete it instead",
+                field="status",
+            )
+    elif batch.end_date >= today:
+        raise DomainError(
+            f"Batch {batch.batch_code} runs until {batch.end_date:%Y-%m-%d}", field="status"
+        )
+    batch.status = to_status
+    batch._change_reason = f"Lifecycle: {to_status.lower()} by the calendar on {today:%Y-%m-%d}"
+    batch.save(update_fields=["status", "updated_at"])
+    return batch
+
+
+@transaction.atomic
+def batch_primary_row_restore(*, batch: Batch) -> BatchTrainer:
+    """Give a batch the current primary staffing row that mirrors its ``assigned_instructor``
+    when it lacks one (data written around the services, an old import).
+
+    Locks the batch row and re-reads it. When the instructor holds another current role on
+    the batch (assistant or backup), that row is ended first, as any staffing change does.
+    Notifies nobody: the instructor already is the batch's primary. Refuses a batch that has
+    the row already, and one where another trainer holds the current primary row (which of
+    the two is right is for a person to decide).
+    """
+    batch = _lock_batch(batch)
+    current = BatchTrainer.objects.filter(batch=batch, ended_at__isnull=True)
+    if current.filter(role=StaffRole.PRIMARY, trainer_id=batch.assigned_instructor_id).exists():
+        raise DomainError(f"Batch {batch.batch_code} already has its primary staffing row")
+    other = current.filter(role=StaffRole.PRIMARY).select_related("trainer").first()
+    if other is not None:
+        raise DomainError(
+            f"{_name(other.trainer)} holds the primary row of {batch.batch_code}, but the batch "
+            f"names {_name(batch.assigned_instructor)}; assign the right instructor on the "
+            "batch page"
+        )
+    for row in current.filter(trainer_id=batch.assigned_instructor_id):
+        row.ended_at = dt.datetime.now(tz=dt.UTC)
+        row._change_reason = "Integrity: replaced by the primary row"
+        row.save(update_fields=["ended_at"])
+    row = BatchTrainer(batch=batch, trainer_id=batch.assigned_instructor_id, role=StaffRole.PRIMARY)
+    full_clean_or_refuse(row, validate_constraints=False)
+    row._change_reason = "Integrity: primary row restored"
+    row.save()
+    return row
