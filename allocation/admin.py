@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from medh.accounts.models import User
+from medh.admin_history import AuditHistoryAdmin
 from medh.admin_support import ServiceAdminMixin, adopt_saved
 from medh.errors import DomainError
 
@@ -142,7 +143,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Batch)
-class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
     form = BatchAdminForm
     inlines = (ScheduleSlotInline,)
     list_display = (
@@ -269,7 +270,7 @@ class BatchAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BatchTrainer)
-class BatchTrainerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BatchTrainerAdmin(ReadOnlyAdminMixin, AuditHistoryAdmin):
     """Staffing rows are history written by the services; see them here, never edit them."""
 
     def has_delete_permission(self, request, obj=None):
@@ -288,7 +289,7 @@ class BatchTrainerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IndividualAssignment)
-class IndividualAssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class IndividualAssignmentAdmin(ServiceAdminMixin, AuditHistoryAdmin):
     """Assign through ``individual_assign``; end through the "Unassign" action (history kept)."""
 
     form = IndividualAssignmentAdminForm
@@ -364,7 +365,7 @@ class MentoringSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CourseTrainer)
-class CourseTrainerAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class CourseTrainerAdmin(ServiceAdminMixin, AuditHistoryAdmin):
     """The course roster. Adds, changes and removals go through the roster services, which
     keep the active workload shares of a course at or under 100 %."""
 
@@ -415,7 +416,7 @@ class CourseTrainerAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SubstituteCover)
-class SubstituteCoverAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SubstituteCoverAdmin(ReadOnlyAdminMixin, AuditHistoryAdmin):
     """Covers are assigned from the console's leave page, where the candidates are ranked."""
 
     list_display = (

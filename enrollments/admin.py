@@ -9,6 +9,7 @@ re-rendered page (``allocation.admin.ServiceAdminMixin``), with nothing stored.
 from django.contrib import admin, messages
 
 from allocation.models import Batch
+from medh.admin_history import AuditHistoryAdmin
 from medh.admin_support import ServiceAdminMixin, adopt_saved
 from medh.errors import DomainError
 
@@ -43,7 +44,7 @@ ENROLLMENT_CHANGE_FIELDS = (
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class EnrollmentAdmin(ServiceAdminMixin, AuditHistoryAdmin):
     list_display = ("student", "course", "batch", "enrollment_type", "status", "enrollment_date")
     list_filter = ("status", "enrollment_type", "course")
     search_fields = ("student__email", "batch__batch_code")

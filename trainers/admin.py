@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 
 from medh.accounts.models import User
+from medh.admin_history import AuditHistoryAdmin
 from medh.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
 
 from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
@@ -56,7 +57,7 @@ class TrainerLeaveAdminForm(RefusalFormMixin, forms.ModelForm):
 
 
 @admin.register(TrainerLeave)
-class TrainerLeaveAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class TrainerLeaveAdmin(ServiceAdminMixin, AuditHistoryAdmin):
     """Leave is recorded through ``leave_record`` (which refuses overlapping leave); the
     console's leave page shows the sessions it hits and assigns substitutes."""
 
