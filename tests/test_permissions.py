@@ -54,6 +54,7 @@ from allocation.tests.factories import (
     SubstituteCoverFactory,
 )
 from enrollments import services as enrollment_services
+from enrollments.models import EnrollmentImport
 from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from trainers import services as trainer_services
 
@@ -155,6 +156,8 @@ def world(db):
     )
     # batch_create put instructor A on the course roster.
     roster_entry_a = CourseTrainer.objects.get(course=course_a, trainer=instructor_a)
+    # An uploaded CSV with no rows, for the bulk import pages.
+    import_job = EnrollmentImport.objects.create(created_by=admin, filename="students.csv")
     # Instructor A covers a third batch (of a bystander) for two weeks from next week.
     batch_c = StaffedBatchFactory(
         batch_code="GAMMA-B1",
@@ -197,6 +200,7 @@ def world(db):
         assignment_a=assignment_a,
         leave_a=leave_a,
         roster_entry_a=roster_entry_a,
+        import_job=import_job,
     )
 
 
@@ -479,11 +483,77 @@ PAGES = [
     ),
     Page("inbox:read_all", get=any_user(405), post=any_user(Redirect("inbox:list"))),
     # --- waitlists (enrollments/waitlist_views.py) ---------------------------------------------
+    Page("waitlist:list", get=admin_page()),
+    Page("waitlist:batch", get=admin_page(), kwargs=batch_a),
+    Page(
+        "waitlist:add",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(200),  # no student chosen: the waitlist page again, with the error
+        kwargs=batch_a,
+    ),
+    Page(
+        "waitlist:move",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("waitlist:batch", batch_a)),  # no entry: a message
+        kwargs=batch_a,
+    ),
+    Page(
+        "waitlist:remove",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("waitlist:batch", batch_a)),  # no entry: a message
+        kwargs=batch_a,
+    ),
     # --- trainer assignment and balancing (allocation/solver_views.py) -------------------------
+    # An empty POST (no proposal rows): the page again, with the form error.
+    Page("assignment:preview", get=admin_page(), post=admin_page(200)),
+    Page("assignment:balance", get=admin_page(), post=admin_page(200)),
     # --- reports (reports/report_views.py) -----------------------------------------------------
+    Page("reports:index", get=admin_page()),
+    Page("reports:courses", get=admin_page()),
+    Page(
+        "reports:batches",
+        get=admin_page(),
+        query=lambda w: {"course": w.course_a.pk, "status": "Active"},
+    ),
+    Page("reports:batches", get=admin_page(), query=lambda w: {"format": "csv"}, label="csv"),
+    Page("reports:instructors", get=admin_page()),
+    Page("reports:students", get=admin_page()),
     # --- audit log (reports/audit_views.py) ----------------------------------------------------
+    Page("audit:log", get=admin_page()),
+    Page("audit:log", get=admin_page(), query=lambda w: {"format": "csv"}, label="csv"),
+    Page("audit:log", get=admin_page(), query=lambda w: {"batch": w.batch_a.pk}, label="batch"),
+    Page(
+        "audit:student",
+        get=admin_page(),
+        kwargs=lambda w: {"pk": w.student_a.pk},
+    ),
+    Page(
+        "audit:student",
+        get=admin_page(404),  # not a student
+        kwargs=lambda w: {"pk": w.instructor_a.pk},
+        label="instructor",
+    ),
     # --- bulk import (enrollments/import_views.py) ---------------------------------------------
+    Page("imports:list", get=admin_page()),
+    Page("imports:upload", get=ADMIN_POST_ONLY_GET, post=admin_page(200)),  # no file: form error
+    Page("imports:template", get=admin_page()),
+    Page("imports:detail", get=admin_page(), kwargs=lambda w: {"pk": w.import_job.pk}),
+    Page("imports:status", get=admin_page(), kwargs=lambda w: {"pk": w.import_job.pk}),
+    Page(
+        "imports:apply",
+        get=ADMIN_POST_ONLY_GET,
+        # The job has no valid row: refused with a message, back to its page.
+        post=admin_page(Redirect("imports:detail", lambda w: {"pk": w.import_job.pk})),
+        kwargs=lambda w: {"pk": w.import_job.pk},
+    ),
     # --- batch lifecycle and integrity (enrollments/lifecycle_views.py) ------------------------
+    Page("lifecycle:preview", get=admin_page()),
+    Page(
+        "lifecycle:run",
+        # Today's run: the world's batches run around today, so it changes nothing of A's.
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("lifecycle:preview")),
+    ),
 ]
 
 # The namespaces and top-level names the matrix must cover completely.
