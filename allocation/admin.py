@@ -8,6 +8,7 @@ rule it checks under its locks, or a lost race) is handled by ``ServiceAdminMixi
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
@@ -32,6 +33,7 @@ from .admin_forms import (
 from .models import (
     Batch,
     BatchNote,
+    BatchTemplate,
     BatchTrainer,
     Course,
     CourseTrainer,
@@ -53,12 +55,52 @@ from .services import (
     roster_add,
     roster_remove,
     roster_update,
+    template_slots,
 )
+
+
+class BatchTemplateForm(forms.ModelForm):
+    class Meta:
+        model = BatchTemplate
+        fields = (
+            "capacity",
+            "schedule",
+            "duration_weeks",
+            "start_after_days",
+            "assistants",
+            "auto_create",
+            "waitlist_threshold",
+        )
+        help_texts = {
+            "schedule": 'Weekly slots, e.g. [{"day": 0, "start": "18:00", "end": "20:00"}] '
+            "(day 0 = Monday).",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if "schedule" in cleaned:
+            # The same validation automatic batch creation applies (allocation.services).
+            try:
+                template_slots(BatchTemplate(schedule=cleaned["schedule"]))
+            except DomainError as exc:
+                raise forms.ValidationError({"schedule": exc.message}) from exc
+        return cleaned
+
+
+class BatchTemplateInline(admin.StackedInline):
+    """How automatic batch creation and the trainer assignment make this course's batches."""
+
+    model = BatchTemplate
+    form = BatchTemplateForm
+    extra = 0
+    max_num = 1
+    can_delete = True
 
 
 @admin.register(Course)
 class CourseAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = CourseAdminForm
+    inlines = (BatchTemplateInline,)
     list_display = ("code", "title", "batch_count")
     search_fields = ("code", "title")
     readonly_fields = ("created_at", "updated_at")

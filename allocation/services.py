@@ -29,6 +29,7 @@ from .models import (
     Batch,
     BatchNote,
     BatchStatus,
+    BatchTemplate,
     BatchTrainer,
     Course,
     CourseTrainer,
@@ -156,6 +157,26 @@ def _replace_schedule(batch: Batch, slots: Iterable[Slot]) -> None:
         ],
         ScheduleSlot,
     )
+
+
+def template_slots(template: BatchTemplate) -> list[Slot]:
+    """The template's weekly slots, validated like a batch's. Refuses a malformed entry."""
+    try:
+        slots = [
+            Slot(
+                day=int(item["day"]),
+                start_time=dt.time.fromisoformat(item["start"]),
+                end_time=dt.time.fromisoformat(item["end"]),
+            )
+            for item in template.schedule
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DomainError(
+            'The batch template has a malformed slot: each slot needs "day" (0-6), "start" '
+            'and "end" as HH:MM',
+            field="schedule",
+        ) from exc
+    return validate_schedule(slots)
 
 
 @transaction.atomic

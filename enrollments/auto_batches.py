@@ -26,7 +26,7 @@ from django_tasks import task
 
 from allocation.assignment import best_trainer_for
 from allocation.models import OPEN_BATCH_STATUSES, Batch, BatchTemplate, Course
-from allocation.services import Slot, batch_create, validate_schedule
+from allocation.services import batch_create, template_slots
 from medh.accounts.models import User
 from medh.errors import DomainError
 from medh.notifications.services import notify
@@ -90,26 +90,6 @@ def auto_batch_need(course: Course) -> BatchNeed | None:
     if free > 0 and waiting < template.waitlist_threshold:
         return None
     return BatchNeed(course=course, template=template, waiting=waiting, free_seats=free)
-
-
-def template_slots(template: BatchTemplate) -> list[Slot]:
-    """The template's weekly slots, validated like a batch's. Refuses a malformed entry."""
-    try:
-        slots = [
-            Slot(
-                day=int(item["day"]),
-                start_time=dt.time.fromisoformat(item["start"]),
-                end_time=dt.time.fromisoformat(item["end"]),
-            )
-            for item in template.schedule
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DomainError(
-            f"The batch template of {template.course.code} has a malformed slot; each slot "
-            'needs "day" (0-6), "start" and "end" as HH:MM',
-            field="schedule",
-        ) from exc
-    return validate_schedule(slots)
 
 
 def template_dates(template: BatchTemplate, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -164,7 +164,9 @@ def test_an_anonymous_post_changes_nothing(client, course, instructor):
 
 def test_course_add_goes_through_course_create(admin_client):
     response = admin_client.post(
-        COURSE_ADD, {"code": " ger-b1 ", "title": "German B1", "description": ""}
+        COURSE_ADD,
+        form_data(admin_client.get(COURSE_ADD))
+        | {"code": " ger-b1 ", "title": "German B1", "description": ""},
     )
     assert response.status_code == 302
     course = Course.objects.get()
@@ -175,7 +177,9 @@ def test_course_add_goes_through_course_create(admin_client):
 def test_course_code_taken_in_another_case_is_a_form_error(admin_client, course):
     # The form sees "ger-a1" as free; course_create normalises it and refuses. The refusal
     # must come back as a form error on a 200 page, not a 500.
-    response = admin_client.post(COURSE_ADD, {"code": "ger-a1", "title": "Again"})
+    response = admin_client.post(
+        COURSE_ADD, form_data(admin_client.get(COURSE_ADD)) | {"code": "ger-a1", "title": "Again"}
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["code"] == [
         "This course code is already in use"
@@ -185,7 +189,8 @@ def test_course_code_taken_in_another_case_is_a_form_error(admin_client, course)
 
 def test_course_change_edits_title_and_keeps_the_code(admin_client, course):
     url = reverse("admin:allocation_course_change", args=(course.pk,))
-    response = admin_client.post(url, {"code": "OTHER", "title": "German A1 (new)"})
+    data = form_data(admin_client.get(url)) | {"code": "OTHER", "title": "German A1 (new)"}
+    response = admin_client.post(url, data)
     assert response.status_code == 302
     course.refresh_from_db()
     assert (course.code, course.title) == ("GER-A1", "German A1 (new)")
@@ -555,3 +560,52 @@ def test_course_changelist_query_count_is_constant(
         response = admin_client.get(COURSE_LIST)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == size
+
+
+TEMPLATE_PREFIX = "batch_template"
+
+
+def template_rows(**values) -> dict:
+    return {
+        f"{TEMPLATE_PREFIX}-TOTAL_FORMS": "1",
+        f"{TEMPLATE_PREFIX}-INITIAL_FORMS": "0",
+        f"{TEMPLATE_PREFIX}-0-capacity": "20",
+        f"{TEMPLATE_PREFIX}-0-duration_weeks": "8",
+        f"{TEMPLATE_PREFIX}-0-start_after_days": "7",
+        f"{TEMPLATE_PREFIX}-0-assistants": "1",
+        f"{TEMPLATE_PREFIX}-0-waitlist_threshold": "5",
+        f"{TEMPLATE_PREFIX}-0-auto_create": "on",
+    } | {f"{TEMPLATE_PREFIX}-0-{key}": value for key, value in values.items()}
+
+
+def test_course_change_adds_a_batch_template(admin_client, course):
+    from allocation.models import BatchTemplate
+
+    url = reverse("admin:allocation_course_change", args=(course.pk,))
+    data = form_data(admin_client.get(url)) | template_rows(
+        schedule='[{"day": 1, "start": "18:00", "end": "20:00"}]'
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    template = BatchTemplate.objects.get(course=course)
+    assert (template.capacity, template.assistants, template.auto_create) == (20, 1, True)
+    assert template.schedule == [{"day": 1, "start": "18:00", "end": "20:00"}]
+
+
+@pytest.mark.parametrize(
+    "schedule, message",
+    [
+        ('[{"day": 1, "start": "20:00", "end": "18:00"}]', "end"),
+        ('[{"day": 1, "start": "18:00"}]', "malformed slot"),
+        ('[{"day": 1, "start": "soon", "end": "18:00"}]', "malformed slot"),
+    ],
+)
+def test_a_bad_template_schedule_is_a_form_error(admin_client, course, schedule, message):
+    from allocation.models import BatchTemplate
+
+    url = reverse("admin:allocation_course_change", args=(course.pk,))
+    data = form_data(admin_client.get(url)) | template_rows(schedule=schedule)
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not BatchTemplate.objects.filter(course=course).exists()

@@ -175,6 +175,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Medh Allocation <noreply
 # Absolute links in emails ("open your schedule") start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# The audit trail is a record, not an undo button: old versions are never written back.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Background tasks (notification emails, imports, automatic batch creation). TASK_BACKEND:
 # "immediate" runs a task in the process that enqueues it (dev, tests); "database" stores it
 # for the worker (`manage.py db_worker`), which production uses. README.md, "Background tasks".
