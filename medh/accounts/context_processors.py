@@ -44,6 +44,10 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
 ]
 
 
+# Entries shown under "More" in the navbar (by label).
+MORE_MENU = frozenset({"Assignment", "Audit log", "Import", "Lifecycle", "Django admin"})
+
+
 def reverse_or_none(name: str) -> str | None:
     """``reverse(name)``, or None while no page is routed under that name."""
     try:
@@ -56,7 +60,7 @@ def navigation(request) -> dict:
     """Context processor: ``nav_items`` for the current user (empty for anonymous visitors)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_main": [], "nav_more": []}
 
     entries = []
     for label, url_name, icon, may_see in MENU:
@@ -67,6 +71,11 @@ def navigation(request) -> dict:
     # /console/batches/ "Batches" is active rather than "Console" (/console/) as well.
     matches = [url for _, url, _ in entries if request.path.startswith(url)]
     current = max(matches, key=len, default=None)
+    items = [NavItem(label, url, icon, url == current) for label, url, icon in entries]
     return {
-        "nav_items": [NavItem(label, url, icon, url == current) for label, url, icon in entries]
+        "nav_items": items,
+        # The navbar shows the daily pages and folds the rest into a "More" menu, so that the
+        # admin's many entries fit one line.
+        "nav_main": [item for item in items if item.label not in MORE_MENU],
+        "nav_more": [item for item in items if item.label in MORE_MENU],
     }

@@ -452,3 +452,24 @@ def test_pages_load_no_assets_from_a_cdn(client):
     assert 'src="http' not in html
     assert 'href="http' not in html
     assert "/static/vendor/bootstrap/bootstrap.min.css" in html
+
+
+def test_the_navbar_folds_the_occasional_admin_pages_into_more(rf):
+    request = rf.get("/console/audit/")
+    request.user = AdminFactory()
+    context = navigation(request)
+    main = [item.label for item in context["nav_main"]]
+    more = [item.label for item in context["nav_more"]]
+    assert main == [
+        "Console",
+        "Batches",
+        "Courses",
+        "Leave",
+        "Enrollments",
+        "Mentors",
+        "Waitlists",
+        "Reports",
+    ]
+    assert more == ["Assignment", "Audit log", "Import", "Lifecycle", "Django admin"]
+    assert [item.label for item in context["nav_more"] if item.active] == ["Audit log"]
+    assert sorted(context["nav_items"]) == sorted(context["nav_main"] + context["nav_more"])
