@@ -38,8 +38,9 @@ from allocation.services import batch_advance_status
 from medh.errors import DomainError
 from medh.notifications.services import notify
 
-from .models import Enrollment, EnrollmentStatus
+from .models import Enrollment, EnrollmentStatus, WaitlistStatus
 from .services import enrollment_set_status
+from .waitlist import _lock_waiting, _resolve
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,9 @@ def _complete(batch: Batch, today: dt.date) -> int:
         enrollments = list(_active_enrollments(batch).select_related("student").order_by("pk"))
         for enrollment in enrollments:
             enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED)
+        # A completed batch promotes nobody: its waitlist is closed rather than left waiting.
+        for entry in _lock_waiting(batch.pk):
+            _resolve(entry, WaitlistStatus.REMOVED, reason="The batch completed")
         _notify_batch(batch, "batch_completed", [e.student for e in enrollments])
         return len(enrollments)
 

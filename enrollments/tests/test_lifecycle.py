@@ -291,7 +291,9 @@ def test_a_completed_batch_takes_nobody_from_its_waitlist(db):
 
     assert summary.completed == [("FULL", 1)]
     assert not Enrollment.objects.filter(student=waiting, status=EnrollmentStatus.ACTIVE).exists()
-    assert status_of(entry) != WaitlistStatus.PROMOTED
+    # Its waitlist is closed, with the reason in the entry's history.
+    assert status_of(entry) == WaitlistStatus.REMOVED
+    assert entry.history.latest().history_change_reason == "The batch completed"
     full.refresh_from_db()
     assert (full.status, full.enrolled_students) == (BatchStatus.COMPLETED, 0)
 
