@@ -1,0 +1,149 @@
+"""What the benchmark scripts share: the machine line, the docs/performance.md sections, a
+scratch PostgreSQL database and gunicorn servers on loopback.
+
+Every script writes its own section of ``docs/performance.md`` between
+``<!-- NAME:start -->`` and ``<!-- NAME:end -->``; the rest of the file is left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+PYTHON = sys.executable
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def machine_line() -> str:
+    """Platform, CPUs, Python and the load average, for the header of a section."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"load average before the run (1, 5, 15 min): {load}"
+    )
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace the ``name`` section of docs/performance.md with ``body`` (markers added)."""
+    start, end = markers(name)
+    text = f"{start}\n{body.strip()}\n{end}"
+    old = DOC.read_text() if DOC.exists() else "# Performance\n"
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        new = head + text + rest.split(end, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    DOC.write_text(new)
+
+
+def fresh_database(name: str) -> str:
+    """Drop and re-create PostgreSQL database ``name``, migrate it, return its URL."""
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(
+            ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", sql],
+            check=True,
+        )
+    url = f"{PG_SERVER}/{name}"
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=django_env(url),
+        check=True,
+    )
+    return url
+
+
+def django_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment for manage.py, gunicorn and django.setup() against ``database_url``."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE=env.get("DJANGO_SETTINGS_MODULE", "medh.settings.dev"),
+        DEBUG="false",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def wait_for_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+        time.sleep(0.2)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(
+    env: dict[str, str], *, port: int | None = None, workers: int = 4, log: Path | None = None
+) -> Iterator[str]:
+    """Serve medh.wsgi with sync workers on loopback; yield the base URL; stop it after."""
+    port = port or free_port()
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "medh.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/accounts/login/")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log:
+            out.close()
