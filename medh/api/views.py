@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import axes.utils
 from django.contrib.auth import authenticate, logout
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from medh.accounts.access import is_admin
 from medh.accounts.models import User
+from medh.security import client_ip
 
 from . import responses
 from .pagination import PageParams, paginate
@@ -46,11 +48,18 @@ class LoginView(APIView):
     def post(self, request):
         body = LoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        # Django's request, not DRF's wrapper: django-axes counts the failure on it, and once
+        # the account is locked AxesMiddleware answers 429 instead (medh/security.py).
         user = authenticate(
-            request, email=body.validated_data["email"], password=body.validated_data["password"]
+            request._request,
+            email=body.validated_data["email"],
+            password=body.validated_data["password"],
         )
         if user is None:
             raise exceptions.AuthenticationFailed(MSG_BAD_LOGIN)
+        # A success clears this account's failures from this address (AXES_RESET_ON_SUCCESS
+        # does that for session logins, through the user_logged_in signal a token login lacks).
+        axes.utils.reset(ip=client_ip(request._request), username=user.email)
         token, _ = Token.objects.get_or_create(user=user)
         return responses.ok(
             {"token": token.key, "user": UserSerializer(user).data}, "Logged in successfully"

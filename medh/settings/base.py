@@ -4,6 +4,7 @@ All configuration comes from one ``environ.Env()`` that reads the process enviro
 when present, a ``.env`` file at the project root. Every variable is documented in README.md.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "csp",
+    "axes",
     "medh.accounts",
     "medh.notifications",
     "trainers",
@@ -55,11 +58,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The audit trail records the logged-in user as the author of every change in a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a login refused by the throttle into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
-# The session backend also loads the unread-notification count with the user (one query,
-# as before), so the bell in the navigation costs no query of its own.
-AUTHENTICATION_BACKENDS = ["medh.notifications.backends.ModelBackendWithInbox"]
+# AxesStandaloneBackend only refuses logins of a locked-out account (it has no get_user, so
+# force_login and the session keep using the next backend). ModelBackendWithInbox checks the
+# password and, as the session backend, loads the unread-notification count with the user
+# (one query, as before), so the bell in the navigation costs no query of its own.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "medh.notifications.backends.ModelBackendWithInbox",
+]
 
 ROOT_URLCONF = "medh.urls"
 WSGI_APPLICATION = "medh.wsgi.application"
@@ -80,11 +91,23 @@ TEMPLATES = [
     },
 ]
 
+
 # SQLite by default, so the demo needs nothing installed. IMMEDIATE transactions take the
 # write lock at BEGIN, so even the demo serializes its writes instead of failing with
 # "database is locked" half-way through a transaction. DATABASE_URL switches to PostgreSQL.
+def database_from_url(url_variable: str = "DATABASE_URL") -> dict:
+    """The database named by the environment variable, with our PostgreSQL session options."""
+    database = env.db(url_variable)
+    if "postgresql" in database["ENGINE"]:
+        # PostgreSQL JIT-compiles every query whose estimated cost passes jit_above_cost. For
+        # a page's aggregates over 100,000 students that compilation took a second, ten times
+        # the query itself (bench/dashboards.py); a web app's queries never recoup it.
+        database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    return database
+
+
 if env("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASES = {"default": database_from_url()}
 else:
     DATABASES = {
         "default": {
@@ -102,6 +125,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, hooks in medh/security.py): after AXES_FAILURE_LIMIT failed
+# logins for one account from one address, that pair is refused (429, with a page or the API
+# envelope) for AXES_COOLOFF_TIME, even with the right password. Other addresses and other
+# accounts are unaffected, so one attacker cannot lock a user out everywhere. A success before
+# the limit clears the count; failures during the lockout do not extend it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "medh.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "medh.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "medh.security.lockout_response"
+# No start-up banner on every manage.py command; lockouts are still logged as warnings.
+AXES_VERBOSE = False
+# How many reverse proxies of ours stand in front of the app, each appending to
+# X-Forwarded-For. 0 (the default): the socket's address is the client's, and the header is
+# ignored, since a client can write anything into it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -167,6 +211,37 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Security headers, in every environment (production.py adds HTTPS). Django's defaults,
+# written out so that they are visibly chosen.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from our own origin
+# only; no inline script, no eval, no plugins, no framing, forms post only to us.
+# - style-src-attr 'unsafe-inline': the only inline allowance. Progress bars and chart bars
+#   set their width from data with style="width: N%"; a style attribute cannot run script.
+#   <style> elements stay forbidden (style-src), except the error pages' own block (500.html,
+#   503.html), allowed by its hash because those pages must render with no static files
+#   (tests/test_security.py recomputes the hashes from the templates).
+CSP_ERROR_PAGE_STYLE_HASHES = ["'sha256-2NALwXsWbNPXTB4pPbBkbdf3cViSn30fB3FLN8Yif4o='"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *CSP_ERROR_PAGE_STYLE_HASHES],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -180,7 +255,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Background tasks (notification emails, imports, automatic batch creation). TASK_BACKEND:
 # "immediate" runs a task in the process that enqueues it (dev, tests); "database" stores it
-# for the worker (`manage.py db_worker`), which production uses. README.md, "Background tasks".
+# for the worker (`manage.py db_worker`), which production uses. README.md, "Deployment", and
+# docs/notifications.md.
 TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",

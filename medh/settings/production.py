@@ -2,12 +2,12 @@
 DATABASE_URL. See README.md, "Configuration"."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database_from_url, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": database_from_url()}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -24,9 +24,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+# X-Content-Type-Options, Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy and
+# the Content-Security-Policy come from base.py, the same in every environment.
 
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="database")]}}  # noqa: F405
 

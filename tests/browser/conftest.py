@@ -63,13 +63,25 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A page in a fresh context (no cookies), which fails the test on any JavaScript error
-    or any response of 400 and above."""
+    """A page in a fresh context (no cookies), which fails the test on any JavaScript error,
+    any console error (CSP violations among them) or any response of 400 and above."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    # Content-Security-Policy violations (a blocked inline script or style) are reported only
+    # as console errors, so any console error fails the test too. Except the browser's own
+    # guess at /favicon.ico on pages that name no icon (the Django admin's): not a page's error.
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console error: {message.text}")
+            if message.type == "error"
+            and not message.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
+    )
     page.on(
         "response",
         lambda response: (
