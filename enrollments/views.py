@@ -11,7 +11,7 @@ cannot log in). An unknown token, or one of a user without the feed's role, is a
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -172,7 +172,8 @@ def enroll_cancel(request, pk: int):
             f"The enrollment of {_name(enrollment.student)} in {enrollment.course.code} is "
             f"cancelled{freed}.",
         )
-    return redirect(_next_url(request, reverse("enroll:list")))
+    # Not redirect(): it would look a bare word ("next=abc") up as a URL name and fail.
+    return HttpResponseRedirect(_next_url(request, reverse("enroll:list")))
 
 
 @admin_required
@@ -248,4 +249,4 @@ def feed_reset(request):
         "Your calendar feed has a new address. The old one no longer works: subscribe again "
         "with the new address in your calendar app.",
     )
-    return redirect(_next_url(request, reverse("home")))
+    return HttpResponseRedirect(_next_url(request, reverse("home")))

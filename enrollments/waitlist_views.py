@@ -17,6 +17,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -165,7 +166,8 @@ def _back(request, batch: Batch):
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        # Not redirect(): it would look a bare word ("next=abc") up as a URL name and fail.
+        return HttpResponseRedirect(target)
     return redirect("waitlist:batch", pk=batch.pk)
 
 

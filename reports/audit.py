@@ -374,7 +374,7 @@ def audit_log(
     when = Q()
     if date_from:
         when &= Q(history_date__gte=_day_start(date_from))
-    if date_to:
+    if date_to and date_to < dt.date.max:  # up to the last date there is: no upper bound
         when &= Q(history_date__lt=_day_start(date_to + dt.timedelta(days=1)))
     parts = []
     for audited in AUDITED.values():

@@ -56,8 +56,13 @@ class AuditLogFilter(forms.Form):
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     # Set by the links from a batch's or a student's page; shown as a removable scope.
-    batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    student = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # max_value: a larger number is no id (BigAutoField) and would overflow the query.
+    batch = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    student = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -269,6 +269,8 @@ class Page:
     # Whether outsiders' responses are searched for A's data. Off only for A's calendar feed
     # with A's token: the token is the credential, whoever holds it.
     check_leaks: bool = True
+    # What a 200 must be (a CSV export, a calendar feed); None: any page.
+    content_type: str | None = None
 
     def url(self, world) -> str:
         url = reverse(self.url_name, kwargs=self.kwargs(world))
@@ -282,6 +284,26 @@ class Page:
 
 def batch_a(w):
     return {"pk": w.batch_a.pk}
+
+
+CSV = "text/csv"
+ICAL = "text/calendar"
+
+
+def as_csv(w):
+    return {"format": "csv"}
+
+
+def csv_page(url_name: str, get: dict[str, Expected] | None = None, **kwargs) -> Page:
+    """The ``?format=csv`` download of a page: the same access as the page, and a CSV."""
+    return Page(
+        url_name,
+        get=get or admin_page(),
+        query=kwargs.pop("query", as_csv),
+        label="csv",
+        content_type=CSV,
+        **kwargs,
+    )
 
 
 def course_a(w):
@@ -438,6 +460,7 @@ PAGES = [
         kwargs=lambda w: {"token": w.student_a.feed_token},
         label="A's token",
         check_leaks=False,
+        content_type=ICAL,
     ),
     Page(
         "feeds:student",
@@ -457,6 +480,7 @@ PAGES = [
         kwargs=lambda w: {"token": w.instructor_a.feed_token},
         label="A's token",
         check_leaks=False,
+        content_type=ICAL,
     ),
     Page(
         "feeds:instructor",
@@ -515,12 +539,10 @@ PAGES = [
         get=admin_page(),
         query=lambda w: {"course": w.course_a.pk, "status": "Active"},
     ),
-    Page("reports:batches", get=admin_page(), query=lambda w: {"format": "csv"}, label="csv"),
     Page("reports:instructors", get=admin_page()),
     Page("reports:students", get=admin_page()),
     # --- audit log (reports/audit_views.py) ----------------------------------------------------
     Page("audit:log", get=admin_page()),
-    Page("audit:log", get=admin_page(), query=lambda w: {"format": "csv"}, label="csv"),
     Page("audit:log", get=admin_page(), query=lambda w: {"batch": w.batch_a.pk}, label="batch"),
     Page(
         "audit:student",
@@ -536,7 +558,7 @@ PAGES = [
     # --- bulk import (enrollments/import_views.py) ---------------------------------------------
     Page("imports:list", get=admin_page()),
     Page("imports:upload", get=ADMIN_POST_ONLY_GET, post=admin_page(200)),  # no file: form error
-    Page("imports:template", get=admin_page()),
+    Page("imports:template", get=admin_page(), content_type=CSV),
     Page("imports:detail", get=admin_page(), kwargs=lambda w: {"pk": w.import_job.pk}),
     Page("imports:status", get=admin_page(), kwargs=lambda w: {"pk": w.import_job.pk}),
     Page(
@@ -554,6 +576,31 @@ PAGES = [
         get=ADMIN_POST_ONLY_GET,
         post=admin_page(Redirect("lifecycle:preview")),
     ),
+    # --- CSV exports: every page that downloads with ?format=csv (the filters stay) ---------
+    # test_every_csv_export_is_in_the_matrix finds them by asking every page for a CSV.
+    csv_page("console:dashboard"),
+    csv_page("console:batch_list"),
+    csv_page("console:course_list"),
+    csv_page("console:leave_list"),
+    csv_page("console:mentor_list"),
+    csv_page("enroll:list"),
+    csv_page("waitlist:list"),
+    csv_page("waitlist:batch", kwargs=batch_a),
+    csv_page("assignment:preview"),
+    csv_page("assignment:balance"),
+    csv_page("reports:index"),
+    csv_page("reports:courses"),
+    csv_page(
+        "reports:batches",
+        query=lambda w: {"format": "csv", "course": w.course_a.pk, "status": "Active"},
+    ),
+    csv_page("reports:instructors"),
+    csv_page("reports:students"),
+    csv_page("audit:log"),
+    csv_page("audit:student", kwargs=lambda w: {"pk": w.student_a.pk}),
+    csv_page("imports:list"),
+    csv_page("imports:detail", kwargs=lambda w: {"pk": w.import_job.pk}),
+    csv_page("lifecycle:preview"),
 ]
 
 # The namespaces and top-level names the matrix must cover completely.
@@ -608,7 +655,9 @@ def client_for(user) -> Client:
     return client
 
 
-def check(response, expected: Expected, *, world, url: str, label: str) -> None:
+def check(
+    response, expected: Expected, *, world, url: str, label: str, content_type: str | None = None
+) -> None:
     __tracebackhide__ = True
     got = f"{label}: {response.status_code} {response.content[:300]!r}"
     if expected == LOGIN:
@@ -621,6 +670,8 @@ def check(response, expected: Expected, *, world, url: str, label: str) -> None:
         assert urlsplit(response["Location"]).path == expected.url(world), response["Location"]
     else:
         assert response.status_code == expected, got
+        if expected == 200 and content_type is not None:
+            assert response["Content-Type"].startswith(content_type), got
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.id)
@@ -634,7 +685,14 @@ def test_permission_matrix(world, page):
             send = client.get if method == "get" else partial(client.post, data=page.data(world))
             response = send(url)
             label = f"{method.upper()} {url} as {role}"
-            check(response, expectations[role], world=world, url=url, label=label)
+            check(
+                response,
+                expectations[role],
+                world=world,
+                url=url,
+                label=label,
+                content_type=page.content_type,
+            )
             if page.check_leaks and role in OUTSIDERS:
                 body = response.content.decode(errors="replace")
                 leaked = [secret for secret in world.secrets_of_a if secret in body]
@@ -643,32 +701,140 @@ def test_permission_matrix(world, page):
 
 # --- CSRF --------------------------------------------------------------------------------------
 
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
 
-def _first_allowed_role(expectations: dict[str, Expected]) -> str:
-    """A role for which the POST gets past the access checks: anonymous for the login form,
-    otherwise the admin, else the owner."""
+
+def _first_allowed_role(page: Page) -> str:
+    """A role that gets past the access checks of ``page`` (its POST if it has one, else its
+    GET): anonymous for the login form, otherwise the admin, else the owner."""
+    expectations = page.post or page.get
     if expectations[ANON] == 200:
         return ANON
     for role in (ADMIN, INSTRUCTOR, STUDENT, ANON):
         if expectations[role] not in (LOGIN, 403, 404, 405):
             return role
-    raise AssertionError("no role may POST here")
+    raise AssertionError(f"no role may use {page.id}")
+
+
+def database_fingerprint() -> dict[str, list]:
+    """Every row of every table (sessions aside: logging in writes one), to prove a refused
+    request changed nothing."""
+    from django.apps import apps
+    from django.contrib.sessions.models import Session
+
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model is not Session
+    }
+
+
+def _one_page_per_url() -> list[Page]:
+    """One row per distinct URL name (the first), so each is sent every unsafe method once."""
+    seen, pages = set(), []
+    for page in PAGES:
+        if page.url_name not in seen:
+            seen.add(page.url_name)
+            pages.append(page)
+    return pages
+
+
+@pytest.mark.parametrize("page", _one_page_per_url(), ids=lambda page: page.id)
+def test_no_unsafe_request_without_the_csrf_token(world, page):
+    """Every URL of the web application (the resolver test above makes PAGES complete), sent
+    POST, PUT, PATCH and DELETE without a CSRF token by a role that may use it: 403 for the
+    token, and the database is unchanged. Not only the forms: a view that would act on a
+    method it does not advertise is caught too."""
+    role = _first_allowed_role(page)
+    client = Client(enforce_csrf_checks=True)
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    url = page.url(world)
+    before = database_fingerprint()
+    for method in UNSAFE_METHODS:
+        response = getattr(client, method)(url, page.data(world))
+        label = f"{method.upper()} {url} as {role} without a CSRF token"
+        assert response.status_code == 403, label
+        assert b"CSRF" in response.content, label  # refused for the token, not the role
+    assert database_fingerprint() == before, f"{url}: a refused request changed the database"
 
 
 @pytest.mark.parametrize(
     "page", [page for page in PAGES if page.post is not None], ids=lambda page: page.id
 )
-def test_posts_need_the_csrf_token(world, page):
-    """Every form the matrix POSTs to refuses a POST without the CSRF token, for a role that
-    may otherwise use it."""
-    role = _first_allowed_role(page.post)
+def test_the_same_post_with_the_token_gets_past_csrf(world, page):
+    """The control for the test above: with the token, the role's POST reaches the view and
+    gets what the matrix says (so the 403 above was the missing token and nothing else)."""
+    role = _first_allowed_role(page)
     client = Client(enforce_csrf_checks=True)
     if world.users[role] is not None:
         client.force_login(world.users[role])
+    # A CSRF secret in the cookie and the same value in the header, as a page's form sends.
+    token = "t0ken" * 6 + "ok"
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
     url = page.url(world)
-    response = client.post(url, page.data(world))
-    assert response.status_code == 403, f"POST {url} as {role} without a CSRF token"
-    assert b"CSRF" in response.content  # refused for the token, not for the role
+    response = client.post(url, page.data(world), HTTP_X_CSRFTOKEN=token)
+    check(response, page.post[role], world=world, url=url, label=f"POST {url} as {role}")
+
+
+# --- CSV exports and calendar feeds ----------------------------------------------------------
+
+
+def test_every_csv_export_is_in_the_matrix(world):
+    """Asks every page the admin may open for ``?format=csv``: each that answers with a CSV
+    must have its own ``csv`` row, so every export is checked for every role."""
+    admin = client_for(world.users[ADMIN])
+    exports = set()
+    for page in PAGES:
+        if page.content_type is not None or page.get is None or page.get[ADMIN] != 200:
+            continue
+        url = reverse(page.url_name, kwargs=page.kwargs(world))
+        response = admin.get(url, {"format": "csv"})
+        if response.get("Content-Type", "").startswith(CSV):
+            exports.add(page.url_name)
+    assert exports, "no page downloads as CSV: the probe is broken"
+    in_matrix = {page.url_name for page in PAGES if page.content_type == CSV}
+    missing = sorted(exports - in_matrix)
+    assert not missing, f"CSV exports without a csv row in PAGES: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("feed", "owner"), [("feeds:student", "student_a"), ("feeds:instructor", "instructor_a")]
+)
+def test_a_reset_feed_token_is_dead_and_the_new_one_works(world, feed, owner):
+    user = getattr(world, owner)
+    old_url = reverse(feed, kwargs={"token": user.feed_token})
+    anonymous = Client()
+    response = anonymous.get(old_url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(ICAL)
+    assert b"BEGIN:VCALENDAR" in response.content
+
+    assert client_for(user).post(reverse("feeds:reset")).status_code == 302
+    user.refresh_from_db()
+    new_url = reverse(feed, kwargs={"token": user.feed_token})
+    assert new_url != old_url
+    assert anonymous.get(old_url).status_code == 404
+    response = anonymous.get(new_url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(ICAL)
+
+
+def test_every_url_pattern_has_a_name():
+    """An unnamed pattern would escape the name-based matrix (outside the admin, and the API's
+    catch-all 404, which tests/api covers)."""
+    unnamed = []
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif namespace not in NOT_IN_MATRIX and not pattern.name:
+                unnamed.append(prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns, "", "")
+    assert unnamed == []
 
 
 # --- the leak check has teeth ----------------------------------------------------------------

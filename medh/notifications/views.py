@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -39,7 +39,8 @@ def mark_read(request, pk: int):
         raise Http404("No such notification")
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+        # Not redirect(): it would look a bare word ("next=abc") up as a URL name and fail.
+        return HttpResponseRedirect(target)
     return redirect("inbox:list")
 
 
