@@ -10,6 +10,10 @@ from enrollments.urls import feed_patterns, student_patterns
 from medh.accounts import views as account_views
 from reports.urls import audit_patterns, report_patterns
 
+# A database that fails under a page answers 503 with a clear message; anything else, the 500
+# page (medh/db_errors.py).
+handler500 = "medh.db_errors.server_error"
+
 admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
 admin.site.index_title = "Courses, batches, trainers and enrollments"

@@ -5,9 +5,13 @@
 - Invalid input (serializer, query parameters, malformed JSON) → 400 with ``errors`` per field
   and the first complaint as ``message``.
 - No or bad credentials → 401; a role or object not allowed → 403; an unknown id → 404.
+- The database connection lost mid-request, a deadlock or a lock timeout (the transaction is
+  rolled back) → 503 with ``medh.db_errors``' message, logged with its traceback.
 """
 
 from __future__ import annotations
+
+import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -17,11 +21,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from medh.db_errors import unavailable_message
 from medh.errors import DomainError
 
 from .responses import failure
 
 MSG_INVALID = "Invalid input"
+
+logger = logging.getLogger(__name__)
 
 
 def _first_message(errors) -> str:
@@ -44,6 +51,10 @@ def _first_message(errors) -> str:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(failure(exc.message), status=status.HTTP_400_BAD_REQUEST)
+    unavailable = unavailable_message(exc)
+    if unavailable is not None:
+        logger.error("Database unavailable: %s", context["request"].path, exc_info=exc)
+        return Response(failure(unavailable), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found")
     elif isinstance(exc, DjangoPermissionDenied):
