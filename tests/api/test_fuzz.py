@@ -1,21 +1,30 @@
 """Schemathesis over the whole OpenAPI schema, against the Django WSGI app in-process.
 
-Each operation is called with generated data (valid and invalid, as an admin with a Bearer
-token) a bounded number of times; no answer may be a 5xx, and every answer must be one the
-schema allows (status code, content type, body).
+Two tests:
+
+- every operation, called with generated data (valid and invalid, as an admin with a Bearer
+  token) a bounded number of times;
+- a stateful run that follows OpenAPI links: a list or a create answers with ids, which the
+  next call uses (create a course → add a trainer → update it → remove it, list batches →
+  staff one → read its trainers, create a user → enroll them → cancel the enrollment, ...).
+
+No answer may be a 5xx, and every answer must be one the schema allows (status code, content
+type, body).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
@@ -25,11 +34,14 @@ from schemathesis.specs.openapi.checks import (
 
 from medh.wsgi import application
 
-# Enough to reach every operation with valid and invalid data, bounded so the suite stays fast,
-# and derandomized so that every run sends the same requests. For a deeper, random search set
-# MEDH_FUZZ_EXAMPLES (e.g. 300, which passes on SQLite and PostgreSQL).
+# Enough to reach every operation many times with valid and invalid data, bounded so the suite
+# stays fast, and derandomized so that every run sends the same requests. For a deeper, random
+# search set MEDH_FUZZ_EXAMPLES (e.g. 300, which passes on SQLite and PostgreSQL).
 EXPLORE = "MEDH_FUZZ_EXAMPLES" in os.environ
-MAX_EXAMPLES = int(os.environ.get("MEDH_FUZZ_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("MEDH_FUZZ_EXAMPLES", "40"))
+# Scenarios of the stateful run, each a chain of up to STATEFUL_STEPS linked calls.
+STATEFUL_EXAMPLES = int(os.environ.get("MEDH_FUZZ_STATEFUL_EXAMPLES", "100"))
+STATEFUL_STEPS = 8
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -37,6 +49,8 @@ CHECKS = [
     response_schema_conformance,
     ignored_auth,  # the same call without the token must be refused (401)
 ]
+# The stateful run checks the answers of the chain; `ignored_auth` would re-send every step.
+STATEFUL_CHECKS = CHECKS[:-1]
 
 
 @pytest.fixture
@@ -59,15 +73,300 @@ def admin_token(world, keep_test_connection):
 # Loaded at collection: generating the schema needs no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
-
-@pytest.mark.django_db
-@schema.parametrize()
-@settings(
+FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=not EXPLORE,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+def test_every_operation_is_fuzzed():
+    """The parametrized test below covers the whole API: no operation is left out."""
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == sum(
+        1
+        for item in schema.raw_schema["paths"].values()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+    assert len(operations) >= 33
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ_SETTINGS
 def test_no_server_error_and_every_answer_fits_the_schema(case, admin_token):
     case.call_and_validate(headers={"Authorization": f"Bearer {admin_token}"}, checks=CHECKS)
+
+
+# --- stateful: OpenAPI links -----------------------------------------------------------------
+#
+# The served schema has no links (drf-spectacular does not write them), so they are added here,
+# on a copy: (source operation, status, link name, target operation, parameters, request body).
+ID = "$response.body#/data/_id"
+FIRST = "$response.body#/data/0/_id"
+LINKS = [
+    # lists → the item they name
+    ("batches_list", "200", "batch", "batches_retrieve", {"batch_id": FIRST}, None),
+    ("batches_list", "200", "update", "batches_update", {"batch_id": FIRST}, None),
+    ("batches_list", "200", "delete", "batches_destroy", {"batch_id": FIRST}, None),
+    ("batches_list", "200", "students", "batches_students_retrieve", {"batch_id": FIRST}, None),
+    ("batches_list", "200", "trainers", "batches_trainers_retrieve", {"batch_id": FIRST}, None),
+    ("batches_list", "200", "add", "batches_trainers_create", {"batch_id": FIRST}, None),
+    (
+        "batches_list",
+        "200",
+        "backup",
+        "batches_trainers_backup_create",
+        {"batch_id": FIRST},
+        None,
+    ),
+    (
+        "batches_list",
+        "200",
+        "primary",
+        "batches_trainers_primary_update",
+        {"batch_id": FIRST},
+        {"trainer": "$response.body#/data/0/assigned_instructor/_id"},
+    ),
+    (
+        "batches_list",
+        "200",
+        "assign",
+        "batches_assign_instructor_update",
+        {"batch_id": FIRST, "instructor_id": "$response.body#/data/0/assigned_instructor/_id"},
+        None,
+    ),
+    (
+        "batches_list",
+        "200",
+        "sibling",
+        "batches_courses_batches_create",
+        {"course_id": "$response.body#/data/0/course"},
+        {"assigned_instructor": "$response.body#/data/0/assigned_instructor/_id"},
+    ),
+    (
+        "batches_list",
+        "200",
+        "workload",
+        "instructors_workload_retrieve",
+        {"instructor_id": "$response.body#/data/0/assigned_instructor/_id"},
+        None,
+    ),
+    ("courses_retrieve", "200", "roster", "courses_trainers_retrieve", {"course_id": FIRST}, None),
+    ("courses_retrieve", "200", "join", "courses_trainers_create", {"course_id": FIRST}, None),
+    (
+        "courses_retrieve",
+        "200",
+        "batches",
+        "batches_courses_batches_retrieve",
+        {"course_id": FIRST},
+        None,
+    ),
+    ("users_list", "200", "user", "users_retrieve", {"user_id": FIRST}, None),
+    (
+        "users_list",
+        "200",
+        "enroll",
+        "enrollments_students_enroll_create",
+        {"student_id": FIRST},
+        None,
+    ),
+    (
+        "users_list",
+        "200",
+        "workload",
+        "instructors_workload_retrieve",
+        {"instructor_id": FIRST},
+        None,
+    ),
+    (
+        "users_list",
+        "200",
+        "students",
+        "v1_auth_instructor_students_retrieve",
+        {"instructor_id": FIRST},
+        None,
+    ),
+    (
+        "users_list",
+        "200",
+        "unassign",
+        "v1_auth_unassign_instructor_from_student_destroy",
+        {"student_id": FIRST},
+        None,
+    ),
+    (
+        "users_list",
+        "200",
+        "mentor",
+        "v1_auth_assign_instructor_to_student_create",
+        None,
+        {"student_id": FIRST, "instructor_id": "$response.body#/data/1/_id"},
+    ),
+    ("enrollments_list", "200", "get", "enrollments_retrieve", {"enrollment_id": FIRST}, None),
+    ("enrollments_list", "200", "update", "enrollments_update", {"enrollment_id": FIRST}, None),
+    ("enrollments_list", "200", "cancel", "enrollments_destroy", {"enrollment_id": FIRST}, None),
+    (
+        "enrollments_list",
+        "200",
+        "again",
+        "enrollments_students_enroll_create",
+        {"student_id": "$response.body#/data/0/student"},
+        {"courseId": "$response.body#/data/0/course", "batchId": "$response.body#/data/0/batch"},
+    ),
+    # creates → the new object
+    ("courses_create", "201", "roster", "courses_trainers_retrieve", {"course_id": ID}, None),
+    ("courses_create", "201", "join", "courses_trainers_create", {"course_id": ID}, None),
+    ("courses_create", "201", "batch", "batches_courses_batches_create", {"course_id": ID}, None),
+    (
+        "courses_trainers_create",
+        "201",
+        "update",
+        "courses_trainers_update",
+        {"course_id": "$request.path.course_id", "trainer_id": "$response.body#/data/trainer/_id"},
+        None,
+    ),
+    (
+        "courses_trainers_create",
+        "201",
+        "remove",
+        "courses_trainers_destroy",
+        {"course_id": "$request.path.course_id", "trainer_id": "$response.body#/data/trainer/_id"},
+        None,
+    ),
+    ("batches_courses_batches_create", "201", "get", "batches_retrieve", {"batch_id": ID}, None),
+    ("batches_courses_batches_create", "201", "update", "batches_update", {"batch_id": ID}, None),
+    ("batches_courses_batches_create", "201", "delete", "batches_destroy", {"batch_id": ID}, None),
+    (
+        "batches_courses_batches_create",
+        "201",
+        "trainers",
+        "batches_trainers_retrieve",
+        {"batch_id": ID},
+        None,
+    ),
+    ("users_create", "201", "get", "users_retrieve", {"user_id": ID}, None),
+    (
+        "users_create",
+        "201",
+        "enroll",
+        "enrollments_students_enroll_create",
+        {"student_id": ID},
+        None,
+    ),
+    (
+        "users_create",
+        "201",
+        "workload",
+        "instructors_workload_retrieve",
+        {"instructor_id": ID},
+        None,
+    ),
+    (
+        "enrollments_students_enroll_create",
+        "201",
+        "get",
+        "enrollments_retrieve",
+        {"enrollment_id": ID},
+        None,
+    ),
+    (
+        "enrollments_students_enroll_create",
+        "201",
+        "update",
+        "enrollments_update",
+        {"enrollment_id": ID},
+        None,
+    ),
+    (
+        "enrollments_students_enroll_create",
+        "201",
+        "cancel",
+        "enrollments_destroy",
+        {"enrollment_id": ID},
+        None,
+    ),
+]
+
+
+def _with_links(raw: dict) -> dict:
+    """A copy of the schema with ``LINKS`` written into the source operations' responses."""
+    raw = copy.deepcopy(raw)
+    operations = {
+        op["operationId"]: op
+        for item in raw["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    for source, status, name, target, parameters, body in LINKS:
+        link = {"operationId": target}
+        if parameters:
+            link["parameters"] = parameters
+        if body:
+            link["requestBody"] = body
+        response = operations[source]["responses"][status]
+        response.setdefault("links", {})[name] = link
+    return raw
+
+
+# Only these links: schemathesis would also infer some of its own from the names of fields,
+# whose random roots (a POST to a random batch id) mostly meet a 404.
+linked_schema = schemathesis.openapi.from_dict(
+    _with_links(schema.raw_schema),
+    config=SchemathesisConfig.from_dict(
+        {"phases": {"stateful": {"inference": {"algorithms": []}}}}
+    ),
+)
+linked_schema.app = application
+
+
+def test_links_name_real_operations():
+    """Every link's source, status and target exist, so the state machine sees all of them."""
+    operations = {op.ok().definition.raw["operationId"] for op in schema.get_all_operations()}
+    for source, _status, _, target, _, _ in LINKS:
+        assert {source, target} <= operations
+    assert linked_schema.statistic.transitions.total == len(LINKS)
+
+
+@pytest.mark.django_db
+def test_stateful_chains_of_linked_calls(admin_token):
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    reached = set()  # operations on an existing object (an id in the path) that succeeded
+
+    class Workflow(linked_schema.as_state_machine()):
+        # Each scenario starts from the same world: what it writes is rolled back at its end,
+        # so that Hypothesis, replaying a scenario, sees the same answers again.
+        def setup(self):
+            self.savepoint = transaction.atomic()
+            self.savepoint.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self.savepoint.__exit__(None, None, None)
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            if case.path_parameters and response.status_code < 300:
+                reached.add(case.operation.label)
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=STATEFUL_CHECKS, headers=headers)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=not EXPLORE,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links were followed: ids from earlier answers reached operations on those objects.
+    assert len(reached) >= 6, reached
