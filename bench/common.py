@@ -7,8 +7,10 @@ Every script writes its own section of ``docs/performance.md`` between
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import logging
 import os
 import platform
 import socket
@@ -16,8 +18,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
@@ -147,3 +151,92 @@ def gunicorn(
             process.kill()
         if log:
             out.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) of ``values``, linearly interpolated; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request of a load run: method, path (after the base URL), optional JSON body."""
+
+    method: str
+    path: str
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call got: its status (0 when the request itself failed), its wall time in
+    seconds from send to the end of the body, and the start of the body (or the error)."""
+
+    call: Call
+    status: int
+    seconds: float
+    body: str
+
+
+@dataclass
+class LoadResult:
+    outcomes: list[Outcome]
+    elapsed: float  # seconds from the first request sent to the last answer received
+
+    def with_status(self, *statuses: int) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status in statuses]
+
+    def latencies(self) -> list[float]:
+        return [o.seconds for o in self.outcomes]
+
+    def per_second(self, count: int) -> float:
+        return count / self.elapsed if self.elapsed else float("nan")
+
+
+async def run_load_async(
+    base_url: str,
+    calls: Iterable[Call],
+    *,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    body_chars: int = 300,
+) -> LoadResult:
+    """Send ``calls`` to ``base_url`` from ``concurrency`` asyncio clients, each taking the
+    next call as soon as its previous one is answered (a closed loop, like N users)."""
+    import httpx  # only the load generators need it
+
+    # httpx logs every request at INFO; Django's logging config would print them all.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    pending = iter(calls)
+    outcomes: list[Outcome] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=timeout
+    ) as client:
+
+        async def client_loop() -> None:
+            for call in pending:  # a shared iterator: each call is taken by one client
+                start = time.perf_counter()
+                try:
+                    response = await client.request(call.method, call.path, json=call.json)
+                    status, body = response.status_code, response.text[:body_chars]
+                except httpx.HTTPError as exc:
+                    status, body = 0, f"{type(exc).__name__}: {exc}"[:body_chars]
+                outcomes.append(Outcome(call, status, time.perf_counter() - start, body))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return LoadResult(outcomes, elapsed)
+
+
+def run_load(base_url: str, calls: Iterable[Call], *, concurrency: int, **kwargs) -> LoadResult:
+    """``run_load_async`` from synchronous code (its own event loop)."""
+    return asyncio.run(run_load_async(base_url, calls, concurrency=concurrency, **kwargs))

@@ -69,7 +69,8 @@ class EnrollView(APIView):
             if enrollment.batch_id
             else "Student enrolled in course successfully"
         )
-        return responses.created(_data(enrollment.pk), message)
+        # The enrollment was just inserted as it is in memory: no need to read it back.
+        return responses.created(EnrollmentSerializer(enrollment).data, message)
 
 
 class EnrollmentsView(APIView):

@@ -47,7 +47,8 @@ def _lock_batches(*batches: Batch) -> dict[int, Batch]:
         for b in Batch.objects.select_for_update(of=("self",))
         .filter(pk__in=pks)
         .order_by("pk")
-        .select_related("course")
+        # The instructor too: the notices name them, and this saves a query under the lock.
+        .select_related("course", "assigned_instructor")
     }
     missing = set(pks) - set(locked)
     if missing:
@@ -108,7 +109,11 @@ def _refuse_second_active(student: User, course: Course, *, exclude_pk: int | No
 
 
 def _save_enrollment(enrollment: Enrollment) -> None:
-    full_clean_or_refuse(enrollment, validate_constraints=False)
+    # The student, course and batch are rows the caller has just read (the batch locked), so
+    # full_clean's three "does it exist" queries are skipped; the foreign keys still hold.
+    full_clean_or_refuse(
+        enrollment, exclude=["student", "course", "batch"], validate_constraints=False
+    )
     try:
         with transaction.atomic():  # a savepoint: a lost duplicate race becomes a refusal
             enrollment.save()

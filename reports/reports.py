@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
 
 from allocation.models import (
     AssignmentType,
@@ -283,22 +283,42 @@ class StudentDistribution:
 
 
 def student_distribution() -> StudentDistribution:
-    """Students counted by individual instructor and by enrollment; one aggregate query."""
+    """Students counted by individual instructor and by enrollment; one aggregate query.
+
+    The students are grouped by (assignment type, in a batch, enrolled): at most 5 × 2 × 2
+    groups, summed here. Each student costs three index probes, where counting every figure
+    with its own filtered subquery cost nine (bench/dashboards.py, 100,000 students).
+    """
     current = IndividualAssignment.objects.filter(student=OuterRef("pk"), ended_at__isnull=True)
     active = Enrollment.objects.filter(student=OuterRef("pk"), status=EnrollmentStatus.ACTIVE)
-    in_batch = Exists(active.filter(batch__isnull=False))
-    enrolled = Exists(active)
-    figures = User.objects.students().aggregate(
-        students=Count("pk"),
-        with_instructor=Count("pk", filter=Exists(current)),
-        in_batch=Count("pk", filter=in_batch),
-        individual_only=Count("pk", filter=Q(enrolled) & ~Q(in_batch)),
-        not_enrolled=Count("pk", filter=~Q(enrolled)),
-        **{
-            f"type_{value}": Count("pk", filter=Exists(current.filter(assignment_type=value)))
-            for value in AssignmentType.values
-        },
+    groups = (
+        User.objects.students()
+        # At most one current assignment per student (a partial unique index).
+        .annotate(
+            kind=Subquery(current.values("assignment_type")[:1]),
+            in_batch=Exists(active.filter(batch__isnull=False)),
+            enrolled=Exists(active),
+        )
+        .values("kind", "in_batch", "enrolled")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    figures = dict.fromkeys(
+        ["students", "with_instructor", "in_batch", "individual_only", "not_enrolled"], 0
+    )
+    figures |= {f"type_{value}": 0 for value in AssignmentType.values}
+    for group in groups:
+        n = group["n"]
+        figures["students"] += n
+        if group["kind"] is not None:
+            figures["with_instructor"] += n
+            figures[f"type_{group['kind']}"] += n
+        if group["in_batch"]:
+            figures["in_batch"] += n
+        elif group["enrolled"]:
+            figures["individual_only"] += n
+        else:
+            figures["not_enrolled"] += n
     return StudentDistribution(
         students=figures["students"],
         with_instructor=figures["with_instructor"],

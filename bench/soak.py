@@ -1,0 +1,765 @@
+"""Soak: a mixed load against two app servers sharing one PostgreSQL database and a worker.
+
+What runs, all on loopback (docs/deployment.md describes the same topology on several
+machines):
+
+- two gunicorn instances (``--workers`` sync workers each) on two ports, with the production
+  settings, both on one PostgreSQL database (``medh_soak``, re-created and seeded with
+  ``seed_demo``);
+- one task worker (``manage.py db_worker``): ``TASK_BACKEND=database``, so every notification
+  email is queued in the database by the app servers and sent by the worker (the console
+  email backend, into a log file);
+- the load generator (asyncio + httpx): ``--concurrency`` virtual users, each sending its next
+  request as soon as the last one answered, to the two ports in turn. Students read their
+  schedule and instructors their dashboard with a session from the real login page; admins
+  enroll, cancel, transfer (console forms with the session and its CSRF token, and the API
+  with a Bearer token) and assign primary instructors (API). Every session logs in on one
+  port and is used on both: sessions live in the database, no server keeps state.
+
+The production settings run on plain HTTP the way they run behind a TLS-terminating load
+balancer: each request carries ``X-Forwarded-Proto: https`` (``SECURE_PROXY_SSL_HEADER``),
+so there is no HTTPS redirect, the cookies are ``Secure`` (the client sends them itself, as a
+browser talking HTTPS to the balancer would) and the CSRF check sees an HTTPS ``Origin``.
+
+After the load the worker drains the queue; then the checks run, each must find nothing:
+5xx answers, unexpected answers (a session or token not honoured, a 403, a 404), batches
+holding more students than seats, counters that differ from the active enrollments, a
+student twice active in a course, trainers teaching two overlapping sessions, failed
+notifications, pending notifications without a queued task, failed tasks, findings of
+``check_integrity`` that were not there before, and emails sent other than once per sent
+notification. Exit status 1 on any of them.
+
+    python bench/soak.py                 # 300 s; writes the "soak" section of docs/performance.md
+    python bench/soak.py --quick         # 30 s; prints only
+    python bench/soak.py --duration 120 --concurrency 16 --workers 3 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+
+from bench.common import (
+    PYTHON,
+    ROOT,
+    django_env,
+    free_port,
+    fresh_database,
+    gunicorn,
+    machine_line,
+    today,
+    write_section,
+)
+
+SEED = 20250901
+EXTRA_STUDENTS = 200  # students without an enrollment yet, so enrolling has someone to enroll
+EXTRA_SEATS = 4  # added to every open batch, so the demo's full batches take students again
+STUDENT_SESSIONS, INSTRUCTOR_SESSIONS, ADMIN_SESSIONS = 24, 8, 3
+PASSWORD = "demo12345"
+ADMIN = ("admin@medh.local", "admin12345")
+
+# Request kinds and their share of the requests (percent).
+MIX = {
+    "student schedule": 40,
+    "instructor dashboard": 20,
+    "admin enrollment list (API)": 4,
+    "enroll (API)": 10,
+    "enroll (console form)": 4,
+    "cancel (API)": 9,
+    "transfer (API)": 6,
+    "transfer (console form)": 3,
+    "assign primary (API)": 4,
+}
+# What each kind answers when it works, and when a service refuses (expected under load: a
+# full batch, a duplicate, a schedule conflict, an enrollment someone else already moved).
+OK = {
+    "login": {302},
+    "student schedule": {200},
+    "instructor dashboard": {200},
+    "admin enrollment list (API)": {200},
+    "enroll (API)": {201},
+    "enroll (console form)": {302},
+    "cancel (API)": {200},
+    "transfer (API)": {200},
+    "transfer (console form)": {302},
+    "assign primary (API)": {200},
+}
+REFUSED = {
+    "enroll (API)": {400},
+    "enroll (console form)": {200},  # the form again, with the service's message
+    "cancel (API)": {400},
+    "transfer (API)": {400},
+    "transfer (console form)": {200},
+    "assign primary (API)": {400},
+}
+
+
+@dataclass
+class Session:
+    """A logged-in browser: its cookies (sent by hand: they are Secure) and CSRF token."""
+
+    email: str
+    user_id: int
+    login_port: int
+    cookies: dict[str, str]
+
+    def headers(self, port: int, *, post: bool = False) -> dict[str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if post:
+            headers["X-CSRFToken"] = self.cookies["csrftoken"]
+            headers["Origin"] = f"https://127.0.0.1:{port}"
+        return headers
+
+
+@dataclass
+class Result:
+    kind: str
+    port: int
+    status: int
+    seconds: float
+    outcome: str  # "ok", "refused", "5xx" or "unexpected"
+    detail: str = ""
+    cross_port: bool = False
+
+
+@dataclass
+class World:
+    """What the virtual users know about the data (hints: the services have the last word)."""
+
+    ports: list[int]
+    token: str = ""
+    students: list[int] = field(default_factory=list)
+    batches_by_course: dict[int, list[int]] = field(default_factory=dict)
+    course_of_batch: dict[int, int] = field(default_factory=dict)
+    trainers_by_course: dict[int, list[int]] = field(default_factory=dict)
+    active: dict[int, int] = field(default_factory=dict)  # enrollment id -> course id
+    sessions: dict[str, list[Session]] = field(default_factory=dict)
+    results: list[Result] = field(default_factory=list)
+    rng: random.Random = field(default_factory=lambda: random.Random(SEED))
+    _turn: itertools.count = field(default_factory=itertools.count)
+
+    def port(self) -> int:
+        """The next port, round-robin: what a load balancer in front of both would do."""
+        return self.ports[next(self._turn) % len(self.ports)]
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+def server_env(database_url: str, static_root: Path) -> dict[str, str]:
+    """Production settings on loopback; tasks queued in the database; email to the console."""
+    return django_env(
+        database_url,
+        DJANGO_SETTINGS_MODULE="medh.settings.production",
+        SECRET_KEY="soak-" + "x" * 60,  # a throw-away key for a throw-away database
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        TASK_BACKEND="database",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        STATIC_ROOT=str(static_root),
+        SITE_URL="https://127.0.0.1",
+        LOG_LEVEL="WARNING",
+    )
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def prepare(env: dict[str, str], world: World) -> int:
+    """Extra students and seats (through the services), then what the users will pick from.
+
+    Returns the number of ``check_integrity`` findings before the load."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from allocation.models import Batch, CourseTrainer, RosterStatus
+    from allocation.services import batch_update
+    from enrollments.integrity import integrity_findings
+    from enrollments.models import Enrollment, EnrollmentStatus
+    from medh.accounts.models import User
+    from medh.notifications.services import notifications_without_email
+
+    password = make_password(PASSWORD)
+    User.objects.bulk_create(
+        User(
+            email=f"soak{n:03d}@medh.local",
+            full_name=f"Soak Student {n:03d}",
+            password=password,
+            is_student=True,
+        )
+        for n in range(1, EXTRA_STUDENTS + 1)
+    )
+    admin = User.objects.get(email=ADMIN[0])
+    with notifications_without_email():
+        for batch in Batch.objects.open().order_by("pk"):
+            batch_update(batch=batch, capacity=batch.capacity + EXTRA_SEATS, updated_by=admin)
+
+    world.students = list(User.objects.students().values_list("pk", flat=True))
+    for pk, course_id in Batch.objects.open().values_list("pk", "course_id"):
+        world.batches_by_course.setdefault(course_id, []).append(pk)
+        world.course_of_batch[pk] = course_id
+    for course_id, trainer_id in CourseTrainer.objects.filter(
+        status=RosterStatus.ACTIVE
+    ).values_list("course_id", "trainer_id"):
+        world.trainers_by_course.setdefault(course_id, []).append(trainer_id)
+    world.active = dict(
+        Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, batch__isnull=False).values_list(
+            "pk", "course_id"
+        )
+    )
+    findings = len(integrity_findings())
+    connection.close()
+    return findings
+
+
+def logins() -> dict[str, list[tuple[str, str]]]:
+    """Who logs in: demo students, the instructors who teach, the admin (several tabs)."""
+    from allocation.models import BatchTrainer
+    from medh.accounts.models import User
+
+    rng = random.Random(SEED)
+    students = sorted(
+        User.objects.filter(is_student=True, enrollments__status="active")
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    teachers = sorted(
+        set(
+            BatchTrainer.objects.filter(ended_at__isnull=True, role="primary").values_list(
+                "trainer__email", flat=True
+            )
+        )
+    )
+    return {
+        "student": [(e, PASSWORD) for e in rng.sample(students, STUDENT_SESSIONS)],
+        "instructor": [(e, PASSWORD) for e in teachers[:INSTRUCTOR_SESSIONS]],
+        "admin": [ADMIN] * ADMIN_SESSIONS,
+    }
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def set_cookies(response: httpx.Response) -> dict[str, str]:
+    jar = SimpleCookie()
+    for header in response.headers.get_list("set-cookie"):
+        jar.load(header)
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def refusal(response: httpx.Response) -> str:
+    """The service's message: the API's ``message``, or the form's first error."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        try:
+            return str(response.json().get("message", ""))[:70]
+        except ValueError:
+            return "(not JSON)"
+    found = re.search(
+        r'class="[^"]*(?:invalid-feedback|alert-danger)[^"]*"[^>]*>\s*(.*?)<', response.text, re.S
+    )
+    return re.sub(r"\s+", " ", found.group(1)).strip()[:70] if found else "(form error)"
+
+
+async def send(
+    client: httpx.AsyncClient,
+    world: World,
+    kind: str,
+    method: str,
+    path: str,
+    *,
+    session: Session | None = None,
+    data: dict | None = None,
+    json: dict | None = None,
+    port: int | None = None,
+) -> tuple[Result, httpx.Response | None]:
+    port = port or world.port()
+    headers = {"X-Forwarded-Proto": "https"}
+    if session is not None:
+        headers.update(session.headers(port, post=method != "GET"))
+    if world.token and session is None:
+        headers["Authorization"] = f"Bearer {world.token}"
+    started = time.perf_counter()
+    try:
+        response = await client.request(
+            method, f"http://127.0.0.1:{port}{path}", headers=headers, data=data, json=json
+        )
+    except httpx.HTTPError as exc:
+        result = Result(kind, port, 0, time.perf_counter() - started, "unexpected", repr(exc))
+        world.results.append(result)
+        return result, None
+    seconds = time.perf_counter() - started
+    status = response.status_code
+    if status >= 500:
+        outcome, detail = "5xx", f"{method} {path}: {response.text[:300]}"
+    elif status in OK.get(kind, ()) and not response.headers.get("location", "").startswith(
+        "/accounts/login/"
+    ):
+        outcome, detail = "ok", ""
+    elif status in REFUSED.get(kind, ()):
+        outcome, detail = "refused", refusal(response)
+    else:
+        outcome = "unexpected"
+        detail = f"{method} {path} -> {status} {response.headers.get('location', '')}"
+    cross = session is not None and session.login_port != port
+    result = Result(kind, port, status, seconds, outcome, detail, cross)
+    world.results.append(result)
+    return result, response
+
+
+async def login(client: httpx.AsyncClient, world: World, email: str, password: str, port: int):
+    """Log in through the real login page: GET it for the CSRF token, POST the form."""
+    page = await client.get(
+        f"http://127.0.0.1:{port}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
+    )
+    cookies = set_cookies(page)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    anonymous = Session(email, 0, port, cookies)
+    result, response = await send(
+        client,
+        world,
+        "login",
+        "POST",
+        "/accounts/login/",
+        session=anonymous,
+        data={"csrfmiddlewaretoken": token, "username": email, "password": password},
+        port=port,
+    )
+    if result.outcome != "ok":
+        raise RuntimeError(f"login of {email} on port {port} failed: {result.detail}")
+    cookies.update(set_cookies(response))  # the new session and the rotated CSRF token
+    return Session(email, 0, port, cookies)
+
+
+async def api_login(client: httpx.AsyncClient, port: int) -> str:
+    response = await client.post(
+        f"http://127.0.0.1:{port}/api/v1/auth/login",
+        json={"email": ADMIN[0], "password": ADMIN[1]},
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    response.raise_for_status()
+    return response.json()["data"]["token"]
+
+
+# --- the mixed scenario ---------------------------------------------------------------------
+
+
+def pick_active(world: World, *, remove: bool) -> tuple[int, int] | None:
+    if not world.active:
+        return None
+    pk = world.rng.choice(list(world.active))
+    return (pk, world.active.pop(pk) if remove else world.active[pk])
+
+
+def other_batch(world: World, course_id: int) -> int:
+    return world.rng.choice(world.batches_by_course[course_id])
+
+
+async def one_request(client: httpx.AsyncClient, world: World) -> None:
+    rng = world.rng
+    kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
+    if kind == "student schedule":
+        await send(
+            client,
+            world,
+            kind,
+            "GET",
+            "/me/schedule/",
+            session=rng.choice(world.sessions["student"]),
+        )
+    elif kind == "instructor dashboard":
+        await send(
+            client,
+            world,
+            kind,
+            "GET",
+            "/instructor/",
+            session=rng.choice(world.sessions["instructor"]),
+        )
+    elif kind == "admin enrollment list (API)":
+        page = rng.randint(1, 8)
+        _, response = await send(
+            client, world, kind, "GET", f"/api/enrollments?status=active&limit=100&page={page}"
+        )
+        if response is not None and response.status_code == 200:
+            for row in response.json()["data"]:
+                if row.get("batch"):
+                    world.active.setdefault(row["_id"], row["course"])
+    elif kind in ("enroll (API)", "enroll (console form)"):
+        course_id = rng.choice(list(world.batches_by_course))
+        student, batch = rng.choice(world.students), other_batch(world, course_id)
+        if kind == "enroll (API)":
+            result, response = await send(
+                client,
+                world,
+                kind,
+                "POST",
+                f"/api/enrollments/students/{student}/enroll",
+                json={"courseId": course_id, "batchId": batch},
+            )
+            if result.outcome == "ok":
+                world.active[response.json()["data"]["_id"]] = course_id
+        else:
+            await send(
+                client,
+                world,
+                kind,
+                "POST",
+                "/console/enrollments/new/",
+                session=rng.choice(world.sessions["admin"]),
+                data={
+                    "student": student,
+                    "course": course_id,
+                    "batch": batch,
+                    "enrollment_type": "batch",
+                    "enrollment_source": "admin",
+                },
+            )
+    elif kind == "cancel (API)":
+        picked = pick_active(world, remove=True)
+        if picked:
+            await send(client, world, kind, "DELETE", f"/api/enrollments/{picked[0]}")
+    elif kind in ("transfer (API)", "transfer (console form)"):
+        picked = pick_active(world, remove=False)
+        if picked:
+            pk, course_id = picked
+            target = other_batch(world, course_id)
+            if kind == "transfer (API)":
+                await send(
+                    client, world, kind, "PUT", f"/api/enrollments/{pk}", json={"batchId": target}
+                )
+            else:
+                await send(
+                    client,
+                    world,
+                    kind,
+                    "POST",
+                    f"/console/enrollments/{pk}/transfer/",
+                    session=rng.choice(world.sessions["admin"]),
+                    data={"to_batch": target},
+                )
+    elif kind == "assign primary (API)":
+        batch = rng.choice(list(world.course_of_batch))
+        trainer = rng.choice(world.trainers_by_course[world.course_of_batch[batch]])
+        await send(client, world, kind, "PUT", f"/api/batches/{batch}/assign-instructor/{trainer}")
+
+
+async def run_load(world: World, plan: dict, duration: float, concurrency: int) -> float:
+    """Log everybody in (alternating ports), then run the mix; return the measured seconds."""
+    limits = httpx.Limits(
+        max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8
+    )
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        world.token = await api_login(client, world.ports[0])
+        jobs = [
+            (role, e, p, world.ports[i % 2])
+            for role, people in plan.items()
+            for i, (e, p) in enumerate(people)
+        ]
+        gate = asyncio.Semaphore(4)
+
+        async def one(role, email, password, port):
+            async with gate:
+                return role, await login(client, world, email, password, port)
+
+        for role, session in await asyncio.gather(*(one(*job) for job in jobs)):
+            world.sessions.setdefault(role, []).append(session)
+        world.results.clear()  # only the logins' own rows: keep them apart from the run
+        stop = time.monotonic() + duration
+
+        async def user() -> None:
+            while time.monotonic() < stop:
+                await one_request(client, world)
+
+        started = time.monotonic()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        return time.monotonic() - started
+
+
+# --- after the load -------------------------------------------------------------------------
+
+DOUBLE_BOOKED = """
+WITH duty AS (
+    SELECT bt.trainer_id, b.id AS batch_id, s.day, s.start_time, s.end_time,
+           b.start_date AS first_day, b.end_date AS last_day
+    FROM allocation_batchtrainer bt
+    JOIN allocation_batch b ON b.id = bt.batch_id
+    JOIN allocation_scheduleslot s ON s.batch_id = b.id
+    WHERE bt.ended_at IS NULL AND bt.role IN ('primary', 'assistant')
+      AND b.status IN ('Active', 'Upcoming')
+    UNION ALL
+    SELECT c.substitute_id, b.id, s.day, s.start_time, s.end_time, c.start_date, c.end_date
+    FROM allocation_substitutecover c
+    JOIN allocation_batch b ON b.id = c.batch_id
+    JOIN allocation_scheduleslot s ON s.batch_id = b.id
+    WHERE b.status IN ('Active', 'Upcoming')
+)
+SELECT count(DISTINCT a.trainer_id) FROM duty a JOIN duty o
+  ON o.trainer_id = a.trainer_id AND a.batch_id < o.batch_id AND a.day = o.day
+ AND a.start_time < o.end_time AND o.start_time < a.end_time
+ AND a.first_day <= o.last_day AND o.first_day <= a.last_day
+"""
+CHECKS = {
+    "batches over capacity": """
+        SELECT count(*) FROM allocation_batch b WHERE b.enrolled_students > b.capacity
+           OR (SELECT count(*) FROM enrollments_enrollment e
+               WHERE e.batch_id = b.id AND e.status = 'active') > b.capacity""",
+    "counters differing from active enrollments": """
+        SELECT count(*) FROM allocation_batch b WHERE b.enrolled_students <> (
+            SELECT count(*) FROM enrollments_enrollment e
+            WHERE e.batch_id = b.id AND e.status = 'active')""",
+    "students twice active in a course": """
+        SELECT count(*) FROM (SELECT 1 FROM enrollments_enrollment WHERE status = 'active'
+            GROUP BY student_id, course_id HAVING count(*) > 1) AS twice""",
+    "double-booked trainers": DOUBLE_BOOKED,
+    "notifications failed": (
+        "SELECT count(*) FROM notifications_notification WHERE email_status = 'failed'"
+    ),
+    "notifications pending with no queued task": """
+        SELECT count(*) FROM notifications_notification n
+        WHERE n.email_status = 'pending' AND NOT EXISTS (
+            SELECT 1 FROM django_tasks_database_dbtaskresult t
+            WHERE t.status IN ('READY', 'RUNNING')
+              AND t.task_path LIKE '%send_notification_email'
+              AND (t.args_kwargs -> 'args' ->> 0)::bigint = n.id)""",
+    "tasks failed": (
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'FAILED'"
+    ),
+}
+QUEUED = """SELECT
+    (SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')),
+    (SELECT count(*) FROM notifications_notification WHERE email_status = 'pending')"""
+
+
+def scalar(sql: str):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()
+
+
+def drain(seconds: float) -> tuple[float, int, int]:
+    """Wait until the worker has emptied the queue (or ``seconds`` pass)."""
+    started = time.monotonic()
+    while True:
+        queued, pending = scalar(QUEUED)
+        if (queued == 0 and pending == 0) or time.monotonic() - started > seconds:
+            return time.monotonic() - started, queued, pending
+        time.sleep(1)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.0f}"
+
+
+def tables(world: World, seconds: float) -> tuple[str, str, Counter]:
+    by_kind, by_port = defaultdict(list), defaultdict(list)
+    for r in world.results:
+        by_kind[r.kind].append(r)
+        by_port[r.port].append(r)
+    lines = [
+        "| request | count | ok | refused (4xx, expected) | 5xx | unexpected | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind in MIX:
+        rows = by_kind.get(kind, [])
+        if not rows:
+            continue
+        outcomes = Counter(r.outcome for r in rows)
+        times = [r.seconds for r in rows]
+        lines.append(
+            f"| {kind} | {len(rows)} | {outcomes['ok']} | {outcomes['refused']} | "
+            f"{outcomes['5xx']} | {outcomes['unexpected']} | {ms(percentile(times, 50))} | "
+            f"{ms(percentile(times, 99))} |"
+        )
+    everything = world.results
+    outcomes = Counter(r.outcome for r in everything)
+    times = [r.seconds for r in everything]
+    lines.append(
+        f"| **all** ({len(everything) / seconds:.1f} req/s) | {len(everything)} | "
+        f"{outcomes['ok']} | {outcomes['refused']} | {outcomes['5xx']} | "
+        f"{outcomes['unexpected']} | "
+        f"{ms(percentile(times, 50))} | {ms(percentile(times, 99))} |"
+    )
+    ports = [
+        "| port | requests | with a session from the other port | 5xx | unexpected "
+        "| p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for port, rows in sorted(by_port.items()):
+        o = Counter(r.outcome for r in rows)
+        t = [r.seconds for r in rows]
+        ports.append(
+            f"| {port} | {len(rows)} | {sum(r.cross_port for r in rows)} | {o['5xx']} | "
+            f"{o['unexpected']} | {ms(percentile(t, 50))} | {ms(percentile(t, 99))} |"
+        )
+    refusals = Counter(r.detail for r in everything if r.outcome == "refused")
+    return "\n".join(lines), "\n".join(ports), refusals
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=300, help="seconds of load (300)")
+    parser.add_argument("--quick", action="store_true", help="30 s, print only")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/performance.md")
+    parser.add_argument("--concurrency", type=int, default=12, help="virtual users (12)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per instance (3)")
+    parser.add_argument("--drain", type=float, default=120, help="seconds to wait for the worker")
+    parser.add_argument("--database", default="medh_soak", help="scratch database (re-created)")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.no_write = 30, True
+    load_before = machine_line()
+
+    print(f"soak: preparing {args.database} (migrate, seed_demo, collectstatic)", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="medh-soak-"))
+    url = fresh_database(args.database)
+    env = server_env(url, workdir / "static")
+    manage(env, "seed_demo", "--quiet")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    ports = [free_port(), free_port()]
+    while ports[0] == ports[1]:
+        ports[1] = free_port()
+    world = World(ports=ports)
+    findings_before = prepare(env, world)
+    plan = logins()
+    from django.db import connection
+
+    connection.close()
+
+    with ExitStack() as stack:
+        for n, port in enumerate(ports):
+            stack.enter_context(
+                gunicorn(env, port=port, workers=args.workers, log=workdir / f"gunicorn-{n}.log")
+            )
+        email_log = (workdir / "worker.log").open("w")
+        stack.callback(email_log.close)
+        worker = subprocess.Popen(
+            [PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.5"],
+            cwd=ROOT,
+            env=env,
+            stdout=email_log,
+            stderr=(workdir / "worker.err").open("w"),
+        )
+        print(
+            f"soak: {args.duration:g} s, {args.concurrency} users, 2 × gunicorn "
+            f"({args.workers} workers) on ports {ports[0]} and {ports[1]}, 1 db_worker",
+            flush=True,
+        )
+        seconds = asyncio.run(run_load(world, plan, args.duration, args.concurrency))
+        drained, queued, pending = drain(args.drain)
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    from enrollments.integrity import integrity_findings
+
+    checks = {name: scalar(sql)[0] for name, sql in CHECKS.items()}
+    checks["5xx answers"] = sum(r.outcome == "5xx" for r in world.results)
+    checks["unexpected answers (auth lost, 403, 404, errors)"] = sum(
+        r.outcome == "unexpected" for r in world.results
+    )
+    checks["new check_integrity findings"] = max(0, len(integrity_findings()) - findings_before)
+    sent = scalar("SELECT count(*) FROM notifications_notification WHERE email_status = 'sent'")[0]
+    emails = (workdir / "worker.log").read_text().count("\n" + "-" * 79 + "\n")
+    checks["emails sent other than once per sent notification"] = abs(emails - sent)
+    created = scalar(
+        "SELECT count(*) FROM notifications_notification WHERE email_status <> 'skipped'"
+    )[0]
+
+    kinds, ports_table, refusals = tables(world, seconds)
+    check_lines = ["| check | found |", "|---|---:|"] + [
+        f"| {name} | {value}{'' if not value else ' **VIOLATION**'} |"
+        for name, value in checks.items()
+    ]
+    refusal_lines = "\n".join(f"- {count} × {text}" for text, count in refusals.most_common(8))
+    summary = (
+        f"{len(world.results)} requests in {seconds:.0f} s ({len(world.results) / seconds:.1f}/s); "
+        f"{created} notifications queued by the app servers, {sent} sent by the worker "
+        f"({emails} emails written), {pending} still pending after a drain of {drained:.0f} s "
+        f"({queued} tasks still queued)."
+    )
+    checks_table = "\n".join(check_lines)
+    print(
+        f"\n{kinds}\n\n{ports_table}\n\nMost frequent refusals:\n{refusal_lines}\n\n"
+        f"{checks_table}\n\n{summary}"
+    )
+    problems = {name: value for name, value in checks.items() if value}
+    for r in [r for r in world.results if r.outcome in ("5xx", "unexpected")][:5]:
+        print(f"  {r.kind} on port {r.port}: {r.detail}")
+    if problems:
+        print(f"soak: FAILED: {problems}; logs in {workdir}")
+    else:
+        print("soak: every check passed")
+
+    if not args.no_write:
+        command = (
+            f"python bench/soak.py --duration {args.duration:g} "
+            f"--concurrency {args.concurrency} --workers {args.workers}"
+        )
+        write_section(
+            "soak",
+            f"""## Soak: two app servers, one database, one worker
+
+`{command}`, {today()}.
+{load_before}.
+
+Everything on this one machine (loopback): two gunicorn instances ({args.workers} sync workers
+each, production settings behind a simulated TLS proxy) on two ports, sharing one PostgreSQL
+database seeded with the demo data (plus {EXTRA_STUDENTS} students without enrollment and
+{EXTRA_SEATS} extra seats per open batch), one `db_worker` sending the notification emails
+(`TASK_BACKEND=database`, console email backend) and the load generator ({args.concurrency}
+virtual users, closed loop, no think time, requests to the two ports in turn). Sessions log in
+through the login page on one port and are used on both. The machine's 2 CPUs run all of it
+at once, so the latencies are those of a saturated machine, not of a sized deployment.
+
+{kinds}
+
+{ports_table}
+
+"Refused" are the services' refusals the mix provokes on purpose (most frequent first):
+
+{refusal_lines}
+
+After the load, and after the worker drained the queue:
+
+{checks_table}
+
+{summary}
+""",
+        )
+        print("soak: wrote the soak section of docs/performance.md")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
