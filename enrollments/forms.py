@@ -31,15 +31,58 @@ def batch_label(batch: Batch) -> str:
 
 
 class StudentChoiceField(forms.ModelChoiceField):
-    """Users who may be enrolled (students and corporate students), by name."""
+    """An active user who may be enrolled (student or corporate student), typed as their email
+    address; an id is accepted too, as the waitlist offer's hidden input and API-like posts
+    send it.
+
+    A text box, not a drop-down: a list of every student puts the whole student table into
+    each page (100,000 options at scale; bench/dashboards.py), where one lookup by the unique
+    email is a single indexed query.
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid_choice": "No active student has this email address.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.students().filter(is_active=True))
-        kwargs.setdefault("empty_label", "Choose a student…")
+        kwargs.setdefault("help_text", "The student's email address.")
         super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"placeholder": "student@example.org", "autocomplete": "off", "spellcheck": "false"}
+        )
 
-    def label_from_instance(self, obj: User) -> str:
-        return student_label(obj)
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, User):
+            value = value.pk
+        text = str(value).strip()
+        # Emails are stored lower-cased (UserManager), so the unique index answers; an id
+        # longer than a bigint's digits can name no row.
+        if text.isdigit():
+            lookup = {"pk": int(text)} if len(text) <= 18 else None
+        else:
+            lookup = {"email": text.lower()} if len(text) <= 254 else None
+        try:
+            if lookup is None:
+                raise User.DoesNotExist
+            return self.queryset.get(**lookup)
+        except User.DoesNotExist:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+    def prepare_value(self, value):
+        # Show the email in the box: for an initial User, or for an id sent by a hidden input.
+        if isinstance(value, User):
+            return value.email
+        text = str(value).strip() if isinstance(value, (int, str)) else ""
+        if text.isdigit() and len(text) <= 18:
+            user = self.queryset.filter(pk=int(text)).only("email").first()
+            return user.email if user else value
+        return value
 
 
 class BatchChoiceField(forms.ModelChoiceField):
@@ -153,11 +196,9 @@ class EnrollmentFilter(django_filters.FilterSet):
     course = django_filters.ModelChoiceFilter(
         label="Course", queryset=Course.objects.order_by("title"), empty_label="Any course"
     )
-    batch = django_filters.ModelChoiceFilter(
-        label="Batch",
-        queryset=Batch.objects.order_by("batch_code"),
-        empty_label="Any batch",
-    )
+    # A code typed in, not a drop-down of every batch (5,000 options at scale); the id is
+    # accepted too, for links.
+    batch = django_filters.CharFilter(method="filter_batch", label="Batch code")
     status = django_filters.ChoiceFilter(
         label="Status", choices=EnrollmentStatus.choices, empty_label="Any status"
     )
@@ -169,10 +210,11 @@ class EnrollmentFilter(django_filters.FilterSet):
         model = Enrollment
         fields = []
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Codes only: the label of every batch would need its course as well.
-        self.form.fields["batch"].label_from_instance = lambda batch: batch.batch_code
+    def filter_batch(self, queryset, name, value):
+        value = value.strip()
+        if value.isdigit() and len(value) <= 18:
+            return queryset.filter(Q(batch_id=int(value)) | Q(batch__batch_code__iexact=value))
+        return queryset.filter(batch__batch_code__iexact=value)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

@@ -404,8 +404,10 @@ def test_a_strong_password_change_goes_through(user):
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     """What .ci/run runs: `check --deploy --fail-level WARNING` on medh.settings.production."""
+    # Not DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process for Playwright,
+    # and check --deploy rightly warns about it; a deployment has no such variable.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "medh.settings.production",
         "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
         "ALLOWED_HOSTS": "medh.example.org",

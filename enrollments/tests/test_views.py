@@ -427,6 +427,8 @@ class TestEnrollmentList:
         german = {world["enrollment"].pk, individual.pk}
         assert pks(course=world["course"].pk) == german
         assert pks(batch=world["batch"].pk) == {world["enrollment"].pk}
+        assert pks(batch=" ger-a1-morning ") == {world["enrollment"].pk}  # the code, any case
+        assert pks(batch="NO-SUCH-BATCH") == set()
         assert pks(status="on_hold") == {world["enrollment"].pk}
         assert pks(enrollment_type="individual") == {individual.pk}
         olga = set(
@@ -587,6 +589,46 @@ class TestEnrollmentCreate:
         assert response.status_code == 200
         assert "student" in response.context["form"].errors
         assert not Enrollment.objects.filter(student=world["primary"]).exists()
+
+    def test_the_student_is_typed_as_an_email_in_any_case(self, client, world):
+        newcomer = StudentFactory(email="nina.new@example.org")
+        client.force_login(world["admin"])
+
+        form_page = client.get(CREATE).content.decode()
+        client.post(
+            CREATE, create_data(newcomer, world["course"]) | {"student": " Nina.New@Example.ORG "}
+        )
+
+        # A text box: the page never lists the students (it would hold all of them).
+        assert 'type="text" name="student"' in form_page
+        assert world["student"].email not in form_page
+        assert Enrollment.objects.filter(student=newcomer, course=world["course"]).exists()
+
+    @pytest.mark.parametrize(
+        "typed", ["nobody@example.org", "not an email", "9" * 40, "x" * 300 + "@example.org"]
+    )
+    def test_an_unknown_student_is_a_form_error(self, client, world, typed):
+        client.force_login(world["admin"])
+        before = Enrollment.objects.count()
+
+        response = client.post(
+            CREATE, create_data(world["student"], world["course"]) | {"student": typed}
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["student"] == [
+            "No active student has this email address."
+        ]
+        assert Enrollment.objects.count() == before
+
+    def test_an_inactive_student_is_not_accepted(self, client, world):
+        gone = StudentFactory(email="gone@example.org", is_active=False)
+        client.force_login(world["admin"])
+
+        response = client.post(CREATE, create_data(gone, world["course"]))
+
+        assert "student" in response.context["form"].errors
+        assert not Enrollment.objects.filter(student=gone).exists()
 
     def test_closed_batches_are_not_offered(self, client, world, make_batch):
         done = make_batch(batch_code="GER-A1-DONE", status=BatchStatus.COMPLETED)

@@ -167,7 +167,7 @@ def test_a_day_with_the_app(live_server, page: Page, cast, screenshot):
     # Enroll students until the two seats are taken; the third is refused.
     def enroll(student) -> None:
         page.goto(f"{base}{reverse('enroll:create')}")
-        page.select_option("#id_student", str(student.pk))
+        page.fill("#id_student", student.email)
         page.select_option("#id_course", str(cast.course.pk))
         page.select_option("#id_batch", str(batch.pk))
         page.get_by_role("button", name=re.compile("Enroll")).click()
