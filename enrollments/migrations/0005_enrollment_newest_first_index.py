@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allocation', '0009_audit_history_batch_template'),
-        ('enrollments', '0004_audit_history_waitlist_import'),
+        ("allocation", "0009_audit_history_batch_template"),
+        ("enrollments", "0004_audit_history_waitlist_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['-enrollment_date', '-id'], name='enrollment_newest_first'),
+            model_name="enrollment",
+            index=models.Index(fields=["-enrollment_date", "-id"], name="enrollment_newest_first"),
         ),
     ]
