@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from medh.accounts.models import User
+from medh.widgets import LongSelect
 from trainers.models import TrainerStatus
 
 from . import selectors
@@ -37,6 +38,7 @@ class TrainerWorkloadFilter(django_filters.FilterSet):
         queryset=Course.objects.order_by("title", "code"),
         method="filter_roster",
         empty_label="Any course",
+        widget=LongSelect,
     )
     role = django_filters.ChoiceFilter(
         label="Roster role",
@@ -67,7 +69,10 @@ class TrainerWorkloadFilter(django_filters.FilterSet):
 class BatchFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Code or name")
     course = django_filters.ModelChoiceFilter(
-        label="Course", queryset=Course.objects.order_by("title"), empty_label="Any course"
+        label="Course",
+        queryset=Course.objects.order_by("title"),
+        empty_label="Any course",
+        widget=LongSelect,
     )
     status = django_filters.ChoiceFilter(
         label="Status", choices=BatchStatus.choices, empty_label="Any status"
@@ -76,6 +81,7 @@ class BatchFilter(django_filters.FilterSet):
         label="Instructor",
         queryset=User.objects.filter(is_instructor=True).order_by("full_name", "email"),
         empty_label="Any instructor",
+        widget=LongSelect,
     )
     has_free_seats = django_filters.BooleanFilter(
         method="filter_free", label="Has free seats", widget=_yes_no("Any")
@@ -108,6 +114,7 @@ class MentorFilter(django_filters.FilterSet):
         queryset=User.objects.filter(is_instructor=True).order_by("full_name", "email"),
         method="filter_instructor",
         empty_label="Any instructor",
+        widget=LongSelect,
     )
 
     class Meta:

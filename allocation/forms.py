@@ -11,6 +11,7 @@ from django import forms
 
 from medh.accounts.models import User
 from medh.errors import DomainError
+from medh.widgets import LongSelect
 from trainers.services import Window
 
 from .models import (
@@ -38,6 +39,8 @@ class DomainErrorFormMixin:
 
 class InstructorChoiceField(forms.ModelChoiceField):
     """Active users with the instructor role, listed by name."""
+
+    widget = LongSelect
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.instructors())
@@ -262,7 +265,9 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
     field_aliases = {"trainer": "assigned_instructor"}
 
     course = forms.ModelChoiceField(
-        queryset=Course.objects.order_by("title", "code"), empty_label="Choose a course…"
+        queryset=Course.objects.order_by("title", "code"),
+        empty_label="Choose a course…",
+        widget=LongSelect,
     )
     batch_name = forms.CharField(label="Name", max_length=200)
     batch_code = forms.CharField(

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 from medh.accounts.access import admin_required
 from medh.errors import DomainError
 from medh.web import csv_response, wants_csv
+from medh.widgets import LongSelect
 
 from . import assignment
 from .assignment import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, AssignmentRow
@@ -43,6 +44,7 @@ class QueryForm(forms.Form):
         queryset=Course.objects.order_by("title", "code"),
         required=False,
         empty_label="All courses",
+        widget=LongSelect,
     )
     time_limit = forms.IntegerField(
         label="Time limit (seconds)",

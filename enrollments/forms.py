@@ -12,6 +12,7 @@ from django.db.models import Q
 from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
 from medh.accounts.models import User
+from medh.widgets import LongSelect
 
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
 from .services import Payment
@@ -86,6 +87,8 @@ class StudentChoiceField(forms.ModelChoiceField):
 
 
 class BatchChoiceField(forms.ModelChoiceField):
+    widget = LongSelect
+
     def label_from_instance(self, obj: Batch) -> str:
         return batch_label(obj)
 
@@ -95,7 +98,7 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
 
     student = StudentChoiceField()
     course = forms.ModelChoiceField(
-        queryset=Course.objects.order_by("title"), empty_label="Choose a course…"
+        queryset=Course.objects.order_by("title"), empty_label="Choose a course…", widget=LongSelect
     )
     batch = BatchChoiceField(
         # Completed and Cancelled batches take no students, so they are not offered.
@@ -194,7 +197,10 @@ class EnrollmentFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_q", label="Student name or email")
     course = django_filters.ModelChoiceFilter(
-        label="Course", queryset=Course.objects.order_by("title"), empty_label="Any course"
+        label="Course",
+        queryset=Course.objects.order_by("title"),
+        empty_label="Any course",
+        widget=LongSelect,
     )
     # A code typed in, not a drop-down of every batch (5,000 options at scale); the id is
     # accepted too, for links.

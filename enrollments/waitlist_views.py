@@ -28,6 +28,7 @@ from allocation.models import Batch, Course
 from medh.accounts.access import admin_required
 from medh.errors import DomainError
 from medh.web import csv_response, paginate, wants_csv
+from medh.widgets import LongSelect
 
 from . import waitlist
 from .forms import StudentChoiceField, student_label
@@ -40,7 +41,10 @@ class WaitlistFilter(django_filters.FilterSet):
     """Filters ``waitlist.waitlist_batches()`` on the list page."""
 
     course = django_filters.ModelChoiceFilter(
-        label="Course", queryset=Course.objects.order_by("title"), empty_label="Any course"
+        label="Course",
+        queryset=Course.objects.order_by("title"),
+        empty_label="Any course",
+        widget=LongSelect,
     )
 
     class Meta:

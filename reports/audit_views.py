@@ -19,6 +19,7 @@ from allocation.models import Batch
 from medh.accounts.access import admin_required
 from medh.accounts.models import User
 from medh.web import csv_response, paginate, wants_csv
+from medh.widgets import LongSelect
 
 from . import audit
 
@@ -39,7 +40,11 @@ class AuditLogFilter(forms.Form):
     """The log's filters; an invalid value is shown as an error and not applied."""
 
     user = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone", label="Changed by"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Anyone",
+        label="Changed by",
+        widget=LongSelect,
     )
     model = forms.ChoiceField(
         choices=[("", "Any object type"), *audit.MODEL_CHOICES],

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from allocation.models import BatchStatus, Course
 from medh.accounts.access import admin_required
 from medh.web import csv_response, paginate, wants_csv
+from medh.widgets import LongSelect
 
 from . import reports
 
@@ -116,6 +117,7 @@ class BatchReportFilter(forms.Form):
         queryset=Course.objects.order_by("title", "code"),
         required=False,
         empty_label="Any course",
+        widget=LongSelect,
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *BatchStatus.choices], required=False)
 
