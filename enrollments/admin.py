@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 
 from allocation.models import Batch
 from medh.admin_history import AuditHistoryAdmin
-from medh.admin_support import ServiceAdminMixin, adopt_saved
+from medh.admin_support import KeySafeAutocompleteMixin, ServiceAdminMixin, adopt_saved
 from medh.errors import DomainError
 
 from .admin_forms import ENROLLMENT_ADD_FIELDS, EnrollmentAddForm, EnrollmentChangeForm
@@ -44,7 +44,7 @@ ENROLLMENT_CHANGE_FIELDS = (
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ServiceAdminMixin, AuditHistoryAdmin):
+class EnrollmentAdmin(KeySafeAutocompleteMixin, ServiceAdminMixin, AuditHistoryAdmin):
     list_display = ("student", "course", "batch", "enrollment_type", "status", "enrollment_date")
     list_filter = ("status", "enrollment_type", "course")
     search_fields = ("student__email", "batch__batch_code")

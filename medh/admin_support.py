@@ -8,7 +8,9 @@ onto the admin's form instance so the admin's log and redirect work.
 
 from __future__ import annotations
 
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.db import connections
 
 from medh.errors import DomainError
 
@@ -69,3 +71,41 @@ class RefusalFormMixin:
         if self.is_bound and self.refusal is not None:
             field = self.refusal.field if self.refusal.field in self.fields else None
             self.add_error(field, ValidationError(self.refusal.message, code=self.refusal.code))
+
+
+class KeySafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, minus its 500 on a value that is no key.
+
+    To re-render a bound form, Django filters the related table with the submitted value; a
+    non-numeric one ("abc", hostile or mistyped) raises ValueError there, and one beyond the
+    column's range an OverflowError. Such values are left out of the rendering: the field's
+    own validation already reports them as an error.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.target_field  # the related model's key column
+        database = connections[self.db or self.choices.queryset.db]
+        low, high = database.ops.integer_field_range(key.get_internal_type())
+        usable = []
+        for item in value:
+            try:
+                number = key.to_python(item)
+            except ValidationError:
+                continue
+            if isinstance(number, int) and not (
+                (low is None or number >= low) and (high is None or number <= high)
+            ):
+                continue
+            usable.append(item)
+        return super().optgroups(name, usable, attr)
+
+
+class KeySafeAutocompleteMixin:
+    """On a ModelAdmin: its ``autocomplete_fields`` use ``KeySafeAutocompleteSelect``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KeySafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -344,27 +344,7 @@ def test_the_main_models_have_admin_add_forms():
     assert set(ADMIN_ADD) >= MUST_ADD
 
 
-# Django's admin AutocompleteSelect renders a bound non-numeric value by filtering the
-# queryset with it (ValueError, a 500); the enrollment admin's `student` is such a field.
-DJANGO_AUTOCOMPLETE_BUG = {"admin:enrollments_enrollment_add"}
-
-
-@pytest.mark.parametrize(
-    "url_name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                raises=ValueError,
-                strict=True,
-                reason="Django admin AutocompleteSelect crashes on a non-numeric value",
-            ),
-        )
-        if name in DJANGO_AUTOCOMPLETE_BUG
-        else name
-        for name in ADMIN_ADD
-    ],
-)
+@pytest.mark.parametrize("url_name", ADMIN_ADD)
 def test_every_admin_add_form_survives_hostile_values(cast, url_name):
     client = client_for(cast.users["admin"])
     url = reverse(url_name)
