@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
+from medh.accounts.forms import UserEmailField
 from medh.accounts.models import User
 from medh.widgets import LongSelect
 
@@ -31,59 +32,16 @@ def batch_label(batch: Batch) -> str:
     )
 
 
-class StudentChoiceField(forms.ModelChoiceField):
-    """An active user who may be enrolled (student or corporate student), typed as their email
-    address; an id is accepted too, as the waitlist offer's hidden input and API-like posts
-    send it.
+class StudentChoiceField(UserEmailField):
+    """An active user who may be enrolled (student or corporate student), by email."""
 
-    A text box, not a drop-down: a list of every student puts the whole student table into
-    each page (100,000 options at scale; bench/dashboards.py), where one lookup by the unique
-    email is a single indexed query.
-    """
-
-    widget = forms.TextInput
-    default_error_messages = {
-        "invalid_choice": "No active student has this email address.",
-    }
+    default_error_messages = {"invalid_choice": "No active student has this email address."}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.students().filter(is_active=True))
         kwargs.setdefault("help_text", "The student's email address.")
         super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"placeholder": "student@example.org", "autocomplete": "off", "spellcheck": "false"}
-        )
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, User):
-            value = value.pk
-        text = str(value).strip()
-        # Emails are stored lower-cased (UserManager), so the unique index answers; an id
-        # longer than a bigint's digits can name no row.
-        if text.isdigit():
-            lookup = {"pk": int(text)} if len(text) <= 18 else None
-        else:
-            lookup = {"email": text.lower()} if len(text) <= 254 else None
-        try:
-            if lookup is None:
-                raise User.DoesNotExist
-            return self.queryset.get(**lookup)
-        except User.DoesNotExist:
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            ) from None
-
-    def prepare_value(self, value):
-        # Show the email in the box: for an initial User, or for an id sent by a hidden input.
-        if isinstance(value, User):
-            return value.email
-        text = str(value).strip() if isinstance(value, (int, str)) else ""
-        if text.isdigit() and len(text) <= 18:
-            user = self.queryset.filter(pk=int(text)).only("email").first()
-            return user.email if user else value
-        return value
+        self.widget.attrs["placeholder"] = "student@example.org"
 
 
 class BatchChoiceField(forms.ModelChoiceField):

@@ -30,11 +30,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 
 from django.db import models
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -420,15 +418,6 @@ def batch_history(batch: Batch) -> QuerySet:
 def student_history(student: User) -> QuerySet:
     """A student's audit trail: their enrollments, individual assignments, waitlist entries."""
     return audit_log(student=student.pk)
-
-
-def audit_users() -> QuerySet[User]:
-    """The users who made at least one audited change (the log's user filter), in one query."""
-    made_changes = reduce(
-        or_,
-        (Exists(a.history.objects.filter(history_user=OuterRef("pk"))) for a in AUDITED.values()),
-    )
-    return User.objects.filter(made_changes).order_by("full_name", "email")
 
 
 # --- a page of entries ------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET
 
 from allocation.models import Batch
 from medh.accounts.access import admin_required
+from medh.accounts.forms import UserEmailField
 from medh.accounts.models import User
 from medh.web import csv_response, paginate, wants_csv
-from medh.widgets import LongSelect
 
 from . import audit
 
@@ -39,12 +39,8 @@ CSV_HEADER = [
 class AuditLogFilter(forms.Form):
     """The log's filters; an invalid value is shown as an error and not applied."""
 
-    user = forms.ModelChoiceField(
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Anyone",
-        label="Changed by",
-        widget=LongSelect,
+    user = UserEmailField(
+        queryset=User.objects.all(), required=False, label="Changed by", help_text=""
     )
     model = forms.ChoiceField(
         choices=[("", "Any object type"), *audit.MODEL_CHOICES],
@@ -68,13 +64,6 @@ class AuditLogFilter(forms.Form):
     student = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = audit.audit_users()
-        self.fields["user"].label_from_instance = lambda u: (
-            f"{u.full_name} <{u.email}>" if u.full_name else u.email
-        )
 
     def clean(self):
         data = super().clean()

@@ -82,6 +82,12 @@ class TestLog:
             ("enrollment", "changed")
         ]
         assert response.context["entries"][0].user == changed["other_admin"]
+        # Typed as an email in the "Changed by" box (any case): the same entries.
+        by_email = client.get(LOG, {"user": changed["other_admin"].email.upper()})
+        assert [e.history_id for e in by_email.context["entries"]] == [
+            e.history_id for e in response.context["entries"]
+        ]
+        assert 'type="text" name="user"' in by_email.content.decode()
 
     def test_filters_by_object_type_and_change(self, client, changed, batch):
         response = client.get(LOG, {"model": "batch"})
