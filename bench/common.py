@@ -94,7 +94,10 @@ def wait_for_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            # As a TLS-terminating balancer would say: the production settings then answer
+            # instead of redirecting to https:// (which would send TLS to a plain-HTTP port).
+            request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+            with urllib.request.urlopen(request, timeout=2) as response:
                 if response.status < 500:
                     return
         except OSError:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import itertools
 import os
 import random
@@ -278,10 +279,17 @@ def refusal(response: httpx.Response) -> str:
             return str(response.json().get("message", ""))[:70]
         except ValueError:
             return "(not JSON)"
+    # The message may sit in a nested element (crispy puts it in <strong>): take the whole
+    # element and drop the tags.
     found = re.search(
-        r'class="[^"]*(?:invalid-feedback|alert-danger)[^"]*"[^>]*>\s*(.*?)<', response.text, re.S
+        r'class="[^"]*(?:invalid-feedback|alert-danger)[^"]*"[^>]*>(.*?)</(?:div|p|span)>',
+        response.text,
+        re.S,
     )
-    return re.sub(r"\s+", " ", found.group(1)).strip()[:70] if found else "(form error)"
+    if not found:
+        return "(form error)"
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+    return html.unescape(text)[:70] or "(form error)"
 
 
 async def send(

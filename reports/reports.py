@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from allocation.models import (
     AssignmentType,
@@ -283,42 +283,35 @@ class StudentDistribution:
 
 
 def student_distribution() -> StudentDistribution:
-    """Students counted by individual instructor and by enrollment; one aggregate query.
+    """Students counted by individual instructor and by enrollment; three aggregate queries.
 
-    The students are grouped by (assignment type, in a batch, enrolled): at most 5 × 2 × 2
-    groups, summed here. Each student costs three index probes, where counting every figure
-    with its own filtered subquery cost nine (bench/dashboards.py, 100,000 students).
+    Each figure is counted where its rows are (students, active enrollments, current
+    assignments, each joined to its learner), not by probing every student: at 100,000
+    students the probes took 160 ms, these counts a third of it (bench/dashboards.py).
+    A student with an active enrollment is in a batch when any of them names one, otherwise
+    enrolled individually only; ``not_enrolled`` is everyone else.
     """
-    current = IndividualAssignment.objects.filter(student=OuterRef("pk"), ended_at__isnull=True)
-    active = Enrollment.objects.filter(student=OuterRef("pk"), status=EnrollmentStatus.ACTIVE)
-    groups = (
-        User.objects.students()
-        # At most one current assignment per student (a partial unique index).
-        .annotate(
-            kind=Subquery(current.values("assignment_type")[:1]),
-            in_batch=Exists(active.filter(batch__isnull=False)),
-            enrolled=Exists(active),
-        )
-        .values("kind", "in_batch", "enrolled")
+    learner = Q(student__is_student=True) | Q(student__is_corporate_student=True)
+    students = User.objects.students().count()
+    enrolled = Enrollment.objects.filter(learner, status=EnrollmentStatus.ACTIVE).aggregate(
+        any=Count("student", distinct=True),
+        in_batch=Count("student", distinct=True, filter=Q(batch__isnull=False)),
+    )
+    # At most one current assignment per student (a partial unique index).
+    by_type = dict.fromkeys(AssignmentType.values, 0) | dict(
+        IndividualAssignment.objects.filter(learner, ended_at__isnull=True)
+        .values_list("assignment_type")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    figures = dict.fromkeys(
-        ["students", "with_instructor", "in_batch", "individual_only", "not_enrolled"], 0
-    )
-    figures |= {f"type_{value}": 0 for value in AssignmentType.values}
-    for group in groups:
-        n = group["n"]
-        figures["students"] += n
-        if group["kind"] is not None:
-            figures["with_instructor"] += n
-            figures[f"type_{group['kind']}"] += n
-        if group["in_batch"]:
-            figures["in_batch"] += n
-        elif group["enrolled"]:
-            figures["individual_only"] += n
-        else:
-            figures["not_enrolled"] += n
+    figures = {
+        "students": students,
+        "with_instructor": sum(by_type.values()),
+        "in_batch": enrolled["in_batch"],
+        "individual_only": enrolled["any"] - enrolled["in_batch"],
+        "not_enrolled": students - enrolled["any"],
+    }
+    figures |= {f"type_{value}": n for value, n in by_type.items()}
     return StudentDistribution(
         students=figures["students"],
         with_instructor=figures["with_instructor"],

@@ -765,12 +765,13 @@ class TestQueryCounts:
     # session, user, count, page of trainers with their workload annotated, the course
     # filter's choices, current/upcoming leaves (none here: test_views_batch_form pins the
     # page with leaves to cover), stale-mentee counts, fill chart batches, mentor coverage
+    # (students, current assignments)
     @pytest.mark.parametrize("n", SIZES)
     def test_dashboard(self, client, admin, many_trainers, django_assert_max_num_queries, n):
         many_trainers(n)
         client.force_login(admin)
 
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             response = client.get(reverse("console:dashboard"))
         assert len(response.context["workloads"]) == n
         with django_assert_max_num_queries(3):

@@ -727,7 +727,7 @@ class TestDashboardQueryCount:
     # session, user, count, page of trainers with their workload annotated, the course
     # filter's choices; flags: current/upcoming leaves, the leave trainers' teaching roles,
     # their slots (prefetch), covers of their absences, stale-mentee counts; charts: fill
-    # rate batches, mentor coverage
+    # rate batches, mentor coverage (students, current assignments)
     @pytest.mark.parametrize("n", [3, 15])
     def test_same_bound_at_two_sizes_with_every_flag_and_chart(
         self, client, admin, busy_team, django_assert_num_queries, n
@@ -735,7 +735,7 @@ class TestDashboardQueryCount:
         busy_team(n)
         client.force_login(admin)
 
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(13):
             response = client.get(DASHBOARD)
 
         rows = response.context["rows"]
@@ -754,6 +754,6 @@ class TestDashboardQueryCount:
 
         # One more: the chosen course is read to validate it; the roster filter itself is a
         # subquery of the trainers' query.
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             response = client.get(DASHBOARD, {"course": course.pk, "role": "assistant"})
         assert len(response.context["rows"]) == n

@@ -318,16 +318,17 @@ def grow(admin, n: int) -> None:
 
 # Each page: the session, the user, then (comments list the rest).
 QUERIES = {
-    # course report (one query with subqueries) + student distribution (one aggregate)
-    "reports:index": 4,
+    # course report (one query with subqueries) + student distribution (students, active
+    # enrollments, current assignments: three counts)
+    "reports:index": 6,
     # course report
     "reports:courses": 3,
     # count for the paginator, the page of batches, the courses of the filter form
     "reports:batches": 5,
     # instructors with workload and mentoring
     "reports:instructors": 3,
-    # the distribution aggregate
-    "reports:students": 3,
+    # the distribution's three counts
+    "reports:students": 5,
 }
 CSV_QUERIES = QUERIES | {"reports:batches": 3}  # every batch at once, no paginator, no form
 
