@@ -97,6 +97,13 @@ class User(AbstractBaseUser, PermissionsMixin):
             # Every people list (users, mentors, rosters) is in this order: a page is read off
             # the index instead of sorting all 100,000 users (bench/dashboards.py).
             models.Index(fields=["full_name", "email", "id"], name="user_by_name"),
+            # The learners (UserQuerySet.students): counting them reads this small index
+            # instead of every user row.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(is_student=True) | models.Q(is_corporate_student=True),
+                name="user_learners",
+            ),
         ]
 
     def __str__(self) -> str:
