@@ -605,7 +605,14 @@ class TestEnrollmentCreate:
         assert Enrollment.objects.filter(student=newcomer, course=world["course"]).exists()
 
     @pytest.mark.parametrize(
-        "typed", ["nobody@example.org", "not an email", "9" * 40, "x" * 300 + "@example.org"]
+        "typed",
+        [
+            "nobody@example.org",
+            "not an email",
+            "9" * 40,
+            "x" * 300 + "@example.org",
+            "nul\x00@example.org",
+        ],
     )
     def test_an_unknown_student_is_a_form_error(self, client, world, typed):
         client.force_login(world["admin"])

@@ -33,8 +33,11 @@ class UserEmailField(forms.ModelChoiceField):
             value = value.pk
         text = str(value).strip()
         # Emails are stored lower-cased (UserManager), so the unique index answers; an id
-        # longer than a bigint's digits can name no row.
-        if text.isdigit():
+        # longer than a bigint's digits, or a NUL character (PostgreSQL refuses it in any
+        # query), can name no row.
+        if "\x00" in text:
+            lookup = None
+        elif text.isdigit():
             lookup = {"pk": int(text)} if len(text) <= 18 else None
         else:
             lookup = {"email": text.lower()} if len(text) <= 254 else None
