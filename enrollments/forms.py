@@ -13,6 +13,7 @@ from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
 from medh.accounts.forms import UserEmailField
 from medh.accounts.models import User
+from medh.ids import parse_id
 from medh.widgets import LongSelect
 
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
@@ -176,8 +177,9 @@ class EnrollmentFilter(django_filters.FilterSet):
 
     def filter_batch(self, queryset, name, value):
         value = value.strip()
-        if value.isdigit() and len(value) <= 18:
-            return queryset.filter(Q(batch_id=int(value)) | Q(batch__batch_code__iexact=value))
+        pk = parse_id(value)
+        if pk is not None:
+            return queryset.filter(Q(batch_id=pk) | Q(batch__batch_code__iexact=value))
         return queryset.filter(batch__batch_code__iexact=value)
 
     def filter_q(self, queryset, name, value):

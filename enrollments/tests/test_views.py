@@ -612,6 +612,7 @@ class TestEnrollmentCreate:
             "9" * 40,
             "x" * 300 + "@example.org",
             "nul\x00@example.org",
+            "²",  # a digit to str.isdigit, but no id
         ],
     )
     def test_an_unknown_student_is_a_form_error(self, client, world, typed):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from medh.ids import parse_id
+
 from .models import User
 
 
@@ -32,15 +34,15 @@ class UserEmailField(forms.ModelChoiceField):
         if isinstance(value, User):
             value = value.pk
         text = str(value).strip()
-        # Emails are stored lower-cased (UserManager), so the unique index answers; an id
-        # longer than a bigint's digits, or a NUL character (PostgreSQL refuses it in any
-        # query), can name no row.
-        if "\x00" in text:
+        pk = parse_id(text)
+        # Emails are stored lower-cased (UserManager), so the unique index answers. A NUL
+        # character (PostgreSQL refuses it in any query) or an over-long text names no user.
+        if pk is not None:
+            lookup = {"pk": pk}
+        elif "\x00" in text or len(text) > 254:
             lookup = None
-        elif text.isdigit():
-            lookup = {"pk": int(text)} if len(text) <= 18 else None
         else:
-            lookup = {"email": text.lower()} if len(text) <= 254 else None
+            lookup = {"email": text.lower()}
         try:
             if lookup is None:
                 raise User.DoesNotExist
@@ -54,8 +56,8 @@ class UserEmailField(forms.ModelChoiceField):
         # Show the email in the box: for an initial User, or for an id sent by a hidden input.
         if isinstance(value, User):
             return value.email
-        text = str(value).strip() if isinstance(value, (int, str)) else ""
-        if text.isdigit() and len(text) <= 18:
-            user = self.queryset.filter(pk=int(text)).only("email").first()
+        pk = parse_id(value.strip() if isinstance(value, str) else value)
+        if pk is not None:
+            user = self.queryset.filter(pk=pk).only("email").first()
             return user.email if user else value
         return value

@@ -19,22 +19,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MAX_ID = 999_999_999_999_999_999  # 18 digits: fits a 64-bit column, like the path converter
+from medh.ids import MAX_ID, parse_id
+
 # Dates outside these years are refused as input: nothing the platform schedules is there,
 # and date arithmetic at the edges of the calendar (access expiry = end + 30 days) would fail.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_id(value) -> int | None:
-    """The id in ``value`` (an int or a string of ASCII digits), or None if it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 <= value <= MAX_ID else None
-    if isinstance(value, str) and 0 < len(value) <= 18 and value.isascii() and value.isdigit():
-        return int(value)
-    return None
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
