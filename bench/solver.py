@@ -4,6 +4,7 @@ Run from the repository root (no Django or database needed):
 
     python bench/solver.py            # 50/200/500 batches, writes docs/performance.md
     python bench/solver.py --quick    # the two small instances only, prints without writing
+    python bench/solver.py --only 500x100 --time-limit 120 --workers 8   # one instance, print only
 
 Each instance is generated from a fixed seed: batches with 2-3 weekly slots of 60-120 minutes
 at realistic weekdays and start times (so batches clash), courses whose rosters hold 30-60 % of
@@ -276,18 +277,35 @@ def write(text: str) -> None:
     DOC.write_text(new)
 
 
+def _name(size: tuple[int, int, bool]) -> str:
+    batches, trainers, tight = size
+    return f"{batches}x{trainers}{'t' if tight else ''}"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small instances, no doc update")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args(argv)
-    rows = run(
-        QUICK_SIZES if args.quick else SIZES, time_limit=args.time_limit, workers=args.workers
+    parser.add_argument(
+        "--only",
+        metavar="SIZES",
+        help="comma-separated instances such as 500x100 or 500x100t (tight); print only",
     )
+    args = parser.parse_args(argv)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",")}
+        sizes = tuple(s for s in SIZES if _name(s) in wanted)
+        if unknown := wanted - {_name(s) for s in SIZES}:
+            parser.error(
+                f"unknown instance(s) {', '.join(sorted(unknown))}; "
+                f"choose from {', '.join(_name(s) for s in SIZES)}"
+            )
+    rows = run(sizes, time_limit=args.time_limit, workers=args.workers)
     print(table(rows))
-    if not (args.quick or args.no_write):
+    if not (args.quick or args.no_write or args.only):
         command = "python " + " ".join(["bench/solver.py", *(argv or sys.argv[1:])])
         write(section(rows, command, time_limit=args.time_limit, workers=args.workers))
         print(f"\nwritten to {DOC.relative_to(ROOT)}")
