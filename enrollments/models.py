@@ -81,6 +81,21 @@ class Enrollment(models.Model):
             models.Index(fields=["batch", "status"]),
             # The console's list, newest first: a page is read off the index, not sorted.
             models.Index(fields=["-enrollment_date", "-id"], name="enrollment_newest_first"),
+            # The active enrollments by batch, small next to all of them: the seat-counter
+            # check and the lifecycle's counts read it alone.
+            models.Index(
+                fields=["batch"],
+                condition=models.Q(status="active"),
+                name="enrollment_active_batch",
+            ),
+            # The lifecycle's expiring access: a few rows, found without reading every row.
+            models.Index(
+                fields=["access_expiry_date"],
+                condition=models.Q(
+                    status__in=["active", "on_hold"], access_expiry_date__isnull=False
+                ),
+                name="enrollment_expiring",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
