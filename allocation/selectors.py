@@ -1077,14 +1077,16 @@ class MentorCoverage:
 
 def mentor_coverage() -> MentorCoverage:
     """Students (as the mentor list counts them), and how many have an active individual
-    assignment; two counts. The current assignments are counted where they are (joined to
-    their learner) rather than probed for every student: at 100,000 students the probes took
-    50 ms (bench/dashboards.py)."""
+    assignment; two counts. The current assignments are counted where they are rather than
+    probed for every student (at 100,000 students the probes took 50 ms), and those of users
+    who are not students are left out as a small hashed set rather than by joining every
+    assignment to its user (9 ms to 2, bench/dashboards.py)."""
     # At most one current assignment per student (a partial unique index).
-    mentored = IndividualAssignment.objects.filter(
-        Q(student__is_student=True) | Q(student__is_corporate_student=True),
-        ended_at__isnull=True,
-    ).count()
+    mentored = (
+        IndividualAssignment.objects.filter(ended_at__isnull=True)
+        .exclude(student__in=User.objects.non_students())
+        .count()
+    )
     return MentorCoverage(students=User.objects.students().count(), mentored=mentored)
 
 
