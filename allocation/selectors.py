@@ -387,14 +387,14 @@ def student_assignment_history(student: User) -> QuerySet[IndividualAssignment]:
 # (and "current" for the batch's own instructor), in the order the rule checks them, each
 # with how the assign-instructor page names it.
 REFUSAL_KINDS = {
-    "current": "already its instructor",
+    "current": "the current instructor",
     "not_instructor": "not an active instructor",
     "trainer_status": "inactive or on leave",
     "on_leave": "on leave today",
     "roster_status": "inactive or on leave on the course roster",
     "at_cap": "at their cap of open batches",
     "unavailable": "outside their declared availability",
-    "conflict": "a schedule conflict",
+    "conflict": "with a schedule conflict",
 }
 
 
@@ -505,7 +505,7 @@ def refusal_counts(candidates: Iterable[Candidate]) -> list[tuple[str, int]]:
         if not candidate.eligible:
             kind = candidate.refusal_kind if candidate.refusal_kind in REFUSAL_KINDS else ""
             counts[kind] = counts.get(kind, 0) + 1
-    labels = REFUSAL_KINDS | {"": "another reason"}
+    labels = REFUSAL_KINDS | {"": "for another reason"}
     return [(labels[kind], n) for kind, n in counts.items() if n]
 
 

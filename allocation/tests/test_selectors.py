@@ -505,7 +505,7 @@ class TestBatchStaffHistory:
 
 def test_refusals_are_counted_by_kind_in_the_rules_order():
     """The assign-instructor summary: each kind once, in the order the rule checks them; a
-    refusal of a kind the page does not name still counts, as "another reason"."""
+    refusal of a kind the page does not name still counts, as "for another reason"."""
 
     def candidate(kind: str | None) -> Candidate:
         return Candidate(
@@ -520,9 +520,9 @@ def test_refusals_are_counted_by_kind_in_the_rules_order():
 
     kinds = ["conflict", "at_cap", None, "conflict", "invalid", "current"]
     assert refusal_counts(candidate(k) for k in kinds) == [
-        ("already its instructor", 1),
+        ("the current instructor", 1),
         ("at their cap of open batches", 1),
-        ("a schedule conflict", 2),
-        ("another reason", 1),
+        ("with a schedule conflict", 2),
+        ("for another reason", 1),
     ]
     assert refusal_counts([candidate(None)]) == []

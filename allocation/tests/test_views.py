@@ -526,9 +526,9 @@ class TestAssignInstructorCandidates:
         response = client.get(self.url(crowd), {"page": "2"})
 
         assert response.context["refusals"] == [
-            ("already its instructor", 1),
+            ("the current instructor", 1),
             ("at their cap of open batches", 1),
-            ("a schedule conflict", 1),
+            ("with a schedule conflict", 1),
         ]
         summary = " ".join(
             response.content.decode()
@@ -537,8 +537,8 @@ class TestAssignInstructorCandidates:
             .split()
         )
         assert summary.startswith(
-            "28 of 31 instructors can take this batch; 3 would be refused: 1 already its "
-            "instructor, 1 at their cap of open batches, 1 a schedule conflict."
+            "28 of 31 instructors can take this batch; 3 would be refused: 1 the current "
+            "instructor, 1 at their cap of open batches, 1 with a schedule conflict."
         )
         # The page itself names each refused candidate's reason.
         assert "Carl Capped already teaches 1 Active/Upcoming batches, their cap of 1" in (
@@ -965,7 +965,7 @@ class TestQueryCounts:
         candidates = response.context["candidates"]
         assert len(candidates) == n + 1
         assert sum(bool(c.conflicts) for c in candidates) == n // 2
-        assert ("a schedule conflict", n // 2) in response.context["refusals"]
+        assert ("with a schedule conflict", n // 2) in response.context["refusals"]
 
     # session, user, roles with batch and course, their slots and active rosters
     # (prefetches), covers of the instructor's absences, substitute duties (none here, so no
