@@ -13,7 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from allocation.models import BatchStatus, Course
-from allocation.selectors import mentor_coverage
+from allocation.selectors import course_choices, mentor_coverage
 from medh.accounts.access import admin_required
 from medh.web import csv_response, paginate, wants_csv
 from medh.widgets import LongSelect
@@ -125,7 +125,7 @@ class BatchReportFilter(forms.Form):
     """The batch report's filters; an invalid value is shown as an error and not applied."""
 
     course = forms.ModelChoiceField(
-        queryset=Course.objects.order_by("title", "code"),
+        queryset=course_choices(),
         required=False,
         empty_label="Any course",
         widget=LongSelect,
