@@ -35,7 +35,7 @@ class TrainerWorkloadFilter(django_filters.FilterSet):
 
     course = django_filters.ModelChoiceFilter(
         label="Course roster",
-        queryset=Course.objects.order_by("title", "code"),
+        queryset=selectors.course_choices(),
         method="filter_roster",
         empty_label="Any course",
         widget=LongSelect,
@@ -70,7 +70,7 @@ class BatchFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Code or name")
     course = django_filters.ModelChoiceFilter(
         label="Course",
-        queryset=Course.objects.order_by("title"),
+        queryset=selectors.course_choices(),
         empty_label="Any course",
         widget=LongSelect,
     )
@@ -79,7 +79,7 @@ class BatchFilter(django_filters.FilterSet):
     )
     assigned_instructor = django_filters.ModelChoiceFilter(
         label="Instructor",
-        queryset=User.objects.filter(is_instructor=True).order_by("full_name", "email"),
+        queryset=selectors.instructor_choices(),
         empty_label="Any instructor",
         widget=LongSelect,
     )
@@ -111,7 +111,7 @@ class MentorFilter(django_filters.FilterSet):
     )
     instructor = django_filters.ModelChoiceFilter(
         label="Instructor",
-        queryset=User.objects.filter(is_instructor=True).order_by("full_name", "email"),
+        queryset=selectors.instructor_choices(),
         method="filter_instructor",
         empty_label="Any instructor",
         widget=LongSelect,

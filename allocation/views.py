@@ -223,7 +223,9 @@ def batch_note_add(request, pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def batch_assign_instructor(request, pk: int):
-    """Pick the batch's primary instructor among candidates shown with their workload."""
+    """Pick the batch's primary instructor among candidates shown with their workload: every
+    instructor ranked, the best first, a page at a time, with how many would be refused and
+    why."""
     batch = _get_batch(pk)
     form = BatchAssignInstructorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -239,10 +241,22 @@ def batch_assign_instructor(request, pk: int):
                 request, f"{_name(instructor)} is now the instructor of {batch.batch_code}."
             )
             return redirect("console:batch_detail", pk=batch.pk)
+    # Every instructor is ranked and counted; the figures of a page of them are loaded.
+    candidates = selectors.batch_candidates(batch)
+    page = paginate(request, candidates)
+    form.offer(sorted((c.trainer for c in candidates), key=lambda t: (t.full_name, t.email)))
     return render(
         request,
         "allocation/batch_assign_instructor.html",
-        {"batch": batch, "form": form, "candidates": selectors.batch_candidates(batch)},
+        {
+            "batch": batch,
+            "form": form,
+            "page": page,
+            "candidates": selectors.candidates_with_workload(page),
+            "eligible_count": sum(c.eligible for c in candidates),
+            "refused_count": sum(not c.eligible for c in candidates),
+            "refusals": selectors.refusal_counts(candidates),
+        },
     )
 
 

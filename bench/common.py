@@ -60,13 +60,22 @@ def write_section(name: str, body: str) -> None:
     DOC.write_text(new)
 
 
-def fresh_database(name: str) -> str:
-    """Drop and re-create PostgreSQL database ``name``, migrate it, return its URL."""
-    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
-        subprocess.run(
-            ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", sql],
-            check=True,
-        )
+def _psql(sql: str, *flags: str) -> str:
+    return subprocess.run(
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", *flags, "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def fresh_database(name: str, *, reuse: bool = False) -> str:
+    """Drop and re-create PostgreSQL database ``name``, migrate it, return its URL. With
+    ``reuse``, an existing database is kept (only migrated: new migrations apply)."""
+    exists = bool(_psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'", "-tA").strip())
+    if not (reuse and exists):
+        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _psql(f'CREATE DATABASE "{name}"')
     url = f"{PG_SERVER}/{name}"
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"],

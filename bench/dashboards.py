@@ -10,9 +10,13 @@ largest size within 3× of p50 at 1×.
     python bench/dashboards.py                 # 1×, 10×, 100×; writes docs/performance.md
     python bench/dashboards.py --quick         # 1× and 10×, print only
     python bench/dashboards.py --sizes 1,10 --no-write --repeat 5 --only console
+    python bench/dashboards.py --sizes 100 --reuse --only reports   # keep the built data
 
 Each size runs in its own process (``--worker``), so every size gets its own Django setup
-against its own database. The exit status is 1 when a page fails (not 200) or misses a target.
+against its own database (``medh_bench_dash_<size>x``; ``--db-prefix`` changes the prefix).
+``--reuse`` keeps a database an earlier run built for that size (migrating it, so new
+indexes apply) instead of building it again; such a run only prints. The exit status is 1
+when a page fails (not 200) or misses a target.
 """
 
 from __future__ import annotations
@@ -118,9 +122,9 @@ def pages(built) -> list[tuple[str, str, str]]:
 # --- one size, in its own process ------------------------------------------------------------
 
 
-def worker(scale: int, repeat: int, only: str, out: Path) -> None:
-    """Build the data set of ``scale`` in the current database, measure every page, write
-    the results as JSON to ``out``."""
+def worker(scale: int, repeat: int, only: str, out: Path, reuse: bool = False) -> None:
+    """Build the data set of ``scale`` in the current database (with ``reuse``: keep the one
+    already there, if any), measure every page, write the results as JSON to ``out``."""
     import django
 
     django.setup()
@@ -132,14 +136,17 @@ def worker(scale: int, repeat: int, only: str, out: Path) -> None:
     from medh.accounts.models import User
 
     started = time.perf_counter()
-    built = data.build(scale)
+    built = data.existing(scale) if reuse else None
+    verb = "reused"
+    if built is None:
+        built, verb = data.build(scale), "built"
     with connection.cursor() as cursor:
         # As autovacuum does after a bulk load: statistics for the planner, and the
         # visibility map that lets a COUNT read an index alone.
         cursor.execute("VACUUM ANALYZE")
     build_seconds = time.perf_counter() - started
     print(
-        f"  {scale}×: built {sum(built.counts.values()):,} rows in {build_seconds:.1f} s",
+        f"  {scale}×: {verb} {sum(built.counts.values()):,} rows in {build_seconds:.1f} s",
         file=sys.stderr,
         flush=True,
     )
@@ -203,8 +210,8 @@ def worker(scale: int, repeat: int, only: str, out: Path) -> None:
 # --- the driver ------------------------------------------------------------------------------
 
 
-def run_size(scale: int, repeat: int, only: str) -> dict:
-    url = fresh_database(f"medh_bench_dash_{scale}x")
+def run_size(scale: int, repeat: int, only: str, prefix: str, reuse: bool) -> dict:
+    url = fresh_database(f"{prefix}_{scale}x", reuse=reuse)
     env = django_env(
         url, DJANGO_SETTINGS_MODULE=SETTINGS, ALLOWED_HOSTS="testserver", LOG_LEVEL="WARNING"
     )
@@ -223,6 +230,7 @@ def run_size(scale: int, repeat: int, only: str) -> dict:
                 only,
                 "--out",
                 str(out),
+                *(["--reuse"] if reuse else []),
             ],
             cwd=ROOT,
             env=env,
@@ -278,24 +286,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data an earlier run built; print only"
+    )
+    parser.add_argument(
+        "--db-prefix", default="medh_bench_dash", help="database name prefix (<prefix>_<size>x)"
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        worker(args.worker, args.repeat, args.only, args.out)
+        worker(args.worker, args.repeat, args.only, args.out, args.reuse)
         return 0
 
     if args.sizes:
         sizes = tuple(int(s) for s in args.sizes.split(","))
     else:
         sizes = QUICK_SIZES if args.quick else DEFAULT_SIZES
-    write = not (args.quick or args.no_write or args.only)
+    write = not (args.quick or args.no_write or args.only or args.reuse)
     machine = machine_line()
     runs = []
     for scale in sizes:
         print(f"{scale}×: building and measuring…", file=sys.stderr, flush=True)
-        runs.append(run_size(scale, args.repeat, args.only))
+        runs.append(run_size(scale, args.repeat, args.only, args.db_prefix, args.reuse))
     text, ok = table(runs)
     builds = ", ".join(
         f"{run['scale']}×: {sum(run['counts'].values()):,} rows in {run['build_seconds']:.0f} s"

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
+from allocation.selectors import course_choices
 from medh.accounts.forms import UserEmailField
 from medh.accounts.models import User
 from medh.ids import parse_id
@@ -157,7 +158,7 @@ class EnrollmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Student name or email")
     course = django_filters.ModelChoiceFilter(
         label="Course",
-        queryset=Course.objects.order_by("title"),
+        queryset=course_choices(),
         empty_label="Any course",
         widget=LongSelect,
     )

@@ -29,7 +29,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +38,7 @@ from medh.errors import DomainError
 from medh.notifications.services import notify
 
 from .models import Enrollment, EnrollmentStatus, WaitlistStatus
+from .selectors import active_enrollment_count
 from .services import enrollment_set_status
 from .waitlist import _lock_waiting, _resolve
 
@@ -93,9 +93,7 @@ def lifecycle_plan(
     )
     to_complete = list(
         batches.filter(status__in=(BatchStatus.ACTIVE, BatchStatus.UPCOMING), end_date__lt=today)
-        .annotate(
-            active_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE))
-        )
+        .annotate(active_count=active_enrollment_count())
         .order_by("end_date", "pk")
     )
     to_expire = list(

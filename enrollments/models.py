@@ -81,6 +81,30 @@ class Enrollment(models.Model):
             models.Index(fields=["batch", "status"]),
             # The console's list, newest first: a page is read off the index, not sorted.
             models.Index(fields=["-enrollment_date", "-id"], name="enrollment_newest_first"),
+            # Enrollments by outcome: the reports' totals count the ended ones of every course,
+            # and each course's, from this index alone instead of every enrollment row.
+            models.Index(fields=["status", "course"], name="enrollment_status_course"),
+            # The active enrollments, small next to all of them: by student for the student
+            # distribution, by batch for the seat-counter check and the lifecycle's counts,
+            # each read alone.
+            models.Index(
+                fields=["student", "batch"],
+                condition=models.Q(status="active"),
+                name="enrollment_active_student",
+            ),
+            models.Index(
+                fields=["batch"],
+                condition=models.Q(status="active"),
+                name="enrollment_active_batch",
+            ),
+            # The lifecycle's expiring access: a few rows, found without reading every row.
+            models.Index(
+                fields=["access_expiry_date"],
+                condition=models.Q(
+                    status__in=["active", "on_hold"], access_expiry_date__isnull=False
+                ),
+                name="enrollment_expiring",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from allocation.models import (
     TEACHING_ROLES,
@@ -24,6 +25,21 @@ from medh.accounts.models import User
 from .models import Enrollment, EnrollmentStatus
 
 # --- the admin console's list ------------------------------------------------------------------
+
+
+def active_enrollment_count() -> Coalesce:
+    """An annotation for batches: the batch's active enrollments, counted from the partial
+    index of active enrollments by batch (``enrollment_active_batch``) alone. A correlated
+    count per batch, not a join of every enrollment row to the batches grouped afterwards
+    (the seat-counter check: 48 ms to 7 ms at 100,000 students, bench/dashboards.py)."""
+    active = (
+        Enrollment.objects.filter(batch=OuterRef("pk"), status=EnrollmentStatus.ACTIVE)
+        .order_by()
+        .values("batch")
+        .annotate(n=Count("*"))  # not of the id, which the index does not hold
+        .values("n")
+    )
+    return Coalesce(Subquery(active[:1]), Value(0), output_field=IntegerField())
 
 
 def enrollment_list() -> QuerySet[Enrollment]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from allocation.models import Batch, Course
@@ -23,6 +23,7 @@ from medh.errors import DomainError, full_clean_or_refuse
 
 from . import notices
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
+from .selectors import active_enrollment_count
 
 MSG_FULL = "Batch has reached maximum capacity"
 MSG_ALREADY_ENROLLED = "Student already has an active enrollment in this course"
@@ -329,9 +330,9 @@ def enrollment_counters_reconcile(*, dry_run: bool = False) -> list[CounterMisma
     transaction after locking its row and recounting under the lock. Refuses to "fix" a batch
     whose active enrollments exceed its capacity: it is reported with ``fixed=False``.
     """
-    counted = Batch.objects.annotate(
-        actual=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE))
-    ).exclude(enrolled_students=F("actual"))
+    counted = Batch.objects.annotate(actual=active_enrollment_count()).exclude(
+        enrolled_students=F("actual")
+    )
     mismatches = [
         CounterMismatch(b.pk, b.batch_code, b.enrolled_students, b.actual, b.capacity)
         for b in counted.order_by("pk")

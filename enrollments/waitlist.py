@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -436,14 +436,20 @@ def _notify_promoted(enrollment: Enrollment) -> None:
 def waitlist_batches() -> QuerySet[Batch]:
     """Open batches with waiting students: ``waiting`` (how many) and ``waiting_since`` (when
     the longest-waiting joined), course joined; by course, then start date."""
-    waiting = Q(waitlist__status=WaitlistStatus.WAITING)
+    # A batch is listed when a waiting entry exists (a probe of the waitlist index); its two
+    # figures are subqueries, computed for the rows of the page shown only, instead of
+    # grouping every open batch with its entries.
+    entries = WaitlistEntry.objects.filter(
+        batch=OuterRef("pk"), status=WaitlistStatus.WAITING
+    ).order_by()
+    per_batch = entries.values("batch")
     return (
         Batch.objects.open()
+        .filter(Exists(entries))
         .annotate(
-            waiting=Count("waitlist", filter=waiting),
-            waiting_since=Min("waitlist__created_at", filter=waiting),
+            waiting=Subquery(per_batch.annotate(n=Count("*")).values("n")[:1]),
+            waiting_since=Subquery(per_batch.annotate(at=Min("created_at")).values("at")[:1]),
         )
-        .filter(waiting__gt=0)
         .select_related("course")
         .order_by("course__code", "start_date", "batch_code", "pk")
     )

@@ -24,7 +24,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from allocation.forms import DomainErrorFormMixin
-from allocation.models import Batch, Course
+from allocation.models import Batch
+from allocation.selectors import course_choices
 from medh.accounts.access import admin_required
 from medh.errors import DomainError
 from medh.web import csv_response, paginate, wants_csv
@@ -42,7 +43,7 @@ class WaitlistFilter(django_filters.FilterSet):
 
     course = django_filters.ModelChoiceFilter(
         label="Course",
-        queryset=Course.objects.order_by("title"),
+        queryset=course_choices(),
         empty_label="Any course",
         widget=LongSelect,
     )

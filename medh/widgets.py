@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -31,8 +31,13 @@ class LongSelect(forms.Select):
             # As Django does for a single select: only the first match is selected.
             is_selected = not chosen and text in wanted
             chosen = chosen or is_selected
-            rows.append((text, mark_safe(" selected") if is_selected else "", label))
-        options = format_html_join("\n", '<option value="{}"{}>{}</option>', rows)
+            # What format_html would write, without its call per option: the value and the
+            # label escaped (a label already marked safe kept as it is).
+            rows.append(
+                f'<option value="{escape(text)}"{" selected" if is_selected else ""}>'
+                f"{conditional_escape(label)}</option>"
+            )
+        options = mark_safe("\n".join(rows))  # every part escaped above
         final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(
             '<select name="{}"{}>\n{}\n</select>', name, flatatt(final_attrs), options

@@ -1,8 +1,9 @@
 """The reports of the admin console, at ``/console/reports/`` (namespace ``reports``).
 
-An overview with the headline figures, then one page per report: courses, batches (filtered
-by course and status, paginated), instructors and the students' distribution. Every page
-downloads as CSV with ``?format=csv`` and the same filters. The figures and their definitions
+An overview with the headline figures, then one page per report: courses (paginated, with
+the totals of every course), batches (filtered by course and status, paginated), instructors
+(paginated) and the students' distribution. Every page downloads as CSV with ``?format=csv``
+and the same filters; a CSV holds every row, not one page. The figures and their definitions
 live in ``reports.reports``; these views only parse the filters and render.
 """
 
@@ -12,6 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from allocation.models import BatchStatus, Course
+from allocation.selectors import course_choices, mentor_coverage
 from medh.accounts.access import admin_required
 from medh.web import csv_response, paginate, wants_csv
 from medh.widgets import LongSelect
@@ -58,12 +60,14 @@ def _figures(row: reports.Figures) -> list:
 def index(request):
     """The headline figures of every course together, the students' distribution and links
     to each report; ``?format=csv`` downloads the headline figures."""
-    courses = reports.course_report()
-    overall = reports.totals(courses)
-    distribution = reports.student_distribution()
+    course_count = Course.objects.count()
+    overall = reports.platform_figures()
+    # The students and how many have an instructor: the distribution's first figures,
+    # without its enrollment counts, which the overview does not show.
+    coverage = mentor_coverage()
     if wants_csv(request):
         headline = [
-            ("Courses", len(courses)),
+            ("Courses", course_count),
             ("Open seats (capacity)", overall.capacity),
             ("Enrolled", overall.enrolled),
             ("Fill rate %", _cell(overall.fill_percent)),
@@ -72,18 +76,18 @@ def index(request):
             ("Expired enrollments", overall.expired),
             ("Completion rate %", _cell(overall.completion_percent)),
             ("Waitlist", overall.waitlist),
-            ("Students", distribution.students),
-            ("Students with an individual instructor", distribution.with_instructor),
-            ("Students without an individual instructor", distribution.without_instructor),
+            ("Students", coverage.students),
+            ("Students with an individual instructor", coverage.mentored),
+            ("Students without an individual instructor", coverage.unassigned),
         ]
         return csv_response("report-overview.csv", ["Figure", "Value"], headline)
     return render(
         request,
         "reports/report_index.html",
         {
-            "course_count": len(courses),
+            "course_count": course_count,
             "overall": overall,
-            "distribution": distribution,
+            "coverage": coverage,
             "tab": "index",
         },
     )
@@ -92,21 +96,28 @@ def index(request):
 @admin_required
 @require_GET
 def courses(request):
-    """Per course: batches, seats and enrollment outcomes (CSV with ?format=csv)."""
-    rows = reports.course_report()
+    """Per course: batches, seats and enrollment outcomes, paginated, with the totals of
+    every course (CSV with ?format=csv: every course)."""
+    courses = reports.course_report()
     if wants_csv(request):
         return csv_response(
             "report-courses.csv",
             ["Code", "Title", "Batches", "Open batches", *FIGURES_HEADER],
             (
                 [r.course.code, r.course.title, r.batches, r.open_batches, *_figures(r)]
-                for r in rows
+                for r in reports.course_rows(courses)
             ),
         )
+    page = paginate(request, courses)
     return render(
         request,
         "reports/report_courses.html",
-        {"rows": rows, "overall": reports.totals(rows), "tab": "courses"},
+        {
+            "page": page,
+            "rows": reports.course_rows(page),
+            "overall": reports.platform_figures(),
+            "tab": "courses",
+        },
     )
 
 
@@ -114,7 +125,7 @@ class BatchReportFilter(forms.Form):
     """The batch report's filters; an invalid value is shown as an error and not applied."""
 
     course = forms.ModelChoiceField(
-        queryset=Course.objects.order_by("title", "code"),
+        queryset=course_choices(),
         required=False,
         empty_label="Any course",
         widget=LongSelect,
@@ -175,8 +186,8 @@ def batches(request):
 @require_GET
 def instructors(request):
     """Per active instructor: batches, students, weekly hours, mentoring sessions and last
-    contact (CSV with ?format=csv)."""
-    rows = reports.instructor_report()
+    contact, paginated (CSV with ?format=csv: every instructor)."""
+    trainers = reports.instructor_report()
     if wants_csv(request):
         return csv_response(
             "report-instructors.csv",
@@ -201,10 +212,15 @@ def instructors(request):
                     r.sessions,
                     r.last_contact.isoformat() if r.last_contact else "",
                 ]
-                for r in rows
+                for r in reports.instructor_rows(trainers)
             ),
         )
-    return render(request, "reports/report_instructors.html", {"rows": rows, "tab": "instructors"})
+    page = paginate(request, trainers)
+    return render(
+        request,
+        "reports/report_instructors.html",
+        {"page": page, "rows": reports.instructor_rows(page), "tab": "instructors"},
+    )
 
 
 @admin_required

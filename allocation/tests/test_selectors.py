@@ -13,8 +13,10 @@ import pytest
 
 from allocation.models import AssignmentType, Batch, BatchStatus, StaffRole
 from allocation.selectors import (
+    Candidate,
     batch_staff_history,
     instructor_batches,
+    refusal_counts,
     students_of_instructor,
     students_with_instructors,
     trainer_workloads,
@@ -499,3 +501,28 @@ class TestBatchStaffHistory:
 
         assert len(rows) == 6
         assert sum(ended is None for *_, ended in rows) == 1
+
+
+def test_refusals_are_counted_by_kind_in_the_rules_order():
+    """The assign-instructor summary: each kind once, in the order the rule checks them; a
+    refusal of a kind the page does not name still counts, as "for another reason"."""
+
+    def candidate(kind: str | None) -> Candidate:
+        return Candidate(
+            trainer=None,
+            conflicts=(),
+            current_role=None,
+            ineligible_reason="" if kind is None else "refused",
+            refusal_kind=kind or "",
+            on_roster=False,
+            open_batches=0,
+        )
+
+    kinds = ["conflict", "at_cap", None, "conflict", "invalid", "current"]
+    assert refusal_counts(candidate(k) for k in kinds) == [
+        ("the current instructor", 1),
+        ("at their cap of open batches", 1),
+        ("with a schedule conflict", 2),
+        ("for another reason", 1),
+    ]
+    assert refusal_counts([candidate(None)]) == []

@@ -30,6 +30,7 @@ from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import set_profile, slot
 from allocation.views import BATCH_CSV_HEADER, MENTOR_CSV_HEADER, WORKLOAD_CSV_HEADER
 from enrollments.services import enrollment_create
+from medh.accounts.models import User
 from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 from medh.errors import DomainError
 from trainers.models import TrainerStatus
@@ -460,6 +461,143 @@ class TestBatchAssignInstructor:
         assert {c.trainer.full_name for c in candidates[:2]} == eligible
 
 
+class TestAssignInstructorCandidates:
+    """Every instructor is ranked for the batch, the best first, and shown a page at a time
+    with how many would be refused and why."""
+
+    @pytest.fixture
+    def crowd(self, admin, course, make_batch):
+        target = make_batch(
+            instructor=InstructorFactory(full_name="Aaron Primary"),
+            schedule=[slot(MONDAY, "10:00", "12:00")],
+        )
+        elsewhere = CourseFactory(code="OTHER", title="Other course")
+        backup = InstructorFactory(full_name="Zara Backup")
+        services.roster_add(course=course, trainer=backup)
+        services.batch_staff_add(
+            batch=target, trainer=backup, role=StaffRole.BACKUP, added_by=admin
+        )
+        services.roster_add(course=course, trainer=InstructorFactory(full_name="Yuri Roster"))
+        busy = InstructorFactory(full_name="Bea Busy")  # one open batch, no clash
+        make_batch(instructor=busy, course=elsewhere, schedule=[slot(TUESDAY, "10:00", "12:00")])
+        capped = InstructorFactory(full_name="Carl Capped")
+        set_profile(capped, max_active_batches=1)
+        make_batch(instructor=capped, course=elsewhere, schedule=[slot(TUESDAY, "14:00", "15:00")])
+        clash = InstructorFactory(full_name="Cleo Clash")
+        make_batch(instructor=clash, course=elsewhere, schedule=[slot(MONDAY, "11:00", "13:00")])
+        for i in range(25):
+            InstructorFactory(full_name=f"Fay {i:02d}")
+        return target
+
+    def url(self, batch):
+        return reverse("console:batch_assign_instructor", args=[batch.pk])
+
+    def names(self, response):
+        return [c.trainer.full_name for c in response.context["candidates"]]
+
+    def test_the_best_first_a_page_at_a_time(self, client, admin, crowd):
+        client.force_login(admin)
+
+        first = client.get(self.url(crowd))
+        second = client.get(self.url(crowd), {"page": "2"})
+
+        # Staffing the batch already, then on the course's roster, then the lightest load
+        # (by name among equals); the refused last, by name.
+        fays = [f"Fay {i:02d}" for i in range(25)]
+        assert self.names(first) == ["Zara Backup", "Yuri Roster", *fays[:23]]
+        assert self.names(second) == [
+            *fays[23:],
+            "Bea Busy",
+            "Aaron Primary",
+            "Carl Capped",
+            "Cleo Clash",
+        ]
+        # The shown candidates come with their workload.
+        bea = second.context["candidates"][2]
+        assert bea.workload.active_batches == 1 and bea.open_batches == 1
+        assert all(c.workload is not None for c in first.context["candidates"])
+        html = first.content.decode()
+        assert "1–25 of 31" in html
+        assert 'href="?page=2"' in html
+
+    def test_says_how_many_would_be_refused_and_why(self, client, admin, crowd):
+        client.force_login(admin)
+
+        response = client.get(self.url(crowd), {"page": "2"})
+
+        assert response.context["refusals"] == [
+            ("the current instructor", 1),
+            ("at their cap of open batches", 1),
+            ("with a schedule conflict", 1),
+        ]
+        summary = " ".join(
+            response.content.decode()
+            .split("data-candidate-summary>", 1)[1]
+            .split("</div>")[0]
+            .split()
+        )
+        assert summary.startswith(
+            "28 of 31 instructors can take this batch; 3 would be refused: 1 the current "
+            "instructor, 1 at their cap of open batches, 1 with a schedule conflict."
+        )
+        # The page itself names each refused candidate's reason.
+        assert "Carl Capped already teaches 1 Active/Upcoming batches, their cap of 1" in (
+            response.content.decode()
+        )
+
+    @pytest.mark.parametrize(("page", "shown"), [("abc", 1), ("99999", 2), ("-3", 2), ("", 1)])
+    def test_a_bad_page_number_shows_the_nearest_page(self, client, admin, crowd, page, shown):
+        client.force_login(admin)
+
+        response = client.get(self.url(crowd), {"page": page})
+
+        assert response.status_code == 200
+        assert response.context["page"].number == shown
+        assert len(response.context["refusals"]) == 3
+
+    def test_a_refused_post_keeps_the_list(self, client, admin, crowd):
+        client.force_login(admin)
+        carl = User.objects.get(full_name="Carl Capped")
+
+        response = client.post(self.url(crowd), {"instructor": carl.pk})
+
+        assert response.status_code == 200
+        assert response.context["form"].errors
+        assert len(response.context["candidates"]) == 25
+
+    def test_the_drop_down_offers_every_instructor_by_name(self, client, admin, crowd):
+        client.force_login(admin)
+
+        html = client.get(self.url(crowd)).content.decode()
+
+        select = html.split('<select name="instructor"', 1)[1].split("</select>", 1)[0]
+        labels = [option.split(">", 1)[1] for option in select.split("<option")[1:]]
+        assert len(labels) == 32  # the empty choice and all 31 instructors, not one page
+        names = [label.split(" (", 1)[0] for label in labels[1:]]
+        assert names == sorted(names)
+        assert names[:3] == ["Aaron Primary", "Bea Busy", "Carl Capped"]
+        fay = User.objects.get(full_name="Fay 24")  # on the second page of candidates
+        response = client.post(self.url(crowd), {"instructor": fay.pk})
+        assert response.status_code == 302
+        crowd.refresh_from_db()
+        assert crowd.assigned_instructor == fay
+
+    def test_no_active_instructor(self, client, admin, make_batch):
+        batch = make_batch(
+            instructor=InstructorFactory(), schedule=[slot(MONDAY, "10:00", "12:00")]
+        )
+        User.objects.filter(is_instructor=True).update(is_active=False)
+        client.force_login(admin)
+
+        response = client.get(self.url(batch))
+
+        assert response.status_code == 200
+        assert response.context["candidates"] == []
+        html = response.content.decode()
+        assert "No active instructors." in html
+        assert "data-candidate-summary" not in html
+
+
 # --- individual assignments ------------------------------------------------------------------
 
 
@@ -802,9 +940,10 @@ class TestQueryCounts:
         with django_assert_max_num_queries(3):
             client.get(reverse("console:mentor_list"), {"format": "csv"})
 
-    # session, user, batch, its slots, its current staff, workloads; the shared teaching
-    # context: open-batch counts, availability windows, leaves, roster entries, clashing
-    # taught slots, clashing covered slots; the form's instructor choices
+    # session, user, batch, its current staff, the instructors with their profiles (also the
+    # form's choices); the shared teaching context: the batch's slots, open-batch counts,
+    # availability windows, leaves, roster entries, clashing taught slots, clashing covered
+    # slots; the workloads of the page shown
     @pytest.mark.parametrize("n", SIZES)
     def test_batch_assign_instructor(
         self, client, admin, make_batch, django_assert_max_num_queries, n
@@ -826,6 +965,7 @@ class TestQueryCounts:
         candidates = response.context["candidates"]
         assert len(candidates) == n + 1
         assert sum(bool(c.conflicts) for c in candidates) == n // 2
+        assert ("with a schedule conflict", n // 2) in response.context["refusals"]
 
     # session, user, roles with batch and course, their slots and active rosters
     # (prefetches), covers of the instructor's absences, substitute duties (none here, so no

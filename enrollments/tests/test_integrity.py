@@ -20,7 +20,7 @@ from enrollments.integrity import (
     integrity_fix,
 )
 from enrollments.models import Enrollment, EnrollmentStatus
-from enrollments.services import enrollment_create
+from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
 from medh.accounts.models import User
 from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from medh.errors import DomainError
@@ -183,6 +183,27 @@ def test_active_enrollments_in_closed_batches_are_closed(healthy, batch_status, 
     assert Enrollment.history.filter(status=becomes).count() == 2  # through .save(): audited
 
 
+def test_only_closed_batches_holding_active_enrollments_are_reported(healthy):
+    """Open batches, closed ones whose enrollments all ended and individual enrollments are
+    not findings; the findings of several closed batches come in enrollment order."""
+    ended = StaffedBatchFactory(batch_code="ENDED")
+    for enrollment in enroll(ended, 2):
+        enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED)
+    Batch.objects.filter(pk=ended.pk).update(status=BatchStatus.COMPLETED)
+    enrollment_create(student=StudentFactory(), course=ended.course)  # individual
+    assert of(ACTIVE_IN_CLOSED_BATCH) == []
+    late = StaffedBatchFactory(batch_code="LATE")
+    first, second = enroll(healthy)[0], enroll(late)[0]
+    third = enroll(healthy)[0]
+    Batch.objects.filter(pk__in=[healthy.pk, late.pk]).update(status=BatchStatus.CANCELLED)
+
+    findings = of(ACTIVE_IN_CLOSED_BATCH)
+
+    keys = [f.key for f in findings]
+    assert keys == sorted(keys) and len(keys) == 5  # healthy's two earlier ones too
+    assert {("enrollment", e.pk) for e in (first, second, third)} <= set(keys)
+
+
 # --- seat counters ---------------------------------------------------------------------------
 
 
@@ -197,6 +218,19 @@ def test_wrong_counter_is_recounted(healthy):
     assert code == 0, output
     healthy.refresh_from_db()
     assert healthy.enrolled_students == 2
+
+
+def test_counters_count_only_the_batchs_active_enrollments(healthy):
+    """Ended and individual enrollments, and batches without any, are no drift."""
+    enrollment_cancel(enrollment=enroll(healthy)[0])
+    enrollment_create(student=StudentFactory(), course=healthy.course)  # individual
+    StaffedBatchFactory(batch_code="EMPTY")
+    assert of(COUNTER) == []
+    Batch.objects.filter(batch_code="EMPTY").update(enrolled_students=1)
+    [finding] = of(COUNTER)
+    assert finding.message == (
+        "Batch EMPTY: counter says 1 enrolled, but it has 0 active enrollment(s)"
+    )
 
 
 def test_more_active_enrollments_than_capacity_is_only_reported(healthy):
@@ -278,3 +312,21 @@ def test_findings_take_six_queries_at_any_size(healthy, django_assert_num_querie
     with django_assert_num_queries(6):
         large = [f.message for f in integrity_findings()]
     assert len(large) == 6 * len(small)
+
+
+def test_closed_batch_findings_take_seven_queries_at_any_size(healthy, django_assert_num_queries):
+    # The six checks, and the enrollments of the closed batches that hold active ones.
+    def closed(code: str):
+        batch = StaffedBatchFactory(batch_code=code)
+        enroll(batch, 2)
+        Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.COMPLETED)
+
+    closed("C-0")
+    with django_assert_num_queries(7):
+        small = integrity_findings()
+    for i in range(1, 6):
+        closed(f"C-{i}")
+    with django_assert_num_queries(7):
+        large = integrity_findings()
+    assert {f.check for f in large} == {ACTIVE_IN_CLOSED_BATCH}
+    assert len(large) == 6 * len(small) == 12

@@ -75,7 +75,9 @@ def test_course_page(admin_client):
     assert "33.3&nbsp;%" in html  # ALPHA's fill rate
     assert "100&nbsp;%" in html  # BETA's
     assert 'title="No open seats">—' in html  # EMPTY's
+    assert "All 3 courses" in html
     assert "47.4&nbsp;%" in html  # the totals row
+    assert "3 in all" in html  # one page: no page controls, the count
 
 
 def test_batch_page_filters(admin_client, known):
@@ -152,6 +154,77 @@ def test_index_without_data(client):
     assert 'data-figure="capacity">0<' in html
     assert 'title="No open seats">—' in html
     assert 'title="No enrollment has ended yet">—' in html
+
+
+# --- pagination -------------------------------------------------------------------------------
+
+
+def more_courses(n: int) -> None:
+    """``n`` more courses, titled after the known ones (so they come last), each with one
+    cancelled individual enrollment: each adds to the totals."""
+    for i in range(n):
+        course = CourseFactory(code=f"MORE-{i:02d}", title=f"Zeta {i:02d}")
+        enrollments.enrollment_cancel(
+            enrollment=enrollments.enrollment_create(student=StudentFactory(), course=course)
+        )
+
+
+def totals_row(html: str) -> str:
+    return html.split("<tfoot", 1)[1].split("</tfoot>", 1)[0]
+
+
+def test_course_pages_show_the_totals_of_every_course(admin_client):
+    more_courses(30)  # 33 courses: two pages
+    url = reverse("reports:courses")
+    first, second = admin_client.get(url), admin_client.get(url, {"page": "2"})
+    assert [r.course.code for r in first.context["rows"]][:3] == ["ALPHA", "BETA", "EMPTY"]
+    assert len(first.context["rows"]) == 25
+    assert [r.course.code for r in second.context["rows"]] == [
+        f"MORE-{i:02d}" for i in range(22, 30)
+    ]
+    # Both pages: the same totals, of all 33 courses (30 more cancellations than the 3 known).
+    for response in (first, second):
+        overall = response.context["overall"]
+        assert (overall.capacity, overall.enrolled, overall.cancelled) == (19, 9, 32)
+        assert "All 33 courses" in totals_row(response.content.decode())
+    every = csv_rows(admin_client.get(url, {"format": "csv"}))[1:]
+    assert len(every) == 33
+    assert sum(int(row[8]) for row in every) == 32  # the CSV's cancellations add up alike
+    html = first.content.decode()
+    assert "1–25 of 33" in html
+    assert 'href="?page=2"' in html
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [("abc", 1), ("0", 2), ("-1", 2), ("99999", 2), ("2.5", 1), ("", 1), ("2", 2)],
+)
+def test_course_page_numbers_out_of_range_or_junk(admin_client, page, shown):
+    more_courses(30)
+    response = admin_client.get(reverse("reports:courses"), {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == shown
+    assert response.context["overall"].cancelled == 32
+
+
+def test_instructor_pages(admin_client, known):
+    for i in range(30):
+        InstructorFactory(full_name=f"Zoe {i:02d}")
+    url = reverse("reports:instructors")
+    first = admin_client.get(url)
+    names = [r.trainer.full_name for r in first.context["rows"]]
+    assert names[:3] == ["Ines Ivanova", "Omar Okafor", "Paul Park"] and len(names) == 25
+    last = admin_client.get(url, {"page": "99"})  # past the end: the last page
+    assert last.status_code == 200
+    assert [r.trainer.full_name for r in last.context["rows"]] == [
+        f"Zoe {i:02d}" for i in range(22, 30)
+    ]
+    assert "26–33 of 33" in last.content.decode()
+    # The CSV holds every instructor, whatever the page asked.
+    every = csv_rows(admin_client.get(url, {"format": "csv", "page": "2"}))[1:]
+    assert [row[0] for row in every][:3] == ["Ines Ivanova", "Omar Okafor", "Paul Park"]
+    assert len(every) == 33
+    assert admin_client.get(url, {"page": "junk"}).context["page"].number == 1
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -317,26 +390,29 @@ def grow(admin, n: int) -> None:
 
 
 # Each page: the session, the user, then (comments list the rest).
+TOTALS = 3  # open batches' seats, ended enrollments by status, waiting entries
 QUERIES = {
-    # course report (one query with subqueries) + student distribution (students, active
-    # enrollments, current assignments: three counts)
-    "reports:index": 6,
-    # course report
-    "reports:courses": 3,
+    # courses, the totals, students and those with an instructor
+    "reports:index": 3 + TOTALS + 2,
+    # count for the paginator, the page of courses (one query with subqueries), the totals
+    "reports:courses": 4 + TOTALS,
     # count for the paginator, the page of batches, the courses of the filter form
     "reports:batches": 5,
-    # instructors with workload and mentoring
-    "reports:instructors": 3,
-    # the distribution's three counts
-    "reports:students": 5,
+    # count for the paginator, the page of instructors with workload and mentoring
+    "reports:instructors": 4,
+    # the distribution: students; active enrollments, and those of users who are not
+    # students; current assignments
+    "reports:students": 6,
 }
-CSV_QUERIES = QUERIES | {"reports:batches": 3}  # every batch at once, no paginator, no form
+# Every row at once: no paginator, no form, no totals.
+CSV_QUERIES = QUERIES | {"reports:batches": 3, "reports:courses": 3, "reports:instructors": 3}
 
 
 @pytest.mark.parametrize("size", [1, 30])
 def test_query_count_does_not_grow(client, django_assert_max_num_queries, size):
     """Every report page and CSV with 1 and with 30 courses, batches, instructors and
-    students: the same pinned number of queries. 30 batches fill more than a page."""
+    students: the same pinned number of queries. 30 courses, batches and instructors fill
+    more than a page."""
     admin = AdminFactory()
     grow(admin, size)
     client.force_login(admin)
@@ -346,6 +422,7 @@ def test_query_count_does_not_grow(client, django_assert_max_num_queries, size):
             with django_assert_max_num_queries(limits[name], info=f"{name} {query}"):
                 response = client.get(reverse(name), query)
             assert response.status_code == 200
-    batches = client.get(reverse("reports:batches")).context
-    assert len(batches["rows"]) == min(size, 25)
-    assert batches["page"].paginator.count == size
+    for name in ("reports:courses", "reports:batches", "reports:instructors"):
+        context = client.get(reverse(name)).context
+        assert len(context["rows"]) == min(size, 25)
+        assert context["page"].paginator.count == size

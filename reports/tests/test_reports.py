@@ -199,7 +199,7 @@ def figures(row) -> tuple:
 class TestCourseReport:
     def test_figures_of_each_course(self, known, django_assert_num_queries):
         with django_assert_num_queries(1):
-            rows = reports.course_report()
+            rows = reports.course_rows(reports.course_report())
         by_code = {r.course.code: r for r in rows}
         assert [r.course.code for r in rows] == ["ALPHA", "BETA", "EMPTY"]  # by title
         alpha, beta, empty = by_code["ALPHA"], by_code["BETA"], by_code["EMPTY"]
@@ -212,15 +212,44 @@ class TestCourseReport:
         assert figures(beta) == (4, 4, 100.0, 0, 0, 0, None, 2)
         assert figures(empty) == (0, 0, None, 0, 0, 0, None, 0)
 
-    def test_totals_are_the_sum_of_the_courses(self, known):
-        overall = reports.totals(reports.course_report())
+    def test_a_page_of_courses_is_a_slice_of_the_report(self, known):
+        page = reports.course_report()[1:2]
+        assert [r.course.code for r in reports.course_rows(page)] == ["BETA"]
+
+
+def course_sums(rows) -> tuple:
+    """The figures of ``rows`` added up, as the totals row must show them."""
+    names = ("capacity", "enrolled", "completed", "cancelled", "expired", "waitlist")
+    return tuple(sum(getattr(row, name) for row in rows) for name in names)
+
+
+class TestPlatformFigures:
+    def test_they_are_the_sum_of_every_course(self, known, django_assert_num_queries):
+        # open batches' seats, ended enrollments by status, waiting entries
+        with django_assert_num_queries(3):
+            overall = reports.platform_figures()
         assert figures(overall) == (19, 9, 47.4, 3, 2, 1, 50.0, 3)
         assert overall.ended == 6
         assert overall.fill_rate == pytest.approx(9 / 19)
+        every_course = reports.course_rows(reports.course_report())
+        assert course_sums([overall]) == course_sums(every_course)
+
+    def test_changes_show_at_once(self, known):
+        a1 = known["batches"]["A1"]
+        first = a1.enrollments.filter(status=EnrollmentStatus.ACTIVE).order_by("pk").first()
+        enrollments.enrollment_set_status(enrollment=first, status="completed")
+        WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING).update(
+            status=WaitlistStatus.REMOVED
+        )
+        # A seat freed, one more completed, nobody waiting.
+        assert figures(reports.platform_figures()) == (19, 8, 42.1, 4, 2, 1, 57.1, 0)
+        assert course_sums([reports.platform_figures()]) == course_sums(
+            reports.course_rows(reports.course_report())
+        )
 
     def test_no_courses(self):
-        assert reports.course_report() == []
-        assert figures(reports.totals([])) == (0, 0, None, 0, 0, 0, None, 0)
+        assert reports.course_rows(reports.course_report()) == []
+        assert figures(reports.platform_figures()) == (0, 0, None, 0, 0, 0, None, 0)
 
 
 class TestBatchReport:
@@ -258,7 +287,7 @@ class TestBatchReport:
 class TestInstructorReport:
     def test_figures_of_each_instructor(self, known, django_assert_num_queries):
         with django_assert_num_queries(1):
-            rows = reports.instructor_report()
+            rows = reports.instructor_rows(reports.instructor_report())
         assert [r.trainer.full_name for r in rows] == ["Ines Ivanova", "Omar Okafor", "Paul Park"]
         got = {
             r.trainer.full_name: (
@@ -283,13 +312,14 @@ class TestInstructorReport:
     def test_inactive_instructors_are_left_out(self, known):
         known["paul"].is_active = False
         known["paul"].save(update_fields=["is_active"])
-        names = [r.trainer.full_name for r in reports.instructor_report()]
+        names = [r.trainer.full_name for r in reports.instructor_rows(reports.instructor_report())]
         assert names == ["Ines Ivanova", "Omar Okafor"]
 
 
 class TestStudentDistribution:
     def test_counts(self, known, django_assert_num_queries):
-        with django_assert_num_queries(3):  # students, active enrollments, assignments
+        # students; active enrollments, and those of users who are not students; assignments
+        with django_assert_num_queries(4):
             d = reports.student_distribution()
         assert d.students == 17
         # 1 (Ines, mentor), 2 (Ines, tutor), 7 (Omar, advisor), 3 (Omar, mentor),
@@ -319,3 +349,25 @@ class TestStudentDistribution:
         d = reports.student_distribution()
         assert (d.students, d.with_instructor, d.not_enrolled) == (0, 0, 0)
         assert all(share is None for *_, share in d.rows())
+
+    def test_a_user_who_is_no_longer_a_student_is_left_out(self, known):
+        """Their active enrollments and assignment stay, but they are not counted: not among
+        the students, nor in a batch, nor with an instructor (the counts of users who are not
+        students are taken away)."""
+        # 1 is in A1 and B1 with Ines as mentor; 7 is in A2, individual in BETA, with Omar.
+        for n in (1, 7):
+            user = known["students"][n]
+            user.is_student, user.is_instructor = False, True
+            user.save(update_fields=["is_student", "is_instructor"])
+        d = reports.student_distribution()
+        assert d.students == 15
+        assert (d.with_instructor, d.without_instructor) == (3, 12)
+        assert d.by_type == {"mentor": 1, "tutor": 1, "advisor": 0, "supervisor": 1}
+        assert (d.in_batch, d.individual_only, d.not_enrolled) == (5, 1, 9)
+
+    def test_corporate_students_count(self, known):
+        user = known["students"][13]  # individual only, in ALPHA
+        user.is_student, user.is_corporate_student = False, True
+        user.save(update_fields=["is_student", "is_corporate_student"])
+        d = reports.student_distribution()
+        assert (d.students, d.in_batch, d.individual_only, d.not_enrolled) == (17, 7, 1, 9)
