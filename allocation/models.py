@@ -9,7 +9,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from medh.history import HistoricalRecords
 
 
 class Course(models.Model):

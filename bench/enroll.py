@@ -449,8 +449,9 @@ answered. Latency is the client's: from sending to the end of the answer, queuei
 
 - **app**: `POST /api/enrollments/students/:id/enroll` with `{{"courseId", "batchId"}}` and an
   admin's Bearer token: token authentication, validation, `enrollment_create` (batch row lock,
-  refusals, insert, audit-trail row, counter with `F()`), the welcome notification (inbox row,
-  email task queued after commit) and the answer in the original envelope.
+  refusals, insert, audit-trail row, counter with `F()`), the welcome notification (inbox row
+  and its email task, written in the same transaction) and the answer in the original
+  envelope.
 - **baseline**: a bare Django view mounted only for the benchmark (`bench/baseline.py`) that
   does the same three statements by hand in one transaction: `SELECT ... FOR UPDATE` the batch
   row, `INSERT` the enrollment, `UPDATE` the counter; no authentication, validation, audit
@@ -473,26 +474,54 @@ exactly what the capacities allow.
 
 Where the difference goes (`python bench/enroll.py --profile` runs the app's request
 in-process and prints its SQL and a pyinstrument profile): one enrollment through the app
-runs 16 SQL statements to the baseline's 5 (BEGIN, lock, insert, update, COMMIT): the token
-and its user, the student, the course and the batch named in the body, then in the
-transaction the batch lock (with its course and instructor), the duplicate check, a
-savepoint around the insert, the audit-trail row, the counter, the batch's schedule and the
-inbox row (whose subject, text and HTML are rendered from three templates), and after commit
-the queued email task. In one process, one at a time, a request costs the app about 8 ms
-(6 ms of CPU) against the baseline's 1.2 ms. The profile of 200 enrollments splits the app's
-time into: the welcome notice 16 % (the schedule query, three templates, the inbox row),
-reading the course and batch named in the body 12 %, locking the batch 11 %, the insert with
-its audit-trail row 13 %, Django REST framework and the token lookup 10 %, queueing the email
-after commit 6 %, the duplicate check 5 %, the counter 4 %, the student 4 %, the answer 3 %;
-no single part dominates. Each of them is a feature or a check the baseline does not have
-(authentication, the refusals, the audit trail, the notification), so dropping every one
-that could be dropped without losing a feature (the body's two reads, the duplicate check
-behind the unique index) would still leave the app at about a third of the baseline (an
-estimate from these shares, not a measurement): the target of 0.5 is not met, and the ratio
-measures what these features cost rather than waste. Removed
-after profiling: three foreign-key existence queries of `full_clean` (the rows were just
-read), a query for the batch's instructor (now joined to the lock) and re-reading the new
-enrollment for the answer (21 statements before, 16 now).
+runs 11 SQL statements to the baseline's 5 (BEGIN, lock, insert, update, COMMIT): the token
+with its user and the student, then in the transaction the batch lock, which reads in the
+same query the batch's course and instructor and whether the student already has an active
+enrollment in the course; the enrollment and its audit-trail row; the counter; the batch's
+schedule and the inbox row (subject, text and HTML rendered from three templates); the email
+task (django-tasks-db: a row of the same database, written in the same transaction); COMMIT.
+In one process, one at a time, a request costs the app about 7 ms of CPU against the
+baseline's 1.2 ms. The profile of 200 enrollments splits the app's time into: the welcome
+notice 26 % (the schedule query 7 %, three templates 6 %, the inbox row 5 %, queueing the
+email task 6 %), the batch lock with what it reads 20 %, the insert with its audit-trail row
+10 %, Django REST framework and the token lookup 10 %, the student 6 %, the counter 6 %,
+BEGIN and COMMIT 5 %, the middleware 5 %, the request body 4 %, the answer 3 %.
+
+Changed after profiling (16 statements before, 11 now; in one process 8.4 ms of CPU before,
+7.3 now; the code before these changes, run the same way on the same quiet machine just
+before, measured 0.27 and 0.26):
+
+- the course and batch named in the body are no longer read before the lock: the service
+  reads them in the locking query (an unknown id is still answered on its field, word for
+  word as before);
+- the duplicate check is part of the locking query; the partial unique index stays the
+  backstop, and its refusal is told from the error's text, without the savepoint the insert
+  had;
+- the email task is written in the enrollment's transaction instead of after commit in a
+  second one: one commit (one WAL flush) per enrollment instead of two, and a crash between
+  the two can no longer leave a notification pending without its task;
+- simple-history's manager class is built once instead of for every audit-trail row.
+
+Checked and left as they are: Django REST framework runs one authentication (the Bearer
+token, with its user in one query), no throttle, one parser and one renderer; `full_clean`
+makes no query.
+
+Why 0.5 is still not met: the run is CPU-bound (two CPUs shared by gunicorn, PostgreSQL and
+the load generator), so the ratio follows the CPU each request costs. Measured separately
+over the 500-batch scenario (user and system time from `/proc` of the gunicorn workers, the
+database's backends and the load generator): the baseline costs 1.2 ms of its worker, 0.6 ms
+of PostgreSQL and 1.6 ms of the load generator per request, 3.4 ms in all; the app 8.5, 2.1
+and 1.9 ms, 12.5 ms (13.6 ms before the changes above): a ratio of about 0.28. For 0.5 the
+app would have to cost 6.9 ms in all, leaving its worker about 3 ms, while the ORM and the
+database driver alone spend about 4 ms in-process on its nine statements (1.2 ms the locking
+query with its joins and subquery, 0.8 ms the insert with its audit-trail row, 0.3 to 0.5 ms
+each for the token, the student, the counter, the schedule, the inbox row and the task row),
+before Django REST framework, the templates and the middleware. What is left is spread over
+the features the baseline does not have, not one waste: reading the schedule in the locking
+query (a JSON aggregate) or sparing Django REST framework its deep copy of the serializers'
+fields on every request would each save a few percent, where nearly half of the app's cost
+would have to go; closing the gap would take hand-written SQL on this path, which the
+project rules out (`tests/test_security.py` allows no raw query sets).
 """
 
 

@@ -19,6 +19,7 @@ from medh.api import responses
 from medh.api.pagination import PageParams, paginate
 from medh.api.permissions import ByMethod, IsAdmin, IsSignedIn, require
 from medh.api.schema import envelope, list_envelope
+from medh.errors import DomainError
 
 from . import services, waitlist
 from .models import Enrollment
@@ -63,7 +64,12 @@ class EnrollView(APIView):
         if body.places_automatically():
             enrollment = waitlist.enrollment_place(student=student, **body.placement_kwargs())
         else:
-            enrollment = services.enrollment_create(student=student, **body.service_kwargs())
+            try:
+                enrollment = services.enrollment_create(student=student, **body.service_kwargs())
+            except DomainError as refusal:
+                if refusal.code == services.NOT_FOUND:
+                    body.read_references()  # "batchId: No batch with id N.", as always
+                raise
         message = (
             "Student enrolled in batch successfully"
             if enrollment.batch_id

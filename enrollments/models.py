@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from allocation.models import Batch, Course
+from medh.history import HistoricalRecords
 
 
 class EnrollmentType(models.TextChoices):

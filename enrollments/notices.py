@@ -1,5 +1,5 @@
 """Who hears about which enrollment change: the student, with their batch's schedule and
-instructor. Called by the services inside their transaction (emails go after commit)."""
+instructor. Called by the services inside their transaction (emails go once it commits)."""
 
 from __future__ import annotations
 

@@ -6,10 +6,13 @@ cancelled is ``enrollments.services``' decision.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from allocation.models import Batch, Course, Weekday
 from medh.api.fields import MAX_ID, IdOf, Text, TimestampField
+from medh.ids import parse_id
 
 from .models import EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
 from .services import Payment
@@ -70,10 +73,19 @@ class EnrollInputSerializer(serializers.Serializer):
     ``courseId`` may be left out when ``batchId`` is given: the batch's course is meant.
     With ``enrollment_type`` "batch" and no ``batchId`` the student is placed automatically
     in an open batch of the course, preferring ``preferred_days``/``preferred_times``.
+
+    ``courseId`` and ``batchId`` are ids, not read here: ``enrollment_create`` reads the batch
+    with its course in the query that locks it, so reading them here first would read them
+    twice. An unknown id is still answered "No batch with id N." on its field, beside any
+    other invalid field, as when they were read here (``read_references``).
     """
 
-    courseId = IdOf("course", queryset=Course.objects.all(), required=False)
-    batchId = IdOf("batch", queryset=Batch.objects.all(), required=False, allow_null=True)
+    REFERENCES = ("courseId", "batchId")
+
+    courseId = IdOf("course", queryset=Course.objects.all(), required=False, read=False)
+    batchId = IdOf(
+        "batch", queryset=Batch.objects.all(), required=False, allow_null=True, read=False
+    )
     enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, required=False)
     enrollment_source = serializers.ChoiceField(
         choices=EnrollmentSource.choices, default=EnrollmentSource.API
@@ -97,10 +109,41 @@ class EnrollInputSerializer(serializers.Serializer):
         "session's start: morning (before 12:00), afternoon (12:00-17:00), evening (from 17:00).",
     )
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # The body is refused anyway: its unknown ids are named among the other errors.
+            errors = exc.detail
+            for name in self.REFERENCES:
+                pk = parse_id(data.get(name)) if isinstance(data, Mapping) else None
+                if name not in errors and pk is not None:
+                    try:
+                        self.fields[name].read(pk)
+                    except serializers.ValidationError as unknown:
+                        errors[name] = unknown.detail
+            in_field_order = {name: errors[name] for name in self.fields if name in errors}
+            raise serializers.ValidationError({**in_field_order, **errors}) from exc
+
     def validate(self, attrs):
         if attrs.get("courseId") is None and attrs.get("batchId") is None:
             raise serializers.ValidationError({"courseId": ["This field is required."]})
         return attrs
+
+    def read_references(self) -> dict:
+        """Read the course and batch the body names: ``{"courseId": Course, "batchId":
+        Batch}`` for those given. Refuses each unknown id on its field ("No course with id
+        N."), in field order."""
+        rows, errors = {}, {}
+        for name in self.REFERENCES:
+            if self.validated_data.get(name) is not None:
+                try:
+                    rows[name] = self.fields[name].read(self.validated_data[name])
+                except serializers.ValidationError as exc:
+                    errors[name] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return rows
 
     def places_automatically(self) -> bool:
         """A batch enrollment without a batch: ``enrollment_place`` chooses the batch."""
@@ -108,20 +151,22 @@ class EnrollInputSerializer(serializers.Serializer):
         return data.get("batchId") is None and data.get("enrollment_type") == EnrollmentType.BATCH
 
     def placement_kwargs(self) -> dict:
-        """The body as keyword arguments of ``enrollment_place`` (without the student)."""
+        """The body as keyword arguments of ``enrollment_place`` (without the student), with
+        the course read."""
         kwargs = self.service_kwargs()
         del kwargs["batch"]
+        kwargs["course"] = self.read_references()["courseId"]
         kwargs["preferred_days"] = self.validated_data.get("preferred_days")
         kwargs["preferred_times"] = self.validated_data.get("preferred_times")
         return kwargs
 
     def service_kwargs(self) -> dict:
-        """The body as keyword arguments of ``enrollment_create`` (without the student)."""
+        """The body as keyword arguments of ``enrollment_create`` (without the student), the
+        course and the batch by id."""
         data = self.validated_data
-        batch = data.get("batchId")
         return {
-            "course": data.get("courseId") or batch.course,
-            "batch": batch,
+            "course": data.get("courseId"),
+            "batch": data.get("batchId"),
             "enrollment_type": data.get("enrollment_type"),
             "enrollment_source": data["enrollment_source"],
             "payment": Payment(**data["paymentDetails"]) if "paymentDetails" in data else None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from allocation.models import Batch, Course
@@ -27,6 +27,8 @@ from .selectors import active_enrollment_count
 
 MSG_FULL = "Batch has reached maximum capacity"
 MSG_ALREADY_ENROLLED = "Student already has an active enrollment in this course"
+# The code of a refusal naming a course or batch id that has no row.
+NOT_FOUND = "not_found"
 # Access to course material lasts this long after a batch ends, as in the original examples.
 ACCESS_AFTER_BATCH_END = dt.timedelta(days=30)
 
@@ -55,6 +57,42 @@ def _lock_batches(*batches: Batch) -> dict[int, Batch]:
     if missing:
         raise DomainError("This batch no longer exists")
     return locked
+
+
+def _lock_batch_to_enroll(batch_id: int, *, student: User) -> Batch:
+    """Lock one batch row to take a seat in it, and read in the same query what the seat
+    checks and the welcome need: the fresh row, its course and instructor, and whether
+    ``student`` already has an active enrollment in the batch's course
+    (``student_already_active``). Refuses an id of no batch (code ``not_found``).
+    """
+    already_active = Enrollment.objects.filter(
+        student=student, course=OuterRef("course_id"), status=EnrollmentStatus.ACTIVE
+    )
+    try:
+        return (
+            Batch.objects.select_for_update(of=("self",))
+            .select_related("course", "assigned_instructor")
+            .annotate(student_already_active=Exists(already_active))
+            .get(pk=batch_id)
+        )
+    except Batch.DoesNotExist:
+        raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND) from None
+
+
+def _course_for(course: Course | int | None, batch: Batch | None) -> Course:
+    """The course row an enrollment names: ``course`` itself when it is a row; the batch's
+    course, read with the locked batch, when ``course`` is its id or None; otherwise the
+    course read by id (to refuse it as another course's, or as no course at all)."""
+    if isinstance(course, Course):
+        return course
+    if batch is not None and course in (None, batch.course_id):
+        return batch.course
+    if course is None:
+        raise DomainError("Choose a course", field="course")
+    found = Course.objects.filter(pk=course).first()
+    if found is None:
+        raise DomainError("This course no longer exists", field="course", code=NOT_FOUND)
+    return found
 
 
 def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
@@ -101,12 +139,32 @@ def _seat_freed(batch_id: int) -> None:
     waitlist_promote(batch_id=batch_id)
 
 
-def _refuse_second_active(student: User, course: Course, *, exclude_pk: int | None = None):
-    others = Enrollment.objects.filter(student=student, course=course, status="active")
-    if exclude_pk:
-        others = others.exclude(pk=exclude_pk)
-    if others.exists():
+def _refuse_second_active(
+    student: User,
+    course: Course,
+    *,
+    exclude_pk: int | None = None,
+    already_active: bool | None = None,
+) -> None:
+    """Refuse a second active enrollment of ``student`` in ``course``. ``already_active`` is
+    the answer when the caller has already read it (with its batch lock); otherwise a query
+    asks. The partial unique index is the backstop for a concurrent enrollment either way."""
+    if already_active is None:
+        others = Enrollment.objects.filter(student=student, course=course, status="active")
+        if exclude_pk:
+            others = others.exclude(pk=exclude_pk)
+        already_active = others.exists()
+    if already_active:
         raise DomainError(MSG_ALREADY_ENROLLED, code="duplicate")
+
+
+# How each database names the one-active-enrollment index in its IntegrityError: PostgreSQL
+# by the constraint's name, SQLite by the table's columns (the only unique index on them).
+_TABLE = Enrollment._meta.db_table
+_DUPLICATE_ACTIVE_MARKS = (
+    "one_active_enrollment_per_student_course",
+    f"UNIQUE constraint failed: {_TABLE}.student_id, {_TABLE}.course_id",
+)
 
 
 def _save_enrollment(enrollment: Enrollment) -> None:
@@ -116,17 +174,15 @@ def _save_enrollment(enrollment: Enrollment) -> None:
         enrollment, exclude=["student", "course", "batch"], validate_constraints=False
     )
     try:
-        with transaction.atomic():  # a savepoint: a lost duplicate race becomes a refusal
-            enrollment.save()
+        # No savepoint: a refusal rolls back the service's whole transaction (or savepoint,
+        # when it is nested) anyway, and callers that go on after a refusal wrap the call in
+        # their own savepoint. So the error is translated from its text, with no query (the
+        # transaction is aborted after it on PostgreSQL).
+        enrollment.save()
     except IntegrityError as exc:
-        if "one_active_enrollment_per_student_course" in str(exc) or (
-            enrollment.is_active
-            and Enrollment.objects.filter(
-                student_id=enrollment.student_id, course_id=enrollment.course_id, status="active"
-            )
-            .exclude(pk=enrollment.pk)
-            .exists()
-        ):
+        if any(mark in str(exc) for mark in _DUPLICATE_ACTIVE_MARKS):
+            # A concurrent enrollment of the same student in the course, committed after
+            # the friendly check: the partial unique index refused this one.
             raise DomainError(MSG_ALREADY_ENROLLED, code="duplicate") from exc
         raise
 
@@ -146,12 +202,15 @@ def _enroll(
     payment: Payment | None = None,
     access_expiry_date: dt.datetime | None = None,
     welcome: bool = True,
+    already_active: bool | None = None,
 ) -> Enrollment:
     """The body of ``enrollment_create`` for a ``batch`` that is already locked and freshly
     read (or None): check the seat, insert the enrollment, take the seat with ``F()``.
 
     Shared with automatic placement and waitlist promotion, which lock their batches
     themselves. ``welcome=False`` leaves the notice to the caller (a promotion sends its own).
+    ``already_active``: whether the student already has an active enrollment in the course,
+    when the caller read it under the lock (``_lock_batch_to_enroll``); None asks.
     """
     if batch is not None:
         _check_seat(batch, course)
@@ -159,7 +218,7 @@ def _enroll(
             access_expiry_date = timezone.make_aware(
                 dt.datetime.combine(batch.end_date + ACCESS_AFTER_BATCH_END, dt.time.min)
             )
-    _refuse_second_active(student, course)
+    _refuse_second_active(student, course, already_active=already_active)
     payment = payment or Payment()
     # full_clean below skips constraints, so without this the check constraint would surface
     # as an IntegrityError instead of a refusal.
@@ -190,8 +249,8 @@ def _enroll(
 def enrollment_create(
     *,
     student: User,
-    course: Course,
-    batch: Batch | None = None,
+    course: Course | int | None = None,
+    batch: Batch | int | None = None,
     enrollment_type: str | None = None,
     enrollment_source: str = EnrollmentSource.WEBSITE,
     payment: Payment | None = None,
@@ -199,12 +258,23 @@ def enrollment_create(
 ) -> Enrollment:
     """Enroll a student in a course: in ``batch``, or individually when it is None.
 
-    Locks the batch row, re-reads it, then inserts the enrollment and increments the counter
-    with ``F()`` — all or nothing. Refuses: a user who is not a student, a batch of another
-    course, a Completed/Cancelled batch, a full batch ("Batch has reached maximum capacity"),
-    a second active enrollment in the same course, a type that contradicts the batch. (A
-    batch enrollment without a batch is ``enrollments.waitlist.enrollment_place``'s job.)
+    ``course`` and ``batch`` are rows or ids; ``course`` may be left out with a batch (the
+    batch's course). Locks the batch row and reads it fresh (only its id is used) with its
+    course, its instructor and the student's active enrollment in the course, in one query;
+    reads the course only when it is not the batch's. Then inserts the enrollment and
+    increments the counter with ``F()`` — all or nothing. Refuses: an id of no batch or
+    course (code ``not_found``, before anything else), a user who is not a student, a batch
+    of another course, a Completed/Cancelled batch, a full batch ("Batch has reached maximum
+    capacity"), a second active enrollment in the same course, a type that contradicts the
+    batch. (A batch enrollment without a batch is ``enrollments.waitlist.enrollment_place``'s
+    job.)
     """
+    already_active = None
+    if batch is not None:
+        batch_id = batch.pk if isinstance(batch, Batch) else batch
+        batch = _lock_batch_to_enroll(batch_id, student=student)
+        already_active = batch.student_already_active
+    course = _course_for(course, batch)
     _refuse_non_learner(student)
     enrollment_type = enrollment_type or (
         EnrollmentType.BATCH if batch else EnrollmentType.INDIVIDUAL
@@ -213,8 +283,6 @@ def enrollment_create(
         raise DomainError("An individual enrollment cannot name a batch", field="batch")
     if enrollment_type == EnrollmentType.BATCH and batch is None:
         raise DomainError("A batch enrollment needs a batch", field="batch")
-    if batch is not None:
-        batch = _lock_batches(batch)[batch.pk]
     return _enroll(
         student=student,
         course=course,
@@ -223,6 +291,7 @@ def enrollment_create(
         enrollment_source=enrollment_source,
         payment=payment,
         access_expiry_date=access_expiry_date,
+        already_active=already_active,
     )
 
 

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from medh.history import HistoricalRecords
 
 DEFAULT_MAX_ACTIVE_BATCHES = 4  # the original guide recommends 3-4 active batches per instructor
 

@@ -375,7 +375,72 @@ class TestEnrollmentCreate:
         error = refusal(enrollment_create, student=StudentFactory(), course=course, batch=batch)
 
         assert error.message == "This batch no longer exists"
+        assert error.code == services.NOT_FOUND
         assert not Enrollment.objects.exists()
+
+    def test_course_and_batch_may_be_ids(self, course, batch):
+        enrollment = enrollment_create(student=StudentFactory(), course=course.pk, batch=batch.pk)
+
+        assert (enrollment.course, enrollment.batch) == (course, batch)
+        assert enrollment.course.code == "GER-A1"  # the row, read with the locked batch
+        assert seats(batch) == 1
+
+    def test_without_a_course_the_batch_s_course_is_meant(self, course, batch):
+        enrollment = enrollment_create(student=StudentFactory(), batch=batch.pk)
+
+        assert enrollment.course == course
+
+    def test_an_id_of_another_course_is_refused_by_its_code(self, batch):
+        other = CourseFactory(code="FRE-B2")
+
+        error = refusal(
+            enrollment_create, student=StudentFactory(), course=other.pk, batch=batch.pk
+        )
+
+        assert error.message == "Batch GER-A1-2026-01-01 belongs to course GER-A1, not FRE-B2"
+        assert seats(batch) == 0
+
+    def test_an_id_of_no_course_is_refused(self, batch):
+        for batch_id in (batch.pk, None):
+            error = refusal(
+                enrollment_create, student=StudentFactory(), course=999_999, batch=batch_id
+            )
+
+            assert (error.message, error.code) == ("This course no longer exists", "not_found")
+        assert seats(batch) == 0
+
+    def test_an_unknown_id_is_refused_before_the_student(self, course):
+        """An id of no row is the first refusal, before the student's role and the type."""
+        error = refusal(
+            enrollment_create,
+            student=InstructorFactory(),
+            course=course,
+            batch=999_999,
+            enrollment_type=EnrollmentType.INDIVIDUAL,
+        )
+
+        assert error.code == services.NOT_FOUND
+
+    def test_a_seat_takes_eight_statements(self, course, batch, django_assert_num_queries):
+        """Pinned: fewer is welcome (lower the pin), more needs a reason."""
+        student = StudentFactory()
+        # The service's transaction is a savepoint inside the test's. SAVEPOINT; the batch
+        # lock, read with its course, instructor and the student's active enrollment in the
+        # course; the enrollment; its audit-trail row; the counter; the batch's schedule
+        # (the welcome); the inbox row; RELEASE SAVEPOINT. (The email task is queued on
+        # commit with the test settings' immediate backend.)
+        with django_assert_num_queries(8):
+            enrollment_create(student=student, course=course, batch=batch)
+
+    def test_a_refusal_for_a_full_batch_takes_four_statements(
+        self, course, batch, django_assert_num_queries
+    ):
+        fill(batch)
+        student = StudentFactory()
+        # SAVEPOINT, the batch lock (the seat check needs nothing else), ROLLBACK TO and
+        # RELEASE SAVEPOINT (outside a test's transaction: BEGIN, the lock, ROLLBACK).
+        with django_assert_num_queries(4):
+            refusal(enrollment_create, student=student, course=course, batch=batch)
 
 
 # --- enrollment_set_status ----------------------------------------------------------------

@@ -29,7 +29,12 @@ TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdOf(serializers.PrimaryKeyRelatedField):
-    """A reference by id to a row of ``queryset``; "No <noun> with id N" when there is none."""
+    """A reference by id to a row of ``queryset``; "No <noun> with id N" when there is none.
+
+    With ``read=False`` the row is not read here: the value is the id, for a service that
+    reads the row itself (under its lock, in the query it needs anyway), and ``read(pk)``
+    gives the row or the same "No <noun> with id N" error when the view needs it.
+    """
 
     default_error_messages = {
         "required": "This field is required.",
@@ -37,14 +42,18 @@ class IdOf(serializers.PrimaryKeyRelatedField):
         "incorrect_type": "Must be a numeric id.",
     }
 
-    def __init__(self, noun: str, **kwargs):
+    def __init__(self, noun: str, *, read: bool = True, **kwargs):
         self.noun = noun
+        self.reads = read
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         pk = parse_id(data)
         if pk is None:
             self.fail("incorrect_type")
+        return self.read(pk) if self.reads else pk
+
+    def read(self, pk: int):
         try:
             return self.get_queryset().get(pk=pk)
         except self.get_queryset().model.DoesNotExist:

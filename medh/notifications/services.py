@@ -1,9 +1,9 @@
 """Writing notifications: ``notify`` (from any app's services) and marking them read.
 
 ``notify`` renders the event's templates, writes one ``Notification`` row per recipient in the
-caller's transaction and, only once that transaction commits, enqueues one email task per row
-(``transaction.on_commit``): a change that rolls back notifies nobody, and a slow or broken
-mail server never slows or breaks the request that made the change.
+caller's transaction and queues one email task per row so that the task can only run once
+that transaction has committed: a change that rolls back notifies nobody, and a slow or broken
+mail server never slows or breaks the request that made the change (``_queue_emails``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from medh.accounts.models import User
 
@@ -51,7 +52,8 @@ def _render(event: str, context: dict) -> tuple[str, str, str]:
 def notify(
     *, recipients: Iterable[User | None], event: str, context: dict, url: str = ""
 ) -> list[Notification]:
-    """Notify each distinct, active recipient of ``event`` (inbox row now, email after commit).
+    """Notify each distinct, active recipient of ``event`` (inbox row now, email once the
+    caller's transaction commits).
 
     ``context`` is given to the templates with ``recipient`` added. Runs in the caller's
     transaction and locks nothing. Skips ``None``, duplicates and inactive users.
@@ -79,14 +81,42 @@ def notify(
     created = Notification.objects.bulk_create(notifications)
     ids = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
     if ids:
-        transaction.on_commit(lambda: _enqueue_emails(ids), robust=True)
+        _queue_emails(ids)
     return created
 
 
+def _queue_emails(ids: list[int]) -> None:
+    """Queue the email tasks of the notifications ``ids`` (just written, uncommitted) so that
+    none can run before the caller's transaction commits, and none survives its rollback.
+
+    - A backend that stores tasks as rows of this same database (django-tasks-db, production):
+      the task rows are written now, in the caller's transaction. They commit or roll back
+      with the notification rows, and the worker, which reads only committed rows, cannot
+      start one early. No second transaction and no gap: a crash right after the commit can
+      no longer leave a notification pending with no task.
+    - Any other backend is queued on commit: the immediate one (dev, tests) runs the task as
+      it is queued, which must not happen before the commit, and a Redis queue is outside
+      the transaction. Robustly: a queue that is down logs the error, the committed change
+      stands and the rows stay pending for ``manage.py resend_notifications``.
+    """
+    from .tasks import send_notification_email
+
+    if _tasks_share_the_transaction(send_notification_email.get_backend()):
+        _enqueue_emails(ids)
+    else:
+        transaction.on_commit(lambda: _enqueue_emails(ids), robust=True)
+
+
+def _tasks_share_the_transaction(backend) -> bool:
+    """Whether ``backend`` writes its tasks to the database the notifications are written to."""
+    from django_tasks_db.models import DBTaskResult
+
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(
+        DBTaskResult
+    ) == router.db_for_write(Notification)
+
+
 def _enqueue_emails(ids: list[int]) -> None:
-    """Queue one email task per notification. Robust on commit: when the queue itself fails
-    (its database or Redis is down) the error is logged, the committed change and its request
-    stand, and the rows stay pending for ``manage.py resend_notifications``."""
     from .tasks import send_notification_email
 
     for pk in ids:

@@ -474,3 +474,23 @@ def test_a_page_of_entries_takes_the_same_queries_whatever_its_size(
         page = audit.audit_entries(audit.audit_log()[: ROWS_PER_ROUND * n])
     assert len(page) == ROWS_PER_ROUND * n
     assert {e.model_key for e in page} == set(audit.AUDITED) - {"batchtemplate"}
+
+
+def test_every_audited_model_builds_its_history_manager_class_once():
+    """medh.history: simple-history built a manager class on every ``.history``, which every
+    history row written also asks for; every audited model uses the variant that builds it
+    once."""
+    from django.apps import apps
+
+    from medh.history import HistoryManager
+
+    audited = [
+        model
+        for model in apps.get_models()
+        if getattr(model._meta, "simple_history_manager_attribute", None)
+    ]
+    assert Enrollment in audited and Batch in audited
+    for model in audited:
+        manager = getattr(model, model._meta.simple_history_manager_attribute)
+        assert isinstance(manager, HistoryManager), model
+        assert type(manager) is type(getattr(model, model._meta.simple_history_manager_attribute))

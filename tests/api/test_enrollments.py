@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from allocation.tests.factories import BatchFactory
 from enrollments.models import Enrollment
 from enrollments.tests.factories import EnrollmentFactory
@@ -101,6 +103,81 @@ def test_an_instructor_cannot_be_enrolled(world, admin_client):
         enroll_url(world.instructor), {"courseId": world.course.pk}, format="json"
     )
     assert_failure(response, 400, "student role")
+
+
+UNKNOWN, ALSO_UNKNOWN = 999_999, 999_998
+
+
+@pytest.mark.parametrize(
+    "body,errors",
+    [
+        ({"courseId": "C", "batchId": UNKNOWN}, {"batchId": ["No batch with id 999999."]}),
+        ({"courseId": UNKNOWN, "batchId": "B"}, {"courseId": ["No course with id 999999."]}),
+        ({"batchId": UNKNOWN}, {"batchId": ["No batch with id 999999."]}),
+        ({"courseId": UNKNOWN}, {"courseId": ["No course with id 999999."]}),
+        (  # automatic placement
+            {"courseId": UNKNOWN, "enrollment_type": "batch"},
+            {"courseId": ["No course with id 999999."]},
+        ),
+        (
+            {"courseId": ALSO_UNKNOWN, "batchId": UNKNOWN},
+            {"courseId": ["No course with id 999998."], "batchId": ["No batch with id 999999."]},
+        ),
+        (  # beside another invalid field, in field order
+            {"courseId": "C", "batchId": UNKNOWN, "enrollment_type": "bogus"},
+            {
+                "batchId": ["No batch with id 999999."],
+                "enrollment_type": ['"bogus" is not a valid choice.'],
+            },
+        ),
+        (
+            {"courseId": "x", "batchId": UNKNOWN},
+            {"courseId": ["Must be a numeric id."], "batchId": ["No batch with id 999999."]},
+        ),
+    ],
+)
+@pytest.mark.parametrize("who", ["other_student", "instructor"])
+def test_unknown_ids_are_named_on_their_fields(world, admin_client, body, errors, who):
+    """The service reads the course and batch (the batch in the query that locks it); an id
+    of no row is still answered on its field, before anything else is refused (an instructor
+    cannot be enrolled, but the unknown id is named first)."""
+    ids = {"C": world.course.pk, "B": world.batch.pk}
+    body = {key: ids.get(value, value) for key, value in body.items()}
+
+    response = admin_client.post(enroll_url(getattr(world, who)), body, format="json")
+    answer = assert_failure(response, 400)
+
+    first = next(iter(errors))
+    assert answer == {
+        "success": False,
+        "message": f"{first}: {errors[first][0]}",
+        "errors": errors,
+    }
+    assert list(answer["errors"]) == list(errors)
+    assert Enrollment.objects.count() == 1  # the world's own
+
+
+def test_an_enrollment_takes_ten_statements(world, admin_client, django_assert_num_queries):
+    """Pinned: fewer is welcome (lower the pin), more needs a reason."""
+    url = enroll_url(world.other_student)
+    body = {"courseId": world.course.pk, "batchId": world.batch.pk}
+    # The token with its user; the student; SAVEPOINT (the test's transaction holds the
+    # request's); the batch lock, read with its course, instructor and the student's active
+    # enrollment in the course; the enrollment; its audit-trail row; the counter; the batch's
+    # schedule (the welcome); the inbox row; RELEASE SAVEPOINT. The email task is queued on
+    # commit by the tests' immediate backend (the database backend adds its row here: 11).
+    with django_assert_num_queries(10):
+        assert_success(admin_client.post(url, body, format="json"), 201)
+
+
+def test_with_the_database_backend_the_email_task_is_one_more_statement(
+    world, admin_client, settings, django_assert_num_queries
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    url = enroll_url(world.other_student)
+    body = {"courseId": world.course.pk, "batchId": world.batch.pk}
+    with django_assert_num_queries(11):
+        assert_success(admin_client.post(url, body, format="json"), 201)
 
 
 def test_missing_course_and_batch(world, admin_client):

@@ -1,12 +1,14 @@
 """Delivery of the emails: retried, recorded and logged when the mail server fails, never
 sent twice, never breaking the change that caused them; and the production task backend
-(django-tasks-db) queues them in the database for ``manage.py db_worker``."""
+(django-tasks-db) queues them in the database for ``manage.py db_worker``, in the transaction
+of the change, so that the worker can run them only once it has committed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import smtplib
+import threading
 from io import StringIO
 
 import pytest
@@ -14,6 +16,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
@@ -284,7 +287,7 @@ def run_worker() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_database_backend_queues_after_commit_and_the_worker_sends(school, database_tasks):
+def test_database_backend_queues_with_the_change_and_the_worker_sends(school, database_tasks):
     mail.outbox.clear()
     before = last_notification_pk()
 
@@ -329,3 +332,74 @@ def test_database_backend_retries_later_not_at_once(database_tasks, failing_mail
     assert DBTaskResult.objects.get(status="READY").run_after >= timezone.now() + dt.timedelta(
         seconds=50
     )
+
+
+@pytest.mark.django_db
+def test_database_backend_writes_the_task_in_the_transaction_of_the_change(
+    school, database_tasks, django_capture_on_commit_callbacks
+):
+    """The task row is written beside the notification row, in the same transaction: no
+    on-commit hook, no second transaction, nothing to lose between the two."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
+        n = Notification.objects.get(recipient=school.sam, event="enrollment_cancelled")
+        assert DBTaskResult.objects.get().args_kwargs == {"args": [n.pk], "kwargs": {}}
+
+    assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_database_backend_a_rolled_back_change_leaves_no_task(school, database_tasks):
+    class Boom(Exception):
+        pass
+
+    before = last_notification_pk()
+    with pytest.raises(Boom), transaction.atomic():
+        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
+        assert DBTaskResult.objects.count() == 1
+        raise Boom
+
+    assert not Notification.objects.filter(pk__gt=before).exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def _in_another_connection(func):
+    """``func()`` run in a thread, on that thread's own database connection (as the worker's
+    process would), which is closed after."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = func()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    return result["value"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_backend_the_worker_cannot_run_the_task_before_commit(school, database_tasks):
+    """While the change's transaction is open, another connection (the worker's) finds no
+    task to claim, with the very query the worker uses; once it commits, the worker sends."""
+    mail.outbox.clear()
+
+    def worker_finds_a_task() -> bool:
+        with transaction.atomic():
+            return DBTaskResult.objects.ready().get_locked() is not None
+
+    with transaction.atomic():
+        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
+        assert DBTaskResult.objects.count() == 1  # this transaction sees its own row
+
+        assert _in_another_connection(worker_finds_a_task) is False
+
+    assert _in_another_connection(worker_finds_a_task) is True
+    run_worker()
+    assert [m.to for m in mail.outbox] == [[school.sam.email]]
+    n = Notification.objects.get(recipient=school.sam, event="enrollment_cancelled")
+    assert (n.email_status, n.email_attempts) == (EmailStatus.SENT, 1)
