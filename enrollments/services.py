@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, UniqueConstraint
 from django.utils import timezone
 
 from allocation.models import Batch, Course
@@ -42,41 +42,53 @@ class Payment:
     transaction_id: str = ""
 
 
+# How often a batch lock query is run before a missing row counts as gone. The lock queries
+# join the batch's course and instructor. When a batch row was changed by a transaction we
+# waited for, PostgreSQL (READ COMMITTED) re-checks the query against the row's new version
+# but with the joined rows it read before waiting: a new instructor no longer matches the old
+# one, and the batch drops out of the result although it exists. The next statement reads
+# the committed rows and matches again.
+_LOCK_READS = 3
+
+
 def _lock_batches(*batches: Batch) -> dict[int, Batch]:
     """Lock the given batch rows in primary-key order and return fresh copies by pk."""
     pks = sorted({b.pk for b in batches})
-    locked = {
-        b.pk: b
-        for b in Batch.objects.select_for_update(of=("self",))
-        .filter(pk__in=pks)
-        .order_by("pk")
-        # The instructor too: the notices name them, and this saves a query under the lock.
-        .select_related("course", "assigned_instructor")
-    }
-    missing = set(pks) - set(locked)
-    if missing:
-        raise DomainError("This batch no longer exists")
-    return locked
+    for _ in range(_LOCK_READS):
+        locked = {
+            b.pk: b
+            for b in Batch.objects.select_for_update(of=("self",))
+            .filter(pk__in=pks)
+            .order_by("pk")
+            # The instructor too: the notices name them, and this saves a query under the lock.
+            .select_related("course", "assigned_instructor")
+        }
+        if len(locked) == len(pks):
+            return locked
+    raise DomainError("This batch no longer exists")
 
 
 def _lock_batch_to_enroll(batch_id: int, *, student: User) -> Batch:
     """Lock one batch row to take a seat in it, and read in the same query what the seat
     checks and the welcome need: the fresh row, its course and instructor, and whether
     ``student`` already has an active enrollment in the batch's course
-    (``student_already_active``). Refuses an id of no batch (code ``not_found``).
+    (``student_already_active``; a "yes" may predate waiting for the lock, see
+    ``_refuse_second_active``). Refuses an id of no batch (code ``not_found``).
     """
     already_active = Enrollment.objects.filter(
         student=student, course=OuterRef("course_id"), status=EnrollmentStatus.ACTIVE
     )
-    try:
-        return (
-            Batch.objects.select_for_update(of=("self",))
-            .select_related("course", "assigned_instructor")
-            .annotate(student_already_active=Exists(already_active))
-            .get(pk=batch_id)
-        )
-    except Batch.DoesNotExist:
-        raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND) from None
+    query = (
+        Batch.objects.select_for_update(of=("self",))
+        .select_related("course", "assigned_instructor")
+        .annotate(student_already_active=Exists(already_active))
+        .filter(pk=batch_id)
+    )
+    for _ in range(_LOCK_READS):
+        found = list(query.all())  # .all(): a new statement each time, not a cached result
+        if found:
+            return found[0]
+    raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND)
 
 
 def _course_for(course: Course | int | None, batch: Batch | None) -> Course:
@@ -149,7 +161,11 @@ def _refuse_second_active(
     """Refuse a second active enrollment of ``student`` in ``course``. ``already_active`` is
     the answer when the caller has already read it (with its batch lock); otherwise a query
     asks. The partial unique index is the backstop for a concurrent enrollment either way."""
-    if already_active is None:
+    # An answer read with the batch lock may date from before waiting for that lock: there,
+    # PostgreSQL re-reads the locked row but not the subquery. A stale "no" is safe (the
+    # unique index refuses a second active enrollment), a stale "yes" is not (the enrollment
+    # may have ended while we waited), so a "yes" is asked again.
+    if already_active is not False:
         others = Enrollment.objects.filter(student=student, course=course, status="active")
         if exclude_pk:
             others = others.exclude(pk=exclude_pk)
@@ -161,10 +177,23 @@ def _refuse_second_active(
 # How each database names the one-active-enrollment index in its IntegrityError: PostgreSQL
 # by the constraint's name, SQLite by the table's columns (the only unique index on them).
 _TABLE = Enrollment._meta.db_table
+(_ONE_ACTIVE,) = (
+    c.name
+    for c in Enrollment._meta.constraints
+    if isinstance(c, UniqueConstraint) and set(c.fields) == {"student", "course"}
+)
 _DUPLICATE_ACTIVE_MARKS = (
-    "one_active_enrollment_per_student_course",
+    _ONE_ACTIVE,
     f"UNIQUE constraint failed: {_TABLE}.student_id, {_TABLE}.course_id",
 )
+
+
+def _is_duplicate_active(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is the one-active-enrollment index refusing an insert or update."""
+    diag = getattr(exc.__cause__, "diag", None)  # psycopg names the constraint itself
+    if diag is not None and diag.constraint_name:
+        return diag.constraint_name == _ONE_ACTIVE
+    return any(mark in str(exc) for mark in _DUPLICATE_ACTIVE_MARKS)
 
 
 def _save_enrollment(enrollment: Enrollment) -> None:
@@ -180,7 +209,7 @@ def _save_enrollment(enrollment: Enrollment) -> None:
         # transaction is aborted after it on PostgreSQL).
         enrollment.save()
     except IntegrityError as exc:
-        if any(mark in str(exc) for mark in _DUPLICATE_ACTIVE_MARKS):
+        if _is_duplicate_active(exc):
             # A concurrent enrollment of the same student in the course, committed after
             # the friendly check: the partial unique index refused this one.
             raise DomainError(MSG_ALREADY_ENROLLED, code="duplicate") from exc

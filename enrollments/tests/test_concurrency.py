@@ -7,6 +7,7 @@ so they are skipped there (see conftest.py); CI runs them on PostgreSQL and fail
 """
 
 import random
+import threading
 
 import pytest
 from django.db.models import Count, Q
@@ -120,4 +121,99 @@ def test_opposite_transfers_do_not_deadlock():
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.enrolled_students, b.enrolled_students) == (10, 10)
+    assert_counters_true()
+
+
+def _wait_until_a_backend_waits_for_a_lock() -> None:
+    """Poll (from this thread's own connection) until another backend of the test database
+    waits for a row lock."""
+    from django.db import connection
+
+    for _ in range(500):
+        with connection.cursor() as cursor:
+            # The statistics views keep one snapshot per transaction: take a new one.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError("no backend started waiting for the batch lock")
+
+
+@pytest.mark.parametrize("seats_via", ["enroll", "transfer"])
+def test_a_seat_taken_while_the_instructor_changes_waits_and_succeeds(seats_via):
+    """PostgreSQL re-checks a locked row's joins with the rows it read before waiting: a lock
+    query that joins the batch's instructor loses the batch when the instructor changed
+    meanwhile. The services must read it again, not answer "This batch no longer exists"."""
+    from django.db import connection, transaction
+
+    from medh.accounts.tests.factories import InstructorFactory
+
+    course = CourseFactory()
+    batch = BatchFactory(course=course, capacity=5)
+    other = BatchFactory(course=course, capacity=5)
+    student = StudentFactory()
+    moving = enrollment_create(student=student, course=course, batch=other)
+    new_instructor = InstructorFactory()
+    outcome = {}
+
+    def take_seat():
+        try:
+            if seats_via == "enroll":
+                outcome["value"] = enrollment_create(
+                    student=StudentFactory(), course=course, batch=batch
+                )
+            else:
+                outcome["value"] = enrollment_transfer(enrollment=moving, to_batch=batch)
+        except Exception as exc:  # recorded for the assertion below
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # Hold the batch row with a new instructor, uncommitted, like a reassignment would.
+        Batch.objects.filter(pk=batch.pk).update(assigned_instructor=new_instructor)
+        thread = threading.Thread(target=take_seat, daemon=True)
+        thread.start()
+        _wait_until_a_backend_waits_for_a_lock()
+    thread.join(timeout=30)
+
+    assert "error" in outcome or "value" in outcome, "the seat taker did not finish"
+    assert outcome.get("error") is None, outcome.get("error")
+    batch.refresh_from_db()
+    assert batch.enrolled_students == 1
+    assert_counters_true()
+
+
+def test_re_enrolling_while_the_old_enrollment_is_being_cancelled_waits_and_succeeds():
+    """The lock query's "already active" answer dates from before its wait for the batch
+    lock; a cancellation committed meanwhile must not refuse the new enrollment."""
+    from django.db import connection, transaction
+
+    batch = BatchFactory(capacity=5)
+    student = StudentFactory()
+    old = enrollment_create(student=student, course=batch.course, batch=batch)
+    outcome = {}
+
+    def enroll_again():
+        try:
+            outcome["value"] = enrollment_create(student=student, course=batch.course, batch=batch)
+        except Exception as exc:  # recorded for the assertion below
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        enrollment_cancel(enrollment=old)  # holds the batch row until this block commits
+        thread = threading.Thread(target=enroll_again, daemon=True)
+        thread.start()
+        _wait_until_a_backend_waits_for_a_lock()
+    thread.join(timeout=30)
+
+    assert outcome.get("error") is None, outcome.get("error")
+    assert outcome["value"].status == EnrollmentStatus.ACTIVE
+    assert Enrollment.objects.filter(student=student, status="active").count() == 1
     assert_counters_true()
