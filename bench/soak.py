@@ -276,7 +276,7 @@ def refusal(response: httpx.Response) -> str:
     """The service's message: the API's ``message``, or the form's first error."""
     if response.headers.get("content-type", "").startswith("application/json"):
         try:
-            return str(response.json().get("message", ""))[:70]
+            return str(response.json().get("message", ""))[:120]
         except ValueError:
             return "(not JSON)"
     # The message may sit in a nested element (crispy puts it in <strong>): take the whole
@@ -289,7 +289,7 @@ def refusal(response: httpx.Response) -> str:
     if not found:
         return "(form error)"
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
-    return html.unescape(text)[:70] or "(form error)"
+    return html.unescape(text)[:120] or "(form error)"
 
 
 async def send(
