@@ -51,21 +51,30 @@ class Payment:
 _LOCK_READS = 3
 
 
+def _lock_rows(query, count: int) -> list | None:
+    """Run the locking ``query`` until it returns ``count`` rows (see ``_LOCK_READS``);
+    None when it never does."""
+    for _ in range(_LOCK_READS):
+        rows = list(query.all())  # .all(): a new statement each time, not a cached result
+        if len(rows) == count:
+            return rows
+    return None
+
+
 def _lock_batches(*batches: Batch) -> dict[int, Batch]:
     """Lock the given batch rows in primary-key order and return fresh copies by pk."""
     pks = sorted({b.pk for b in batches})
-    for _ in range(_LOCK_READS):
-        locked = {
-            b.pk: b
-            for b in Batch.objects.select_for_update(of=("self",))
-            .filter(pk__in=pks)
-            .order_by("pk")
-            # The instructor too: the notices name them, and this saves a query under the lock.
-            .select_related("course", "assigned_instructor")
-        }
-        if len(locked) == len(pks):
-            return locked
-    raise DomainError("This batch no longer exists")
+    locked = _lock_rows(
+        Batch.objects.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .order_by("pk")
+        # The instructor too: the notices name them, and this saves a query under the lock.
+        .select_related("course", "assigned_instructor"),
+        len(pks),
+    )
+    if locked is None:
+        raise DomainError("This batch no longer exists")
+    return {b.pk: b for b in locked}
 
 
 def _lock_batch_to_enroll(batch_id: int, *, student: User) -> Batch:
@@ -78,17 +87,16 @@ def _lock_batch_to_enroll(batch_id: int, *, student: User) -> Batch:
     already_active = Enrollment.objects.filter(
         student=student, course=OuterRef("course_id"), status=EnrollmentStatus.ACTIVE
     )
-    query = (
+    locked = _lock_rows(
         Batch.objects.select_for_update(of=("self",))
         .select_related("course", "assigned_instructor")
         .annotate(student_already_active=Exists(already_active))
-        .filter(pk=batch_id)
+        .filter(pk=batch_id),
+        1,
     )
-    for _ in range(_LOCK_READS):
-        found = list(query.all())  # .all(): a new statement each time, not a cached result
-        if found:
-            return found[0]
-    raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND)
+    if locked is None:
+        raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND)
+    return locked[0]
 
 
 def _course_for(course: Course | int | None, batch: Batch | None) -> Course:
@@ -205,8 +213,8 @@ def _save_enrollment(enrollment: Enrollment) -> None:
     try:
         # No savepoint: a refusal rolls back the service's whole transaction (or savepoint,
         # when it is nested) anyway, and callers that go on after a refusal wrap the call in
-        # their own savepoint. So the error is translated from its text, with no query (the
-        # transaction is aborted after it on PostgreSQL).
+        # their own savepoint. So the error is translated from the constraint it names, with
+        # no query (the transaction is aborted after it on PostgreSQL).
         enrollment.save()
     except IntegrityError as exc:
         if _is_duplicate_active(exc):

@@ -117,6 +117,7 @@ def _tasks_share_the_transaction(backend) -> bool:
 
 
 def _enqueue_emails(ids: list[int]) -> None:
+    """Queue one email task per notification (when: ``_queue_emails``)."""
     from .tasks import send_notification_email
 
     for pk in ids:
