@@ -17,10 +17,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from medh.accounts.models import User
-from medh.admin_history import AuditHistoryAdmin
-from medh.admin_support import ServiceAdminMixin, adopt_saved
-from medh.errors import DomainError
+from accounts.models import User
+from core.admin_history import AuditHistoryAdmin
+from core.admin_support import ServiceAdminMixin, adopt_saved
+from core.errors import DomainError
 
 from .admin_forms import (
     BatchAdminForm,

@@ -12,9 +12,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from medh.accounts.models import User
-from medh.admin_support import RefusalFormMixin
-from medh.errors import DomainError
+from accounts.models import User
+from core.admin_support import RefusalFormMixin
+from core.errors import DomainError
 
 from .models import Batch, Course
 from .services import Slot, validate_instructor, validate_schedule

@@ -3,7 +3,7 @@
 Every view is thin: it checks who is calling (role permission classes, then ``require`` for
 "the instructor of this batch" and "self"), parses the body with a serializer, calls the same
 service the pages call, and answers in the envelope. A refusal of a service (``DomainError``)
-becomes 400 with its message in ``medh.api.exceptions``; nothing here re-states a rule.
+becomes 400 with its message in ``core.api.exceptions``; nothing here re-states a rule.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from medh.accounts.access import is_admin
-from medh.accounts.models import User
-from medh.api import responses
-from medh.api.pagination import PageParams, paginate
-from medh.api.permissions import ByMethod, IsAdmin, IsAdminOrInstructor, IsSignedIn, require
-from medh.api.schema import envelope, list_envelope
+from accounts.access import is_admin
+from accounts.models import User
+from accounts.permissions import ByMethod, IsAdmin, IsAdminOrInstructor, IsSignedIn, require
+from core.api import responses
+from core.api.pagination import PageParams, paginate
+from core.api.schema import envelope, list_envelope
 
 from . import selectors, services
 from .models import Batch, BatchTrainer, Course, CourseTrainer, ScheduleSlot, StaffRole

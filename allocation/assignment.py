@@ -49,8 +49,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count
 
-from medh.accounts.models import User
-from medh.errors import DomainError
+from accounts.models import User
+from core.errors import DomainError
 from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
 from trainers.services import trainers_lock
 
@@ -80,7 +80,7 @@ MAX_TIME_LIMIT = 60.0
 
 
 def _name(user: User) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def _minutes(start: dt.time, end: dt.time) -> int:

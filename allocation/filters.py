@@ -5,8 +5,9 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from medh.accounts.models import User
-from medh.widgets import LongSelect
+from accounts.models import User
+from core import dates
+from core.widgets import LongSelect
 from trainers.models import TrainerStatus
 
 from . import selectors
@@ -14,7 +15,7 @@ from .models import Batch, BatchStatus, Course, RosterRole
 
 
 def _instructor_label(user: User) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def _yes_no(any_label: str) -> forms.Select:
@@ -171,9 +172,8 @@ class LeaveFilter(django_filters.FilterSet):
         )
 
     def filter_when(self, queryset, name, value):
-        import datetime as dt
 
-        today = dt.date.today()
+        today = dates.today()
         if value == "current":
             return queryset.filter(start_date__lte=today, end_date__gte=today)
         if value == "upcoming":

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 
 from django import forms
 
-from medh.accounts.models import User
-from medh.errors import DomainError
-from medh.widgets import LongSelect
+from accounts.models import User
+from core.errors import DomainError
+from core.widgets import LongSelect
 from trainers.services import Window
 
 from .models import (

@@ -10,7 +10,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 
-from medh.history import HistoricalRecords
+from core.history import HistoricalRecords
 
 
 class Course(models.Model):

@@ -1,6 +1,6 @@
 """Who hears about which allocation change, and with which details.
 
-Each function is called by a service inside its transaction; ``medh.notifications.notify``
+Each function is called by a service inside its transaction; ``notifications.notify``
 writes the inbox rows there and sends the emails only after commit. Templates:
 ``templates/notifications/<event>.*``.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from medh.accounts.models import User
-from medh.notifications.services import notify
+from accounts.models import User
+from notifications.services import notify
 
 from .models import (
     Batch,

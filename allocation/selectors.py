@@ -32,8 +32,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from medh.accounts.models import User
-from medh.errors import DomainError
+from accounts.models import User
+from core import dates
+from core.errors import DomainError
 
 from .models import (
     OPEN_BATCH_STATUSES,
@@ -114,7 +115,7 @@ class Conflict:
 
     def describe(self, trainer: User) -> str:
         return (
-            f"Schedule conflict: {trainer.full_name or trainer.email} already {self.kind} "
+            f"Schedule conflict: {trainer.display_name} already {self.kind} "
             f"{self.batch_code} ({self.batch_name}) on {self.existing_slot}, which overlaps "
             f"{self.proposed_slot}"
         )
@@ -324,7 +325,7 @@ def mentoring_report(
     Each row: sessions logged, total minutes, last contact date, and days since contact —
     counted from the assignment's start when no session was logged yet.
     """
-    today = today or dt.date.today()
+    today = today or dates.today()
     assignments = IndividualAssignment.objects.filter(ended_at__isnull=True)
     if instructor is not None:
         assignments = assignments.filter(instructor=instructor)
@@ -467,7 +468,7 @@ def batch_candidates(batch: Batch, trainers: QuerySet[User] | None = None) -> li
     candidates = []
     for trainer in people:
         if batch.assigned_instructor_id == trainer.pk:
-            name = trainer.full_name or trainer.email
+            name = trainer.display_name
             reason, kind = f"{name} is already the instructor of {batch.batch_code}", "current"
         else:
             refusal = teaching_refusal(context, trainer, newly_teaching=True)
@@ -581,7 +582,7 @@ def teaching_contexts(
     from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
 
     ids = _trainer_match(trainer_ids)
-    today = today or dt.date.today()
+    today = today or dates.today()
     if profiles is None:
         profiles = {p.user_id: p for p in TrainerProfile.objects.filter(user_id__in=ids)}
     # Each trainer's open batches taught, counted in the database: one row per trainer for
@@ -687,7 +688,7 @@ def teaching_refusal(
     """
     from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
 
-    name = trainer.full_name or trainer.email
+    name = trainer.display_name
     if not trainer.is_instructor or not trainer.is_active:
         return DomainError(MSG_NOT_INSTRUCTOR, field="assigned_instructor", code="not_instructor")
     if context.batch.status not in OPEN_BATCH_STATUSES:
@@ -1089,7 +1090,7 @@ def leaves_with_uncovered_sessions(
     """
     from trainers.models import TrainerLeave
 
-    today = today or dt.date.today()
+    today = today or dates.today()
     leaves = list(
         TrainerLeave.objects.filter(trainer_id__in=list(trainer_ids), end_date__gte=today).order_by(
             "start_date", "pk"
@@ -1129,7 +1130,7 @@ def stale_mentee_counts(
     """
     from .models import MentoringSession
 
-    cutoff = (today or dt.date.today()) - dt.timedelta(days=STALE_CONTACT_DAYS)
+    cutoff = (today or dates.today()) - dt.timedelta(days=STALE_CONTACT_DAYS)
     recent = MentoringSession.objects.filter(assignment=OuterRef("pk"), session_date__gt=cutoff)
     return dict(
         IndividualAssignment.objects.filter(
@@ -1263,7 +1264,7 @@ def batch_backups(batch: Batch) -> QuerySet[BatchTrainer]:
 
 def trainer_covers(trainer: User, *, since: dt.date | None = None) -> QuerySet[SubstituteCover]:
     """Cover duties of a trainer ending on or after ``since`` (default today), soonest first."""
-    since = since or dt.date.today()
+    since = since or dates.today()
     return (
         SubstituteCover.objects.filter(substitute=trainer, end_date__gte=since)
         .select_related("batch__course", "absent_trainer")
@@ -1482,7 +1483,7 @@ def trainer_covered_absences(
 ) -> QuerySet[SubstituteCover]:
     """Covers of the trainer's own absences ending on or after ``since`` (default today),
     with the batch and the substitute loaded, soonest first."""
-    since = since or dt.date.today()
+    since = since or dates.today()
     return (
         SubstituteCover.objects.filter(absent_trainer=trainer, end_date__gte=since)
         .select_related("batch", "substitute")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from medh.accounts.models import User
-from medh.api.fields import (
+from accounts.models import User
+from accounts.serializers import UserBriefSerializer
+from core.api.fields import (
     MAX_ID,
     ApiDateField,
     IdOf,
@@ -20,7 +21,6 @@ from medh.api.fields import (
     TimestampField,
     date_out,
 )
-from medh.api.serializers import UserBriefSerializer
 
 from .models import (
     AssignmentType,

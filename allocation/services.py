@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Sum
 from simple_history.utils import bulk_create_with_history
 
-from medh.accounts.models import User
-from medh.errors import DomainError, full_clean_or_refuse
+from accounts.models import User
+from core import dates
+from core.errors import DomainError, full_clean_or_refuse
 from trainers.models import TrainerProfile, TrainerStatus
 from trainers.selectors import trainer_status_on
 from trainers.services import trainers_lock
@@ -373,7 +374,7 @@ def course_create(*, code: str, title: str, description: str = "") -> Course:
 
 
 def _name(user: User) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def ensure_can_teach(
@@ -520,7 +521,7 @@ def _start_assignment(
         instructor=instructor,
         assignment_type=assignment_type,
         notes=notes or "",
-        start_date=start_date or dt.date.today(),
+        start_date=start_date or dates.today(),
         assigned_by=assigned_by,
     )
     full_clean_or_refuse(assignment, validate_constraints=False)
@@ -657,7 +658,7 @@ def mentoring_session_log(
         raise DomainError(
             "This assignment has ended; sessions can only be logged while it is active"
         )
-    if session_date > dt.date.today():
+    if session_date > dates.today():
         raise DomainError("A session cannot be logged for a future date", field="session_date")
     if session_date < assignment.start_date:
         raise DomainError(
@@ -950,7 +951,7 @@ def batch_set_supervising_lead(*, batch: Batch, lead: User | None) -> Batch:
 
 
 def _check_not_on_leave(trainer: User, profile: TrainerProfile) -> None:
-    if trainer_status_on(trainer, dt.date.today(), profile) == TrainerStatus.ON_LEAVE:
+    if trainer_status_on(trainer, dates.today(), profile) == TrainerStatus.ON_LEAVE:
         raise DomainError(f"{_name(trainer)} is on leave", field="trainer")
 
 
@@ -1074,7 +1075,7 @@ def batch_advance_status(*, batch: Batch, to_status: str, today: dt.date | None 
     batch that already has ``to_status`` is refused with ``code="already"`` (another run
     moved it). Saves only the status, so the audit trail gets one row saying why.
     """
-    today = today or dt.date.today()
+    today = today or dates.today()
     batch = _lock_batch(batch)
     if batch.status == to_status:
         raise DomainError(f"Batch {batch.batch_code} is already {to_status}", code="already")

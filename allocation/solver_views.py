@@ -25,10 +25,10 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from medh.accounts.access import admin_required
-from medh.errors import DomainError
-from medh.web import csv_response, wants_csv
-from medh.widgets import LongSelect
+from accounts.access import admin_required
+from core.errors import DomainError
+from core.web import csv_response, wants_csv
+from core.widgets import LongSelect
 
 from . import assignment
 from .assignment import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, AssignmentRow
@@ -138,7 +138,7 @@ def _back(url_name: str, form: QueryForm):
 
 
 def _name(user) -> str:
-    return "" if user is None else user.full_name or user.email
+    return "" if user is None else user.display_name
 
 
 CSV_HEADER = ["Batch", "Batch name", "Course", "Role", "Trainer", "Email", "Hours a week", "From"]

@@ -5,18 +5,17 @@ one service or selector; a service's refusal (``DomainError``) is shown on the f
 page re-renders with status 200. The rules themselves live in ``services`` and ``selectors``.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from medh.accounts.access import admin_required, instructor_required
-from medh.accounts.models import User
-from medh.errors import DomainError
-from medh.web import csv_response, paginate, wants_csv
+from accounts.access import admin_required, instructor_required
+from accounts.models import User
+from core import dates
+from core.errors import DomainError
+from core.web import csv_response, paginate, wants_csv
 from trainers import services as trainer_services
 from trainers.models import TrainerLeave
 
@@ -61,7 +60,7 @@ from .services import Slot
 def _name(user: User | None) -> str:
     if user is None:
         return ""
-    return user.full_name or user.email
+    return user.display_name
 
 
 # --- console: workload ---------------------------------------------------------------------
@@ -773,7 +772,7 @@ def leave_list(request):
             "form": form,
             "filter": filterset,
             "page": paginate(request, filterset.qs),
-            "today": dt.date.today(),
+            "today": dates.today(),
         },
     )
 

@@ -132,8 +132,8 @@ def worker(scale: int, repeat: int, only: str, out: Path, reuse: bool = False) -
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from accounts.models import User
     from bench import data
-    from medh.accounts.models import User
 
     started = time.perf_counter()
     built = data.existing(scale) if reuse else None

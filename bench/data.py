@@ -158,8 +158,8 @@ def _monday(day: dt.date) -> dt.date:
 def existing(scale: int) -> Built | None:
     """The handles and row counts of the data set of ``scale`` already in the database (built
     by ``build`` in an earlier run), or None when the database holds no such data set."""
+    from accounts.models import User
     from allocation.models import Batch, Course
-    from medh.accounts.models import User
     from trainers.models import TrainerLeave
 
     if User.objects.filter(is_student=True).count() != 1000 * scale:
@@ -186,6 +186,7 @@ def existing(scale: int) -> Built | None:
 @transaction.atomic
 def build(scale: int) -> Built:
     """Fill the (empty, migrated) database with the data set of ``scale`` (1, 10, 100)."""
+    from accounts.models import User, new_feed_token
     from allocation.models import (
         Batch,
         BatchNote,
@@ -208,8 +209,7 @@ def build(scale: int) -> Built:
         PaymentStatus,
         WaitlistEntry,
     )
-    from medh.accounts.models import User, new_feed_token
-    from medh.notifications.models import EmailStatus, Notification
+    from notifications.models import EmailStatus, Notification
     from trainers.models import TrainerLeave, TrainerProfile
 
     now = timezone.now()

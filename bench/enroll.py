@@ -190,7 +190,7 @@ def make_world(sizes: Sizes, workers: int) -> tuple[str, list[int], dict[str, Sc
     from django.contrib.auth.hashers import make_password
     from rest_framework.authtoken.models import Token
 
-    from medh.accounts.models import User
+    from accounts.models import User
 
     admin = User.objects.create_user(
         "bench-admin@medh.local", "bench-admin-password", full_name="Bench Admin", is_staff=True

@@ -197,12 +197,12 @@ def prepare(env: dict[str, str], world: World) -> int:
     from django.contrib.auth.hashers import make_password
     from django.db import connection
 
+    from accounts.models import User
     from allocation.models import Batch, CourseTrainer, RosterStatus
     from allocation.services import batch_update
     from enrollments.integrity import integrity_findings
     from enrollments.models import Enrollment, EnrollmentStatus
-    from medh.accounts.models import User
-    from medh.notifications.services import notifications_without_email
+    from notifications.services import notifications_without_email
 
     password = make_password(PASSWORD)
     User.objects.bulk_create(
@@ -239,8 +239,8 @@ def prepare(env: dict[str, str], world: World) -> int:
 
 def logins() -> dict[str, list[tuple[str, str]]]:
     """Who logs in: demo students, the instructors who teach, the admin (several tabs)."""
+    from accounts.models import User
     from allocation.models import BatchTrainer
-    from medh.accounts.models import User
 
     rng = random.Random(SEED)
     students = sorted(

@@ -9,9 +9,9 @@ re-rendered page (``allocation.admin.ServiceAdminMixin``), with nothing stored.
 from django.contrib import admin, messages
 
 from allocation.models import Batch
-from medh.admin_history import AuditHistoryAdmin
-from medh.admin_support import KeySafeAutocompleteMixin, ServiceAdminMixin, adopt_saved
-from medh.errors import DomainError
+from core.admin_history import AuditHistoryAdmin
+from core.admin_support import KeySafeAutocompleteMixin, ServiceAdminMixin, adopt_saved
+from core.errors import DomainError
 
 from .admin_forms import ENROLLMENT_ADD_FIELDS, EnrollmentAddForm, EnrollmentChangeForm
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus

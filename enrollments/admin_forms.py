@@ -6,7 +6,7 @@ refusal comes back through ``allocation.admin.ServiceAdminMixin`` as a form erro
 
 from django import forms
 
-from medh.admin_support import RefusalFormMixin
+from core.admin_support import RefusalFormMixin
 
 from .models import Enrollment, EnrollmentType
 

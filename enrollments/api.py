@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
+from accounts.access import is_admin
+from accounts.models import User
+from accounts.permissions import ByMethod, IsAdmin, IsSignedIn, require
 from allocation.api import teaches
-from medh.accounts.access import is_admin
-from medh.accounts.models import User
-from medh.api import responses
-from medh.api.pagination import PageParams, paginate
-from medh.api.permissions import ByMethod, IsAdmin, IsSignedIn, require
-from medh.api.schema import envelope, list_envelope
-from medh.errors import DomainError
+from core.api import responses
+from core.api.pagination import PageParams, paginate
+from core.api.schema import envelope, list_envelope
+from core.errors import DomainError
 
 from . import services, waitlist
 from .models import Enrollment

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import task
 
+from accounts.models import User
 from allocation.assignment import best_trainer_for
 from allocation.models import OPEN_BATCH_STATUSES, Batch, BatchTemplate, Course
 from allocation.services import batch_create, template_slots
-from medh.accounts.models import User
-from medh.errors import DomainError
-from medh.notifications.services import notify
+from core import dates
+from core.errors import DomainError
+from notifications.services import notify
 from trainers.services import trainers_lock
 
 from . import notices
@@ -133,7 +133,7 @@ def batch_auto_create(*, course: Course, today: dt.date | None = None) -> Batch 
         return None
     template = need.template
     slots = template_slots(template)
-    start, end = template_dates(template, today or timezone.localdate())
+    start, end = template_dates(template, today or dates.today())
     choice = best_trainer_for(course=course, start_date=start, end_date=end, slots=slots)
     if choice.trainer is None:
         logger.warning("No automatic batch for %s: %s", course.code, choice.reason)

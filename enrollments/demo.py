@@ -26,8 +26,8 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
+from accounts.models import User
 from allocation.models import (
     Batch,
     BatchStatus,
@@ -51,8 +51,8 @@ from allocation.services import (
     roster_update,
     substitute_assign,
 )
-from medh.accounts.models import User
-from medh.notifications.services import notifications_without_email
+from core import dates
+from notifications.services import notifications_without_email
 from trainers.models import TrainerLeave, TrainerProfile
 from trainers.services import leave_record
 
@@ -458,7 +458,7 @@ def seed(
     # The demo's people get their inbox notifications but no email (the console backend
     # would print thousands of them).
     with notifications_without_email():
-        return _seed(today or timezone.localdate(), progress)
+        return _seed(today or dates.today(), progress)
 
 
 def _seed(today: dt.date, progress: Callable[[CourseReport], None] | None) -> SeedReport:

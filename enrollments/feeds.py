@@ -23,8 +23,8 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from accounts.models import User
 from allocation.models import Batch, ScheduleSlot, SubstituteCover
-from medh.accounts.models import User
 
 PRODID = "-//Medh//Medh Allocation//EN"
 UID_DOMAIN = "medh"
@@ -46,7 +46,7 @@ def until_of(last_day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 def _name(user: User) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def _staff_line(batch: Batch) -> str:

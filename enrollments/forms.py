@@ -9,13 +9,13 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from accounts.forms import UserEmailField
+from accounts.models import User
 from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
 from allocation.selectors import course_choices
-from medh.accounts.forms import UserEmailField
-from medh.accounts.models import User
-from medh.ids import parse_id
-from medh.widgets import LongSelect
+from core.ids import parse_id
+from core.widgets import LongSelect
 
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
 from .services import Payment

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from medh.errors import DomainError
+from core.errors import DomainError
 
 from .importing import MAX_BYTES, import_parse
 from .models import ImportMode

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from medh.accounts.access import admin_required
-from medh.errors import DomainError
-from medh.web import csv_response, paginate, wants_csv
+from accounts.access import admin_required
+from core.errors import DomainError
+from core.web import csv_response, paginate, wants_csv
 
 from .import_forms import ImportUploadForm
 from .importing import COLUMNS, MAX_ROWS, import_blocker, import_create, import_start

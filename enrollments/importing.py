@@ -30,9 +30,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import Role, User
 from allocation.models import Batch, Course
-from medh.accounts.models import Role, User
-from medh.errors import DomainError
+from core.errors import DomainError
 
 from .models import (
     Enrollment,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 
+from accounts.models import User
 from allocation.models import (
     OPEN_BATCH_STATUSES,
     Batch,
@@ -32,8 +33,7 @@ from allocation.models import (
     StaffRole,
 )
 from allocation.services import batch_primary_row_restore
-from medh.accounts.models import User
-from medh.errors import DomainError
+from core.errors import DomainError
 
 from .models import Enrollment, EnrollmentStatus
 from .services import enrollment_counters_reconcile, enrollment_set_status
@@ -73,7 +73,7 @@ class Finding:
 
 
 def _name(user) -> str:
-    return f"{user.full_name or user.email} <{user.email}>"
+    return f"{user.display_name} <{user.email}>"
 
 
 def _why(user) -> str:

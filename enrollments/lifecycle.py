@@ -34,8 +34,9 @@ from django.utils import timezone
 
 from allocation.models import Batch, BatchStatus
 from allocation.services import batch_advance_status
-from medh.errors import DomainError
-from medh.notifications.services import notify
+from core import dates
+from core.errors import DomainError
+from notifications.services import notify
 
 from .models import Enrollment, EnrollmentStatus, WaitlistStatus
 from .selectors import active_enrollment_count
@@ -51,7 +52,7 @@ EXPIRING_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_HOLD)
 def lifecycle_moment(today: dt.date | None = None) -> tuple[dt.date, dt.datetime]:
     """The date and moment a run is "as of": now, or the start of ``today`` when a date
     other than the current one is given (``advance_lifecycle --date``)."""
-    current = timezone.localdate()
+    current = dates.today()
     if today is None or today == current:
         return current, timezone.now()
     return today, timezone.make_aware(dt.datetime.combine(today, dt.time.min))

@@ -9,8 +9,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from medh.accounts.access import admin_required
-from medh.web import csv_response, wants_csv
+from accounts.access import admin_required
+from core.web import csv_response, wants_csv
 
 from .integrity import CHECK_TITLES, integrity_findings
 from .lifecycle import lifecycle_advance, lifecycle_plan

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from allocation.models import Batch, Course
-from medh.history import HistoricalRecords
+from core.history import HistoricalRecords
 
 
 class EnrollmentType(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from medh.notifications.services import notify
+from notifications.services import notify
 
 from .models import Enrollment
 

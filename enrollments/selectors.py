@@ -11,6 +11,7 @@ import datetime as dt
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from allocation.models import (
     TEACHING_ROLES,
     Batch,
@@ -20,7 +21,7 @@ from allocation.models import (
     ScheduleSlot,
     SubstituteCover,
 )
-from medh.accounts.models import User
+from core import dates
 
 from .models import Enrollment, EnrollmentStatus
 
@@ -98,7 +99,7 @@ def student_active_enrollments(
     primary and assistants (``batch.teaching_staff``) and the covers that end today or later
     (``batch.cover_list``): four queries however many enrollments.
     """
-    today = today or dt.date.today()
+    today = today or dates.today()
     return (
         Enrollment.objects.filter(student=student, status=EnrollmentStatus.ACTIVE)
         .select_related("course", "batch", "batch__course")

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from allocation.models import Batch, Course, Weekday
-from medh.api.fields import MAX_ID, IdOf, Text, TimestampField
-from medh.ids import parse_id
+from core.api.fields import MAX_ID, IdOf, Text, TimestampField
+from core.ids import parse_id
 
 from .models import EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
 from .services import Payment

@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, UniqueConstraint
 from django.utils import timezone
 
+from accounts.models import User
 from allocation.models import Batch, Course
-from medh.accounts.models import User
-from medh.errors import DomainError, full_clean_or_refuse
+from core.errors import DomainError, full_clean_or_refuse
 
 from . import notices
 from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType

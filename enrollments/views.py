@@ -17,12 +17,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from allocation import selectors as allocation_selectors
-
 # The console lists share paging and the CSV download (with its formula escaping).
-from medh.accounts.access import admin_required, student_required
-from medh.errors import DomainError
-from medh.web import csv_response, paginate, wants_csv
+from accounts.access import admin_required, student_required
+from allocation import selectors as allocation_selectors
+from core.errors import DomainError
+from core.web import csv_response, paginate, wants_csv
 
 from . import feeds, selectors, services, waitlist
 from .forms import EnrollmentCreateForm, EnrollmentFilter, EnrollmentTransferForm
@@ -30,7 +29,7 @@ from .models import Enrollment
 
 
 def _name(user) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def _next_url(request, default: str) -> str:

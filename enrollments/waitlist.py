@@ -44,10 +44,10 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet, Subque
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from allocation.models import Batch, Course, ScheduleSlot, Weekday
-from medh.accounts.models import User
-from medh.errors import DomainError, full_clean_or_refuse
-from medh.notifications.services import notify
+from core.errors import DomainError, full_clean_or_refuse
+from notifications.services import notify
 
 from . import notices
 from .models import (

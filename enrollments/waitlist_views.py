@@ -23,13 +23,13 @@ from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import admin_required
 from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch
 from allocation.selectors import course_choices
-from medh.accounts.access import admin_required
-from medh.errors import DomainError
-from medh.web import csv_response, paginate, wants_csv
-from medh.widgets import LongSelect
+from core.errors import DomainError
+from core.web import csv_response, paginate, wants_csv
+from core.widgets import LongSelect
 
 from . import waitlist
 from .forms import StudentChoiceField, student_label
@@ -80,7 +80,7 @@ class WaitlistEntryForm(forms.Form):
 
 
 def _name(user) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def _batch(pk: int) -> Batch:

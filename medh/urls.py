@@ -2,17 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from allocation import solver_views
 from allocation.urls import console_patterns, instructor_patterns
 from enrollments import import_views, lifecycle_views, waitlist_views
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import feed_patterns, student_patterns
-from medh.accounts import views as account_views
 from reports.urls import audit_patterns, report_patterns
 
 # A database that fails under a page answers 503 with a clear message; anything else, the 500
-# page (medh/db_errors.py).
-handler500 = "medh.db_errors.server_error"
+# page (core/db_errors.py).
+handler500 = "core.db_errors.server_error"
 
 admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
@@ -38,7 +38,7 @@ account_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
-    path("api/", include("medh.api.urls")),
+    path("api/", include("medh.api_urls")),
     # The console's enrollment pages, in their own namespace; listed first so that they win
     # over any "enrollments/" path the allocation console might add later.
     path("console/enrollments/", include((enrollment_console_patterns, "enroll"))),
@@ -52,6 +52,6 @@ urlpatterns = [
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),
     path("feeds/", include((feed_patterns, "feeds"))),
-    path("inbox/", include(("medh.notifications.urls", "inbox"))),
+    path("inbox/", include(("notifications.urls", "inbox"))),
     path("", account_views.home, name="home"),
 ]

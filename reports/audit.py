@@ -36,6 +36,7 @@ from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from allocation.models import (
     Batch,
     BatchTemplate,
@@ -47,7 +48,6 @@ from allocation.models import (
     SubstituteCover,
 )
 from enrollments.models import Enrollment, WaitlistEntry
-from medh.accounts.models import User
 from trainers.models import TrainerLeave
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -145,7 +145,7 @@ class Names:
         if pk is None:
             return EMPTY
         user = self.users.get(pk)
-        return (user.full_name or user.email) if user else f"user #{pk} (deleted)"
+        return (user.display_name) if user else f"user #{pk} (deleted)"
 
     def batch(self, pk: int | None) -> str:
         if pk is None:

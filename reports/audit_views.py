@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from accounts.access import admin_required
+from accounts.forms import UserEmailField
+from accounts.models import User
 from allocation.models import Batch
-from medh.accounts.access import admin_required
-from medh.accounts.forms import UserEmailField
-from medh.accounts.models import User
-from medh.web import csv_response, paginate, wants_csv
+from core.web import csv_response, paginate, wants_csv
 
 from . import audit
 
@@ -85,7 +85,7 @@ def _csv(filename: str, log):
         (
             [
                 f"{entry.when:%Y-%m-%d %H:%M:%S}",
-                (entry.user.full_name or entry.user.email) if entry.user else "",
+                (entry.user.display_name) if entry.user else "",
                 entry.user.email if entry.user else "",
                 entry.action,
                 entry.model_label,

@@ -12,17 +12,17 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from accounts.access import admin_required
 from allocation.models import BatchStatus, Course
 from allocation.selectors import course_choices, mentor_coverage
-from medh.accounts.access import admin_required
-from medh.web import csv_response, paginate, wants_csv
-from medh.widgets import LongSelect
+from core.web import csv_response, paginate, wants_csv
+from core.widgets import LongSelect
 
 from . import reports
 
 
 def _name(user) -> str:
-    return user.full_name or user.email if user else ""
+    return user.display_name if user else ""
 
 
 def _cell(value):

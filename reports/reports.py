@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from allocation.models import (
     AssignmentType,
     Batch,
@@ -50,7 +51,6 @@ from allocation.selectors import (
     workload_of,
 )
 from enrollments.models import Enrollment, EnrollmentStatus, WaitlistEntry, WaitlistStatus
-from medh.accounts.models import User
 
 # Statuses of enrollments that have ended; the completion rate is completed out of these.
 ENDED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED)

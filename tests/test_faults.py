@@ -30,21 +30,21 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Count, Q
 from django.test import Client, RequestFactory
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import Batch, BatchTrainer, CourseTrainer, StaffRole, Weekday
 from allocation.tests.factories import CourseFactory
-from enrollments import services as enrollment_services
-from enrollments.models import Enrollment, EnrollmentStatus
-from enrollments.services import MSG_ALREADY_ENROLLED
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.db_errors import (
+from core.db_errors import (
     MSG_CONNECTION_LOST,
     MSG_DATABASE_BUSY,
     server_error,
     unavailable_message,
 )
-from medh.notifications.models import Notification
-from medh.testing import race
+from core.testing import race
+from enrollments import services as enrollment_services
+from enrollments.models import Enrollment, EnrollmentStatus
+from enrollments.services import MSG_ALREADY_ENROLLED
+from notifications.models import Notification
 from tests.api.conftest import bearer_client, slot
 from tests.faults_support import Worker, kill_during
 

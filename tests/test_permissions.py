@@ -45,6 +45,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import CourseTrainer, Weekday
 from allocation.services import Slot
@@ -53,9 +54,9 @@ from allocation.tests.factories import (
     StaffedBatchFactory,
     SubstituteCoverFactory,
 )
+from core import dates
 from enrollments import services as enrollment_services
 from enrollments.models import EnrollmentImport
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from trainers import services as trainer_services
 
 ANON = "anonymous"
@@ -73,7 +74,7 @@ OUTSIDERS = (ANON, OTHER_STUDENT, OTHER_INSTRUCTOR)
 LOGIN = "302 → login"
 
 # Batches run around today, so that "current" and "upcoming" pages show them.
-TODAY = dt.date.today()
+TODAY = dates.today()
 
 # URL namespaces that other test modules cover: the Django admin, the JSON API.
 NOT_IN_MATRIX = ("admin", "api")

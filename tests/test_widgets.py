@@ -1,4 +1,4 @@
-"""``medh.widgets.LongSelect`` renders what Django's Select renders, in one pass."""
+"""``core.widgets.LongSelect`` renders what Django's Select renders, in one pass."""
 
 import re
 
@@ -7,7 +7,7 @@ from django import forms
 
 from allocation.models import Course
 from allocation.tests.factories import CourseFactory
-from medh.widgets import LongSelect
+from core.widgets import LongSelect
 
 OPTION = re.compile(r'<option value="([^"]*)"( selected)?>([^<]*)</option>')
 

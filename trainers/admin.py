@@ -7,9 +7,9 @@ through ``trainers.services.leave_record``; availability is set by the trainers 
 from django import forms
 from django.contrib import admin
 
-from medh.accounts.models import User
-from medh.admin_history import AuditHistoryAdmin
-from medh.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
+from accounts.models import User
+from core.admin_history import AuditHistoryAdmin
+from core.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
 
 from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
 from .services import leave_record

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from medh.history import HistoricalRecords
+from core.history import HistoricalRecords
 
 DEFAULT_MAX_ACTIVE_BATCHES = 4  # the original guide recommends 3-4 active batches per instructor
 
@@ -49,7 +49,7 @@ class TrainerProfile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.user.full_name or self.user.email
+        return self.user.display_name
 
 
 class TrainerLeave(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from medh.accounts.models import User
+from accounts.models import User
 
 from .models import AvailabilityWindow, TrainerLeave, TrainerProfile, TrainerStatus
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from medh.accounts.models import User
-from medh.errors import DomainError, full_clean_or_refuse
+from accounts.models import User
+from core.errors import DomainError, full_clean_or_refuse
 
 from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
 from .signals import leave_recorded
@@ -46,7 +46,7 @@ def trainers_lock(*users: User) -> dict[int, TrainerProfile]:
 
 
 def _name(user: User) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 @transaction.atomic

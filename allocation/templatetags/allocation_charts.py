@@ -74,7 +74,7 @@ def _chart(chart_id: str, title: str, summary: str, bars: list[Bar], columns: li
 
 
 def _name(user) -> str:
-    return user.full_name or user.email
+    return user.display_name
 
 
 def _short(text: str, size: int = 26) -> str:

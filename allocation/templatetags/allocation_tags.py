@@ -72,7 +72,7 @@ def display_name(user, empty: str = "—") -> str:
     """A user's full name, else their email; ``empty`` when there is no user."""
     if not user:
         return empty
-    return user.full_name or user.email
+    return user.display_name
 
 
 @register.filter

@@ -3,6 +3,7 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import (
     AssignmentType,
     Batch,
@@ -19,7 +20,6 @@ from allocation.models import (
     SubstituteCover,
     Weekday,
 )
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 
 class CourseFactory(DjangoModelFactory):

@@ -6,16 +6,16 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from allocation import admin as allocation_admin
-from allocation.models import Batch, Course, ScheduleSlot, Weekday
-from allocation.services import MSG_NOT_INSTRUCTOR, Slot, batch_create
-from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
-from medh.accounts.tests.factories import (
+from accounts.tests.factories import (
     AdminFactory,
     InstructorFactory,
     StudentFactory,
 )
-from medh.errors import DomainError
+from allocation import admin as allocation_admin
+from allocation.models import Batch, Course, ScheduleSlot, Weekday
+from allocation.services import MSG_NOT_INSTRUCTOR, Slot, batch_create
+from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
+from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import BatchTrainer, Course, CourseTrainer
 from allocation.services import batch_create, roster_add
 from allocation.tests.factories import BatchFactory, CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from trainers.models import TrainerLeave
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import BatchTrainer, IndividualAssignment, MentoringSession, StaffRole
 from allocation.services import (
     MSG_ALREADY_ASSIGNED,
@@ -14,7 +15,7 @@ from allocation.services import (
     mentoring_session_log,
 )
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from core import dates
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +147,7 @@ def test_history_changelists_run_constant_queries(
         mentoring_session_log(
             assignment=assignment,
             logged_by=instructor,
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=30,
         )
     assert MentoringSession.objects.count() == size

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import InstructorFactory
 from allocation import assignment, solver
 from allocation.assignment import AssignmentRow
 from allocation.models import (
@@ -24,16 +25,16 @@ from allocation.selectors import MSG_NOT_INSTRUCTOR, teaching_context, teaching_
 from allocation.services import batch_create, roster_add, roster_update
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import END, START, set_profile, slot
-from medh.accounts.tests.factories import InstructorFactory
-from medh.errors import DomainError
-from medh.testing import race
+from core import dates
+from core.errors import DomainError
+from core.testing import race
 from trainers.models import TrainerStatus
 from trainers.tests.factories import AvailabilityWindowFactory, TrainerLeaveFactory
 
 pytestmark = pytest.mark.django_db
 
 MON, TUE, WED, THU, FRI = range(5)
-TODAY = dt.date.today()
+TODAY = dates.today()
 
 
 def trainer(name: str) -> object:
@@ -175,7 +176,7 @@ def test_clash_pairs_follow_dates_weekdays_and_half_open_times(course, admin):
     10-12 after A's dates end (clashes nobody): one assistant position each."""
     template(course, 1)
     made = {}
-    for name, start, end, dates in (
+    for name, start, end, span in (
         ("A", "10:00", "12:00", (START, END)),
         ("B", "11:00", "13:00", (START, END)),
         ("C", "12:00", "13:00", (START, END)),
@@ -184,8 +185,8 @@ def test_clash_pairs_follow_dates_weekdays_and_half_open_times(course, admin):
         made[name] = batch_create(
             course=course,
             batch_name=name,
-            start_date=dates[0],
-            end_date=dates[1],
+            start_date=span[0],
+            end_date=span[1],
             capacity=5,
             assigned_instructor=trainer(f"Primary{name}"),
             created_by=admin,

@@ -1,14 +1,13 @@
 """The trainer assignment and balancing pages (allocation/solver_views.py)."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation.models import BatchTemplate, BatchTrainer, CourseTrainer, StaffRole
 from allocation.services import roster_add, roster_update
 from allocation.tests.view_support import slot
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
+from core import dates
 from trainers.tests.factories import TrainerLeaveFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +112,7 @@ def test_apply_the_posted_proposal(admin_client, staffed, course):
 
 def test_a_refused_apply_is_a_message_and_writes_nothing(admin_client, staffed, course):
     tokens = admin_client.get(PREVIEW, {"course": course.pk}).context["proposal"].tokens
-    TrainerLeaveFactory(trainer=staffed, start_date=dt.date.today(), end_date=dt.date.today())
+    TrainerLeaveFactory(trainer=staffed, start_date=dates.today(), end_date=dates.today())
     response = admin_client.post(PREVIEW, {"rows": tokens}, follow=True)
     assert response.status_code == 200
     [message] = messages_of(response)
@@ -155,7 +154,7 @@ def test_preview_csv(admin_client, staffed, course):
 
 
 def test_unassignable_positions_are_listed_with_reasons(admin_client, staffed, course):
-    TrainerLeaveFactory(trainer=staffed, start_date=dt.date.today(), end_date=dt.date.today())
+    TrainerLeaveFactory(trainer=staffed, start_date=dates.today(), end_date=dates.today())
     for name in ("Paula", "Peter"):
         CourseTrainer.objects.filter(trainer__full_name=name).update(status="on_leave")
     response = admin_client.get(PREVIEW, {"course": course.pk})
@@ -236,7 +235,7 @@ def test_balance_apply_one_then_all(admin_client, lopsided, course):
 
 def test_balance_refusal_is_a_message(admin_client, lopsided, course):
     tokens = admin_client.get(BALANCE, {"tolerance": "0"}).context["proposal"].tokens
-    TrainerLeaveFactory(trainer=lopsided[1], start_date=dt.date.today(), end_date=dt.date.today())
+    TrainerLeaveFactory(trainer=lopsided[1], start_date=dates.today(), end_date=dates.today())
     response = admin_client.post(BALANCE, {"rows": tokens, "action": "all"}, follow=True)
     [message] = messages_of(response)
     assert "Ben is on leave" in message and "Nothing was applied" in message

@@ -8,6 +8,12 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+    UserFactory,
+)
 from allocation import services
 from allocation.models import AssignmentType, IndividualAssignment, MentoringSession
 from allocation.selectors import STALE_CONTACT_DAYS, mentoring_report
@@ -20,13 +26,8 @@ from allocation.services import (
     mentoring_session_log,
 )
 from allocation.tests.factories import IndividualAssignmentFactory, MentoringSessionFactory
-from medh.accounts.tests.factories import (
-    AdminFactory,
-    InstructorFactory,
-    StudentFactory,
-    UserFactory,
-)
-from medh.errors import DomainError
+from core import dates
+from core.errors import DomainError
 from trainers.models import TrainerStatus
 from trainers.services import trainer_profile_for
 
@@ -111,7 +112,7 @@ class TestAssign:
         assignment = assign(student=sam, instructor=anna)
 
         assert assignment.assignment_type == AssignmentType.MENTOR
-        assert assignment.start_date == dt.date.today()
+        assert assignment.start_date == dates.today()
         assert assignment.notes == ""
 
     def test_a_corporate_student_can_be_assigned(self, assign, anna):
@@ -352,7 +353,7 @@ class TestReassign:
         # Type and notes carry over; the new assignment starts today.
         assert new.assignment_type == AssignmentType.TUTOR
         assert new.notes == "Needs help with cases"
-        assert new.start_date == dt.date.today()
+        assert new.start_date == dates.today()
         assert history(sam) == [(anna.pk, False), (ben.pk, True)]
 
     def test_type_notes_and_reason_can_be_given(self, assign, anna, ben, sam, admin):
@@ -462,12 +463,12 @@ class TestReassign:
 @pytest.fixture
 def mentoring(assign, anna, sam):
     """Anna mentors Sam since 30 days ago."""
-    return assign(student=sam, instructor=anna, start_date=dt.date.today() - dt.timedelta(30))
+    return assign(student=sam, instructor=anna, start_date=dates.today() - dt.timedelta(30))
 
 
 class TestMentoringSessionLog:
     def test_the_assigned_instructor_logs_a_session(self, mentoring, anna):
-        day = dt.date.today() - dt.timedelta(2)
+        day = dates.today() - dt.timedelta(2)
 
         session = mentoring_session_log(
             assignment=mentoring,
@@ -488,8 +489,8 @@ class TestMentoringSessionLog:
     @pytest.mark.parametrize(
         "session_date",
         [
-            pytest.param(dt.date.today(), id="today"),
-            pytest.param(dt.date.today() - dt.timedelta(30), id="the-start-date"),
+            pytest.param(dates.today(), id="today"),
+            pytest.param(dates.today() - dt.timedelta(30), id="the-start-date"),
         ],
     )
     def test_edge_dates_are_accepted(self, mentoring, anna, session_date):
@@ -502,7 +503,7 @@ class TestMentoringSessionLog:
         mentoring_session_log(
             assignment=mentoring,
             logged_by=anna,
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=minutes,
         )
 
@@ -510,9 +511,9 @@ class TestMentoringSessionLog:
         mentoring_session_log(
             assignment=mentoring,
             logged_by=anna,
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=30,
-            follow_up_date=dt.date.today(),
+            follow_up_date=dates.today(),
         )
 
     @pytest.mark.parametrize(
@@ -527,7 +528,7 @@ class TestMentoringSessionLog:
             mentoring_session_log,
             assignment=mentoring,
             logged_by=make_logger(),
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=30,
         )
 
@@ -539,7 +540,7 @@ class TestMentoringSessionLog:
             mentoring_session_log,
             assignment=mentoring,
             logged_by=sam,
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=30,
         )
 
@@ -552,7 +553,7 @@ class TestMentoringSessionLog:
             mentoring_session_log,
             assignment=mentoring,
             logged_by=anna,
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=30,
         )
 
@@ -564,7 +565,7 @@ class TestMentoringSessionLog:
         self, mentoring, anna, ben, sam, admin
     ):
         new = individual_reassign(student=sam, instructor=ben, assigned_by=admin)
-        today = dt.date.today()
+        today = dates.today()
 
         old_one = refusal(
             mentoring_session_log,
@@ -593,7 +594,7 @@ class TestMentoringSessionLog:
             mentoring_session_log,
             assignment=mentoring,
             logged_by=anna,
-            session_date=dt.date.today() + dt.timedelta(1),
+            session_date=dates.today() + dt.timedelta(1),
             duration_minutes=30,
         )
 
@@ -622,7 +623,7 @@ class TestMentoringSessionLog:
             mentoring_session_log,
             assignment=mentoring,
             logged_by=anna,
-            session_date=dt.date.today(),
+            session_date=dates.today(),
             duration_minutes=minutes,
         )
 
@@ -630,7 +631,7 @@ class TestMentoringSessionLog:
         assert not MentoringSession.objects.exists()
 
     def test_a_follow_up_before_the_session_is_refused(self, mentoring, anna):
-        today = dt.date.today()
+        today = dates.today()
 
         error = refusal(
             mentoring_session_log,
@@ -751,7 +752,7 @@ class TestMentoringReport:
             [(r.assignment.student.email, r.assignment.instructor.email) for r in rows]
 
     def test_sessions_logged_through_the_service_are_reported(self, assign, anna, sam):
-        today = dt.date.today()
+        today = dates.today()
         assignment = assign(student=sam, instructor=anna, start_date=today - dt.timedelta(20))
         for days_ago, minutes in ((15, 30), (3, 50)):
             mentoring_session_log(

@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import BatchStatus, BatchTrainer, IndividualAssignment, StaffRole
 from allocation.selectors import open_teaching_batch_count, teaching_batches
 from allocation.services import (
@@ -24,8 +25,7 @@ from allocation.services import (
     individual_reassign,
 )
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.testing import race
+from core.testing import race
 from trainers.tests.factories import TrainerProfileFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -25,6 +25,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.models import (
     OPEN_BATCH_STATUSES,
     BatchStatus,
@@ -36,7 +37,6 @@ from allocation.models import (
 )
 from allocation.selectors import Duty, _clashes, instructor_conflicts
 from allocation.tests.factories import BatchFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory
 
 MINUTES_PER_DAY = 24 * 60
 LAST_MINUTE = MINUTES_PER_DAY - 1  # 23:59: a TimeField has no 24:00

@@ -7,9 +7,10 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.services import roster_add
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from core import dates
 from trainers.services import leave_record
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_course_and_leave_lists_filter(client):
     admin = AdminFactory()
     CourseFactory(code="GER-A1", title="German A1")
     CourseFactory(code="ENG-B2", title="English B2")
-    today = dt.date.today()
+    today = dates.today()
     for name, start in (("Past Pia", -30), ("Now Nora", -1), ("Soon Sam", 10)):
         leave_record(
             trainer=InstructorFactory(full_name=name),

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import BatchStatus, RosterRole, RosterStatus, StaffRole, SubstituteCover
 from allocation.selectors import leave_affected_sessions, substitute_candidates
 from allocation.services import (
@@ -29,8 +30,8 @@ from allocation.tests.factories import (
     StaffedBatchFactory,
     SubstituteCoverFactory,
 )
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
+from core import dates
+from core.errors import DomainError
 from trainers.models import TrainerStatus
 from trainers.services import Window, availability_set, leave_record, trainer_profile_for
 
@@ -191,7 +192,7 @@ class TestSubstituteAssign:
         assert cover(helper).substitute == helper
 
     def test_the_substitute_may_be_on_leave_today_if_free_on_the_dates(self, cover, sue):
-        today = dt.date.today()
+        today = dates.today()
         leave_record(trainer=sue, start_date=today, end_date=today, created_by=None)
 
         assert cover(sue).substitute == sue

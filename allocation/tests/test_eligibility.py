@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer, ScheduleSlot, StaffRole
 from allocation.selectors import instructor_conflicts
 from allocation.services import (
@@ -22,8 +23,7 @@ from allocation.services import (
     ensure_can_teach,
 )
 from allocation.tests.factories import BatchTrainerFactory, CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
+from core.errors import DomainError
 from trainers.models import TrainerStatus
 from trainers.services import trainer_profile_for
 

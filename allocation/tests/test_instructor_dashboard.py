@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.services import Slot, batch_create
 from allocation.tests.factories import CourseFactory
 from enrollments.services import enrollment_create
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.models import Batch, BatchStatus, Course, ScheduleSlot, Weekday, slots_overlap
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer, RosterRole, StaffRole
 from allocation.selectors import (
     MappingCell,
@@ -37,7 +38,7 @@ from allocation.tests.factories import (
     StaffedBatchFactory,
     SubstituteCoverFactory,
 )
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory
+from core import dates
 from trainers.services import Window, availability_set, leave_record, trainer_profile_for
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ class TestBatchBackups:
 class TestTrainerCovers:
     def test_duties_ending_today_or_later_soonest_first(self):
         sue = InstructorFactory()
-        today = dt.date.today()
+        today = dates.today()
         batch = StaffedBatchFactory(
             start_date=today - dt.timedelta(days=30), end_date=today + dt.timedelta(days=30)
         )

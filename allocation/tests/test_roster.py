@@ -24,6 +24,8 @@ from django.apps import apps as global_apps
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from accounts.models import User
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import (
     Batch,
     BatchNote,
@@ -58,10 +60,9 @@ from allocation.tests.factories import (
     StaffedBatchFactory,
     SubstituteCoverFactory,
 )
+from core import dates
+from core.errors import DomainError
 from enrollments import sqlite_triggers
-from medh.accounts.models import User
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
 from trainers.models import TrainerStatus
 from trainers.services import Window, availability_set, trainer_profile_for
 from trainers.tests.factories import TrainerLeaveFactory
@@ -118,7 +119,7 @@ def roles_of(batch: Batch, trainer: User) -> list[tuple[str, bool]]:
 
 
 def on_leave_today(trainer):
-    today = dt.date.today()
+    today = dates.today()
     return TrainerLeaveFactory(
         trainer=trainer,
         start_date=today - dt.timedelta(days=1),
@@ -707,7 +708,7 @@ class TestBatchStaffAdd:
 
     def test_a_backup_with_leave_later_is_allowed(self, course, monday_batch, ben, admin):
         roster_add(course=course, trainer=ben)
-        start = dt.date.today() + dt.timedelta(days=2)
+        start = dates.today() + dt.timedelta(days=2)
         TrainerLeaveFactory(trainer=ben, start_date=start, end_date=start)
 
         batch_staff_add(batch=monday_batch, trainer=ben, role=StaffRole.BACKUP, added_by=admin)

@@ -13,11 +13,11 @@ import datetime as dt
 import pytest
 from django.db.models import Sum
 
+from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.models import BatchStatus, CourseTrainer, RosterRole, SubstituteCover
 from allocation.services import Slot, batch_create, roster_add, substitute_assign
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory
-from medh.testing import race
+from core.testing import race
 from trainers.tests.factories import TrainerProfileFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.selectors import batch_current_staff, course_trainers
 from allocation.services import batch_create, batch_staff_add, roster_add
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory
 
 pytestmark = pytest.mark.django_db
 

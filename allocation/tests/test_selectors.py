@@ -11,6 +11,13 @@ import datetime as dt
 
 import pytest
 
+from accounts.models import User
+from accounts.tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+    UserFactory,
+)
 from allocation.models import AssignmentType, Batch, BatchStatus, StaffRole
 from allocation.selectors import (
     Candidate,
@@ -35,13 +42,6 @@ from allocation.tests.factories import (
     CourseFactory,
     IndividualAssignmentFactory,
     StaffedBatchFactory,
-)
-from medh.accounts.models import User
-from medh.accounts.tests.factories import (
-    AdminFactory,
-    InstructorFactory,
-    StudentFactory,
-    UserFactory,
 )
 from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
 from trainers.services import trainer_profile_for

@@ -5,6 +5,12 @@ import re
 
 import pytest
 
+from accounts.tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+    UserFactory,
+)
 from allocation import services
 from allocation.models import Batch, BatchStatus, Course, ScheduleSlot
 from allocation.services import (
@@ -16,16 +22,10 @@ from allocation.services import (
     course_create,
 )
 from allocation.tests.factories import CourseFactory
+from core.errors import DomainError
 from enrollments.models import EnrollmentStatus
 from enrollments.services import enrollment_cancel, enrollment_create
 from enrollments.tests.factories import EnrollmentFactory
-from medh.accounts.tests.factories import (
-    AdminFactory,
-    InstructorFactory,
-    StudentFactory,
-    UserFactory,
-)
-from medh.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

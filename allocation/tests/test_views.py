@@ -15,6 +15,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services
 from allocation.models import (
     Batch,
@@ -29,10 +31,9 @@ from allocation.services import MSG_ALREADY_ASSIGNED, Slot
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import set_profile, slot
 from allocation.views import BATCH_CSV_HEADER, MENTOR_CSV_HEADER, WORKLOAD_CSV_HEADER
+from core import dates
+from core.errors import DomainError
 from enrollments.services import enrollment_create
-from medh.accounts.models import User
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
-from medh.errors import DomainError
 from trainers.models import TrainerStatus
 
 pytestmark = pytest.mark.django_db
@@ -777,7 +778,7 @@ class TestInstructorPages:
     def test_mentees_flag_stale_contact_and_link_to_log(self, client, world):
         assignment = world["assignment"]
         IndividualAssignment.objects.filter(pk=assignment.pk).update(
-            start_date=dt.date.today() - dt.timedelta(days=20)
+            start_date=dates.today() - dt.timedelta(days=20)
         )
         client.force_login(world["instructor"])
 
@@ -805,7 +806,7 @@ class TestSessionLog:
 
         response = client.get(self.url(world["assignment"]))
 
-        assert dt.date.today().isoformat() in response.content.decode()
+        assert dates.today().isoformat() in response.content.decode()
 
     def test_logs_a_session(self, client, world):
         assignment = world["assignment"]
@@ -813,7 +814,7 @@ class TestSessionLog:
 
         response = client.post(
             self.url(assignment),
-            {"session_date": dt.date.today().isoformat(), "duration_minutes": 45,
+            {"session_date": dates.today().isoformat(), "duration_minutes": 45,
              "notes": "Went through the past tense"},
             follow=True,
         )  # fmt: skip
@@ -829,7 +830,7 @@ class TestSessionLog:
 
     def test_future_date_is_a_form_error(self, client, world):
         client.force_login(world["instructor"])
-        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        tomorrow = dates.today() + dt.timedelta(days=1)
 
         response = client.post(
             self.url(world["assignment"]),
@@ -847,7 +848,7 @@ class TestSessionLog:
 
         response = client.post(
             self.url(world["assignment"]),
-            {"session_date": dt.date.today().isoformat(), "duration_minutes": 0},
+            {"session_date": dates.today().isoformat(), "duration_minutes": 0},
         )
 
         assert response.status_code == 200
@@ -860,7 +861,7 @@ class TestSessionLog:
 
         response = client.post(
             self.url(world["assignment"]),
-            {"session_date": dt.date.today().isoformat(), "duration_minutes": 30},
+            {"session_date": dates.today().isoformat(), "duration_minutes": 30},
         )
 
         assert response.status_code == 200
@@ -1000,7 +1001,7 @@ class TestQueryCounts:
             services.mentoring_session_log(
                 assignment=assignment,
                 logged_by=instructor,
-                session_date=dt.date.today(),
+                session_date=dates.today(),
                 duration_minutes=30,
             )
         client.force_login(instructor)

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import selectors, services
 from allocation.models import (
     Batch,
@@ -25,8 +26,8 @@ from allocation.models import (
 from allocation.tests.factories import CourseFactory
 from allocation.tests.test_views import messages_of, set_profile, slot
 from allocation.tests.view_support import END, START
+from core import dates
 from enrollments.services import enrollment_create
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 from trainers.services import leave_record
 
 pytestmark = pytest.mark.django_db
@@ -453,7 +454,7 @@ class TestConflictEndpoint:
 # --- workload dashboard: flags, filters, charts ----------------------------------------------
 
 
-TODAY = dt.date.today()
+TODAY = dates.today()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services
 from allocation.models import (
     BatchNote,
@@ -24,7 +25,7 @@ from allocation.selectors import StaffingMatrix
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import END, START, set_profile, slot
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
+from core import dates
 from trainers.models import AvailabilityWindow, TrainerLeave
 from trainers.services import leave_record
 
@@ -775,8 +776,8 @@ class TestInstructorDashboard:
 
     def test_past_covers_are_not_shown(self, client, team, cover):
         SubstituteCover.objects.filter(pk=cover.pk).update(
-            start_date=dt.date.today() - dt.timedelta(days=9),
-            end_date=dt.date.today() - dt.timedelta(days=1),
+            start_date=dates.today() - dt.timedelta(days=9),
+            end_date=dates.today() - dt.timedelta(days=1),
         )
         client.force_login(team["primary"])
 

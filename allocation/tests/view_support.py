@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory
 from allocation import services
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
-from medh.accounts.tests.factories import AdminFactory
 from trainers.models import TrainerProfile
 
 START, END = dt.date(2027, 1, 4), dt.date(2027, 3, 26)

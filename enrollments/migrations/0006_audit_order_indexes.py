@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from medh.migration_ops import audit_order_index
+from core.migration_ops import audit_order_index
 
 
 class Migration(migrations.Migration):

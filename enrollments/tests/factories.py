@@ -1,9 +1,9 @@
 import factory
 from factory.django import DjangoModelFactory
 
+from accounts.tests.factories import StudentFactory
 from allocation.tests.factories import BatchFactory
 from enrollments.models import Enrollment, EnrollmentType
-from medh.accounts.tests.factories import StudentFactory
 
 
 class EnrollmentFactory(DjangoModelFactory):

@@ -6,17 +6,17 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from accounts.tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+)
 from allocation.models import Batch
 from allocation.services import batch_create
 from allocation.tests.factories import BatchFactory, CourseFactory
 from enrollments import admin as enrollments_admin
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.services import MSG_ALREADY_ENROLLED, MSG_FULL, enrollment_create
-from medh.accounts.tests.factories import (
-    AdminFactory,
-    InstructorFactory,
-    StudentFactory,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,11 @@ import logging
 import pytest
 from django.core import mail
 
+from accounts.tests.factories import StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTemplate, RosterRole, StaffRole
 from allocation.tests.factories import CourseFactory, CourseTrainerFactory, StaffedBatchFactory
+from core.errors import DomainError
+from core.testing import race
 from enrollments.auto_batches import (
     SYSTEM_EMAIL,
     auto_batch_need,
@@ -18,9 +21,6 @@ from enrollments.auto_batches import (
 from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
 from enrollments.services import enrollment_create
 from enrollments.waitlist import waitlist_join
-from medh.accounts.tests.factories import StudentFactory
-from medh.errors import DomainError
-from medh.testing import race
 from trainers.services import trainer_profile_for
 
 TODAY = dt.date(2026, 11, 23)

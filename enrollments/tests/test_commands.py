@@ -13,6 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
+from accounts.models import User
+from accounts.tests.factories import StudentFactory
 from allocation.models import (
     Batch,
     BatchTrainer,
@@ -28,8 +30,6 @@ from enrollments import demo
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.services import enrollment_create
 from enrollments.tests.factories import EnrollmentFactory
-from medh.accounts.models import User
-from medh.accounts.tests.factories import StudentFactory
 from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerProfile
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,10 @@ import threading
 import pytest
 from django.db.models import Count, Q
 
+from accounts.tests.factories import StudentFactory
 from allocation.models import Batch
 from allocation.tests.factories import BatchFactory, CourseFactory
+from core.testing import race
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.services import (
     MSG_FULL,
@@ -21,8 +23,6 @@ from enrollments.services import (
     enrollment_create,
     enrollment_transfer,
 )
-from medh.accounts.tests.factories import StudentFactory
-from medh.testing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -150,7 +150,7 @@ def test_a_seat_taken_while_the_instructor_changes_waits_and_succeeds(seats_via)
     meanwhile. The services must read it again, not answer "This batch no longer exists"."""
     from django.db import connection, transaction
 
-    from medh.accounts.tests.factories import InstructorFactory
+    from accounts.tests.factories import InstructorFactory
 
     course = CourseFactory()
     batch = BatchFactory(course=course, capacity=5)

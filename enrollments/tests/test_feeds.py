@@ -15,12 +15,12 @@ import pytest
 from dateutil.rrule import rrulestr
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from enrollments.services import enrollment_cancel, enrollment_create
-from medh.accounts.models import User
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -443,7 +443,7 @@ class TestQueryCounts:
 
 
 def test_instructor_dashboard_shows_their_own_feed_address(client):
-    from medh.accounts.tests.factories import InstructorFactory
+    from accounts.tests.factories import InstructorFactory
 
     instructor, other = InstructorFactory(), InstructorFactory()
     client.force_login(instructor)

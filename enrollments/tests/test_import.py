@@ -3,8 +3,12 @@
 import pytest
 from django.core import mail
 
+from accounts.models import User
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import BatchStatus
 from allocation.tests.factories import BatchFactory, CourseFactory
+from core.errors import DomainError
+from core.testing import race
 from enrollments.importing import (
     MAX_ROWS,
     import_apply,
@@ -22,10 +26,6 @@ from enrollments.models import (
     ImportStatus,
 )
 from enrollments.services import MSG_ALREADY_ENROLLED, MSG_FULL, enrollment_create
-from medh.accounts.models import User
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
-from medh.testing import race
 
 HEADER = "email,full_name,course_code,batch_code,enrollment_type\n"
 

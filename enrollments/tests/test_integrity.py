@@ -8,9 +8,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer, IndividualAssignment, StaffRole
 from allocation.services import batch_primary_row_restore, individual_assign
 from allocation.tests.factories import BatchTrainerFactory, StaffedBatchFactory
+from core.errors import DomainError
 from enrollments.integrity import (
     ACTIVE_IN_CLOSED_BATCH,
     COUNTER,
@@ -21,9 +24,6 @@ from enrollments.integrity import (
 )
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
-from medh.accounts.models import User
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

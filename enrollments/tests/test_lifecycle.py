@@ -2,7 +2,7 @@
 
 Every test runs as of a fixed date (``TODAY``) passed explicitly, so no test depends on the
 clock; "now" for access expiry is then the start of that day. The console page and its run
-button use the real date, so their data is laid out around ``timezone.localdate()``.
+button use the real date, so their data is laid out around ``dates.today()``.
 """
 
 import datetime as dt
@@ -18,18 +18,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer
 from allocation.services import batch_advance_status, batch_update
 from allocation.tests.factories import ScheduleSlotFactory, StaffedBatchFactory
+from core import dates
+from core.errors import DomainError
+from core.testing import race
 from enrollments import lifecycle, services
 from enrollments.lifecycle import LifecycleSummary, lifecycle_advance, lifecycle_plan
 from enrollments.models import Enrollment, EnrollmentStatus, WaitlistEntry, WaitlistStatus
 from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
-from medh.accounts.models import User
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
-from medh.notifications.models import Notification
-from medh.testing import race
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -415,7 +416,7 @@ def test_command_refuses_a_bad_date(db):
 
 
 def test_command_without_date_runs_as_of_today(db):
-    today = timezone.localdate()
+    today = dates.today()
     b = batch("NOW", BatchStatus.UPCOMING, today, today + DAY)
 
     assert "Batches started: 1 (NOW)" in run_command()
@@ -434,7 +435,7 @@ def admin_client():
 
 def real_world(n: int, first: int = 0):
     """``n`` of each kind of change, around the real today (the page runs as of now)."""
-    today = timezone.localdate()
+    today = dates.today()
     for i in range(first, first + n):
         b = batch(f"GO{i}", BatchStatus.UPCOMING, today, today + 30 * DAY)
         enroll(b)

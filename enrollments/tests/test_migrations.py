@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from accounts.tests.factories import StudentFactory
 from allocation.tests.factories import BatchFactory, CourseFactory
 from enrollments.models import Enrollment
-from medh.accounts.tests.factories import StudentFactory
 
 
 @pytest.mark.django_db(transaction=True)

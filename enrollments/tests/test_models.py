@@ -11,11 +11,11 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts.tests.factories import StudentFactory
 from allocation.models import Batch
 from allocation.tests.factories import BatchFactory, CourseFactory
 from enrollments.models import Enrollment, EnrollmentStatus, EnrollmentType
 from enrollments.tests.factories import EnrollmentFactory
-from medh.accounts.tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

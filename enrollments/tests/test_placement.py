@@ -6,13 +6,13 @@ import datetime as dt
 import pytest
 from django.db.models import Count, Q
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, Weekday
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
+from core.errors import DomainError
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.services import MSG_ALREADY_ENROLLED, MSG_FULL, Payment, enrollment_create
 from enrollments.waitlist import enrollment_place, part_of_day
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

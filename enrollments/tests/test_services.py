@@ -7,8 +7,15 @@ import pytest
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+    UserFactory,
+)
 from allocation.models import Batch, BatchStatus
 from allocation.tests.factories import BatchFactory, CourseFactory
+from core.errors import DomainError
 from enrollments import services
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.services import (
@@ -23,13 +30,6 @@ from enrollments.services import (
     enrollment_transfer,
 )
 from enrollments.tests.factories import EnrollmentFactory
-from medh.accounts.tests.factories import (
-    AdminFactory,
-    InstructorFactory,
-    StudentFactory,
-    UserFactory,
-)
-from medh.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.models import Batch, BatchStatus, SubstituteCover
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
+from core import dates
 from enrollments.models import Enrollment, EnrollmentStatus, EnrollmentType
 from enrollments.services import (
     MSG_ALREADY_ENROLLED,
@@ -28,12 +30,11 @@ from enrollments.services import (
     enrollment_set_status,
 )
 from enrollments.views import ENROLLMENT_CSV_HEADER
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
 MONDAY, WEDNESDAY = 0, 2
-TODAY = dt.date.today()
+TODAY = dates.today()
 # An Upcoming batch of twelve weeks starting on the next Monday: every cover is in the future.
 START = TODAY + dt.timedelta(days=7 - TODAY.weekday())
 END = START + dt.timedelta(weeks=12, days=-3)

@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from django.db.models import Count, Q
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import Batch, BatchStatus
 from allocation.tests.factories import BatchFactory, CourseFactory
+from core.errors import DomainError
 from enrollments.models import (
     Enrollment,
     EnrollmentSource,
@@ -34,9 +36,7 @@ from enrollments.waitlist import (
     waitlist_promote,
     waitlist_remove,
 )
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
-from medh.notifications.models import Notification
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

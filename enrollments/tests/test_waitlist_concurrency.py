@@ -1,7 +1,7 @@
 """Automatic placement and waitlists under real concurrency, on PostgreSQL.
 
 Real threads with their own connections (``transaction=True``), released together by
-``medh.testing.race``. What must hold however the threads interleave: no batch above its
+``core.testing.race``. What must hold however the threads interleave: no batch above its
 capacity, every counter equal to its active enrollments, an even fill without preferences,
 each freed seat given to the next waiting student exactly once, one waiting entry per student
 and batch. SQLite has no row locks, so these skip there (see conftest.py).
@@ -10,13 +10,13 @@ and batch. SQLite has no row locks, so these skip there (see conftest.py).
 import pytest
 from django.db.models import Count, Q
 
+from accounts.tests.factories import StudentFactory
 from allocation.models import Batch
 from allocation.tests.factories import BatchFactory, CourseFactory
+from core.testing import race
 from enrollments.models import Enrollment, EnrollmentStatus, WaitlistEntry, WaitlistStatus
 from enrollments.services import MSG_FULL, enrollment_cancel, enrollment_create
 from enrollments.waitlist import MSG_ALREADY_WAITING, enrollment_place, waitlist_join
-from medh.accounts.tests.factories import StudentFactory
-from medh.testing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

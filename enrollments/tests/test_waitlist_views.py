@@ -8,6 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, Weekday
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
 from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
@@ -19,7 +20,6 @@ from enrollments.services import (
 )
 from enrollments.waitlist import MSG_ALREADY_WAITING, waitlist_join, waitlist_remove
 from enrollments.waitlist_views import BATCH_CSV_HEADER, LIST_CSV_HEADER
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -39,8 +39,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
-    "medh.accounts",
-    "medh.notifications",
+    "core",
+    "accounts",
+    "notifications",
     "trainers",
     "allocation",
     "enrollments",
@@ -69,7 +70,7 @@ MIDDLEWARE = [
 # (one query, as before), so the bell in the navigation costs no query of its own.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "medh.notifications.backends.ModelBackendWithInbox",
+    "notifications.backends.ModelBackendWithInbox",
 ]
 
 ROOT_URLCONF = "medh.urls"
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "medh.accounts.context_processors.navigation",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -126,7 +127,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling (django-axes, hooks in medh/security.py): after AXES_FAILURE_LIMIT failed
+# Login throttling (django-axes, hooks in accounts/security.py): after AXES_FAILURE_LIMIT failed
 # logins for one account from one address, that pair is refused (429, with a page or the API
 # envelope) for AXES_COOLOFF_TIME, even with the right password. Other addresses and other
 # accounts are unaffected, so one attacker cannot lock a user out everywhere. A success before
@@ -136,9 +137,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_USERNAME_CALLABLE = "medh.security.login_username"
-AXES_CLIENT_IP_CALLABLE = "medh.security.client_ip"
-AXES_LOCKOUT_CALLABLE = "medh.security.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 # No start-up banner on every manage.py command; lockouts are still logged as warnings.
 AXES_VERBOSE = False
 # How many reverse proxies of ours stand in front of the app, each appending to
@@ -163,19 +164,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# The JSON API (medh/api/README.md): the original Medh envelope and paths, "Bearer <token>"
+# The JSON API (docs/api.md): the original Medh envelope and paths, "Bearer <token>"
 # or the browser session, JSON in and out, every error through one handler.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so a request without credentials gets 401 with "WWW-Authenticate: Bearer".
-        "medh.api.authentication.BearerTokenAuthentication",
+        "core.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "medh.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "medh.api.schema.EnvelopeAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.EnvelopeAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_VERSIONING_CLASS": None,
     # OPTIONS would describe the endpoint outside the envelope; the schema does that instead.
@@ -203,9 +204,9 @@ SPECTACULAR_SETTINGS = {
         "RosterStatusEnum": "allocation.models.RosterStatus",
         "StaffRoleEnum": "allocation.models.StaffRole",
         "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
-        "UserRoleEnum": "medh.accounts.models.Role",
+        "UserRoleEnum": "accounts.models.Role",
     },
-    # Ids in paths are digits only (medh.api.converters.IdConverter).
+    # Ids in paths are digits only (core.api.converters.IdConverter).
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },

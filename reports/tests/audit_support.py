@@ -3,12 +3,12 @@
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services
 from allocation.models import RosterRole
 from allocation.tests.view_support import START, slot
 from enrollments.services import enrollment_create
 from enrollments.waitlist import waitlist_join
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 from trainers.services import leave_record
 
 # History rows one round of every_kind_of_change writes.

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services
 from allocation.models import (
     Batch,
@@ -29,10 +30,10 @@ from allocation.models import (
 )
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import START, slot
+from core import dates
 from enrollments.models import Enrollment
 from enrollments.services import enrollment_cancel, enrollment_create, enrollment_transfer
 from enrollments.waitlist import waitlist_join
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 from reports import audit
 from reports.tests.audit_support import ROWS_PER_ROUND, bearer_client, every_kind_of_change
 from trainers.models import TrainerLeave
@@ -394,7 +395,7 @@ class TestFilters:
         assert [e.action for e in audit.audit_entries(audit.audit_log(action="-"))] == []
         changed = audit.audit_entries(audit.audit_log(action="~"))
         assert {e.model_key for e in changed} == {"enrollment", "batch"}
-        today = timezone.localdate()
+        today = dates.today()
         assert len(audit.audit_log(date_from=today, date_to=today)) == len(audit.audit_log())
         assert len(audit.audit_log(date_to=today - dt.timedelta(days=1))) == 0
         assert len(audit.audit_log(date_from=today + dt.timedelta(days=1))) == 0
@@ -402,7 +403,7 @@ class TestFilters:
     def test_rows_dated_yesterday_are_outside_today(self, batch):
         yesterday = timezone.now() - dt.timedelta(days=1)
         Batch.history.filter(id=batch.pk).update(history_date=yesterday)
-        today = timezone.localdate()
+        today = dates.today()
 
         in_range = audit.audit_log(model="batch", date_from=today - dt.timedelta(days=1))
         assert len(in_range) == 1
@@ -477,12 +478,12 @@ def test_a_page_of_entries_takes_the_same_queries_whatever_its_size(
 
 
 def test_every_audited_model_builds_its_history_manager_class_once():
-    """medh.history: simple-history built a manager class on every ``.history``, which every
+    """core.history: simple-history built a manager class on every ``.history``, which every
     history row written also asks for; every audited model uses the variant that builds it
     once."""
     from django.apps import apps
 
-    from medh.history import HistoryManager
+    from core.history import HistoryManager
 
     audited = [
         model

@@ -11,13 +11,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services
 from allocation.models import Batch, BatchTrainer
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import slot
+from core import dates
 from enrollments.models import Enrollment
 from enrollments.services import enrollment_cancel, enrollment_create
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from reports.templatetags.audit_tags import BATCH_PAGE_ENTRIES
 from reports.tests.audit_support import ROWS_PER_ROUND, every_kind_of_change
 
@@ -101,7 +102,7 @@ class TestLog:
 
     def test_filters_by_date(self, client, changed, batch):
         Batch.history.filter(id=batch.pk).update(history_date=timezone.now() - dt.timedelta(days=3))
-        today = timezone.localdate()
+        today = dates.today()
 
         recent = client.get(LOG, {"date_from": today.isoformat()}).context["entries"]
         assert "batch" not in {e.model_key for e in recent}

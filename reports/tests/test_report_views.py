@@ -8,17 +8,18 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.models import Weekday
 from allocation.tests.factories import CourseFactory
+from core import dates
 from enrollments import services as enrollments
 from enrollments.models import WaitlistEntry
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from reports.tests.test_reports import build_known_data, slot
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = dates.today()
 REPORTS = ["reports:index", "reports:courses", "reports:batches", "reports:instructors"]
 REPORTS.append("reports:students")
 

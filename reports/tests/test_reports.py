@@ -21,18 +21,19 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.models import AssignmentType, BatchStatus, Weekday
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
+from core import dates
 from enrollments import services as enrollments
 from enrollments.models import EnrollmentStatus, WaitlistEntry, WaitlistStatus
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from reports import reports
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = dates.today()
 
 
 def slot(day: int, start: str, end: str) -> Slot:

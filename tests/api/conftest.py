@@ -14,12 +14,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import Weekday
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from enrollments import services as enrollment_services
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 ROLES = ("admin", "instructor", "other_instructor", "student", "other_student", "anonymous")
 

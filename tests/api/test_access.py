@@ -3,7 +3,7 @@
 Roles: admin, the batch's instructor, another instructor, the student in the batch, another
 student, anonymous. Each case runs against fresh data (``world``), so writes do not leak from
 one case into another. The cases follow the original guide's "Access" column; see
-medh/api/README.md.
+docs/api.md.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def test_every_endpoint_is_in_the_matrix(world):
     """Each method of each API route has a case above, so no endpoint's access goes untested."""
     from django.urls import resolve
 
-    from medh.api import urls
+    from core.api import urls
 
     untested_on_purpose = {"login", "schema", "docs"}  # login: test_auth.py; docs: test_schema.py
     endpoints = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medh.accounts.tests.factories import InstructorFactory
+from accounts.tests.factories import InstructorFactory
 
 from .conftest import assert_failure, assert_success
 

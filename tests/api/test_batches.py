@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer
 from allocation.tests.factories import BatchFactory, ScheduleSlotFactory
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 
 from .conftest import assert_failure, assert_success
 

@@ -1,6 +1,6 @@
 """A hundred students enrolling at once through the API into a batch of ten seats.
 
-Real threads on PostgreSQL (``medh.testing.race``), each with its own API client and its own
+Real threads on PostgreSQL (``core.testing.race``), each with its own API client and its own
 database connection, each student with their own Bearer token. SQLite would serialize the
 requests and prove nothing, so this runs on PostgreSQL only.
 """
@@ -13,10 +13,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import StudentFactory
 from allocation.tests.factories import StaffedBatchFactory
+from core.testing import race
 from enrollments.models import Enrollment
-from medh.accounts.tests.factories import StudentFactory
-from medh.testing import race
 
 
 @pytest.mark.postgres

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.tests.factories import StudentFactory
 from allocation.tests.factories import BatchFactory
 from enrollments.models import Enrollment
 from enrollments.tests.factories import EnrollmentFactory
-from medh.accounts.tests.factories import StudentFactory
 
 from .conftest import assert_failure, assert_success, bearer_client
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from accounts.tests.factories import StudentFactory
 from allocation.models import IndividualAssignment
-from medh.accounts.tests.factories import StudentFactory
 
 from .conftest import assert_failure, assert_success
 

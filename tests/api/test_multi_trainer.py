@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from accounts.tests.factories import InstructorFactory
 from allocation.models import CourseTrainer
-from medh.accounts.tests.factories import InstructorFactory
 
 from .conftest import assert_failure, assert_success
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation.models import BatchTrainer, StaffRole
 from allocation.tests.factories import (
     BatchFactory,
@@ -13,7 +14,6 @@ from allocation.tests.factories import (
     ScheduleSlotFactory,
 )
 from enrollments.tests.factories import EnrollmentFactory
-from medh.accounts.tests.factories import InstructorFactory, StudentFactory
 
 from .conftest import assert_success
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from medh.accounts.models import User
-from medh.accounts.tests.factories import TEST_PASSWORD
+from accounts.models import User
+from accounts.tests.factories import TEST_PASSWORD
 
 from .conftest import assert_failure, assert_success, bearer_client
 

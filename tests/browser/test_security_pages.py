@@ -13,13 +13,14 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import Weekday
 from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
+from core import dates
 from enrollments import services as enrollment_services
 from enrollments.models import Enrollment, EnrollmentStatus
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 from .test_walkthrough import log_in
 
@@ -28,7 +29,7 @@ expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TODAY = dt.date.today()
+TODAY = dates.today()
 
 
 def test_csp_sensitive_pages_work(live_server, page):

@@ -17,17 +17,18 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from allocation import services as allocation_services
-from allocation.models import Batch, IndividualAssignment, Weekday
-from allocation.services import Slot
-from allocation.tests.factories import CourseFactory
-from medh.accounts.context_processors import reverse_or_none
-from medh.accounts.tests.factories import (
+from accounts.context_processors import reverse_or_none
+from accounts.tests.factories import (
     TEST_PASSWORD,
     AdminFactory,
     InstructorFactory,
     StudentFactory,
 )
+from allocation import services as allocation_services
+from allocation.models import Batch, IndividualAssignment, Weekday
+from allocation.services import Slot
+from allocation.tests.factories import CourseFactory
+from core import dates
 
 # requirements-dev.txt pins playwright; without it (a bare install) the module skips.
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
@@ -36,7 +37,7 @@ expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TODAY = dt.date.today()
+TODAY = dates.today()
 START = TODAY - dt.timedelta(days=7)
 END = TODAY + dt.timedelta(days=84)
 NEW_CODE = "GER-EVE-1"

@@ -3,7 +3,7 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from medh.accounts.tests.factories import InstructorFactory
+from accounts.tests.factories import InstructorFactory
 from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
 
 

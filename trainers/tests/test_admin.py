@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from trainers.models import TrainerProfile, TrainerStatus
 from trainers.tests.factories import TrainerProfileFactory
 

@@ -9,9 +9,9 @@ import datetime as dt
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.services import Slot
-from medh.accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from medh.errors import DomainError
+from core.errors import DomainError
 from trainers.models import AvailabilityWindow, TrainerLeave, TrainerStatus
 from trainers.selectors import leave_overlapping, outside_availability, trainer_status_on
 from trainers.services import Window, availability_set, leave_record, trainer_profile_for

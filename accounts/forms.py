@@ -1,0 +1,63 @@
+"""Form fields about users, shared by the pages of every app."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.ids import parse_id
+
+from .models import User
+
+
+class UserEmailField(forms.ModelChoiceField):
+    """A user of ``queryset``, typed as their email address; an id is accepted too (hidden
+    inputs and links send one).
+
+    A text box, not a drop-down: a list of every student (or every author of a change) puts
+    the whole user table into each page (100,000 options at scale; bench/dashboards.py), where
+    one lookup by the unique email is a single indexed query.
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid_choice": "No user has this email address."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Their email address.")
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"placeholder": "name@example.org", "autocomplete": "off", "spellcheck": "false"}
+        )
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, User):
+            value = value.pk
+        text = str(value).strip()
+        pk = parse_id(text)
+        # Emails are stored lower-cased (UserManager), so the unique index answers. A NUL
+        # character (PostgreSQL refuses it in any query) or an over-long text names no user.
+        if pk is not None:
+            lookup = {"pk": pk}
+        elif "\x00" in text or len(text) > 254:
+            lookup = None
+        else:
+            lookup = {"email": text.lower()}
+        try:
+            if lookup is None:
+                raise User.DoesNotExist
+            return self.queryset.get(**lookup)
+        except User.DoesNotExist:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+    def prepare_value(self, value):
+        # Show the email in the box: for an initial User, or for an id sent by a hidden input.
+        if isinstance(value, User):
+            return value.email
+        pk = parse_id(value.strip() if isinstance(value, str) else value)
+        if pk is not None:
+            user = self.queryset.filter(pk=pk).only("email").first()
+            return user.email if user else value
+        return value

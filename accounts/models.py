@@ -1,0 +1,151 @@
+"""The custom user: email login, a full name and any combination of roles.
+
+Roles are stored as one boolean column each. That keeps "users with the instructor role" an
+indexed equality filter on SQLite and PostgreSQL alike, and a user may hold several roles (an
+instructor who is also an admin). The admin role is Django's ``is_staff``, because that is
+what grants the admin console and the Django admin.
+"""
+
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    INSTRUCTOR = "instructor", "Instructor"
+    STUDENT = "student", "Student"
+    CORPORATE_STUDENT = "corporate_student", "Corporate student"
+
+
+# The column that stores each role.
+ROLE_FIELDS = {
+    Role.ADMIN: "is_staff",
+    Role.INSTRUCTOR: "is_instructor",
+    Role.STUDENT: "is_student",
+    Role.CORPORATE_STUDENT: "is_corporate_student",
+}
+
+
+def new_feed_token() -> str:
+    """A fresh calendar-feed token: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+# A learner of either kind (``UserQuerySet.students``).
+LEARNER = models.Q(is_student=True) | models.Q(is_corporate_student=True)
+
+
+class UserQuerySet(models.QuerySet):
+    def with_role(self, role: str):
+        return self.filter(**{ROLE_FIELDS[Role(role)]: True})
+
+    def instructors(self):
+        return self.filter(is_instructor=True, is_active=True)
+
+    def students(self):
+        """Learners of either kind: the roles that may be enrolled or mentored."""
+        return self.filter(LEARNER)
+
+    def non_students(self):
+        """Everyone else (staff, instructors): few next to the students, so "a row of a
+        student" is cheapest asked as "not a row of one of these"."""
+        return self.exclude(LEARNER)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, *, roles=(), **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        for role in roles:
+            extra[ROLE_FIELDS[Role(role)]] = True
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, email):
+        # Emails are stored lower-cased, so "Admin@Medh.local" logs in as admin@medh.local.
+        return self.get(email=(email or "").strip().lower())
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_staff = models.BooleanField(
+        "admin", default=False, help_text="Admin role: may use the admin console."
+    )
+    is_instructor = models.BooleanField("instructor", default=False, db_index=True)
+    is_student = models.BooleanField("student", default=False, db_index=True)
+    is_corporate_student = models.BooleanField("corporate student", default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # The secret in the user's calendar-feed URLs (/feeds/.../<token>.ics), which calendar
+    # apps fetch without logging in. Resetting it turns the old URLs into 404s.
+    feed_token = models.CharField(
+        max_length=43, unique=True, default=new_feed_token, editable=False
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        indexes = [
+            # Every people list (users, mentors, rosters) is in this order: a page is read off
+            # the index instead of sorting all 100,000 users (bench/dashboards.py).
+            models.Index(fields=["full_name", "email", "id"], name="user_by_name"),
+            # The learners (UserQuerySet.students): counting them reads this small index
+            # instead of every user row. Its key takes two values, so PostgreSQL stores each
+            # once with its rows (deduplication): a third of the pages an index of the ids
+            # takes, and the count of 100,000 students is 3 ms instead of 5.
+            models.Index(fields=["is_student"], condition=LEARNER, name="user_learners"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def save(self, *args, **kwargs):
+        # Emails are the login: store them in one case so "A@x.org" and "a@x.org" collide.
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """How pages, emails and exports name the user: the full name, else the email."""
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def reset_feed_token(self) -> str:
+        """Give the user a new calendar-feed token (the old feed URLs stop working)."""
+        self.feed_token = new_feed_token()
+        self.save(update_fields=["feed_token"])
+        return self.feed_token
+
+    def has_role(self, role: str) -> bool:
+        return bool(getattr(self, ROLE_FIELDS[Role(role)]))
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles as the original API lists them, e.g. ``["instructor"]``."""
+        return [role.value for role, field in ROLE_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def is_learner(self) -> bool:
+        return self.is_student or self.is_corporate_student

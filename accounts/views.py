@@ -1,0 +1,41 @@
+"""The home page, which sends each user to their role's landing page, and logout."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from accounts.access import is_admin, is_instructor, is_learner
+from accounts.context_processors import reverse_or_none
+
+# Where each role lands, most privileged first. A user holding several roles goes to the
+# first landing page that exists; pages not routed yet are skipped.
+LANDING_PAGES = [
+    (is_admin, ("console:dashboard", "admin:index")),
+    (is_instructor, ("instructor:dashboard",)),
+    (is_learner, ("student:schedule",)),
+]
+
+
+@login_required
+def home(request):
+    """Redirect to the user's landing page, or explain that there is nothing to see yet."""
+    for has_role, url_names in LANDING_PAGES:
+        if not has_role(request.user):
+            continue
+        for url_name in url_names:
+            if (url := reverse_or_none(url_name)) is not None:
+                return redirect(url)
+    return render(request, "home.html")
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's POST-only logout, plus a message on the page it redirects to (the login)."""
+
+    def post(self, request, *args, **kwargs):
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            # Stored in the messages cookie: the session was just flushed.
+            messages.info(request, "You have been logged out.")
+        return response

@@ -1,0 +1,117 @@
+"""Every path of the JSON API, mounted at /api/ by medh/urls.py.
+
+Paths are the original Medh API's, without trailing slashes. Ids are digits
+(``core.api.converters``); whatever matches no route — including an id that is not a number —
+reaches the catch-all at the end and gets a 404 in the envelope, never Django's HTML page.
+"""
+
+from django.urls import path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from accounts import api as accounts
+from allocation import api as allocation
+from core.api.converters import IdConverter
+from core.api.exceptions import not_found
+from enrollments import api as enrollments
+
+register_converter(IdConverter, "id")
+
+app_name = "api"
+
+urlpatterns = [
+    # Authentication and individual assignments live under /api/v1/auth/ in the original.
+    path("v1/auth/login", accounts.LoginView.as_view(), name="login"),
+    path("v1/auth/logout", accounts.LogoutView.as_view(), name="logout"),
+    path(
+        "v1/auth/assign-instructor-to-student",
+        allocation.AssignInstructorToStudentView.as_view(),
+        name="assign-instructor-to-student",
+    ),
+    path(
+        "v1/auth/instructor-students/<id:instructor_id>",
+        allocation.InstructorStudentsView.as_view(),
+        name="instructor-students",
+    ),
+    path(
+        "v1/auth/unassign-instructor-from-student/<id:student_id>",
+        allocation.UnassignInstructorView.as_view(),
+        name="unassign-instructor-from-student",
+    ),
+    path(
+        "v1/auth/get-all-students-with-instructors",
+        allocation.StudentsWithInstructorsView.as_view(),
+        name="students-with-instructors",
+    ),
+    # Batches.
+    path("batches", allocation.BatchesView.as_view(), name="batches"),
+    path(
+        "batches/courses/<id:course_id>/batches",
+        allocation.CourseBatchesView.as_view(),
+        name="course-batches",
+    ),
+    path("batches/<id:batch_id>", allocation.BatchDetailView.as_view(), name="batch"),
+    path(
+        "batches/<id:batch_id>/assign-instructor/<id:instructor_id>",
+        allocation.BatchAssignInstructorView.as_view(),
+        name="batch-assign-instructor",
+    ),
+    path(
+        "batches/<id:batch_id>/students",
+        allocation.BatchStudentsView.as_view(),
+        name="batch-students",
+    ),
+    path(
+        "batches/<id:batch_id>/trainers",
+        allocation.BatchTrainersView.as_view(),
+        name="batch-trainers",
+    ),
+    path(
+        "batches/<id:batch_id>/trainers/primary",
+        allocation.BatchPrimaryTrainerView.as_view(),
+        name="batch-trainers-primary",
+    ),
+    path(
+        "batches/<id:batch_id>/trainers/backup",
+        allocation.BatchBackupTrainerView.as_view(),
+        name="batch-trainers-backup",
+    ),
+    # Courses and their rosters.
+    path("courses", allocation.CoursesView.as_view(), name="courses"),
+    path(
+        "courses/<id:course_id>/trainers",
+        allocation.CourseTrainersView.as_view(),
+        name="course-trainers",
+    ),
+    path(
+        "courses/<id:course_id>/trainers/<id:trainer_id>",
+        allocation.CourseTrainerDetailView.as_view(),
+        name="course-trainer",
+    ),
+    # Enrollments.
+    path("enrollments", enrollments.EnrollmentsView.as_view(), name="enrollments"),
+    path(
+        "enrollments/students/<id:student_id>/enroll",
+        enrollments.EnrollView.as_view(),
+        name="enroll",
+    ),
+    path(
+        "enrollments/<id:enrollment_id>",
+        enrollments.EnrollmentDetailView.as_view(),
+        name="enrollment",
+    ),
+    # Users and instructors.
+    path("users", accounts.UsersView.as_view(), name="users"),
+    path("users/<id:user_id>", accounts.UserDetailView.as_view(), name="user"),
+    path(
+        "instructors/<id:instructor_id>/workload",
+        allocation.InstructorWorkloadView.as_view(),
+        name="instructor-workload",
+    ),
+    # OpenAPI 3 schema and Swagger UI (its assets from drf-spectacular-sidecar, served locally).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up script as a file (docs/?script=), so the
+    # Content-Security-Policy needs no inline script for it.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # "^" alone matches every remainder, even one with a newline in it (".*" would not).
+    re_path(r"^", not_found),
+]

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from notifications.tasks import resend_pending
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue the email of every notification not sent yet (after a mail outage). "
+        "--pending-only leaves the ones that already gave up (failed) alone."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--pending-only", action="store_true")
+
+    def handle(self, *args, pending_only=False, **options):
+        count = resend_pending(include_failed=not pending_only)
+        self.stdout.write(f"Queued {count} notification email(s).")

@@ -1,0 +1,21 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.tests.factories import UserFactory
+from notifications.models import EmailStatus, Notification
+
+
+class NotificationFactory(DjangoModelFactory):
+    """A notification saved directly (no templates, no email task): for inbox and delivery
+    tests. Unread and not yet emailed by default."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    event = "test_event"
+    subject = factory.Sequence(lambda n: f"Notice {n}")
+    body = "Something happened.\n"
+    body_html = "<p>Something happened.</p>"
+    url = ""
+    email_status = EmailStatus.PENDING
