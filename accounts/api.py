@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import axes.utils
 from django.contrib.auth import authenticate, logout
-from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -15,9 +14,11 @@ from rest_framework.views import APIView
 from accounts.access import is_admin
 from accounts.models import User
 from accounts.security import client_ip
+from accounts.services import user_create
 from core.api import responses
 from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
+from core.errors import DomainError
 
 from .permissions import ByMethod, IsAdmin, IsSignedIn, require
 from .serializers import (
@@ -116,14 +117,14 @@ class UsersView(ByMethod, APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    data["email"], data["password"], roles=data["role"], full_name=data["full_name"]
-                )
-        except IntegrityError as exc:  # the same email registered meanwhile
-            raise exceptions.ValidationError(
-                {"email": ["A user with this email already exists."]}
-            ) from exc
+            user = user_create(
+                email=data["email"],
+                password=data["password"],
+                roles=data["role"],
+                full_name=data["full_name"],
+            )
+        except DomainError as exc:  # the same email registered meanwhile
+            raise exceptions.ValidationError({"email": [exc.message]}) from exc
         return responses.created(UserSerializer(user).data, "User created successfully")
 
 

@@ -1,0 +1,62 @@
+"""Every creation of a user outside the tests: the CSV import, ``POST /api/users`` and the
+demo data all come through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from core.errors import DomainError
+
+from .models import ROLE_FIELDS, Role, User
+
+MSG_EMAIL_TAKEN = "A user with this email already exists."
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    roles: Iterable[str] = (),
+    full_name: str = "",
+    is_superuser: bool = False,
+) -> User:
+    """Create a user with ``roles`` (``Role`` values); no password means an unusable one.
+
+    The email is stored lower-cased. Locks nothing: the unique index on the email is the
+    rule, and an email registered meanwhile is refused (``MSG_EMAIL_TAKEN``, code
+    ``duplicate``) inside a savepoint, so the caller's transaction goes on.
+    """
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email, password, roles=roles, full_name=full_name, is_superuser=is_superuser
+            )
+    except IntegrityError as exc:
+        raise DomainError(MSG_EMAIL_TAKEN, field="email", code="duplicate") from exc
+
+
+def users_create_missing(
+    *, people: Iterable[tuple[str, str]], role: str, password_hash: str
+) -> int:
+    """Create the (email, full name) users that do not exist yet, each with ``role`` and the
+    already hashed ``password_hash``; return how many were new.
+
+    One precomputed hash serves every user: hashing hundreds of passwords with PBKDF2 would
+    take minutes, and such accounts (the demo's) share one password anyway. Locks nothing:
+    for seeding an idle database.
+    """
+    people = list(people)
+    existing = set(
+        User.objects.filter(email__in=[email for email, _ in people]).values_list(
+            "email", flat=True
+        )
+    )
+    missing = [
+        User(email=email, full_name=name, password=password_hash, **{ROLE_FIELDS[Role(role)]: True})
+        for email, name in people
+        if email not in existing
+    ]
+    User.objects.bulk_create(missing)
+    return len(missing)
