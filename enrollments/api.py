@@ -7,7 +7,6 @@ rules, enforced under their row locks; a refusal reaches the client as 400 with 
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
@@ -21,7 +20,7 @@ from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
 from core.errors import DomainError
 
-from . import services, waitlist
+from . import services
 from .models import Enrollment
 from .serializers import (
     EnrollInputSerializer,
@@ -44,7 +43,7 @@ class EnrollView(APIView):
     """``POST /api/enrollments/students/:studentId/enroll`` (Admin, the student themselves).
 
     A batch enrollment without ``batchId`` is placed automatically in an open batch of the
-    course (``enrollments.waitlist.enrollment_place``)."""
+    course (``enrollments.services.enrollment_place``)."""
 
     permission_classes = [IsSignedIn]
 
@@ -62,7 +61,7 @@ class EnrollView(APIView):
         body = EnrollInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.places_automatically():
-            enrollment = waitlist.enrollment_place(student=student, **body.placement_kwargs())
+            enrollment = services.enrollment_place(student=student, **body.placement_kwargs())
         else:
             try:
                 enrollment = services.enrollment_create(student=student, **body.service_kwargs())
@@ -141,13 +140,9 @@ class EnrollmentDetailView(ByMethod, APIView):
         body = EnrollmentUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        with transaction.atomic():  # both changes or neither
-            if "batchId" in data:
-                enrollment = services.enrollment_transfer(
-                    enrollment=enrollment, to_batch=data["batchId"]
-                )
-            if "status" in data:
-                services.enrollment_set_status(enrollment=enrollment, status=data["status"])
+        services.enrollment_update(
+            enrollment=enrollment, to_batch=data.get("batchId"), status=data.get("status")
+        )
         return responses.ok(_data(enrollment_id), "Enrollment updated successfully")
 
     @extend_schema(

@@ -17,7 +17,7 @@ def _install_sqlite_triggers(sender, using="default", **kwargs):
 def _fill_added_seats(sender, batch, **kwargs):
     """A batch's capacity was raised (its row is locked, we are in batch_update's transaction):
     its waitlist takes the new seats."""
-    from .waitlist import waitlist_promote
+    from .services.waitlist import waitlist_promote
 
     waitlist_promote(batch_id=batch.pk)
 
@@ -34,3 +34,11 @@ class EnrollmentsConfig(AppConfig):
         from allocation.signals import batch_seats_added
 
         batch_seats_added.connect(_fill_added_seats, dispatch_uid="enrollments.fill_added_seats")
+        # The services signal the background work they start; the tasks queue it on commit
+        # (enrollments/tasks.py says why it goes this way round).
+        from . import signals, tasks
+
+        signals.import_started.connect(tasks.queue_import, dispatch_uid="enrollments.queue_import")
+        signals.waitlist_joined.connect(
+            tasks.queue_auto_batch_check, dispatch_uid="enrollments.queue_auto_batch_check"
+        )

@@ -45,14 +45,10 @@ def until_of(last_day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(last_day, dt.time(23, 59, 59), tzinfo=zone).astimezone(dt.UTC)
 
 
-def _name(user: User) -> str:
-    return user.display_name
-
-
 def _staff_line(batch: Batch) -> str:
     """``Instructors: Ada (primary, ada@x.org); Bo (assistant, bo@x.org)``."""
     people = "; ".join(
-        f"{_name(row.trainer)} ({row.get_role_display().lower()}, {row.trainer.email})"
+        f"{row.trainer.display_name} ({row.get_role_display().lower()}, {row.trainer.email})"
         for row in batch.teaching_staff
     )
     return f"Instructors: {people or '—'}"
@@ -60,7 +56,7 @@ def _staff_line(batch: Batch) -> str:
 
 def cover_text(cover: SubstituteCover) -> str:
     return (
-        f"{_name(cover.substitute)} substitutes for {_name(cover.absent_trainer)} "
+        f"{cover.substitute.display_name} substitutes for {cover.absent_trainer.display_name} "
         f"from {cover.start_date:%Y-%m-%d} to {cover.end_date:%Y-%m-%d}"
     )
 
@@ -155,7 +151,7 @@ def student_calendar(student: User, batches: Iterable[Batch]) -> Calendar:
     ``batches`` come from ``selectors.student_feed_batches`` (slots, staff and covers loaded).
     Substitute covers are noted in the event's description.
     """
-    feed = _Feed(f"Medh · {_name(student)} · classes")
+    feed = _Feed(f"Medh · {student.display_name} · classes")
     for batch in batches:
         description = "\n".join(_batch_lines(batch))
         for slot in batch.schedule.all():
@@ -180,7 +176,7 @@ def instructor_calendar(
     dates, minus the sessions a substitute teaches for this instructor (EXDATE). A cover duty
     is one weekly event per slot of the covered batch, limited to the cover's dates.
     """
-    feed = _Feed(f"Medh · {_name(instructor)} · teaching")
+    feed = _Feed(f"Medh · {instructor.display_name} · teaching")
     for batch in batches:
         lines = _batch_lines(batch)
         for row in batch.teaching_staff:
@@ -200,7 +196,7 @@ def instructor_calendar(
     for cover in covers:
         batch = cover.batch
         description = (
-            f"Covering for {_name(cover.absent_trainer)} "
+            f"Covering for {cover.absent_trainer.display_name} "
             f"from {cover.start_date:%Y-%m-%d} to {cover.end_date:%Y-%m-%d}\n"
             f"Batch: {batch.batch_name} ({batch.batch_code})"
         )

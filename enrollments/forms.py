@@ -1,4 +1,5 @@
-"""Forms and filters of the enrollment pages: they parse input; the services decide.
+"""Forms and filters of the enrollment pages (enrollments, waitlists, bulk imports): they
+parse input; the services decide.
 
 A refusal from a service (``DomainError``) is shown with ``add_domain_error``: on the field it
 names when the form has that field, above the form otherwise. The console list's filter lives
@@ -14,12 +15,21 @@ from accounts.models import User
 from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
 from allocation.selectors import course_choices
+from core.errors import DomainError
 from core.ids import parse_id
 from core.widgets import LongSelect
 
-from .models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
-from .services import Payment
-from .waitlist import PART_OF_DAY_CHOICES
+from .models import (
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    EnrollmentType,
+    ImportMode,
+    PaymentStatus,
+)
+from .seats import Payment
+from .services.imports import MAX_BYTES, import_parse
+from .services.placement import PART_OF_DAY_CHOICES
 
 
 def student_label(user: User) -> str:
@@ -91,7 +101,7 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
         label="Payment status", choices=[("", "—"), *PaymentStatus.choices], required=False
     )
     transaction_id = forms.CharField(label="Transaction ID", max_length=100, required=False)
-    # Only for automatic placement (type Batch, no batch): see enrollments.waitlist.
+    # Only for automatic placement (type Batch, no batch): see enrollments.services.placement.
     preferred_days = forms.TypedMultipleChoiceField(
         label="Preferred days",
         choices=Weekday.choices,
@@ -187,3 +197,86 @@ class EnrollmentFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(student__full_name__icontains=value) | Q(student__email__icontains=value)
         )
+
+
+# --- waitlists -----------------------------------------------------------------------------------
+
+
+class WaitlistFilter(django_filters.FilterSet):
+    """Filters ``selectors.waitlist_batches()`` on the waitlist list page."""
+
+    course = django_filters.ModelChoiceFilter(
+        label="Course",
+        queryset=course_choices(),
+        empty_label="Any course",
+        widget=LongSelect,
+    )
+
+    class Meta:
+        model = Batch
+        fields = []
+
+
+class WaitlistAddForm(DomainErrorFormMixin, forms.Form):
+    """Put a student on this batch's waitlist."""
+
+    student = StudentChoiceField()
+    enrollment_type = forms.ChoiceField(
+        label="Type",
+        # An individual enrollment takes no seat, so it never waits for one.
+        choices=[c for c in EnrollmentType.choices if c[0] != EnrollmentType.INDIVIDUAL],
+        initial=EnrollmentType.BATCH,
+    )
+    enrollment_source = forms.ChoiceField(
+        label="Source", choices=EnrollmentSource.choices, initial=EnrollmentSource.ADMIN
+    )
+
+
+class WaitlistEntryForm(forms.Form):
+    """Which waiting entry of the batch to move or remove, and how to move it."""
+
+    entry = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
+    position = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+
+
+# --- bulk imports --------------------------------------------------------------------------------
+
+# Spreadsheets are the usual wrong upload: say what to do instead of "not UTF-8".
+SPREADSHEET_SUFFIXES = (".xls", ".xlsx", ".xlsm", ".ods", ".numbers")
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "UTF-8, with the header row email, full_name, course_code, batch_code, "
+            f"enrollment_type; at most {MAX_BYTES // (1024 * 1024)} MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    mode = forms.ChoiceField(
+        label="When some rows are invalid",
+        choices=ImportMode.choices,
+        initial=ImportMode.VALID_ROWS,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.name.lower().endswith(SPREADSHEET_SUFFIXES):
+            raise forms.ValidationError(
+                "This is a spreadsheet file, not a CSV. Save the sheet as “CSV UTF-8” and "
+                "upload that."
+            )
+        # Check the size before reading: an oversized upload is refused without loading it.
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is too large ({upload.size // 1024} KB); the limit is "
+                f"{MAX_BYTES // (1024 * 1024)} MB. Split it into several imports."
+            )
+        try:
+            self.cleaned_data["rows"] = import_parse(data=upload.read())
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload

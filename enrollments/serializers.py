@@ -15,8 +15,8 @@ from core.api.fields import MAX_ID, IdOf, Text, TimestampField
 from core.ids import parse_id
 
 from .models import EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
-from .services import Payment
-from .waitlist import PART_OF_DAY_CHOICES
+from .seats import Payment
+from .services.placement import PART_OF_DAY_CHOICES
 
 
 class PaymentDetailsSerializer(serializers.Serializer):
@@ -91,7 +91,8 @@ class EnrollInputSerializer(serializers.Serializer):
         choices=EnrollmentSource.choices, default=EnrollmentSource.API
     )
     paymentDetails = PaymentDetailsSerializer(required=False)
-    # Not in the original API: automatic placement (enrollments.waitlist.enrollment_place).
+    # Not in the original API: automatic placement
+    # (enrollments.services.placement.enrollment_place).
     preferred_days = serializers.ListField(
         child=WeekdayName(),
         required=False,

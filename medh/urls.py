@@ -5,9 +5,14 @@ from django.urls import include, path
 from accounts import views as account_views
 from allocation import solver_views
 from allocation.urls import console_patterns, instructor_patterns
-from enrollments import import_views, lifecycle_views, waitlist_views
 from enrollments.urls import console_patterns as enrollment_console_patterns
-from enrollments.urls import feed_patterns, student_patterns
+from enrollments.urls import (
+    feed_patterns,
+    import_patterns,
+    lifecycle_patterns,
+    student_patterns,
+    waitlist_patterns,
+)
 from reports.urls import audit_patterns, report_patterns
 
 # A database that fails under a page answers 503 with a clear message; anything else, the 500
@@ -42,9 +47,9 @@ urlpatterns = [
     # The console's enrollment pages, in their own namespace; listed first so that they win
     # over any "enrollments/" path the allocation console might add later.
     path("console/enrollments/", include((enrollment_console_patterns, "enroll"))),
-    path("console/imports/", include((import_views.urlpatterns, "imports"))),
-    path("console/lifecycle/", include((lifecycle_views.urlpatterns, "lifecycle"))),
-    path("console/waitlists/", include((waitlist_views.urlpatterns, "waitlist"))),
+    path("console/imports/", include((import_patterns, "imports"))),
+    path("console/lifecycle/", include((lifecycle_patterns, "lifecycle"))),
+    path("console/waitlists/", include((waitlist_patterns, "waitlist"))),
     path("console/assignment/", include((solver_views.urlpatterns, "assignment"))),
     path("console/reports/", include((report_patterns, "reports"))),
     path("console/audit/", include((audit_patterns, "audit"))),

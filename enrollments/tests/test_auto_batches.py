@@ -13,14 +13,14 @@ from allocation.models import Batch, BatchStatus, BatchTemplate, RosterRole, Sta
 from allocation.tests.factories import CourseFactory, CourseTrainerFactory, StaffedBatchFactory
 from core.errors import DomainError
 from core.testing import race
-from enrollments.auto_batches import (
+from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
+from enrollments.services import enrollment_create
+from enrollments.services.auto_batches import (
     SYSTEM_EMAIL,
     auto_batch_need,
     batch_auto_create,
 )
-from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
-from enrollments.services import enrollment_create
-from enrollments.waitlist import waitlist_join
+from enrollments.services.waitlist import waitlist_join
 from trainers.services import trainer_profile_for
 
 TODAY = dt.date(2026, 11, 23)

@@ -9,14 +9,6 @@ from allocation.models import BatchStatus
 from allocation.tests.factories import BatchFactory, CourseFactory
 from core.errors import DomainError
 from core.testing import race
-from enrollments.importing import (
-    MAX_ROWS,
-    import_apply,
-    import_create,
-    import_parse,
-    import_start,
-    import_validate,
-)
 from enrollments.models import (
     Enrollment,
     EnrollmentImport,
@@ -26,6 +18,14 @@ from enrollments.models import (
     ImportStatus,
 )
 from enrollments.services import MSG_ALREADY_ENROLLED, MSG_FULL, enrollment_create
+from enrollments.services.imports import (
+    MAX_ROWS,
+    import_apply,
+    import_create,
+    import_parse,
+    import_start,
+    import_validate,
+)
 
 HEADER = "email,full_name,course_code,batch_code,enrollment_type\n"
 
@@ -406,7 +406,8 @@ def test_an_import_without_a_valid_row_cannot_start(school, admin):
 def test_a_crash_mid_import_ends_the_job_instead_of_leaving_it_running(
     school, admin, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from enrollments import import_tasks, importing
+    from enrollments import tasks as import_tasks
+    from enrollments.services import imports as importing
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.tests.factories import BatchFactory, CourseFactory
-from enrollments.importing import import_create, import_parse
 from enrollments.models import Enrollment, EnrollmentImport, ImportMode, ImportStatus
+from enrollments.services.imports import import_create, import_parse
 
 HEADER = "email,full_name,course_code,batch_code,enrollment_type\n"
 GOOD_AND_BAD = (

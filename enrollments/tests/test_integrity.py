@@ -14,7 +14,9 @@ from allocation.models import Batch, BatchStatus, BatchTrainer, IndividualAssign
 from allocation.services import batch_primary_row_restore, individual_assign
 from allocation.tests.factories import BatchTrainerFactory, StaffedBatchFactory
 from core.errors import DomainError
-from enrollments.integrity import (
+from enrollments.models import Enrollment, EnrollmentStatus
+from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
+from enrollments.services.integrity import (
     ACTIVE_IN_CLOSED_BATCH,
     COUNTER,
     NON_INSTRUCTOR,
@@ -22,8 +24,6 @@ from enrollments.integrity import (
     integrity_findings,
     integrity_fix,
 )
-from enrollments.models import Enrollment, EnrollmentStatus
-from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
 
 pytestmark = pytest.mark.django_db
 

@@ -26,10 +26,15 @@ from allocation.tests.factories import ScheduleSlotFactory, StaffedBatchFactory
 from core import dates
 from core.errors import DomainError
 from core.testing import race
-from enrollments import lifecycle, services
-from enrollments.lifecycle import LifecycleSummary, lifecycle_advance, lifecycle_plan
 from enrollments.models import Enrollment, EnrollmentStatus, WaitlistEntry, WaitlistStatus
-from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
+from enrollments.services import enrollment as enrollment_services
+from enrollments.services import (
+    enrollment_cancel,
+    enrollment_create,
+    enrollment_set_status,
+    lifecycle,
+)
+from enrollments.services.lifecycle import LifecycleSummary, lifecycle_advance, lifecycle_plan
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -586,7 +591,7 @@ def test_completing_a_batch_while_a_student_cancels_does_not_deadlock(monkeypatc
     leaving, staying = (enroll(ended, expires=at(TODAY + 90 * DAY)) for _ in range(2))
     holding = threading.Event()
     cancel_thread = threading.local()
-    lock_enrollment = services._lock_enrollment
+    lock_enrollment = enrollment_services._lock_enrollment
 
     def lock_then_pause(enrollment):
         locked = lock_enrollment(enrollment)
@@ -596,7 +601,7 @@ def test_completing_a_batch_while_a_student_cancels_does_not_deadlock(monkeypatc
             time.sleep(1)  # the run now reaches its locks and waits on this row
         return locked
 
-    monkeypatch.setattr(services, "_lock_enrollment", lock_then_pause)
+    monkeypatch.setattr(enrollment_services, "_lock_enrollment", lock_then_pause)
 
     def step(kind: str):
         if kind == "cancel":

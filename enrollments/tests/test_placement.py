@@ -12,7 +12,7 @@ from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlot
 from core.errors import DomainError
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.services import MSG_ALREADY_ENROLLED, MSG_FULL, Payment, enrollment_create
-from enrollments.waitlist import enrollment_place, part_of_day
+from enrollments.services.placement import enrollment_place, part_of_day
 
 pytestmark = pytest.mark.django_db
 

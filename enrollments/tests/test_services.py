@@ -16,6 +16,7 @@ from accounts.tests.factories import (
 from allocation.models import Batch, BatchStatus
 from allocation.tests.factories import BatchFactory, CourseFactory
 from core.errors import DomainError
+from enrollments import seats as seat_primitives
 from enrollments import services
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.services import (
@@ -237,7 +238,7 @@ class TestEnrollmentCreate:
         # If the friendly check misses a concurrent enrollment, the partial unique index
         # refuses the row and the service reports it, without touching the counter.
         first = enroll(batch)
-        monkeypatch.setattr(services, "_refuse_second_active", lambda *args, **kwargs: None)
+        monkeypatch.setattr(seat_primitives, "refuse_second_active", lambda *args, **kwargs: None)
 
         error = refusal(enrollment_create, student=first.student, course=course, batch=batch)
 

@@ -29,7 +29,7 @@ from enrollments.services import (
     enrollment_create,
     enrollment_set_status,
 )
-from enrollments.views import ENROLLMENT_CSV_HEADER
+from enrollments.views.enrollments import ENROLLMENT_CSV_HEADER
 
 pytestmark = pytest.mark.django_db
 

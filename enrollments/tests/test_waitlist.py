@@ -28,7 +28,7 @@ from enrollments.services import (
     enrollment_set_status,
     enrollment_transfer,
 )
-from enrollments.waitlist import (
+from enrollments.services.waitlist import (
     MSG_ALREADY_WAITING,
     MSG_NOT_WAITING,
     waitlist_join,

@@ -15,8 +15,14 @@ from allocation.models import Batch
 from allocation.tests.factories import BatchFactory, CourseFactory
 from core.testing import race
 from enrollments.models import Enrollment, EnrollmentStatus, WaitlistEntry, WaitlistStatus
-from enrollments.services import MSG_FULL, enrollment_cancel, enrollment_create
-from enrollments.waitlist import MSG_ALREADY_WAITING, enrollment_place, waitlist_join
+from enrollments.services import (
+    MSG_ALREADY_WAITING,
+    MSG_FULL,
+    enrollment_cancel,
+    enrollment_create,
+    enrollment_place,
+    waitlist_join,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

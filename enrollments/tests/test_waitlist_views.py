@@ -18,8 +18,8 @@ from enrollments.services import (
     enrollment_cancel,
     enrollment_create,
 )
-from enrollments.waitlist import MSG_ALREADY_WAITING, waitlist_join, waitlist_remove
-from enrollments.waitlist_views import BATCH_CSV_HEADER, LIST_CSV_HEADER
+from enrollments.services.waitlist import MSG_ALREADY_WAITING, waitlist_join, waitlist_remove
+from enrollments.views.waitlists import BATCH_CSV_HEADER, LIST_CSV_HEADER
 
 pytestmark = pytest.mark.django_db
 

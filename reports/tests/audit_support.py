@@ -7,8 +7,7 @@ from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services
 from allocation.models import RosterRole
 from allocation.tests.view_support import START, slot
-from enrollments.services import enrollment_create
-from enrollments.waitlist import waitlist_join
+from enrollments.services import enrollment_create, waitlist_join
 from trainers.services import leave_record
 
 # History rows one round of every_kind_of_change writes.

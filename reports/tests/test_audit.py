@@ -32,8 +32,12 @@ from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import START, slot
 from core import dates
 from enrollments.models import Enrollment
-from enrollments.services import enrollment_cancel, enrollment_create, enrollment_transfer
-from enrollments.waitlist import waitlist_join
+from enrollments.services import (
+    enrollment_cancel,
+    enrollment_create,
+    enrollment_transfer,
+    waitlist_join,
+)
 from reports import audit
 from reports.tests.audit_support import ROWS_PER_ROUND, bearer_client, every_kind_of_change
 from trainers.models import TrainerLeave

@@ -2,7 +2,7 @@
 
     15 2 * * *  cd /srv/medh && .venv/bin/python manage.py advance_lifecycle
 
-See ``enrollments.lifecycle`` for what a run changes. Running it twice changes nothing the
+See ``enrollments.services.lifecycle`` for what a run changes. Running it twice changes nothing the
 second time.
 """
 
@@ -11,7 +11,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from enrollments.lifecycle import LifecyclePlan, lifecycle_advance, lifecycle_plan
+from enrollments.services.lifecycle import LifecyclePlan, lifecycle_advance, lifecycle_plan
 
 
 def parse_date(value: str) -> dt.date:

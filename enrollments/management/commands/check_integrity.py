@@ -8,7 +8,7 @@ after ``advance_lifecycle``, e.g.:
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollments.integrity import CHECK_TITLES, Finding, integrity_findings, integrity_fix
+from enrollments.services.integrity import CHECK_TITLES, Finding, integrity_findings, integrity_fix
 
 
 class Command(BaseCommand):

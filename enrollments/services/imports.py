@@ -6,8 +6,9 @@ Three steps, each a service:
    columns ``COLUMNS`` in any case and order; at most ``MAX_ROWS`` rows and ``MAX_BYTES``).
 2. ``import_create`` checks every row (``import_validate``: a fixed number of queries, whatever
    the size of the file) and stores the rows and the per-row report in an ``EnrollmentImport``.
-3. ``import_start`` (the admin's "Import") marks the job running and enqueues
-   ``enrollments.import_tasks.run_import`` after commit, which calls ``import_apply``: every
+3. ``import_start`` (the admin's "Import") marks the job running; ``enrollments.tasks``
+   queues ``run_import`` after commit (on the ``import_started`` signal), which calls
+   ``import_apply``: every
    row goes through ``enrollment_create`` (never a hand-written enrollment), so the rules of
    the services (capacity, one active enrollment per course, closed batches, the welcome
    notice) hold for imported rows exactly as for the console form.
@@ -31,10 +32,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.services import user_create
 from allocation.models import Batch, Course
 from core.errors import DomainError
-
-from .models import (
+from enrollments.models import (
     Enrollment,
     EnrollmentImport,
     EnrollmentSource,
@@ -43,7 +44,9 @@ from .models import (
     ImportMode,
     ImportStatus,
 )
-from .services import MSG_ALREADY_ENROLLED, MSG_FULL, enrollment_create
+from enrollments.seats import MSG_ALREADY_ENROLLED, MSG_FULL
+from enrollments.services.enrollment import enrollment_create
+from enrollments.signals import import_started
 
 logger = logging.getLogger(__name__)
 
@@ -299,20 +302,19 @@ def import_blocker(job: EnrollmentImport) -> str:
 
 @transaction.atomic
 def import_start(*, job: EnrollmentImport) -> EnrollmentImport:
-    """Start importing ``job``: mark it running and enqueue the import after commit.
+    """Start importing ``job``: mark it running; the import is queued after commit
+    (``import_started``, see ``enrollments.tasks``).
 
     Locks the job row, so a double click or two admins start it once. Refuses a job that was
     already started, an all-or-nothing job with an invalid row, a job without a valid row.
     """
-    from .import_tasks import run_import  # the task module builds on this one
-
     job = EnrollmentImport.objects.select_for_update(of=("self",)).get(pk=job.pk)
     blocker = import_blocker(job)
     if blocker:
         raise DomainError(blocker, code="refused")
     job.status = ImportStatus.RUNNING
     job.save(update_fields=["status"])
-    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    import_started.send(sender=EnrollmentImport, job_id=job.pk)
     return job
 
 
@@ -348,9 +350,7 @@ def _import_row(row: dict, courses: dict[str, Course], batches: dict[str, Batch]
     student = User.objects.filter(email=email).first()
     created = student is None
     if created:
-        student = User.objects.create_user(
-            email, None, roles=(Role.STUDENT,), full_name=row["full_name"]
-        )
+        student = user_create(email=email, roles=(Role.STUDENT,), full_name=row["full_name"])
     enrollment_create(
         student=student,
         course=course,

@@ -5,15 +5,13 @@ lines to install; admins may also run today's lifecycle from there."""
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
 from core.web import csv_response, wants_csv
-
-from .integrity import CHECK_TITLES, integrity_findings
-from .lifecycle import lifecycle_advance, lifecycle_plan
+from enrollments.services.integrity import CHECK_TITLES, integrity_findings
+from enrollments.services.lifecycle import lifecycle_advance, lifecycle_plan
 
 # Rows of each list the page shows; the CSV has them all.
 SHOWN = 50
@@ -96,9 +94,3 @@ def run(request):
     else:
         messages.info(request, "Lifecycle run: nothing to change.")
     return redirect("lifecycle:preview")
-
-
-urlpatterns = [
-    path("", preview, name="preview"),
-    path("run/", run, name="run"),
-]

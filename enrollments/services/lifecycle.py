@@ -16,7 +16,7 @@ each expiring enrollment in its own transaction, so one refusal (a batch an admi
 meanwhile) leaves the rest done. Every step re-reads under its lock and skips what is no
 longer due, so a second run, or two runs at once, change nothing twice and notify nobody twice.
 
-Lock order, as everywhere (see ``enrollments.services``): a completing batch's enrollment rows
+Lock order, as everywhere (see ``enrollments.seats``): a completing batch's enrollment rows
 first, then the batch row. Completing enrollments frees seats of a Completed batch; the
 counter stays true, and the batch is Completed before any seat frees, so its waitlist (which
 only fills open batches) takes nobody.
@@ -36,12 +36,11 @@ from allocation.models import Batch, BatchStatus
 from allocation.services import batch_advance_status
 from core import dates
 from core.errors import DomainError
+from enrollments.models import Enrollment, EnrollmentStatus, WaitlistStatus
+from enrollments.selectors import active_enrollment_count
+from enrollments.services.enrollment import enrollment_set_status
+from enrollments.services.waitlist import waitlist_entry_resolve, waitlist_lock_waiting
 from notifications.services import notify
-
-from .models import Enrollment, EnrollmentStatus, WaitlistStatus
-from .selectors import active_enrollment_count
-from .services import enrollment_set_status
-from .waitlist import _lock_waiting, _resolve
 
 logger = logging.getLogger(__name__)
 
@@ -191,8 +190,8 @@ def _complete(batch: Batch, today: dt.date) -> int:
         for enrollment in enrollments:
             enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED)
         # A completed batch promotes nobody: its waitlist is closed rather than left waiting.
-        for entry in _lock_waiting(batch.pk):
-            _resolve(entry, WaitlistStatus.REMOVED, reason="The batch completed")
+        for entry in waitlist_lock_waiting(batch.pk):
+            waitlist_entry_resolve(entry, WaitlistStatus.REMOVED, reason="The batch completed")
         _notify_batch(batch, "batch_completed", [e.student for e in enrollments])
         return len(enrollments)
 

@@ -7,9 +7,10 @@ Upcoming batch from the template (capacity, weekly slots, length; it starts
 ``start_after_days`` from today), with the primary trainer the assignment solver chooses
 (``allocation.assignment.best_trainer_for``), and moves the longest-waiting students in.
 
-It runs as a background task queued when a student joins a waitlist (``auto_batch_check``),
-and can be called directly. Two runs for the same need create one batch: the need is
-re-checked under the course row lock, after the first run moved the waiting students.
+It runs as a background task queued when a student joins a waitlist
+(``enrollments.tasks.auto_batch_check``), and can be called directly. Two runs for the same
+need create one batch: the need is re-checked under the course row lock, after the first run
+moved the waiting students.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 from django.urls import reverse
-from django_tasks import task
 
 from accounts.models import User
 from allocation.assignment import best_trainer_for
@@ -29,13 +29,12 @@ from allocation.models import OPEN_BATCH_STATUSES, Batch, BatchTemplate, Course
 from allocation.services import batch_create, template_slots
 from core import dates
 from core.errors import DomainError
+from enrollments import notices
+from enrollments.models import WaitlistEntry, WaitlistStatus
+from enrollments.seats import enroll, lock_batches
+from enrollments.services.waitlist import waitlist_entry_resolve
 from notifications.services import notify
 from trainers.services import trainers_lock
-
-from . import notices
-from .models import WaitlistEntry, WaitlistStatus
-from .services import _enroll, _lock_batches
-from .waitlist import _resolve
 
 logger = logging.getLogger(__name__)
 
@@ -156,11 +155,11 @@ def batch_auto_create(*, course: Course, today: dt.date | None = None) -> Batch 
             schedule=slots,
             batch_notes=f"Created automatically because {need.reason}.",
         )
-        batch = _lock_batches(batch)[batch.pk]
+        batch = lock_batches(batch)[batch.pk]
         for entry in _longest_waiting(course, template.capacity):
             try:
                 with transaction.atomic():  # a refusal undoes this one move only
-                    enrollment = _enroll(
+                    enrollment = enroll(
                         student=entry.student,
                         course=course,
                         batch=batch,
@@ -169,14 +168,14 @@ def batch_auto_create(*, course: Course, today: dt.date | None = None) -> Batch 
                         welcome=False,
                     )
             except DomainError as exc:
-                _resolve(
+                waitlist_entry_resolve(
                     entry,
                     WaitlistStatus.REMOVED,
                     reason=f"Not moved to the new batch {batch.batch_code}: {exc.message}",
                 )
                 continue
             batch.enrolled_students += 1
-            _resolve(
+            waitlist_entry_resolve(
                 entry,
                 WaitlistStatus.PROMOTED,
                 reason=f"Moved to the new batch {batch.batch_code}",
@@ -196,23 +195,6 @@ def _notify_moved(enrollment) -> None:
     )
 
 
-@task()
-def auto_batch_check(course_id: int) -> str:
-    """Background task queued after a student joins a waitlist: create a batch if needed."""
-    course = Course.objects.filter(pk=course_id).first()
-    if course is None:
-        return "no such course"
-    try:
-        batch = batch_auto_create(course=course)
-    except DomainError as exc:
-        logger.error("Automatic batch for %s refused: %s", course.code, exc.message)
-        return f"refused: {exc.message}"
-    return batch.batch_code if batch else "no need"
-
-
-def auto_batch_check_after_commit(course: Course) -> None:
-    """Queue ``auto_batch_check`` once the caller's transaction commits, when the course
-    creates batches automatically."""
-    if BatchTemplate.objects.filter(course=course, auto_create=True).exists():
-        course_id = course.pk
-        transaction.on_commit(lambda: auto_batch_check.enqueue(course_id))
+def auto_batch_enabled(course: Course) -> bool:
+    """Whether the course creates batches automatically (its template says so)."""
+    return BatchTemplate.objects.filter(course=course, auto_create=True).exists()

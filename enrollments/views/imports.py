@@ -1,22 +1,27 @@
 """The console's bulk import pages (``/console/imports/``, namespace ``imports``): upload a
 CSV of students, read the per-row check, import it in the background and watch it progress.
 
-The rules are in ``enrollments.importing``; these views only parse, call it and render.
+The rules are in ``enrollments.services.imports``; these views only parse, call it and
+render.
 """
 
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
 from core.errors import DomainError
 from core.web import csv_response, paginate, wants_csv
-
-from .import_forms import ImportUploadForm
-from .importing import COLUMNS, MAX_ROWS, import_blocker, import_create, import_start
-from .models import EnrollmentImport, ImportStatus
+from enrollments.forms import ImportUploadForm
+from enrollments.models import EnrollmentImport, ImportStatus
+from enrollments.services.imports import (
+    COLUMNS,
+    MAX_ROWS,
+    import_blocker,
+    import_create,
+    import_start,
+)
 
 REPORT_PAGE_SIZE = 100
 # How often (seconds) a running import's page reloads itself.
@@ -169,13 +174,3 @@ def status(request, pk):
 def template(request):
     """A sample CSV with the header the upload expects."""
     return csv_response("enrollment-import-template.csv", COLUMNS, SAMPLE_ROWS)
-
-
-urlpatterns = [
-    path("", import_list, name="list"),
-    path("upload/", upload, name="upload"),
-    path("template.csv", template, name="template"),
-    path("<int:pk>/", detail, name="detail"),
-    path("<int:pk>/import/", apply, name="apply"),
-    path("<int:pk>/status/", status, name="status"),
-]

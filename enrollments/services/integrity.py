@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 
 from accounts.models import User
 from allocation.models import (
@@ -34,9 +34,10 @@ from allocation.models import (
 )
 from allocation.services import batch_primary_row_restore
 from core.errors import DomainError
-
-from .models import Enrollment, EnrollmentStatus
-from .services import enrollment_counters_reconcile, enrollment_set_status
+from enrollments.models import Enrollment, EnrollmentStatus
+from enrollments.seats import lock_batches
+from enrollments.selectors import active_enrollment_count
+from enrollments.services.enrollment import enrollment_set_status
 
 NON_INSTRUCTOR = "non_instructor"
 PRIMARY_MISSING = "primary_missing"
@@ -72,7 +73,7 @@ class Finding:
         return CHECK_TITLES[self.check]
 
 
-def _name(user) -> str:
+def _labelled(user) -> str:
     return f"{user.display_name} <{user.email}>"
 
 
@@ -97,8 +98,8 @@ def _non_instructor_findings() -> list[Finding]:
             Finding(
                 NON_INSTRUCTOR,
                 ("assignment", a.pk),
-                f"{a.get_assignment_type_display()} assignment of {_name(a.student)}: "
-                f"{_name(a.instructor)} {_why(a.instructor)}",
+                f"{a.get_assignment_type_display()} assignment of {_labelled(a.student)}: "
+                f"{_labelled(a.instructor)} {_why(a.instructor)}",
                 False,
                 remedy + " Reassign or end it on the Mentors page.",
             )
@@ -114,8 +115,8 @@ def _non_instructor_findings() -> list[Finding]:
             Finding(
                 NON_INSTRUCTOR,
                 ("batch", b.pk),
-                f"Batch {b.batch_code} ({b.status}): its primary {_name(b.assigned_instructor)} "
-                f"{_why(b.assigned_instructor)}",
+                f"Batch {b.batch_code} ({b.status}): its primary "
+                f"{_labelled(b.assigned_instructor)} {_why(b.assigned_instructor)}",
                 False,
                 remedy + " Assign another instructor on the batch page.",
             )
@@ -134,7 +135,7 @@ def _non_instructor_findings() -> list[Finding]:
                 NON_INSTRUCTOR,
                 ("staffing", row.pk),
                 f"Batch {row.batch.batch_code} ({row.batch.status}): its "
-                f"{row.get_role_display().lower()} {_name(row.trainer)} {_why(row.trainer)}",
+                f"{row.get_role_display().lower()} {_labelled(row.trainer)} {_why(row.trainer)}",
                 False,
                 remedy + " Remove or replace them on the course's staffing page.",
             )
@@ -162,7 +163,7 @@ def _primary_missing_findings() -> list[Finding]:
     findings = []
     for b in batches:
         message = (
-            f"Batch {b.batch_code} ({b.status}) names {_name(b.assigned_instructor)} as its "
+            f"Batch {b.batch_code} ({b.status}) names {_labelled(b.assigned_instructor)} as its "
             "primary, but its staffing has no current primary row for them"
         )
         if b.other_primary:
@@ -210,7 +211,7 @@ def _closed_batch_findings() -> list[Finding]:
         Finding(
             ACTIVE_IN_CLOSED_BATCH,
             ("enrollment", e.pk),
-            f"{_name(e.student)} is still active in batch {e.batch.batch_code}, which is "
+            f"{_labelled(e.student)} is still active in batch {e.batch.batch_code}, which is "
             f"{e.batch.status}",
             True,
             f"--fix sets the enrollment to "
@@ -218,6 +219,49 @@ def _closed_batch_findings() -> list[Finding]:
         )
         for e in enrollments
     ]
+
+
+@dataclass
+class CounterMismatch:
+    batch_id: int
+    batch_code: str
+    stored: int
+    actual: int
+    capacity: int
+    fixed: bool = False
+
+    @property
+    def fixable(self) -> bool:
+        # More active enrollments than seats can only come from data written around the
+        # services; the counter cannot say so (check constraint), so a person must decide.
+        return self.actual <= self.capacity
+
+
+def enrollment_counters_reconcile(*, dry_run: bool = False) -> list[CounterMismatch]:
+    """Recount every batch's ``enrolled_students`` from its active enrollments.
+
+    Returns the batches whose counter was wrong. Unless ``dry_run``, fixes each one in its own
+    transaction after locking its row and recounting under the lock. Refuses to "fix" a batch
+    whose active enrollments exceed its capacity: it is reported with ``fixed=False``.
+    """
+    counted = Batch.objects.annotate(actual=active_enrollment_count()).exclude(
+        enrolled_students=F("actual")
+    )
+    mismatches = [
+        CounterMismatch(b.pk, b.batch_code, b.enrolled_students, b.actual, b.capacity)
+        for b in counted.order_by("pk")
+    ]
+    if dry_run:
+        return mismatches
+    for mismatch in mismatches:
+        with transaction.atomic():
+            batch = lock_batches(Batch(pk=mismatch.batch_id))[mismatch.batch_id]
+            mismatch.actual = batch.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
+            mismatch.capacity = batch.capacity
+            if mismatch.fixable:
+                Batch.objects.filter(pk=batch.pk).update(enrolled_students=mismatch.actual)
+                mismatch.fixed = True
+    return mismatches
 
 
 def _counter_findings() -> list[Finding]:

@@ -8,79 +8,26 @@
   ``remove`` name the entry in the form (``entry``), so every URL is about a batch; an entry
   of another batch is "not found".
 
-Admins only. Each action calls one service of ``enrollments.waitlist``; a refusal is shown as
-a form error (``add``, status 200) or a message (``move``, ``remove``).
+Admins only. Each action calls one service of ``enrollments.services.waitlist``; a refusal is
+shown as a form error (``add``, status 200) or a message (``move``, ``remove``).
 """
 
 from __future__ import annotations
 
-import django_filters
-from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
-from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch
-from allocation.selectors import course_choices
 from core.errors import DomainError
 from core.web import csv_response, paginate, wants_csv
-from core.widgets import LongSelect
-
-from . import waitlist
-from .forms import StudentChoiceField, student_label
-from .models import EnrollmentSource, EnrollmentType, WaitlistEntry
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class WaitlistFilter(django_filters.FilterSet):
-    """Filters ``waitlist.waitlist_batches()`` on the list page."""
-
-    course = django_filters.ModelChoiceFilter(
-        label="Course",
-        queryset=course_choices(),
-        empty_label="Any course",
-        widget=LongSelect,
-    )
-
-    class Meta:
-        model = Batch
-        fields = []
-
-
-class WaitlistAddForm(DomainErrorFormMixin, forms.Form):
-    """Put a student on this batch's waitlist."""
-
-    student = StudentChoiceField()
-    enrollment_type = forms.ChoiceField(
-        label="Type",
-        # An individual enrollment takes no seat, so it never waits for one.
-        choices=[c for c in EnrollmentType.choices if c[0] != EnrollmentType.INDIVIDUAL],
-        initial=EnrollmentType.BATCH,
-    )
-    enrollment_source = forms.ChoiceField(
-        label="Source", choices=EnrollmentSource.choices, initial=EnrollmentSource.ADMIN
-    )
-
-
-class WaitlistEntryForm(forms.Form):
-    """Which waiting entry of the batch to move or remove, and how to move it."""
-
-    entry = forms.IntegerField(min_value=1, max_value=2**31 - 1)
-    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
-    position = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
-
-
-# --- pages -----------------------------------------------------------------------------------
-
-
-def _name(user) -> str:
-    return user.display_name
+from enrollments import selectors, services
+from enrollments.forms import WaitlistAddForm, WaitlistEntryForm, WaitlistFilter, student_label
+from enrollments.models import WaitlistEntry
+from enrollments.views.redirects import next_url
 
 
 def _batch(pk: int) -> Batch:
@@ -104,7 +51,7 @@ LIST_CSV_HEADER = [
 @require_GET
 def waitlist_list(request):
     """Open batches with waiting students, by course; filterable by course."""
-    filterset = WaitlistFilter(request.GET, queryset=waitlist.waitlist_batches())
+    filterset = WaitlistFilter(request.GET, queryset=selectors.waitlist_batches())
     if wants_csv(request):
         rows = (
             [
@@ -132,12 +79,12 @@ BATCH_CSV_HEADER = ["Place", "Student", "Email", "Joined", "Type", "Source", "En
 
 
 def _render_batch(request, batch: Batch, form: WaitlistAddForm):
-    entries = waitlist.waitlist_waiting(batch)
+    entries = selectors.waitlist_waiting(batch)
     if wants_csv(request):
         rows = (
             [
                 place,
-                _name(e.student),
+                e.student.display_name,
                 e.student.email,
                 e.created_at.date().isoformat(),
                 e.enrollment_type,
@@ -153,7 +100,7 @@ def _render_batch(request, batch: Batch, form: WaitlistAddForm):
         {
             "batch": batch,
             "entries": list(entries),
-            "resolved": waitlist.waitlist_resolved(batch),
+            "resolved": selectors.waitlist_resolved(batch),
             "form": form,
         },
     )
@@ -167,13 +114,7 @@ def waitlist_batch(request, pk: int):
 
 def _back(request, batch: Batch):
     """``next`` when it points into this site, else the batch's waitlist page."""
-    target = request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        # Not redirect(): it would look a bare word ("next=abc") up as a URL name and fail.
-        return HttpResponseRedirect(target)
-    return redirect("waitlist:batch", pk=batch.pk)
+    return HttpResponseRedirect(next_url(request, reverse("waitlist:batch", args=[batch.pk])))
 
 
 @admin_required
@@ -186,7 +127,7 @@ def waitlist_add(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            entry = waitlist.waitlist_join(
+            entry = services.waitlist_join(
                 student=data["student"],
                 batch=batch,
                 enrollment_type=data["enrollment_type"],
@@ -198,7 +139,7 @@ def waitlist_add(request, pk: int):
             messages.success(
                 request,
                 f"{student_label(entry.student)} is on the waitlist of {batch.batch_code} "
-                f"(number {waitlist.waitlist_waiting(batch).count()}).",
+                f"(number {selectors.waitlist_waiting(batch).count()}).",
             )
             return redirect("waitlist:batch", pk=batch.pk)
     return _render_batch(request, batch, form)
@@ -223,7 +164,7 @@ def waitlist_move(request, pk: int):
         return _back(request, batch)
     entry = _entry(batch, form)
     try:
-        waitlist.waitlist_move(
+        services.waitlist_move(
             entry=entry,
             direction=form.cleaned_data["direction"] or None,
             position=form.cleaned_data["position"],
@@ -231,7 +172,7 @@ def waitlist_move(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{_name(entry.student)} moved on the waitlist.")
+        messages.success(request, f"{entry.student.display_name} moved on the waitlist.")
     return _back(request, batch)
 
 
@@ -246,20 +187,11 @@ def waitlist_remove(request, pk: int):
         return _back(request, batch)
     entry = _entry(batch, form)
     try:
-        waitlist.waitlist_remove(entry=entry, by=request.user)
+        services.waitlist_remove(entry=entry, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"{_name(entry.student)} is no longer waiting for {batch.batch_code}."
+            request, f"{entry.student.display_name} is no longer waiting for {batch.batch_code}."
         )
     return _back(request, batch)
-
-
-urlpatterns = [
-    path("", waitlist_list, name="list"),
-    path("<int:pk>/", waitlist_batch, name="batch"),
-    path("<int:pk>/add/", waitlist_add, name="add"),
-    path("<int:pk>/move/", waitlist_move, name="move"),
-    path("<int:pk>/remove/", waitlist_remove, name="remove"),
-]

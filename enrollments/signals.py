@@ -1,0 +1,16 @@
+"""Signals of the enrollment services, for the background work that builds on them.
+
+The services sit below ``enrollments.tasks`` (the task bodies call the services), so a service
+cannot import a task to queue it. It sends a signal instead, inside its transaction, and
+``enrollments.tasks`` (connected in ``apps.py``) queues the task once that transaction commits:
+
+- ``waitlist_joined(course=...)``: a student joined a waitlist of ``course``
+  (``waitlist_join``); a longer waitlist may call for a new batch (``auto_batch_check``).
+- ``import_started(job_id=...)``: an import was marked running (``import_start``); its rows
+  are imported in the background (``run_import``).
+"""
+
+from django.dispatch import Signal
+
+waitlist_joined = Signal()
+import_started = Signal()

@@ -1,0 +1,60 @@
+"""Calendar feeds (``/feeds/``, namespace ``feeds``) and their reset.
+
+The feeds take no login: the secret token in their URL is the credential (calendar apps
+cannot log in). An unknown token, or one of a user without the feed's role, is a 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from enrollments import feeds, selectors
+from enrollments.views.redirects import next_url
+
+
+def _ics_response(calendar, filename: str) -> HttpResponse:
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The URL is a secret: keep shared caches from storing the feed.
+    response["Cache-Control"] = "private"
+    return response
+
+
+def _feed_owner(token: str, has_role) -> object:
+    user = selectors.user_by_feed_token(token)
+    if user is None or not has_role(user):
+        raise Http404("No such calendar feed")
+    return user
+
+
+@require_GET
+def student_feed(request, token: str):
+    student = _feed_owner(token, lambda user: user.is_learner)
+    calendar = feeds.student_calendar(student, selectors.student_feed_batches(student))
+    return _ics_response(calendar, "medh-classes.ics")
+
+
+@require_GET
+def instructor_feed(request, token: str):
+    instructor = _feed_owner(token, lambda user: user.is_instructor)
+    calendar = feeds.instructor_calendar(
+        instructor,
+        selectors.instructor_feed_batches(instructor),
+        selectors.instructor_cover_duties(instructor),
+    )
+    return _ics_response(calendar, "medh-teaching.ics")
+
+
+@login_required
+@require_POST
+def feed_reset(request):
+    """Give the user a new feed token; every feed URL with the old one becomes a 404."""
+    request.user.reset_feed_token()
+    messages.success(
+        request,
+        "Your calendar feed has a new address. The old one no longer works: subscribe again "
+        "with the new address in your calendar app.",
+    )
+    return HttpResponseRedirect(next_url(request, reverse("home")))

@@ -1,0 +1,28 @@
+"""The student's own page: their schedule (``/me/``, namespace ``student``)."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.access import student_required
+from allocation import selectors as allocation_selectors
+from enrollments import selectors
+
+
+@student_required
+@require_GET
+def student_schedule(request):
+    """The student's batches with timetable, instructors and covers; mentor; past enrollments."""
+    student = request.user
+    enrollments = list(selectors.student_active_enrollments(student))
+    return render(
+        request,
+        "enrollments/student_schedule.html",
+        {
+            "enrollments": enrollments,
+            "timetable": allocation_selectors.weekly_timetable(
+                e.batch for e in enrollments if e.batch_id
+            ),
+            "past": selectors.student_past_enrollments(student),
+            "mentor": selectors.student_mentor(student),
+        },
+    )
