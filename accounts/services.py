@@ -1,5 +1,5 @@
-"""Every creation of a user outside the tests: the CSV import, ``POST /api/users`` and the
-demo data all come through here."""
+"""Every creation of a user outside the tests: the CSV import, ``POST /api/users``, the demo
+data and the author of automatic changes all come through here."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from core.errors import DomainError
 from .models import ROLE_FIELDS, Role, User
 
 MSG_EMAIL_TAKEN = "A user with this email already exists."
+SYSTEM_EMAIL = "system@medh.internal"
 
 
 def user_create(
@@ -35,6 +36,16 @@ def user_create(
             )
     except IntegrityError as exc:
         raise DomainError(MSG_EMAIL_TAKEN, field="email", code="duplicate") from exc
+
+
+def system_user() -> User:
+    """The author of automatic changes (``created_by`` of an automatic batch): an inactive
+    account that cannot log in, created the first time it is needed."""
+    user, _ = User.objects.get_or_create(
+        email=SYSTEM_EMAIL,
+        defaults={"full_name": "Medh (automatic)", "is_active": False},
+    )
+    return user
 
 
 def users_create_missing(

@@ -163,13 +163,13 @@ def _seed_course(
                     schedule=plan.pattern.slots(),
                 )
                 result.batches_created += 1
-            result.enrollments_created += _enroll(course, batch, group)
+            result.enrollments_created += _enroll_group(course, batch, group)
         result.batches += 1
     result.enrollments = course.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
     return result
 
 
-def _enroll(course: Course, batch: Batch, group: list[Student]) -> int:
+def _enroll_group(course: Course, batch: Batch, group: list[Student]) -> int:
     """Enroll the students of ``group`` who have no active enrollment in ``course`` yet."""
     users = User.objects.filter(email__in=[s.email for s in group])
     enrolled = set(

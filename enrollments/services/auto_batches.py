@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.services import system_user
 from allocation.assignment import best_trainer_for
 from allocation.models import OPEN_BATCH_STATUSES, Batch, BatchTemplate, Course
 from allocation.services import batch_create, template_slots
@@ -37,8 +37,6 @@ from notifications.services import notify
 from trainers.services import trainers_lock
 
 logger = logging.getLogger(__name__)
-
-SYSTEM_EMAIL = "system@medh.internal"
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,6 @@ class BatchNeed:
             f"{self.waiting} students are waiting (the threshold is "
             f"{self.template.waitlist_threshold})"
         )
-
-
-def system_user() -> User:
-    """The author of automatic changes (``created_by`` of an automatic batch): an inactive
-    account that cannot log in."""
-    user, _ = User.objects.get_or_create(
-        email=SYSTEM_EMAIL,
-        defaults={"full_name": "Medh (automatic)", "is_active": False},
-    )
-    return user
 
 
 def auto_batch_need(course: Course) -> BatchNeed | None:

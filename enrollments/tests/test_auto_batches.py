@@ -8,6 +8,7 @@ import logging
 import pytest
 from django.core import mail
 
+from accounts.services import SYSTEM_EMAIL
 from accounts.tests.factories import StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTemplate, RosterRole, StaffRole
 from allocation.tests.factories import CourseFactory, CourseTrainerFactory, StaffedBatchFactory
@@ -16,7 +17,6 @@ from core.testing import race
 from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
 from enrollments.services import enrollment_create
 from enrollments.services.auto_batches import (
-    SYSTEM_EMAIL,
     auto_batch_need,
     batch_auto_create,
 )
