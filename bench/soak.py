@@ -201,7 +201,7 @@ def prepare(env: dict[str, str], world: World) -> int:
     from allocation.models import Batch, CourseTrainer, RosterStatus
     from allocation.services import batch_update
     from enrollments.models import Enrollment, EnrollmentStatus
-    from enrollments.services.integrity import integrity_findings
+    from enrollments.selectors import integrity_findings
     from notifications.services import notifications_without_email
 
     password = make_password(PASSWORD)
@@ -689,7 +689,7 @@ def main() -> int:
         worker.terminate()
         worker.wait(timeout=30)
 
-    from enrollments.services.integrity import integrity_findings
+    from enrollments.selectors import integrity_findings
 
     checks = {name: scalar(sql)[0] for name, sql in CHECKS.items()}
     checks["5xx answers"] = sum(r.outcome == "5xx" for r in world.results)

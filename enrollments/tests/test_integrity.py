@@ -15,15 +15,15 @@ from allocation.services import batch_primary_row_restore, individual_assign
 from allocation.tests.factories import BatchTrainerFactory, StaffedBatchFactory
 from core.errors import DomainError
 from enrollments.models import Enrollment, EnrollmentStatus
-from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
-from enrollments.services.integrity import (
+from enrollments.selectors.integrity import (
     ACTIVE_IN_CLOSED_BATCH,
     COUNTER,
     NON_INSTRUCTOR,
     PRIMARY_MISSING,
     integrity_findings,
-    integrity_fix,
 )
+from enrollments.services import enrollment_cancel, enrollment_create, enrollment_set_status
+from enrollments.services.integrity import integrity_fix
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
 from core.web import csv_response, wants_csv
-from enrollments.services.integrity import CHECK_TITLES, integrity_findings
+from enrollments.selectors import CHECK_TITLES, integrity_findings
 from enrollments.services.lifecycle import lifecycle_advance, lifecycle_plan
 
 # Rows of each list the page shows; the CSV has them all.

@@ -8,7 +8,8 @@ after ``advance_lifecycle``, e.g.:
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollments.services.integrity import CHECK_TITLES, Finding, integrity_findings, integrity_fix
+from enrollments.selectors import CHECK_TITLES, Finding, integrity_findings
+from enrollments.services import integrity_fix
 
 
 class Command(BaseCommand):
