@@ -12,6 +12,7 @@ from django import forms
 
 from accounts.models import User
 from core.errors import DomainError
+from core.forms import DomainErrorFormMixin
 from core.widgets import LongSelect
 from trainers.services import Window
 
@@ -26,16 +27,6 @@ from .models import (
     Weekday,
 )
 from .services import BATCH_UPDATABLE_FIELDS, Slot
-
-
-class DomainErrorFormMixin:
-    # Service field names that this form calls differently, e.g. the batch's
-    # ``assigned_instructor`` is this form's ``instructor``.
-    field_aliases: dict[str, str] = {}
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        field = self.field_aliases.get(exc.field, exc.field)
-        self.add_error(field if field in self.fields else None, exc.message)
 
 
 class InstructorChoiceField(forms.ModelChoiceField):

@@ -24,10 +24,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
-from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch
 from allocation.selectors import course_choices
 from core.errors import DomainError
+from core.forms import DomainErrorFormMixin
 from core.web import csv_response, paginate, wants_csv
 from core.widgets import LongSelect
 
