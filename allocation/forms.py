@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django import forms
 
 from accounts.models import User
+from core import dates
 from core.errors import DomainError
 from core.forms import DomainErrorFormMixin
 from core.widgets import LongSelect
@@ -106,7 +107,7 @@ class MentorUnassignForm(DomainErrorFormMixin, forms.Form):
 
 
 class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
-    session_date = forms.DateField(widget=DateInput, initial=dt.date.today)
+    session_date = forms.DateField(widget=DateInput, initial=dates.today)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", initial=60)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     follow_up_date = forms.DateField(required=False, widget=DateInput)
@@ -353,7 +354,11 @@ def _parse_slot(text: str) -> Slot:
     else:
         raise forms.ValidationError(f"Slot {text!r}: unknown day {day_text!r}")
     try:
-        start, end = (dt.datetime.strptime(t, "%H:%M").time() for t in (start_text, end_text))
+        # Only the time of day is kept: no naive datetime leaves this line.
+        start, end = (
+            dt.datetime.strptime(t, "%H:%M").time()  # noqa: DTZ007
+            for t in (start_text, end_text)
+        )
     except ValueError:
         raise forms.ValidationError(f"Slot {text!r}: times must be HH:MM") from None
     if not start < end:
