@@ -12,28 +12,15 @@ imports back into a module that imports it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import grimp
 import pytest
 from importlinter.cli import lint_imports
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import project
 
-# Every package of the project: the apps from the bottom up, the project package, the
-# project-wide tests and the benchmarks.
-PACKAGES = (
-    "core",
-    "accounts",
-    "notifications",
-    "trainers",
-    "allocation",
-    "enrollments",
-    "reports",
-    "medh",
-    "tests",
-    "bench",
-)
+# Every package of the project, the project-wide tests and the benchmarks included.
+PACKAGES = (*project.PACKAGES, "tests", "bench")
 
 # The cycles the code has today, each a set of modules that import one another (directly or
 # round a loop). The enrollments restructuring is removing them; when one is gone, drop it
@@ -128,7 +115,9 @@ def test_no_module_imports_back_into_a_module_that_imports_it(graph):
 
 def test_apps_depend_one_way(capsys):
     """The layers contract of pyproject.toml, as ``lint-imports`` checks it in CI."""
-    status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    status = lint_imports(
+        config_filename=str(project.ROOT / "pyproject.toml"), no_cache=True, no_logo=True
+    )
     assert status == 0, capsys.readouterr().out
 
 

@@ -29,6 +29,7 @@ from rest_framework.test import APIClient
 
 from accounts import security
 from accounts.tests.factories import TEST_PASSWORD, AdminFactory, StudentFactory
+from tests import project
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -436,16 +437,6 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 # - S610/S611 accept raw(), extra() and RawSQL() with constant SQL, and no rule covers raw():
 #   the app uses none of them at all (the ORM expresses every query it has).
 
-FIRST_PARTY = (
-    "core",
-    "accounts",
-    "notifications",
-    "trainers",
-    "allocation",
-    "enrollments",
-    "reports",
-    "medh",
-)
 EXECUTE_CALLS = {"execute", "executemany", "executescript"}
 
 # Reviewed sites that compose SQL from constants of their own module, never from input:
@@ -500,7 +491,7 @@ def composed_sql_calls(source: str) -> list[tuple[str, int]]:
 def app_sources() -> list[Path]:
     return [
         path
-        for package in FIRST_PARTY
+        for package in project.PACKAGES
         for path in sorted((ROOT / package).rglob("*.py"))
         if "tests" not in path.relative_to(ROOT).parts
     ]
