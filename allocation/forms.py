@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from django import forms
 
 from accounts.models import User
+from core import dates
 from core.errors import DomainError
+from core.forms import DomainErrorFormMixin
 from core.widgets import LongSelect
 from trainers.services import Window
 
@@ -26,16 +28,6 @@ from .models import (
     Weekday,
 )
 from .services import BATCH_UPDATABLE_FIELDS, Slot
-
-
-class DomainErrorFormMixin:
-    # Service field names that this form calls differently, e.g. the batch's
-    # ``assigned_instructor`` is this form's ``instructor``.
-    field_aliases: dict[str, str] = {}
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        field = self.field_aliases.get(exc.field, exc.field)
-        self.add_error(field if field in self.fields else None, exc.message)
 
 
 class InstructorChoiceField(forms.ModelChoiceField):
@@ -115,7 +107,7 @@ class MentorUnassignForm(DomainErrorFormMixin, forms.Form):
 
 
 class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
-    session_date = forms.DateField(widget=DateInput, initial=dt.date.today)
+    session_date = forms.DateField(widget=DateInput, initial=dates.today)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", initial=60)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     follow_up_date = forms.DateField(required=False, widget=DateInput)
@@ -362,7 +354,11 @@ def _parse_slot(text: str) -> Slot:
     else:
         raise forms.ValidationError(f"Slot {text!r}: unknown day {day_text!r}")
     try:
-        start, end = (dt.datetime.strptime(t, "%H:%M").time() for t in (start_text, end_text))
+        # Only the time of day is kept: no naive datetime leaves this line.
+        start, end = (
+            dt.datetime.strptime(t, "%H:%M").time()  # noqa: DTZ007
+            for t in (start_text, end_text)
+        )
     except ValueError:
         raise forms.ValidationError(f"Slot {text!r}: times must be HH:MM") from None
     if not start < end:

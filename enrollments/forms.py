@@ -12,10 +12,10 @@ from django.db.models import Q
 
 from accounts.forms import UserEmailField
 from accounts.models import User
-from allocation.forms import DomainErrorFormMixin
 from allocation.models import Batch, Course, Weekday
 from allocation.selectors import course_choices
 from core.errors import DomainError
+from core.forms import DomainErrorFormMixin
 from core.ids import parse_id
 from core.widgets import LongSelect
 
