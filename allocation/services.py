@@ -24,6 +24,7 @@ from trainers.selectors import trainer_status_on
 from trainers.services import trainers_lock
 
 from . import notices
+from .eligibility import MSG_NOT_INSTRUCTOR, teaching_context, teaching_refusal
 from .models import (
     TEACHING_ROLES,
     AssignmentType,
@@ -44,13 +45,7 @@ from .models import (
     Weekday,
     slots_overlap,
 )
-from .selectors import (
-    MSG_NOT_INSTRUCTOR,
-    batch_roster,
-    can_use_batch_notes,
-    teaching_context,
-    teaching_refusal,
-)
+from .selectors import batch_roster, can_use_batch_notes
 from .signals import batch_seats_added
 
 MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
@@ -392,7 +387,7 @@ def ensure_can_teach(
     ``profile`` must be the trainer's locked profile (``trainers_lock``), so their cap and
     their conflicts are read while no one else can add teaching to them. ``batch`` carries the
     dates and status it will have; ``date_range`` narrows the dates (a cover). The rule
-    itself is ``selectors.teaching_refusal``, shared with the candidate lists.
+    itself is ``eligibility.teaching_refusal``, shared with the candidate lists.
     """
     context = teaching_context(
         batch, [trainer.pk], slots=slots, date_range=date_range, profiles={trainer.pk: profile}

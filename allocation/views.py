@@ -19,7 +19,7 @@ from core.web import csv_response, paginate, wants_csv
 from trainers import services as trainer_services
 from trainers.models import TrainerLeave
 
-from . import selectors, services
+from . import eligibility, selectors, services
 from .filters import (
     BatchFilter,
     CourseFilter,
@@ -352,7 +352,7 @@ def batch_conflicts(request):
     if data["status"] and data["status"] not in OPEN_BATCH_STATUSES:
         conflicts = []  # Completed and Cancelled batches never conflict
     else:
-        conflicts = selectors.instructor_conflicts(
+        conflicts = eligibility.instructor_conflicts(
             instructor,
             data["slots"],
             (data["start_date"], data["end_date"]),
