@@ -3,8 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from allocation import solver_views
-from allocation.urls import console_patterns, instructor_patterns
+from allocation.urls import assignment_patterns, console_patterns, instructor_patterns
 from enrollments import import_views, lifecycle_views, waitlist_views
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import feed_patterns, student_patterns
@@ -45,7 +44,7 @@ urlpatterns = [
     path("console/imports/", include((import_views.urlpatterns, "imports"))),
     path("console/lifecycle/", include((lifecycle_views.urlpatterns, "lifecycle"))),
     path("console/waitlists/", include((waitlist_views.urlpatterns, "waitlist"))),
-    path("console/assignment/", include((solver_views.urlpatterns, "assignment"))),
+    path("console/assignment/", include((assignment_patterns, "assignment"))),
     path("console/reports/", include((report_patterns, "reports"))),
     path("console/audit/", include((audit_patterns, "audit"))),
     path("console/", include((console_patterns, "console"))),

@@ -30,7 +30,9 @@ from allocation.models import (
 from allocation.services import MSG_ALREADY_ASSIGNED, Slot
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import set_profile, slot
-from allocation.views import BATCH_CSV_HEADER, MENTOR_CSV_HEADER, WORKLOAD_CSV_HEADER
+from allocation.views.batches import BATCH_CSV_HEADER
+from allocation.views.dashboard import WORKLOAD_CSV_HEADER
+from allocation.views.mentors import MENTOR_CSV_HEADER
 from core import dates
 from core.errors import DomainError
 from enrollments.services import enrollment_create
