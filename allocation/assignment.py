@@ -22,7 +22,7 @@ Definitions (the pages and the README use the same words):
   assistant the batch lacks against its course's ``BatchTemplate.assistants``.
 - **Eligible trainers** of a position: members of the course's roster with a teaching role
   (lead or assistant; substitutes only cover), who do not teach that batch already and whom
-  ``selectors.teaching_refusal`` accepts as newly teaching it (status, leave today, roster
+  ``eligibility.teaching_refusal`` accepts as newly teaching it (status, leave today, roster
   status, cap, availability, clashes with their existing duties). It is the one rule the
   services apply; here it is asked for every roster trainer and every batch at once, in a
   fixed number of queries (``teaching_contexts``).
@@ -55,6 +55,7 @@ from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
 from trainers.services import trainers_lock
 
 from . import services, solver
+from .eligibility import profile_of, teaching_contexts, teaching_refusal
 from .models import (
     OPEN_BATCH_STATUSES,
     TEACHING_ROLES,
@@ -69,7 +70,7 @@ from .models import (
     StaffRole,
     slots_overlap,
 )
-from .selectors import _profile_of, teaching_contexts, teaching_refusal, trainers_with_workload
+from .selectors import trainers_with_workload
 
 # Roster roles that may hold teaching positions; substitutes only cover.
 TEACHING_ROSTER_ROLES = (RosterRole.LEAD, RosterRole.ASSISTANT)
@@ -431,7 +432,7 @@ def _scope(course: Course | None) -> _Scope:
     contexts = teaching_contexts(
         [(b, list(b.schedule.all()), (b.start_date, b.end_date)) for b in batches],
         users,
-        profiles={pk: _profile_of(u) for pk, u in users.items()},
+        profiles={pk: profile_of(u) for pk, u in users.items()},
     )
     return _Scope(
         batches=batches,
@@ -447,7 +448,7 @@ def _weekly_minutes(user: User) -> int:
 
 
 def _cap(user: User) -> int:
-    profile = _profile_of(user)
+    profile = profile_of(user)
     return profile.max_active_batches if profile is not None else DEFAULT_MAX_ACTIVE_BATCHES
 
 
@@ -566,7 +567,7 @@ def _assignment_info(course: Course | None) -> ProblemInfo:
         here = set(scope.teaching[batch.pk]) | {batch.assigned_instructor_id}
         minutes = slots_minutes(batch.schedule.all())
         primary = scope.users[batch.assigned_instructor_id]
-        why = _holder_refusal(context, primary, _profile_of(primary))
+        why = _holder_refusal(context, primary, profile_of(primary))
         if why:
             ok, refusals = _judge(scope, batch, here)
             positions.append(
@@ -599,7 +600,7 @@ def _balance_info(course: Course | None) -> ProblemInfo:
     eligible: dict[int, set[int]] = {}
     for batch in scope.batches:
         primary = scope.users[batch.assigned_instructor_id]
-        if _holder_refusal(scope.contexts[batch.pk], primary, _profile_of(primary)):
+        if _holder_refusal(scope.contexts[batch.pk], primary, profile_of(primary)):
             continue
         here = set(scope.teaching[batch.pk]) | {batch.assigned_instructor_id}
         ok, refusals = _judge(scope, batch, here)
@@ -929,7 +930,7 @@ def best_trainer_for(
     context = teaching_contexts(
         [(batch, slots, (start_date, end_date))],
         users,
-        profiles={pk: _profile_of(u) for pk, u in users.items()},
+        profiles={pk: profile_of(u) for pk, u in users.items()},
     )[0]
     eligible, refusals = set(), []
     for pk, user in users.items():

@@ -3,8 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from allocation import solver_views
-from allocation.urls import console_patterns, instructor_patterns
+from allocation.urls import assignment_patterns, console_patterns, instructor_patterns
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import (
     feed_patterns,
@@ -50,7 +49,7 @@ urlpatterns = [
     path("console/imports/", include((import_patterns, "imports"))),
     path("console/lifecycle/", include((lifecycle_patterns, "lifecycle"))),
     path("console/waitlists/", include((waitlist_patterns, "waitlist"))),
-    path("console/assignment/", include((solver_views.urlpatterns, "assignment"))),
+    path("console/assignment/", include((assignment_patterns, "assignment"))),
     path("console/reports/", include((report_patterns, "reports"))),
     path("console/audit/", include((audit_patterns, "audit"))),
     path("console/", include((console_patterns, "console"))),

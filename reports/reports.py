@@ -41,12 +41,12 @@ from allocation.models import (
     MentoringSession,
 )
 
-# ``_per_trainer`` is allocation's correlated "aggregate over the outer row's rows" helper
+# ``per_trainer`` is allocation's correlated "aggregate over the outer row's rows" helper
 # (named for its first use; courses_with_figures uses it per course too).
 from allocation.selectors import (
     Workload,
-    _per_trainer,
     courses_with_figures,
+    per_trainer,
     trainers_with_workload,
     workload_of,
 )
@@ -107,12 +107,12 @@ def _outcome_counts(outer: str) -> dict:
     # COUNT(*), not of the id: an index of the enrollments by status and course (or batch)
     # answers alone.
     counts = {
-        status.value: _per_trainer(Enrollment.objects.filter(status=status), outer, Count("*"))
+        status.value: per_trainer(Enrollment.objects.filter(status=status), outer, Count("*"))
         for status in ENDED_STATUSES
     }
     waiting = WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING)
     waitlist_field = "batch" if outer == "batch" else "batch__course"
-    counts["waiting"] = _per_trainer(waiting, waitlist_field, Count("pk"))
+    counts["waiting"] = per_trainer(waiting, waitlist_field, Count("pk"))
     return counts
 
 
@@ -132,8 +132,8 @@ def course_report() -> QuerySet[Course]:
     the (paginated) courses into rows with ``course_rows``."""
     open_batches = Batch.objects.open()
     return courses_with_figures().annotate(
-        open_capacity=_per_trainer(open_batches, "course", Sum("capacity")),
-        open_enrolled=_per_trainer(open_batches, "course", Sum("enrolled_students")),
+        open_capacity=per_trainer(open_batches, "course", Sum("capacity")),
+        open_enrolled=per_trainer(open_batches, "course", Sum("enrolled_students")),
         **_outcome_counts("course"),
     )
 
@@ -262,7 +262,7 @@ def instructor_report(trainers: QuerySet[User] | None = None) -> QuerySet[User]:
     return (
         trainers_with_workload(trainers)
         .annotate(
-            session_count=_per_trainer(sessions, "assignment__instructor", Count("pk")),
+            session_count=per_trainer(sessions, "assignment__instructor", Count("pk")),
             last_contact=Subquery(latest.values("session_date")[:1]),
         )
         .order_by("full_name", "email", "pk")

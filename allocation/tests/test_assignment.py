@@ -13,6 +13,7 @@ import pytest
 from accounts.tests.factories import InstructorFactory
 from allocation import assignment, solver
 from allocation.assignment import AssignmentRow
+from allocation.eligibility import MSG_NOT_INSTRUCTOR, teaching_context, teaching_refusal
 from allocation.models import (
     BatchTemplate,
     BatchTrainer,
@@ -21,7 +22,6 @@ from allocation.models import (
     RosterStatus,
     StaffRole,
 )
-from allocation.selectors import MSG_NOT_INSTRUCTOR, teaching_context, teaching_refusal
 from allocation.services import batch_create, roster_add, roster_update
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import END, START, set_profile, slot

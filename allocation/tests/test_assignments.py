@@ -14,7 +14,6 @@ from accounts.tests.factories import (
     StudentFactory,
     UserFactory,
 )
-from allocation import services
 from allocation.models import AssignmentType, IndividualAssignment, MentoringSession
 from allocation.selectors import STALE_CONTACT_DAYS, mentoring_report
 from allocation.services import (
@@ -25,6 +24,7 @@ from allocation.services import (
     individual_unassign,
     mentoring_session_log,
 )
+from allocation.services import mentoring as services
 from allocation.tests.factories import IndividualAssignmentFactory, MentoringSessionFactory
 from core import dates
 from core.errors import DomainError

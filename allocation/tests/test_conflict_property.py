@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.tests.factories import AdminFactory, InstructorFactory
+from allocation.eligibility import Duty, _clashes, instructor_conflicts
 from allocation.models import (
     OPEN_BATCH_STATUSES,
     BatchStatus,
@@ -35,7 +36,6 @@ from allocation.models import (
     SubstituteCover,
     slots_overlap,
 )
-from allocation.selectors import Duty, _clashes, instructor_conflicts
 from allocation.tests.factories import BatchFactory
 
 MINUTES_PER_DAY = 24 * 60

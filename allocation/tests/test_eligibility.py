@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from allocation.eligibility import instructor_conflicts
 from allocation.models import Batch, BatchStatus, BatchTrainer, ScheduleSlot, StaffRole
-from allocation.selectors import instructor_conflicts
 from allocation.services import (
     MSG_NOT_INSTRUCTOR,
     Slot,

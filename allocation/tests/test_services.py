@@ -11,7 +11,6 @@ from accounts.tests.factories import (
     StudentFactory,
     UserFactory,
 )
-from allocation import services
 from allocation.models import Batch, BatchStatus, Course, ScheduleSlot
 from allocation.services import (
     MSG_NOT_INSTRUCTOR,
@@ -21,6 +20,7 @@ from allocation.services import (
     batch_update,
     course_create,
 )
+from allocation.services import batches as services
 from allocation.tests.factories import CourseFactory
 from core.errors import DomainError
 from enrollments.models import EnrollmentStatus

@@ -18,6 +18,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services
+from allocation.eligibility import Conflict
 from allocation.models import (
     Batch,
     BatchStatus,
@@ -26,11 +27,12 @@ from allocation.models import (
     MentoringSession,
     StaffRole,
 )
-from allocation.selectors import Conflict
 from allocation.services import MSG_ALREADY_ASSIGNED, Slot
 from allocation.tests.factories import CourseFactory
 from allocation.tests.view_support import set_profile, slot
-from allocation.views import BATCH_CSV_HEADER, MENTOR_CSV_HEADER, WORKLOAD_CSV_HEADER
+from allocation.views.batches import BATCH_CSV_HEADER
+from allocation.views.dashboard import WORKLOAD_CSV_HEADER
+from allocation.views.mentors import MENTOR_CSV_HEADER
 from core import dates
 from core.errors import DomainError
 from enrollments.services import enrollment_create

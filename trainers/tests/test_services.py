@@ -2,7 +2,7 @@
 
 ``leave_record`` refuses overlapping leave; while a leave covers a day the trainer's status
 reads ``on_leave`` for that day (``trainer_status_on``). ``availability_set`` replaces a
-trainer's weekly windows; ``outside_availability`` names the slots that do not fit in one.
+trainer's weekly windows.
 """
 
 import datetime as dt
@@ -10,10 +10,9 @@ import datetime as dt
 import pytest
 
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from allocation.services import Slot
 from core.errors import DomainError
 from trainers.models import AvailabilityWindow, TrainerLeave, TrainerStatus
-from trainers.selectors import leave_overlapping, outside_availability, trainer_status_on
+from trainers.selectors import trainer_status_on
 from trainers.services import Window, availability_set, leave_record, trainer_profile_for
 from trainers.tests.factories import TrainerLeaveFactory
 
@@ -182,16 +181,6 @@ class TestTrainerStatusOn:
 
         assert trainer_status_on(anna, APRIL_6) == TrainerStatus.ACTIVE
 
-    def test_leave_overlapping_finds_the_earliest_touching_leave(self, anna):
-        later = TrainerLeaveFactory(
-            trainer=anna, start_date=dt.date(2026, 5, 4), end_date=dt.date(2026, 5, 8)
-        )
-        earlier = TrainerLeaveFactory(trainer=anna, start_date=APRIL_6, end_date=APRIL_10)
-
-        assert leave_overlapping(anna, APRIL_10, dt.date(2026, 5, 4)) == earlier
-        assert leave_overlapping(anna, dt.date(2026, 5, 8), dt.date(2026, 6, 1)) == later
-        assert leave_overlapping(anna, dt.date(2026, 4, 11), dt.date(2026, 5, 3)) is None
-
 
 # --- availability -----------------------------------------------------------------------------
 
@@ -251,38 +240,3 @@ class TestAvailabilitySet:
         availability_set(trainer=anna, windows=[])
 
         assert AvailabilityWindow.objects.filter(trainer=ben).count() == 1
-
-
-class TestOutsideAvailability:
-    def test_without_windows_nothing_is_outside(self, anna):
-        slots = [Slot(MONDAY, t("06:00"), t("23:00"))]
-
-        assert outside_availability(anna, slots) == []
-
-    def test_slots_that_fit_inside_one_window_are_inside(self, anna):
-        availability_set(trainer=anna, windows=[Window(MONDAY, t("09:00"), t("12:00"))])
-        inside = [
-            Slot(MONDAY, t("09:00"), t("12:00")),  # exactly the window
-            Slot(MONDAY, t("10:00"), t("11:00")),
-        ]
-
-        assert outside_availability(anna, inside) == []
-
-    def test_names_each_slot_outside_every_window(self, anna):
-        availability_set(
-            trainer=anna,
-            windows=[
-                Window(MONDAY, t("09:00"), t("12:00")),
-                Window(MONDAY, t("12:00"), t("14:00")),
-            ],
-        )
-        fits = Slot(MONDAY, t("12:00"), t("13:00"))
-        crosses_two_windows = Slot(MONDAY, t("11:00"), t("13:00"))  # must fit inside one
-        starts_early = Slot(MONDAY, t("08:30"), t("10:00"))
-        other_day = Slot(TUESDAY, t("10:00"), t("11:00"))
-
-        assert outside_availability(anna, [fits, crosses_two_windows, starts_early, other_day]) == [
-            crosses_two_windows,
-            starts_early,
-            other_day,
-        ]

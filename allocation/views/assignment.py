@@ -1,6 +1,7 @@
 """Pages of the optimal trainer assignment and workload balancing (``allocation.assignment``).
 
-Mounted at ``/console/assignment/`` in the ``assignment`` namespace, admins only:
+Mounted at ``/console/assignment/`` in the ``assignment`` namespace
+(``allocation.urls.assignment_patterns``), admins only:
 
 - ``preview``: GET shows the solver's staffing of the unstaffed positions of one course or all
   (rows batch → trainer, each trainer's load before/after against their target, what stays
@@ -22,17 +23,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import admin_required
+from allocation import assignment
+from allocation.assignment import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, AssignmentRow
+from allocation.models import Course
 from core.errors import DomainError
 from core.web import csv_response, wants_csv
 from core.widgets import LongSelect
-
-from . import assignment
-from .assignment import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, AssignmentRow
-from .models import Course
 
 DEFAULT_TOLERANCE_HOURS = Decimal("2")
 
@@ -137,10 +137,6 @@ def _back(url_name: str, form: QueryForm):
     return redirect(f"{url}?{urlencode(query)}" if query else url)
 
 
-def _name(user) -> str:
-    return "" if user is None else user.display_name
-
-
 CSV_HEADER = ["Batch", "Batch name", "Course", "Role", "Trainer", "Email", "Hours a week", "From"]
 
 
@@ -151,10 +147,10 @@ def _csv(filename: str, proposal) -> object:
             r.batch.batch_name,
             r.batch.course.code,
             r.role,
-            _name(r.trainer),
+            r.trainer.display_name,
             r.trainer.email,
             r.hours,
-            _name(r.previous),
+            "" if r.previous is None else r.previous.display_name,
         ]
         for r in proposal.rows
     )
@@ -239,9 +235,3 @@ def balance(request):
         "allocation/assignment_balance.html",
         {"form": form, "apply_form": apply_form, "proposal": proposal},
     )
-
-
-urlpatterns = [
-    path("", preview, name="preview"),
-    path("balance/", balance, name="balance"),
-]

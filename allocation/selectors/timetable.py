@@ -1,0 +1,72 @@
+"""The weekly timetable grid of a set of batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from allocation.models import Batch, Weekday
+
+# The grid shows at least these hours; a slot outside them widens it.
+TIMETABLE_FIRST_HOUR = 7
+TIMETABLE_END_HOUR = 22  # the last row is 21:00–22:00
+
+
+@dataclass(frozen=True)
+class TimetableEntry:
+    batch_code: str
+    course_title: str
+    start_time: dt.time
+    end_time: dt.time
+
+
+@dataclass
+class TimetableRow:
+    hour: int
+    cells: list[list[TimetableEntry]] = field(default_factory=lambda: [[] for _ in Weekday])
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:02d}:00"
+
+
+@dataclass
+class Timetable:
+    """A week as rows of hours by columns Monday–Sunday; a slot sits in every hour it
+    touches (10:30–12:00 fills the 10:00 and 11:00 rows)."""
+
+    rows: list[TimetableRow]
+    days: tuple[str, ...] = tuple(Weekday.labels)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(cell for row in self.rows for cell in row.cells)
+
+
+def _hours_of(start: dt.time, end: dt.time) -> range:
+    """The hour rows a half-open slot [start, end) touches."""
+    last = end.hour if (end.minute, end.second, end.microsecond) == (0, 0, 0) else end.hour + 1
+    return range(start.hour, max(last, start.hour + 1))
+
+
+def weekly_timetable(batches: Iterable[Batch]) -> Timetable:
+    """The weekly grid of the batches' slots (read from ``batch.schedule.all()``; no query
+    when prefetched)."""
+    placed = [
+        (
+            slot.day,
+            hour,
+            TimetableEntry(batch.batch_code, batch.course.title, slot.start_time, slot.end_time),
+        )
+        for batch in batches
+        for slot in batch.schedule.all()
+        for hour in _hours_of(slot.start_time, slot.end_time)
+    ]
+    hours = [hour for _, hour, _ in placed]
+    first = min([TIMETABLE_FIRST_HOUR, *hours])
+    end = max([TIMETABLE_END_HOUR, *(h + 1 for h in hours)])
+    rows = {hour: TimetableRow(hour) for hour in range(first, end)}
+    for day, hour, entry in sorted(placed, key=lambda p: (p[2].start_time, p[2].batch_code)):
+        rows[hour].cells[day].append(entry)
+    return Timetable(rows=list(rows.values()))
