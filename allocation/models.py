@@ -5,11 +5,10 @@ first to give a friendly message. Rules that span rows (capacity against enrollm
 schedule conflicts) are enforced by the services under row locks.
 """
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 
+from core import dates
 from core.history import HistoricalRecords
 
 
@@ -299,7 +298,7 @@ class IndividualAssignment(models.Model):
         max_length=10, choices=AssignmentType.choices, default=AssignmentType.MENTOR
     )
     notes = models.TextField(blank=True)
-    start_date = models.DateField(default=datetime.date.today)
+    start_date = models.DateField(default=dates.today)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
