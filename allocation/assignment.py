@@ -159,10 +159,6 @@ class TrainerLoad:
         return round(self.after / 60, 2)
 
     @property
-    def deviation_before_hours(self) -> float:
-        return round(self.deviation_before / 60, 2)
-
-    @property
     def deviation_after_hours(self) -> float:
         return round(self.deviation_after / 60, 2)
 

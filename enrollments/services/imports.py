@@ -59,7 +59,6 @@ MAX_BYTES = 2 * 1024 * 1024
 REPORT_EVERY = 100
 
 MSG_NOT_CSV = "This is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that."
-MSG_NOT_STUDENT = "Only a user with the student role can be enrolled"
 
 
 # --- 1. parsing --------------------------------------------------------------------------------
