@@ -7,14 +7,13 @@ from django.contrib.auth import authenticate, logout
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from accounts import services
 from accounts.access import is_admin
 from accounts.models import User
 from accounts.security import client_ip
-from accounts.services import user_create
 from core.api import responses
 from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
@@ -61,7 +60,7 @@ class LoginView(APIView):
         # A success clears this account's failures from this address (AXES_RESET_ON_SUCCESS
         # does that for session logins, through the user_logged_in signal a token login lacks).
         axes.utils.reset(ip=client_ip(request._request), username=user.email)
-        token, _ = Token.objects.get_or_create(user=user)
+        token = services.api_token_issue(user=user)
         return responses.ok(
             {"token": token.key, "user": UserSerializer(user).data}, "Logged in successfully"
         )
@@ -79,7 +78,7 @@ class LogoutView(APIView):
         responses={200: envelope(serializers.JSONField(allow_null=True), "Logout")},
     )
     def post(self, request):
-        Token.objects.filter(user=request.user).delete()
+        services.api_token_revoke(user=request.user)
         if request._request.session.session_key:
             logout(request._request)
         return responses.ok(None, "Logged out successfully")
@@ -117,7 +116,7 @@ class UsersView(ByMethod, APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            user = user_create(
+            user = services.user_create(
                 email=data["email"],
                 password=data["password"],
                 roles=data["role"],

@@ -132,12 +132,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
-    def reset_feed_token(self) -> str:
-        """Give the user a new calendar-feed token (the old feed URLs stop working)."""
-        self.feed_token = new_feed_token()
-        self.save(update_fields=["feed_token"])
-        return self.feed_token
-
     def has_role(self, role: str) -> bool:
         return bool(getattr(self, ROLE_FIELDS[Role(role)]))
 

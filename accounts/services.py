@@ -1,15 +1,17 @@
-"""Every creation of a user outside the tests: the CSV import, ``POST /api/users``, the demo
-data and the author of automatic changes all come through here."""
+"""Writes to accounts. Every creation of a user outside the tests (the CSV import,
+``POST /api/users``, the demo data and the author of automatic changes) comes through here, and
+so do the user's API and calendar-feed tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
 from core.errors import DomainError
 
-from .models import ROLE_FIELDS, Role, User
+from .models import ROLE_FIELDS, Role, User, new_feed_token
 
 MSG_EMAIL_TAKEN = "A user with this email already exists."
 SYSTEM_EMAIL = "system@medh.internal"
@@ -71,3 +73,23 @@ def users_create_missing(
     ]
     User.objects.bulk_create(missing)
     return len(missing)
+
+
+def api_token_issue(*, user: User) -> Token:
+    """The user's Bearer token for the API, created at their first login. Locks nothing: the
+    one-token-per-user key (the user is the token's primary key) refuses a second."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def api_token_revoke(*, user: User) -> None:
+    """Delete the user's API token (logout): every client holding it is signed out."""
+    Token.objects.filter(user=user).delete()
+
+
+def feed_token_reset(*, user: User) -> str:
+    """Give the user a new calendar-feed token and return it: every feed URL with the old one
+    becomes a 404."""
+    user.feed_token = new_feed_token()
+    user.save(update_fields=["feed_token"])
+    return user.feed_token

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from .models import EmailStatus, Notification
-from .tasks import send_notification_email
+from .models import Notification
+from .services import notification_emails_resend
 
 
 @admin.register(Notification)
@@ -16,8 +16,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the email again")
     def resend_email(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        queryset.update(email_status=EmailStatus.PENDING, email_attempts=0)
-        for pk in ids:
-            send_notification_email.enqueue(pk)
-        messages.success(request, f"Queued {len(ids)} email(s).")
+        count = notification_emails_resend(
+            notification_ids=queryset.values_list("pk", flat=True), include_sent=True
+        )
+        messages.success(request, f"Queued {count} email(s).")

@@ -21,6 +21,7 @@ from django_tasks_db import DatabaseBackend
 from accounts.models import User
 
 from .models import EmailStatus, Notification
+from .tasks import send_notification_email
 
 # Templates per event, under templates/notifications/: <event>.subject.txt (one line),
 # <event>.txt (plain text) and <event>.html (the HTML alternative).
@@ -99,8 +100,6 @@ def _queue_emails(ids: list[int]) -> None:
       the transaction. Robustly: a queue that is down logs the error, the committed change
       stands and the rows stay pending for ``manage.py resend_notifications``.
     """
-    from .tasks import send_notification_email
-
     if _tasks_share_the_transaction(send_notification_email.get_backend()):
         _enqueue_emails(ids)
     else:
@@ -118,8 +117,6 @@ def _tasks_share_the_transaction(backend) -> bool:
 
 def _enqueue_emails(ids: list[int]) -> None:
     """Queue one email task per notification (when: ``_queue_emails``)."""
-    from .tasks import send_notification_email
-
     for pk in ids:
         send_notification_email.enqueue(pk)
 
@@ -135,3 +132,32 @@ def notification_mark_read(*, user: User, notification_id: int) -> bool:
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of ``user`` read; returns how many were unread."""
     return Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
+
+
+def notification_emails_resend(
+    *,
+    notification_ids: Iterable[int] | None = None,
+    include_failed: bool = True,
+    include_sent: bool = False,
+) -> int:
+    """Queue the email of every notification not yet sent, with a fresh count of attempts;
+    returns how many were queued.
+
+    ``include_failed`` (default): also the ones that gave up. ``notification_ids``: of those
+    only, and with ``include_sent`` the ones already sent too (the admin's "Send the email
+    again"). For ``manage.py resend_notifications`` after a mail outage and the admin action.
+    Locks nothing: the email task locks its row and skips one that is sent when it runs.
+    """
+    statuses = [EmailStatus.PENDING]
+    statuses += [EmailStatus.FAILED] if include_failed else []
+    statuses += [EmailStatus.SENT] if include_sent else []
+    chosen = Notification.objects.filter(email_status__in=statuses)
+    if notification_ids is not None:
+        chosen = chosen.filter(pk__in=list(notification_ids))
+    ids = list(chosen.values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).exclude(email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.PENDING, email_attempts=0
+    )
+    for pk in ids:
+        send_notification_email.enqueue(pk)
+    return len(ids)

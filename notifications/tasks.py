@@ -96,16 +96,3 @@ def _retry(notification_id: int, attempts: int) -> None:
     else:
         # The immediate backend (dev, tests) cannot wait: it tries again at once.
         send_notification_email.enqueue(notification_id)
-
-
-def resend_pending(*, include_failed: bool = True) -> int:
-    """Enqueue the email of every notification not yet sent (failed ones too, with a fresh
-    count of attempts). For ``manage.py resend_notifications`` after a mail outage."""
-    statuses = [EmailStatus.PENDING] + ([EmailStatus.FAILED] if include_failed else [])
-    ids = list(Notification.objects.filter(email_status__in=statuses).values_list("pk", flat=True))
-    Notification.objects.filter(pk__in=ids, email_status=EmailStatus.FAILED).update(
-        email_status=EmailStatus.PENDING, email_attempts=0
-    )
-    for pk in ids:
-        send_notification_email.enqueue(pk)
-    return len(ids)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.services import feed_token_reset
 from enrollments import feeds, selectors
 from enrollments.views.redirects import next_url
 
@@ -51,7 +52,7 @@ def instructor_feed(request, token: str):
 @require_POST
 def feed_reset(request):
     """Give the user a new feed token; every feed URL with the old one becomes a 404."""
-    request.user.reset_feed_token()
+    feed_token_reset(user=request.user)
     messages.success(
         request,
         "Your calendar feed has a new address. The old one no longer works: subscribe again "

@@ -22,12 +22,12 @@ from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks_db.models import DBTaskResult
 
-from accounts.tests.factories import StudentFactory
+from accounts.tests.factories import AdminFactory, StudentFactory
 from enrollments import services as enrollments
 from enrollments.models import EnrollmentStatus
 from notifications.models import EmailStatus, Notification
-from notifications.services import notifications_without_email, notify
-from notifications.tasks import resend_pending, send_notification_email
+from notifications.services import notification_emails_resend, notifications_without_email, notify
+from notifications.tasks import send_notification_email
 
 from .conftest import last_notification_pk
 from .factories import NotificationFactory
@@ -123,7 +123,7 @@ class TestRetries:
         n = notice()
         send_notification_email.enqueue(n.pk)
         send_notification_email.enqueue(n.pk)
-        resend_pending()
+        notification_emails_resend()
 
         n.refresh_from_db()
         assert (n.email_status, n.email_attempts) == (EmailStatus.SENT, 1)
@@ -182,10 +182,38 @@ class TestResend:
         assert (failed.email_status, failed.email_attempts) == (EmailStatus.FAILED, 3)
         assert mail.outbox == []
 
+    def test_admin_action_sends_the_chosen_ones_again_sent_ones_included(self, client):
+        client.force_login(AdminFactory())
+        sent = NotificationFactory(
+            recipient=StudentFactory(email="old@example.com"),
+            email_status=EmailStatus.SENT,
+            email_attempts=1,
+        )
+        failed = notice(email_status=EmailStatus.FAILED, email_attempts=3)
+        skipped = NotificationFactory(
+            recipient=StudentFactory(email="demo@example.com"), email_status=EmailStatus.SKIPPED
+        )
+        untouched = NotificationFactory(recipient=StudentFactory(email="other@example.com"))
+
+        response = client.post(
+            reverse("admin:notifications_notification_changelist"),
+            {"action": "resend_email", "_selected_action": [sent.pk, failed.pk, skipped.pk]},
+            follow=True,
+        )
+
+        assert [str(m) for m in response.context["messages"]] == ["Queued 2 email(s)."]
+        assert sorted(m.to[0] for m in mail.outbox) == ["old@example.com", "sam@example.com"]
+        for n in (sent, failed, skipped, untouched):
+            n.refresh_from_db()
+        assert (sent.email_status, sent.email_attempts) == (EmailStatus.SENT, 1)
+        assert (failed.email_status, failed.email_attempts) == (EmailStatus.SENT, 1)
+        assert skipped.email_status == EmailStatus.SKIPPED
+        assert untouched.email_status == EmailStatus.PENDING
+
     def test_resend_still_failing_fails_again(self, failing_mail):
         failed = notice(email_status=EmailStatus.FAILED, email_attempts=3)
 
-        assert resend_pending() == 1
+        assert notification_emails_resend() == 1
 
         failed.refresh_from_db()
         assert (failed.email_status, failed.email_attempts) == (EmailStatus.FAILED, 3)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from notifications.tasks import resend_pending
+from notifications.services import notification_emails_resend
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         parser.add_argument("--pending-only", action="store_true")
 
     def handle(self, *args, pending_only=False, **options):
-        count = resend_pending(include_failed=not pending_only)
+        count = notification_emails_resend(include_failed=not pending_only)
         self.stdout.write(f"Queued {count} notification email(s).")
