@@ -27,8 +27,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import security
 from accounts.tests.factories import TEST_PASSWORD, AdminFactory, StudentFactory
-from medh import security
 
 ROOT = Path(__file__).resolve().parents[1]
 
