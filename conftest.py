@@ -1,8 +1,11 @@
-"""Project-wide pytest fixtures and the PostgreSQL marker.
+"""Project-wide pytest fixtures, the PostgreSQL marker and the ``slow`` marker.
 
 Tests marked ``postgres`` prove locking and concurrency; SQLite ignores SELECT ... FOR UPDATE,
 so on SQLite they skip with the reason printed. CI runs the suite on PostgreSQL with
 MEDH_REQUIRE_POSTGRES=1, which turns any such skip into a failure.
+
+``slow`` is set here, by kind, on the fuzz, hypothesis, browser, backup and race tests;
+``scripts/test -m "not slow"`` is the quick run, and the full run (CI) includes them.
 """
 
 import os
@@ -24,3 +27,26 @@ def _postgres_only(request):
             "constraint "
             "(set DATABASE_URL=postgres://... to run it)"
         )
+
+
+def _is_slow(item) -> bool:
+    """Browser, hypothesis (the property tests and the schemathesis fuzz), race and fault tests
+    (PostgreSQL, real threads or connections, ``transaction=True``) and the backup round trip."""
+    if item.get_closest_marker("browser") is not None:
+        return True
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return True
+    if item.get_closest_marker("postgres") is not None:
+        db = item.get_closest_marker("django_db")
+        if db is None or db.kwargs.get("transaction") or "transaction" in (db.args or ()):
+            return True  # a race, a fault or the backup scripts: no shared test transaction
+    return item.path.name == "test_fuzz.py"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests ``slow``, so ``-m "not slow"`` leaves them out of a quick run."""
+    slow = pytest.mark.slow
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(slow)
