@@ -13,6 +13,9 @@ import os
 import pytest
 from django.db import connection
 
+# The shared cast (admin, instructor, student, course, make_batch): tests/support/.
+pytest_plugins = ["tests.support.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _postgres_only(request):

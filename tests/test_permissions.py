@@ -50,7 +50,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import CourseTrainer, Weekday
-from allocation.services import Slot
 from allocation.tests.factories import (
     CourseFactory,
     StaffedBatchFactory,
@@ -59,6 +58,7 @@ from allocation.tests.factories import (
 from core import dates
 from enrollments import services as enrollment_services
 from enrollments.models import EnrollmentImport
+from tests.support import slot
 from trainers import services as trainer_services
 
 ANON = "anonymous"
@@ -91,12 +91,6 @@ class Redirect:
 
     def url(self, world) -> str:
         return reverse(self.url_name, kwargs=self.kwargs(world))
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
 
 
 def _batch(*, code: str, name: str, course, instructor, admin, day: int):

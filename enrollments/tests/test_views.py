@@ -15,10 +15,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.models import Batch, BatchStatus, SubstituteCover
-from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from core import dates
 from enrollments.models import Enrollment, EnrollmentStatus, EnrollmentType
@@ -30,6 +29,7 @@ from enrollments.services import (
     enrollment_set_status,
 )
 from enrollments.views import ENROLLMENT_CSV_HEADER
+from tests.support import slot
 
 pytestmark = pytest.mark.django_db
 
@@ -38,22 +38,6 @@ TODAY = dates.today()
 # An Upcoming batch of twelve weeks starting on the next Monday: every cover is in the future.
 START = TODAY + dt.timedelta(days=7 - TODAY.weekday())
 END = START + dt.timedelta(weeks=12, days=-3)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, Weekday
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
 from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
@@ -52,16 +52,6 @@ def waiting(batch: Batch) -> list[str]:
         .order_by("position", "created_at", "pk")
         .values_list("student__email", flat=True)
     )
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture
