@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import InstructorFactory, StudentFactory
+from accounts.tests.factories import StudentFactory
 from allocation.models import Batch, BatchStatus, Weekday
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
 from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
@@ -109,12 +109,6 @@ class TestList:
         assert table[0] == LIST_CSV_HEADER
         assert table[1][:3] == ["GER-A1-01", "Morning group", "GER-A1"]
         assert table[1][5:8] == ["1", "1", "3"]
-
-    def test_students_and_instructors_are_refused(self, client, queue):
-        for user in (StudentFactory(), InstructorFactory()):
-            client.force_login(user)
-            assert client.get(LIST).status_code == 403
-            assert client.get(page(queue[0].batch)).status_code == 403
 
 
 class TestBatchPage:
