@@ -46,10 +46,29 @@ def _is_slow(item) -> bool:
     return item.path.name == "test_fuzz.py"
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def _xdist_group(item) -> str | None:
+    """Tests that share one worker under ``--dist loadgroup`` (scripts/test): the browser
+    tests (one Chromium), the fuzz tests (one schema), and the race and fault tests, so that
+    only one of them at a time holds its pool of PostgreSQL connections."""
+    if item.get_closest_marker("browser") is not None:
+        return "browser"
+    if item.path.name == "test_fuzz.py":
+        return "fuzz"
+    db = item.get_closest_marker("django_db")
+    racing = db is not None and db.kwargs.get("transaction")
+    if item.get_closest_marker("postgres") is not None and racing:
+        return "races"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects, and before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Mark the slow tests ``slow``, so ``-m "not slow"`` leaves them out of a quick run."""
+    """Mark the slow tests ``slow``, so ``-m "not slow"`` leaves them out of a quick run, and
+    put the ones that must not run side by side in one xdist group."""
     slow = pytest.mark.slow
     for item in items:
         if _is_slow(item):
             item.add_marker(slow)
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
