@@ -42,8 +42,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -58,7 +56,7 @@ from allocation.tests.factories import (
 from core import dates
 from enrollments import services as enrollment_services
 from enrollments.models import EnrollmentImport
-from tests.support import slot
+from tests.support import module_transaction, reread, slot
 from trainers import services as trainer_services
 
 ANON = "anonymous"
@@ -118,37 +116,27 @@ def module_world(django_db_setup, django_db_blocker):
     when the module is done. Each test runs in its own savepoint inside it (the ``db``
     fixture of ``world``), so what one case writes (an admin's POST cancels A's enrollment)
     is undone before the next."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+    with module_transaction(django_db_blocker):
+        world = _build_world()
+        # One login per user for the module (a login is a session row, a signal and an
+        # UPDATE): each test's client carries the session cookie. A test that logs out
+        # deletes the row only inside its own savepoint.
+        for user in world.users.values():
+            if user is not None:
+                client = Client()
+                client.force_login(user)
+                _SESSIONS[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
         try:
-            world = _build_world()
-            # One login per user for the module (a login is a session row, a signal and an
-            # UPDATE): each test's client carries the session cookie. A test that logs out
-            # deletes the row only inside its own savepoint.
-            for user in world.users.values():
-                if user is not None:
-                    client = Client()
-                    client.force_login(user)
-                    _SESSIONS[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
             yield world
         finally:
             _SESSIONS.clear()
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
 def world(module_world, db):
     """The module's world, its objects read again from the database: a test that changed one
     in memory (``refresh_from_db`` after a token reset) must not hand the change on."""
-    for value in vars(module_world).values():
-        if isinstance(value, Model):
-            value.refresh_from_db()
-    for user in module_world.users.values():
-        if user is not None:
-            user.refresh_from_db()
-    return module_world
+    return reread(module_world)
 
 
 def _build_world():

@@ -35,6 +35,10 @@ def bearer_client(user=None) -> APIClient:
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> SimpleNamespace:
     admin = AdminFactory(full_name="Ada Admin")
     instructor = InstructorFactory(full_name="John Smith")
     other_instructor = InstructorFactory(full_name="Maria Other")

@@ -11,6 +11,10 @@ enrollments (``make_batch(enrolled=n)`` makes n real enrollments).
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import Model
 
 from accounts.models import User
 from accounts.tests.factories import (
@@ -53,6 +57,8 @@ __all__ = [
     "SubstituteCoverFactory",
     "UserFactory",
     "build_batch",
+    "module_transaction",
+    "reread",
     "slot",
 ]
 
@@ -123,3 +129,29 @@ BATCH_DEFAULTS = {
     "capacity": 10,
     "status": BatchStatus.UPCOMING,
 }
+
+
+@contextmanager
+def module_transaction(django_db_blocker):
+    """For a module-scoped fixture that builds data once for all of a module's tests: the
+    data is written inside a transaction rolled back when the module is done. Each test then
+    runs in its own savepoint inside it (pytest-django's ``db``), so what one test writes is
+    undone before the next. Not for ``transaction=True`` tests (they commit and flush)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def reread(namespace):
+    """Reads every model instance of ``namespace`` (and of its ``users`` dict) again from the
+    database, so that a test that changed one in memory does not hand the change on."""
+    values = list(vars(namespace).values()) + list(getattr(namespace, "users", {}).values())
+    for value in values:
+        if isinstance(value, Model):
+            value.refresh_from_db()
+    return namespace
