@@ -71,11 +71,19 @@ def admin_token(world, keep_test_connection):
 
 
 @pytest.fixture(scope="module")
-def api_schema():
+def api_schema(django_db_setup, django_db_blocker):
     """The served schema, loaded when the first test of the module runs, not at collection
     (a run that leaves these tests out, ``-m "not slow"``, never generates it). Generating it
-    needs no database."""
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+    reads no table, but the request's signals check the open test connection: the database is
+    unblocked and the connection kept, as for the calls."""
+    with django_db_blocker.unblock():
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            return schemathesis.openapi.from_wsgi("/api/schema/", application)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
