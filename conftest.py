@@ -1,14 +1,20 @@
-"""Project-wide pytest fixtures and the PostgreSQL marker.
+"""Project-wide pytest fixtures, the PostgreSQL marker and the ``slow`` marker.
 
 Tests marked ``postgres`` prove locking and concurrency; SQLite ignores SELECT ... FOR UPDATE,
 so on SQLite they skip with the reason printed. CI runs the suite on PostgreSQL with
 MEDH_REQUIRE_POSTGRES=1, which turns any such skip into a failure.
+
+``slow`` is set here, by kind, on the fuzz, hypothesis, browser, backup and race tests;
+``scripts/test -m "not slow"`` is the quick run, and the full run (CI) includes them.
 """
 
 import os
 
 import pytest
 from django.db import connection
+
+# The shared cast (admin, instructor, student, course, make_batch): tests/support/.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +30,45 @@ def _postgres_only(request):
             "constraint "
             "(set DATABASE_URL=postgres://... to run it)"
         )
+
+
+def _is_slow(item) -> bool:
+    """Browser, hypothesis (the property tests and the schemathesis fuzz), race and fault tests
+    (PostgreSQL, real threads or connections, ``transaction=True``) and the backup round trip."""
+    if item.get_closest_marker("browser") is not None:
+        return True
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return True
+    if item.get_closest_marker("postgres") is not None:
+        db = item.get_closest_marker("django_db")
+        if db is None or db.kwargs.get("transaction") or "transaction" in (db.args or ()):
+            return True  # a race, a fault or the backup scripts: no shared test transaction
+    return item.path.name == "test_fuzz.py"
+
+
+def _xdist_group(item) -> str | None:
+    """Tests that share one worker under ``--dist loadgroup`` (scripts/test): the browser
+    tests (one Chromium), the fuzz tests (one schema), and the race and fault tests, so that
+    only one of them at a time holds its pool of PostgreSQL connections."""
+    if item.get_closest_marker("browser") is not None:
+        return "browser"
+    if item.path.name == "test_fuzz.py":
+        return "fuzz"
+    db = item.get_closest_marker("django_db")
+    racing = db is not None and db.kwargs.get("transaction")
+    if item.get_closest_marker("postgres") is not None and racing:
+        return "races"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects, and before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests ``slow``, so ``-m "not slow"`` leaves them out of a quick run, and
+    put the ones that must not run side by side in one xdist group."""
+    slow = pytest.mark.slow
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(slow)
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -36,7 +36,8 @@ from tests.test_permissions import (
     Page,
     _first_allowed_role,
     client_for,
-    world,  # noqa: F401  (the fixture, used through `cast`)
+    module_world,  # noqa: F401  (the fixtures, used through `cast`)
+    world,  # noqa: F401
 )
 
 SCRIPT = "<script>alert(1)</script>"
@@ -175,9 +176,10 @@ def fields_posting_to(client, host_url: str, url: str, method: str = "post") -> 
 
 
 @pytest.fixture
-def cast(db, request):
-    """The permission matrix's world: A's and B's users and objects, an admin."""
-    return request.getfixturevalue("world")
+def cast(world):  # noqa: F811 (the fixture imported above)
+    """The permission matrix's world: A's and B's users and objects, an admin (built once for
+    this module, each test in its own savepoint)."""
+    return world
 
 
 # --- posting -----------------------------------------------------------------------------------

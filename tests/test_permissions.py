@@ -48,7 +48,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import CourseTrainer, Weekday
-from allocation.services import Slot
 from allocation.tests.factories import (
     CourseFactory,
     StaffedBatchFactory,
@@ -57,6 +56,7 @@ from allocation.tests.factories import (
 from core import dates
 from enrollments import services as enrollment_services
 from enrollments.models import EnrollmentImport
+from tests.support import module_transaction, reread, slot
 from trainers import services as trainer_services
 
 ANON = "anonymous"
@@ -91,12 +91,6 @@ class Redirect:
         return reverse(self.url_name, kwargs=self.kwargs(world))
 
 
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
-
-
 def _batch(*, code: str, name: str, course, instructor, admin, day: int):
     return allocation_services.batch_create(
         course=course,
@@ -112,8 +106,40 @@ def _batch(*, code: str, name: str, course, instructor, admin, day: int):
     )
 
 
+# user pk → the session key of the module's login for that user (see module_world).
+_SESSIONS: dict[int, str] = {}
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """The world, built once for the whole module inside a transaction that is rolled back
+    when the module is done. Each test runs in its own savepoint inside it (the ``db``
+    fixture of ``world``), so what one case writes (an admin's POST cancels A's enrollment)
+    is undone before the next."""
+    with module_transaction(django_db_blocker):
+        world = _build_world()
+        # One login per user for the module (a login is a session row, a signal and an
+        # UPDATE): each test's client carries the session cookie. A test that logs out
+        # deletes the row only inside its own savepoint.
+        for user in world.users.values():
+            if user is not None:
+                client = Client()
+                client.force_login(user)
+                _SESSIONS[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        try:
+            yield world
+        finally:
+            _SESSIONS.clear()
+
+
 @pytest.fixture
-def world(db):
+def world(module_world, db):
+    """The module's world, its objects read again from the database: a test that changed one
+    in memory (``refresh_from_db`` after a token reset) must not hand the change on."""
+    return reread(module_world)
+
+
+def _build_world():
     """A's and B's worlds, kept apart: different courses, batches, mentors."""
     admin = AdminFactory(full_name="Adele Admin", email="adele.admin@example.com")
     instructor_a = InstructorFactory(full_name="Ingrid Alphonse", email="ingrid.a@example.com")
@@ -649,11 +675,20 @@ def test_every_row_covers_every_role():
 # --- the matrix ------------------------------------------------------------------------------
 
 
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
+def log_in(client: Client, user) -> Client:
+    """``client`` logged in as ``user`` (None: anonymous), with the module's session for the
+    user when there is one, else a fresh login."""
+    if user is None:
+        return client
+    if user.pk in _SESSIONS:
+        client.cookies[settings.SESSION_COOKIE_NAME] = _SESSIONS[user.pk]
+    else:
         client.force_login(user)
     return client
+
+
+def client_for(user) -> Client:
+    return log_in(Client(), user)
 
 
 def check(
@@ -747,9 +782,7 @@ def test_no_unsafe_request_without_the_csrf_token(world, page):
     token, and the database is unchanged. Not only the forms: a view that would act on a
     method it does not advertise is caught too."""
     role = _first_allowed_role(page)
-    client = Client(enforce_csrf_checks=True)
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
+    client = log_in(Client(enforce_csrf_checks=True), world.users[role])
     url = page.url(world)
     before = database_fingerprint()
     for method in UNSAFE_METHODS:
@@ -767,9 +800,7 @@ def test_the_same_post_with_the_token_gets_past_csrf(world, page):
     """The control for the test above: with the token, the role's POST reaches the view and
     gets what the matrix says (so the 403 above was the missing token and nothing else)."""
     role = _first_allowed_role(page)
-    client = Client(enforce_csrf_checks=True)
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
+    client = log_in(Client(enforce_csrf_checks=True), world.users[role])
     # A CSRF secret in the cookie and the same value in the header, as a page's form sends.
     token = "t0ken" * 6 + "ok"
     client.cookies[settings.CSRF_COOKIE_NAME] = token

@@ -78,11 +78,6 @@ def student_client(client):
 
 
 @pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
-
-
-@pytest.fixture
 def instructor():
     return InstructorFactory(full_name="Ines Instructor")
 

@@ -55,11 +55,6 @@ def history(student) -> list[tuple[int, bool]]:
 
 
 @pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
 def anna():
     return InstructorFactory(full_name="Anna Schmidt")
 

@@ -26,6 +26,7 @@ from allocation.services import (
 )
 from allocation.tests.factories import CourseFactory
 from core.testing import race
+from tests.support import slot
 from trainers.tests.factories import TrainerProfileFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -36,10 +37,6 @@ TERM_START, TERM_END = dt.date(2026, 3, 2), dt.date(2026, 5, 29)
 
 def at(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(day=day, start_time=at(start), end_time=at(end))
 
 
 def conflict_message(trainer: str, batch, existing: Slot, proposed: Slot) -> str:

@@ -11,12 +11,11 @@ import datetime as dt
 
 import pytest
 
-from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation.models import BatchStatus, RosterRole, RosterStatus, StaffRole, SubstituteCover
 from allocation.selectors import leave_affected_sessions, substitute_candidates
 from allocation.services import (
     MSG_NOT_INSTRUCTOR,
-    Slot,
     batch_assign_instructor,
     batch_create,
     batch_staff_add,
@@ -32,6 +31,7 @@ from allocation.tests.factories import (
 )
 from core import dates
 from core.errors import DomainError
+from tests.support import slot
 from trainers.models import TrainerStatus
 from trainers.services import Window, availability_set, leave_record, trainer_profile_for
 
@@ -44,10 +44,6 @@ WEEK_START, WEEK_END = dt.date(2026, 4, 6), dt.date(2026, 4, 10)  # Monday to Fr
 
 def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(day=day, start_time=t(start), end_time=t(end))
 
 
 def d(day: int) -> dt.date:
@@ -67,16 +63,6 @@ def set_trainer(user, **fields):
         setattr(profile, name, value)
     profile.save()
     return profile
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture

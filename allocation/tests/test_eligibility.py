@@ -24,6 +24,7 @@ from allocation.services import (
 )
 from allocation.tests.factories import BatchTrainerFactory, CourseFactory
 from core.errors import DomainError
+from tests.support import slot
 from trainers.models import TrainerStatus
 from trainers.services import trainer_profile_for
 
@@ -38,10 +39,6 @@ def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(day=day, start_time=t(start), end_time=t(end))
-
-
 def refusal(call, **kwargs) -> DomainError:
     with pytest.raises(DomainError) as excinfo:
         call(**kwargs)
@@ -53,11 +50,6 @@ def conflict_message(trainer_name: str, code: str, name: str, existing: str, pro
         f"Schedule conflict: {trainer_name} already teaches {code} ({name}) on {existing}, "
         f"which overlaps {proposed}"
     )
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
 
 
 @pytest.fixture

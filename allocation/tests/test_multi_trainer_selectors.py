@@ -23,7 +23,6 @@ from allocation.selectors import (
     trainer_covers,
 )
 from allocation.services import (
-    Slot,
     batch_create,
     batch_staff_add,
     batch_staff_remove,
@@ -39,6 +38,7 @@ from allocation.tests.factories import (
     SubstituteCoverFactory,
 )
 from core import dates
+from tests.support import slot
 from trainers.services import Window, availability_set, leave_record, trainer_profile_for
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +51,6 @@ def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(day=day, start_time=t(start), end_time=t(end))
-
-
 def d(day: int) -> dt.date:
     """A day of April 2026."""
     return dt.date(2026, 4, day)
@@ -63,11 +59,6 @@ def d(day: int) -> dt.date:
 @pytest.fixture
 def admin():
     return AdminFactory()
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 def staffed(course, instructor, code, *slots, **fields):

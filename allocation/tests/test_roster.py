@@ -63,6 +63,7 @@ from allocation.tests.factories import (
 from core import dates
 from core.errors import DomainError
 from enrollments import sqlite_triggers
+from tests.support import slot
 from trainers.models import TrainerStatus
 from trainers.services import Window, availability_set, trainer_profile_for
 from trainers.tests.factories import TrainerLeaveFactory
@@ -76,10 +77,6 @@ MSG_NOTES = "Only the batch's trainers, its lead and its substitutes can post he
 
 def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(day=day, start_time=t(start), end_time=t(end))
 
 
 def refusal(call, **kwargs) -> DomainError:
@@ -129,16 +126,6 @@ def on_leave_today(trainer):
 
 def leave_text(leave) -> str:
     return f"{leave.start_date:%Y-%m-%d} – {leave.end_date:%Y-%m-%d}"
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from django.db.models import Sum
 from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.models import BatchStatus, CourseTrainer, RosterRole, SubstituteCover
 from allocation.services import Slot, batch_create, roster_add, substitute_assign
-from allocation.tests.factories import CourseFactory
 from core.testing import race
 from trainers.tests.factories import TrainerProfileFactory
 
@@ -43,11 +42,6 @@ def trainer(name: str):
 @pytest.fixture
 def admin():
     return AdminFactory()
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 def make_batch(course, admin, instructor, code):

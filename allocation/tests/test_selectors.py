@@ -29,9 +29,7 @@ from allocation.selectors import (
     trainer_workloads,
 )
 from allocation.services import (
-    Slot,
     batch_assign_instructor,
-    batch_create,
     batch_update,
     individual_assign,
     individual_unassign,
@@ -39,22 +37,16 @@ from allocation.services import (
 from allocation.tests.factories import (
     BatchFactory,
     BatchTrainerFactory,
-    CourseFactory,
     IndividualAssignmentFactory,
     StaffedBatchFactory,
 )
+from tests.support import slot
 from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
 from trainers.services import trainer_profile_for
 
 pytestmark = pytest.mark.django_db
 
 MON, TUE, WED, THU, FRI, SAT = range(6)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
 
 
 def set_trainer(user, **fields):
@@ -66,38 +58,22 @@ def set_trainer(user, **fields):
 
 
 @pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
+def make_batch(make_batch):
+    """The shared ``make_batch`` (factories) with this module's term: Active, 2 Mar – 29 May
+    2026, "Group <code>"; ``enrolled`` real enrollments hold the seats."""
 
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
-
-
-@pytest.fixture
-def make_batch(course, admin):
-    def make_batch(instructor, *, code, slots=(), enrolled=0, capacity=10, **kwargs):
-        fields = {
-            "course": course,
+    def make(instructor, *, code, slots=(), **fields):
+        values = {
             "batch_name": f"Group {code}",
             "batch_code": code,
             "start_date": dt.date(2026, 3, 2),
             "end_date": dt.date(2026, 5, 29),
-            "capacity": capacity,
-            "assigned_instructor": instructor,
-            "created_by": admin,
             "status": BatchStatus.ACTIVE,
-            "schedule": list(slots),
+            "schedule": slots,
         }
-        fields.update(kwargs)
-        batch = batch_create(**fields)
-        if enrolled:
-            Batch.objects.filter(pk=batch.pk).update(enrolled_students=enrolled)
-            batch.refresh_from_db()
-        return batch
+        return make_batch(instructor, **(values | fields))
 
-    return make_batch
+    return make
 
 
 # --- trainer_workloads ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ from core.errors import DomainError
 from enrollments.models import EnrollmentStatus
 from enrollments.services import enrollment_cancel, enrollment_create
 from enrollments.tests.factories import EnrollmentFactory
+from tests.support import slot
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +37,10 @@ def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(day=day, start_time=t(start), end_time=t(end))
-
-
 def stored_schedule(batch: Batch) -> list[Slot]:
     return [
         Slot.of(s) for s in ScheduleSlot.objects.filter(batch=batch).order_by("day", "start_time")
     ]
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture

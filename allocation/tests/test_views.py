@@ -78,16 +78,6 @@ def console_urls(w):
     ]
 
 
-def console_post_urls(w):
-    pk = w["student"].pk
-    return [
-        reverse("console:batch_assign_instructor", args=[w["batch"].pk]),
-        reverse("console:mentor_assign_submit", args=[pk]),
-        reverse("console:mentor_reassign", args=[pk]),
-        reverse("console:mentor_unassign", args=[pk]),
-    ]
-
-
 def instructor_urls(w):
     return [
         reverse("instructor:dashboard"),
@@ -117,34 +107,10 @@ class TestAccess:
             # whose name is not a model field and that has no label).
             assert b"[invalid name]" not in response.content, url
 
-    @pytest.mark.parametrize("who", ["student", "instructor"])
-    def test_others_are_refused_the_console(self, client, world, who):
-        client.force_login(world[who])
-        for url in console_urls(world):
-            assert client.get(url).status_code == 403, url
-        for url in console_post_urls(world):
-            assert client.post(url, {}).status_code == 403, url
-
-    def test_anonymous_visitors_are_sent_to_login(self, client, world):
-        for url in console_urls(world) + instructor_urls(world):
-            response = client.get(url)
-            assert response.status_code == 302, url
-            assert response.url.startswith(reverse("login") + "?next="), url
-        for url in console_post_urls(world):
-            response = client.post(url, {})
-            assert response.status_code == 302, url
-            assert response.url.startswith(reverse("login")), url
-
     def test_instructor_opens_their_pages(self, client, world):
         client.force_login(world["instructor"])
         for url in instructor_urls(world):
             assert client.get(url).status_code == 200, url
-
-    @pytest.mark.parametrize("who", ["student", "admin"])
-    def test_non_instructors_are_refused_instructor_pages(self, client, world, who):
-        client.force_login(world[who])
-        for url in instructor_urls(world):
-            assert client.get(url).status_code == 403, url
 
     def test_another_instructor_gets_404_on_someone_elses_session_log(self, client, world):
         client.force_login(world["other"])
@@ -153,11 +119,6 @@ class TestAccess:
         assert client.get(url).status_code == 404
         assert client.post(url, {"session_date": "2026-01-05"}).status_code == 404
         assert not MentoringSession.objects.exists()
-
-    def test_post_only_endpoints_refuse_get(self, client, world):
-        client.force_login(world["admin"])
-        for url in console_post_urls(world)[1:]:
-            assert client.get(url).status_code == 405, url
 
     def test_missing_objects_are_404(self, client, world):
         client.force_login(world["admin"])

@@ -148,30 +148,10 @@ class TestAccess:
         assert CourseTrainer.objects.count() == 4
         assert not SubstituteCover.objects.exists()
 
-    def test_anonymous_visitors_are_sent_to_login(self, client, team, leave):
-        for url in console_urls(team, leave) + instructor_urls(team):
-            response = client.get(url)
-            assert response.status_code == 302, url
-            assert response.url.startswith(reverse("login") + "?next="), url
-        for url in console_post_only_urls(team, leave):
-            response = client.post(url, {})
-            assert response.status_code == 302, url
-            assert response.url.startswith(reverse("login")), url
-
-    def test_post_only_endpoints_refuse_get(self, client, team, leave):
-        client.force_login(team["admin"])
-        for url in console_post_only_urls(team, leave):
-            assert client.get(url).status_code == 405, url
-
     def test_instructor_opens_their_pages(self, client, team):
         client.force_login(team["primary"])
         for url in instructor_urls(team):
             assert client.get(url).status_code == 200, url
-
-    def test_student_is_refused_instructor_pages(self, client, team):
-        client.force_login(team["student"])
-        for url in instructor_urls(team):
-            assert client.get(url).status_code == 403, url
 
     @pytest.mark.parametrize("who", ["primary", "backup", "lead"])
     def test_the_batchs_trainers_and_lead_open_its_notes(self, client, team, who):

@@ -18,9 +18,9 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
-from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from enrollments.services import enrollment_cancel, enrollment_create
+from tests.support import slot
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,6 @@ COVER_START, COVER_END = dt.date(2027, 3, 8), dt.date(2027, 3, 21)
 @pytest.fixture(autouse=True)
 def _berlin(settings):
     settings.TIME_ZONE = ZONE
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import Batch, BatchStatus
-from allocation.tests.factories import BatchFactory, CourseFactory
+from allocation.tests.factories import BatchFactory
 from core.errors import DomainError
 from enrollments.models import (
     Enrollment,
@@ -69,11 +69,6 @@ def waiting(batch: Batch) -> list[str]:
 
 def reason(entry: WaitlistEntry) -> str:
     return entry.history.order_by("-history_date", "-history_id").first().history_change_reason
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture

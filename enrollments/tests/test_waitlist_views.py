@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from accounts.tests.factories import StudentFactory
 from allocation.models import Batch, BatchStatus, Weekday
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
 from enrollments.models import Enrollment, WaitlistEntry, WaitlistStatus
@@ -52,16 +52,6 @@ def waiting(batch: Batch) -> list[str]:
         .order_by("position", "created_at", "pk")
         .values_list("student__email", flat=True)
     )
-
-
-@pytest.fixture
-def admin():
-    return AdminFactory(full_name="Ada Admin")
-
-
-@pytest.fixture
-def course():
-    return CourseFactory(code="GER-A1", title="German A1")
 
 
 @pytest.fixture
@@ -119,12 +109,6 @@ class TestList:
         assert table[0] == LIST_CSV_HEADER
         assert table[1][:3] == ["GER-A1-01", "Morning group", "GER-A1"]
         assert table[1][5:8] == ["1", "1", "3"]
-
-    def test_students_and_instructors_are_refused(self, client, queue):
-        for user in (StudentFactory(), InstructorFactory()):
-            client.force_login(user)
-            assert client.get(LIST).status_code == 403
-            assert client.get(page(queue[0].batch)).status_code == 403
 
 
 class TestBatchPage:

@@ -28,19 +28,13 @@ from django.db.models import Max
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.models import BatchStatus, RosterRole, RosterStatus
-from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from enrollments import services as enrollments
 from notifications.models import Notification
+from tests.support import slot
 
 MONDAY, TUESDAY, WEDNESDAY = 0, 1, 2
 START, END = dt.date(2027, 1, 4), dt.date(2027, 3, 26)
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
 
 
 @dataclass

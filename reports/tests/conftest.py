@@ -1,4 +1,9 @@
-"""Fixtures the reports tests may share: allocation's ``admin``, ``course`` and ``make_batch``
-(see allocation/tests/view_support.py). A module that defines its own still uses its own."""
+"""The audit and report tests read what ``batch_create`` records (history rows of the batch,
+its slots, staffing and roster): their ``make_batch`` is the service (tests/support)."""
 
-from allocation.tests.view_support import admin, course, make_batch  # noqa: F401
+import pytest
+
+
+@pytest.fixture
+def make_batch(create_batch):
+    return create_batch

@@ -181,18 +181,6 @@ class TestLog:
             for b in second.context["entries"]
         )
 
-    @pytest.mark.parametrize("role", ["instructor", "student"], ids=["instructor", "student"])
-    def test_admins_only(self, client, role):
-        user = InstructorFactory() if role == "instructor" else StudentFactory()
-        client.force_login(user)
-        assert client.get(LOG).status_code == 403
-        assert client.get(LOG, {"format": "csv"}).status_code == 403
-
-    def test_anonymous_visitors_go_to_the_login_page(self, client):
-        response = client.get(LOG)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-
     def test_get_only(self, client, admin):
         client.force_login(admin)
         assert client.post(LOG).status_code == 405
@@ -242,13 +230,6 @@ class TestStudentHistory:
         assert client.get(reverse("audit:student", args=[ingrid.pk])).status_code == 404
         assert client.get(reverse("audit:student", args=[admin.pk])).status_code == 404
         assert client.get(reverse("audit:student", args=[999999])).status_code == 404
-
-    def test_admins_only(self, client, changed):
-        url = reverse("audit:student", args=[changed["student"].pk])
-        client.force_login(changed["student"])
-        assert client.get(url).status_code == 403
-        client.force_login(InstructorFactory())
-        assert client.get(url).status_code == 403
 
     def test_get_only(self, client, admin, changed):
         url = reverse("audit:student", args=[changed["student"].pk])

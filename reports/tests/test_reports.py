@@ -24,22 +24,16 @@ import pytest
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation
 from allocation.models import AssignmentType, BatchStatus, Weekday
-from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from core import dates
 from enrollments import services as enrollments
 from enrollments.models import EnrollmentStatus, WaitlistEntry, WaitlistStatus
 from reports import reports
+from tests.support import slot
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dates.today()
-
-
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
 
 
 def _batch(admin, course, code, instructor, status, capacity, schedule, *, upcoming=False):

@@ -17,9 +17,9 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
 from allocation.models import Weekday
-from allocation.services import Slot
 from allocation.tests.factories import CourseFactory
 from enrollments import services as enrollment_services
+from tests.support import slot
 
 ROLES = ("admin", "instructor", "other_instructor", "student", "other_student", "anonymous")
 
@@ -33,14 +33,12 @@ def bearer_client(user=None) -> APIClient:
     return client
 
 
-def slot(day: int, start: str, end: str) -> Slot:
-    return Slot(
-        day=day, start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end)
-    )
-
-
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> SimpleNamespace:
     admin = AdminFactory(full_name="Ada Admin")
     instructor = InstructorFactory(full_name="John Smith")
     other_instructor = InstructorFactory(full_name="Maria Other")

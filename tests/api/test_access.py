@@ -1,9 +1,9 @@
 """Every endpoint × every role: the expected status and the envelope.
 
 Roles: admin, the batch's instructor, another instructor, the student in the batch, another
-student, anonymous. Each case runs against fresh data (``world``), so writes do not leak from
-one case into another. The cases follow the original guide's "Access" column; see
-docs/api.md.
+student, anonymous. The data (``world``) is built once for the module; each case runs in its
+own savepoint, so writes do not leak from one case into another. The cases follow the original
+guide's "Access" column; see docs/api.md.
 """
 
 from __future__ import annotations
@@ -14,7 +14,21 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROLES, assert_failure, assert_success
+from tests.support import module_transaction, reread
+
+from .conftest import ROLES, assert_failure, assert_success, build_world
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    with module_transaction(django_db_blocker):
+        yield build_world()
+
+
+@pytest.fixture
+def world(module_world, db):
+    """The module's world, read again from the database for each test."""
+    return reread(module_world)
 
 
 @dataclass(frozen=True)
