@@ -533,7 +533,7 @@ PAGES = [
         kwargs=lambda w: {"pk": w.student_a.notifications.order_by("pk").first().pk},
     ),
     Page("inbox:read_all", get=any_user(405), post=any_user(Redirect("inbox:list"))),
-    # --- waitlists (enrollments/waitlist_views.py) ---------------------------------------------
+    # --- waitlists (enrollments/views/waitlists.py) -------------------------------------------
     Page("waitlist:list", get=admin_page()),
     Page("waitlist:batch", get=admin_page(), kwargs=batch_a),
     Page(
@@ -554,7 +554,7 @@ PAGES = [
         post=admin_page(Redirect("waitlist:batch", batch_a)),  # no entry: a message
         kwargs=batch_a,
     ),
-    # --- trainer assignment and balancing (allocation/solver_views.py) -------------------------
+    # --- trainer assignment and balancing (allocation/views/assignment.py) ------------------
     # An empty POST (no proposal rows): the page again, with the form error.
     Page("assignment:preview", get=admin_page(), post=admin_page(200)),
     Page("assignment:balance", get=admin_page(), post=admin_page(200)),

@@ -1,4 +1,4 @@
-"""The trainer assignment and balancing pages (allocation/solver_views.py)."""
+"""The trainer assignment and balancing pages (allocation/views/assignment.py)."""
 
 import pytest
 from django.urls import reverse

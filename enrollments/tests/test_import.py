@@ -1,4 +1,4 @@
-"""Bulk import (enrollments.importing): parsing, the per-row check, and the import itself."""
+"""Bulk import (enrollments.services.imports): parsing, the per-row check, and the import itself."""
 
 import pytest
 from django.core import mail
