@@ -31,13 +31,14 @@ from allocation import assignment
 from allocation.assignment import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, AssignmentRow
 from allocation.models import Course
 from core.errors import DomainError
+from core.forms import DomainErrorFormMixin
 from core.web import csv_response, wants_csv
 from core.widgets import LongSelect
 
 DEFAULT_TOLERANCE_HOURS = Decimal("2")
 
 
-class QueryForm(forms.Form):
+class QueryForm(DomainErrorFormMixin, forms.Form):
     """Which course (or all) and how long the solver may search."""
 
     course = forms.ModelChoiceField(
@@ -184,7 +185,7 @@ def preview(request):
                     form.cleaned_data.get("course"), time_limit=form.seconds
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_domain_error(exc)
             else:
                 if wants_csv(request):
                     return _csv("trainer-assignment.csv", proposal)
@@ -226,7 +227,7 @@ def balance(request):
                     time_limit=form.seconds,
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_domain_error(exc)
             else:
                 if wants_csv(request):
                     return _csv("workload-balancing.csv", proposal)
