@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
@@ -171,6 +172,11 @@ BATCH_FIELDS = (
 BATCH_RECORD_FIELDS = ("created_by", "created_at", "updated_at")
 
 
+def _admin_time(moment) -> str:
+    """A stored (UTC) time as the admin shows it: in TIME_ZONE, to the minute."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
 class ReadOnlyAdminMixin:
     """History kept by the services: shown in the admin, never written there."""
 
@@ -213,15 +219,16 @@ class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
             "<th>by</th></tr>{}</table>",
             format_html_join(
                 "",
-                "<tr><td>{}</td><td>{}</td><td>{:%Y-%m-%d %H:%M}</td><td>{}</td><td>{}</td>"
-                "<td>{}</td></tr>",
+                # format_html_join escapes each value before formatting it, so a datetime
+                # arrives as a SafeString: format the times first ("{:%Y…}" would raise).
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 (
                     (
                         row.trainer,
                         row.get_role_display(),
-                        row.assigned_at,
+                        _admin_time(row.assigned_at),
                         row.assigned_by or "—",
-                        f"{row.ended_at:%Y-%m-%d %H:%M}" if row.ended_at else "current",
+                        _admin_time(row.ended_at) if row.ended_at else "current",
                         row.ended_by or "—",
                     )
                     for row in rows

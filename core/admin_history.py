@@ -16,6 +16,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 
 class AuditHistoryAdmin(SimpleHistoryAdmin):
+    # simple-history's list, with "—" for no change reason and "System" for no user.
+    object_history_list_template = "core/admin/history_list.html"
+
     def revert_disabled(self, request, obj=None):
         return True  # hides the Revert button; history_form_view refuses the POST itself
 
