@@ -130,7 +130,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        # The whole name: a name's first word is no short name ("Dr.", "van", a family name
+        # written first), so greetings ("Hello Dr. Mira Rao,") use the name as written.
+        return self.display_name
 
     def has_role(self, role: str) -> bool:
         return bool(getattr(self, ROLE_FIELDS[Role(role)]))

@@ -186,5 +186,6 @@ def test_str_and_names():
     assert str(named) == "Ivy Stone <ivy@example.org>"
     assert str(unnamed) == "jo@example.org"
     assert named.get_full_name() == "Ivy Stone"
-    assert named.get_short_name() == "Ivy"
+    assert named.get_short_name() == "Ivy Stone"
+    assert UserFactory(full_name="Dr. Mira Rao").get_short_name() == "Dr. Mira Rao"
     assert unnamed.get_short_name() == "jo@example.org"

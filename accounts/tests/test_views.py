@@ -221,6 +221,14 @@ def test_home_sends_each_role_to_its_page_once_it_exists(client, roles, url_name
         assert response.url == landing
 
 
+def test_home_greets_with_the_full_name(client):
+    client.force_login(UserFactory(full_name="Dr. Mira Rao"))
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert "Welcome, Dr. Mira Rao" in html
+
+
 def test_home_welcomes_a_user_without_a_role(client):
     client.force_login(UserFactory(full_name="Asha Rao"))
 
@@ -228,7 +236,7 @@ def test_home_welcomes_a_user_without_a_role(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Welcome, Asha" in html
+    assert "Welcome, Asha Rao" in html
     assert "no role yet" in html
     assert "ask an admin" in html.lower()
 

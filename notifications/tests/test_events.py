@@ -341,12 +341,23 @@ class TestEnrollment:
         message = notified(change).mail_to(school.nia)
 
         assert message.subject == "Welcome to German A1"
-        assert "Hello Nia," in message.body
+        assert "Hello Nia New," in message.body
         assert "Monday mornings (GER-A1-MON), 2027-01-04 – 2027-03-26" in message.body
         assert "Your instructor: Anna Schmidt (anna@example.com)" in message.body
         assert "  - Monday 10:00–12:00\n  - Wednesday 10:00–12:00\n" in message.body
         html = html_of(message)
         assert "GER-A1-MON" in html and "Anna Schmidt" in html and "Wednesday" in html
+
+    def test_greets_with_the_full_name_not_its_first_word(self, school, notified):
+        doctor = StudentFactory(full_name="Dr. Mira Rao", email="mira@example.com")
+
+        message = notified(
+            lambda: enrollments.enrollment_create(student=doctor, course=school.french)
+        ).mail_to(doctor)
+
+        assert "Hello Dr. Mira Rao," in message.body
+        assert "Hello Dr. Mira Rao," in html_of(message)
+        assert "Hello Dr.," not in message.body
 
     def test_individual_welcome_has_no_batch(self, school, notified):
         change, _ = enroll_individually(school)
