@@ -235,7 +235,9 @@ def enroll(
     already_active: bool | None = None,
 ) -> Enrollment:
     """Enroll in a ``batch`` that is already locked and freshly read (or None, individually):
-    check the seat, insert the enrollment, take the seat with ``F()``.
+    refuse a second active enrollment in the course, check the seat (in that order: a
+    duplicate is a duplicate even in a full batch), insert the enrollment, take the seat with
+    ``F()``.
 
     The body of ``enrollment_create``, shared with automatic placement, waitlist promotion and
     automatic batches, which lock their batches themselves. ``welcome=False`` leaves the
@@ -243,11 +245,13 @@ def enroll(
     already has an active enrollment in the course, when the caller read it under the lock
     (``lock_batch_to_enroll``); None asks.
     """
+    # The duplicate first: a student who already holds a seat in the course is told so, not
+    # that the batch is full (and offered its waitlist, which would refuse them next).
+    refuse_second_active(student, course, already_active=already_active)
     if batch is not None:
         check_seat(batch, course)
         if access_expiry_date is None:
             access_expiry_date = access_expiry(batch)
-    refuse_second_active(student, course, already_active=already_active)
     payment = payment or Payment()
     # full_clean below skips constraints, so without this the check constraint would surface
     # as an IntegrityError instead of a refusal.

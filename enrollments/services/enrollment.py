@@ -84,10 +84,10 @@ def enrollment_create(
     reads the course only when it is not the batch's. Then inserts the enrollment and
     increments the counter with ``F()`` — all or nothing. Refuses: an id of no batch or
     course (code ``not_found``, before anything else), a user who is not a student, a batch
-    of another course, a Completed/Cancelled batch, a full batch ("Batch has reached maximum
-    capacity"), a second active enrollment in the same course, a type that contradicts the
-    batch. (A batch enrollment without a batch is
-    ``enrollments.services.placement.enrollment_place``'s job.)
+    of another course, a second active enrollment in the same course (before the seat checks,
+    so a duplicate is never told the batch is full), a Completed/Cancelled batch, a full batch
+    ("Batch has reached maximum capacity"), a type that contradicts the batch. (A batch
+    enrollment without a batch is ``enrollments.services.placement.enrollment_place``'s job.)
     """
     already_active = None
     if batch is not None:
@@ -133,8 +133,10 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
     if becomes_active:
         if enrollment.batch_id:
             batch = lock_batches(enrollment.batch)[enrollment.batch_id]
-            check_seat(batch, enrollment.course)
+        # The duplicate before the seat, as in seats.enroll.
         refuse_second_active(enrollment.student, enrollment.course, exclude_pk=enrollment.pk)
+        if enrollment.batch_id:
+            check_seat(batch, enrollment.course)
     was_active = enrollment.is_active
     enrollment.status = status
     enrollment.status_changed_at = timezone.now()

@@ -156,8 +156,8 @@ def import_validate(rows: list[dict]) -> list[dict]:
     own effect: rows taking seats of one batch count against its free seats in file order,
     and a later row for the same student and course is a duplicate. Checks, in this order:
     email, duplicate, existing user without the student role, full name of a new student,
-    course, enrollment type, batch (unknown, of another course, closed, full), an active
-    enrollment of the student in the course. Writes nothing.
+    course, enrollment type, unknown batch, an active enrollment of the student in the course,
+    then the batch (of another course, closed, full). Writes nothing.
     """
     emails = {row["email"].lower() for row in rows if row["email"]}
     users = {u.email: u for u in User.objects.filter(email__in=emails)}
@@ -231,8 +231,12 @@ def import_validate(rows: list[dict]) -> list[dict]:
         if enrollment_type == EnrollmentType.BATCH and batch is None:
             entry["error"] = "A batch enrollment needs a batch"
             continue
+        # The same refusals, in the same words and order, as the service: the duplicate
+        # before the seat check (seats.enroll).
+        if user is not None and (user.pk, course.pk) in active:
+            entry["error"] = MSG_ALREADY_ENROLLED
+            continue
         if batch is not None:
-            # The same refusals, in the same words, as the service's seat check.
             if batch.course_id != course.pk:
                 entry["error"] = (
                     f"Batch {batch.batch_code} belongs to course {batch.course.code}, "
@@ -247,9 +251,6 @@ def import_validate(rows: list[dict]) -> list[dict]:
             if batch.enrolled_students + seats_taken[batch.pk] >= batch.capacity:
                 entry["error"] = MSG_FULL
                 continue
-        if user is not None and (user.pk, course.pk) in active:
-            entry["error"] = MSG_ALREADY_ENROLLED
-            continue
         if batch is not None:
             seats_taken[batch.pk] += 1
         target = _target(course, batch, enrollment_type)

@@ -93,8 +93,8 @@ def waitlist_join(
     """Put a student at the end of a full batch's waitlist and return the entry.
 
     Locks the batch row. Refuses: a user who is not a student, an individual enrollment, a
-    Completed/Cancelled batch, a batch with a free seat (enroll instead), a student with an
-    active enrollment in the course, a student already waiting for this batch.
+    student with an active enrollment in the course, a Completed/Cancelled batch, a batch with
+    a free seat (enroll instead), a student already waiting for this batch.
     """
     refuse_non_learner(student)
     if enrollment_type == EnrollmentType.INDIVIDUAL:
@@ -103,6 +103,9 @@ def waitlist_join(
             field="enrollment_type",
         )
     batch = lock_batches(batch)[batch.pk]
+    # The duplicate first, as when enrolling (seats.enroll): "enroll instead" or "closed"
+    # would send an enrolled student round in circles.
+    refuse_second_active(student, batch.course)
     if not batch.is_open:
         raise DomainError(
             f"Batch {batch.batch_code} is {batch.status} and no longer accepts students",
@@ -115,7 +118,6 @@ def waitlist_join(
             field="batch",
             code="has_seats",
         )
-    refuse_second_active(student, batch.course)
     waiting = WaitlistEntry.objects.filter(batch=batch, status=WaitlistStatus.WAITING)
     if waiting.filter(student=student).exists():
         raise DomainError(MSG_ALREADY_WAITING, code="duplicate")

@@ -139,6 +139,13 @@ def start_and_run(job, capture):
     return job
 
 
+def test_a_duplicate_in_a_full_batch_is_reported_as_a_duplicate(school):
+    seated = Enrollment.objects.get(batch=school.full).student
+    rows = import_parse(data=csv_bytes(f"{seated.email},,GER-A1,GER-FULL,batch"))
+
+    assert summarize(import_validate(rows)) == [(2, False, MSG_ALREADY_ENROLLED)]
+
+
 # --- parsing ---------------------------------------------------------------------------------
 
 

@@ -192,6 +192,22 @@ class TestEnrollmentCreate:
         assert error.code == "duplicate"
         assert seats(batch) == 1
 
+    def test_a_duplicate_in_a_full_batch_is_a_duplicate_not_full(self, course, batch):
+        first = enroll(batch)
+        fill(batch)  # every seat taken, one of them by ``first``
+
+        error = refusal(enrollment_create, student=first.student, course=course, batch=batch)
+
+        assert (error.message, error.code) == (MSG_ALREADY_ENROLLED, "duplicate")
+
+    def test_a_duplicate_in_a_closed_batch_is_a_duplicate(self, course, batch):
+        first = enroll(batch)
+        Batch.objects.filter(pk=batch.pk).update(status="Completed")
+
+        error = refusal(enrollment_create, student=first.student, course=course, batch=batch)
+
+        assert error.code == "duplicate"
+
     def test_second_active_in_another_batch_of_the_course_is_refused(self, course, batch, sibling):
         first = enroll(batch)
 

@@ -144,6 +144,15 @@ class TestJoin:
         assert error.message == MSG_ALREADY_ENROLLED
         assert not WaitlistEntry.objects.exists()
 
+    def test_a_student_seated_in_a_batch_with_room_is_told_they_are_enrolled(self, course):
+        roomy = BatchFactory(course=course, capacity=5)
+        student = StudentFactory()
+        enrollment_create(student=student, course=course, batch=roomy)
+
+        error = refusal(waitlist_join, student=student, batch=roomy)
+
+        assert (error.message, error.code) == (MSG_ALREADY_ENROLLED, "duplicate")
+
     def test_waiting_twice_for_a_batch_is_refused(self, batch, queue):
         error = refusal(waitlist_join, student=queue[0].student, batch=batch)
 

@@ -377,6 +377,19 @@ class TestEnrollPage:
         assert response.context["form"].non_field_errors() == [MSG_ALREADY_ENROLLED]
         assert response.context["waitlist_offer"] == []
 
+    def test_a_duplicate_in_its_own_full_batch_is_told_so_and_offered_no_waitlist(
+        self, admin_client, course, batch
+    ):
+        seated = Enrollment.objects.filter(batch=batch).first().student
+
+        response = admin_client.post(ENROLL, self.form(seated, course, batch=batch.pk))
+
+        assert response.status_code == 200
+        assert response.context["form"].non_field_errors() == [MSG_ALREADY_ENROLLED]
+        assert MSG_FULL not in response.content.decode()
+        assert response.context["waitlist_offer"] == []
+        assert action("add", batch) not in response.content.decode()
+
     def test_an_unknown_preferred_day_is_a_form_error(self, admin_client, course):
         BatchFactory(course=course)
 

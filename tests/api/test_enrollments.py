@@ -89,6 +89,18 @@ def test_a_second_active_enrollment_in_the_course_is_refused(world, admin_client
     assert_failure(response, 400, "already has an active enrollment")
 
 
+def test_a_duplicate_in_a_full_batch_is_refused_as_a_duplicate(world, admin_client):
+    full = BatchFactory(course=world.course, capacity=1, enrolled_students=1)
+    seated = EnrollmentFactory(batch=full).student
+
+    response = admin_client.post(
+        enroll_url(seated), {"courseId": world.course.pk, "batchId": full.pk}, format="json"
+    )
+
+    body = assert_failure(response, 400, "already has an active enrollment")
+    assert "maximum capacity" not in body["message"]
+
+
 def test_a_batch_of_another_course_is_refused(world, admin_client):
     response = admin_client.post(
         enroll_url(world.other_student),
