@@ -1,7 +1,7 @@
 """Forms for the allocation admin: input parsing and the services' own validators, no rules.
 
 The batch form and its schedule inline call the validators ``batch_create``/``batch_update``
-use (``validate_instructor``, ``validate_schedule``), so their refusals show next to the
+use (``validate_instructor``, ``schedule_refusals``), so their refusals show next to the
 field at fault before anything is written. Whatever only the service can decide (under its
 row locks) is shown through ``RefusalFormMixin``: see ``allocation.admin.ServiceAdminMixin``.
 """
@@ -17,7 +17,7 @@ from core.admin_support import RefusalFormMixin
 from core.errors import DomainError
 
 from .models import Batch, Course
-from .services import Slot, validate_instructor, validate_schedule
+from .services import Slot, schedule_refusals, validate_instructor
 
 
 class InstructorChoiceField(forms.ModelChoiceField):
@@ -93,10 +93,9 @@ class ScheduleSlotFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        try:
-            validate_schedule(self.slots())
-        except DomainError as exc:
-            raise ValidationError(exc.message, code=exc.code) from exc
+        refusals = schedule_refusals(self.slots())  # every fault at once, not the first
+        if refusals:
+            raise ValidationError([ValidationError(r.message, code=r.code) for r in refusals])
 
     def record_saved(self) -> None:
         """Fill in what the admin's change message reads.

@@ -27,7 +27,7 @@ from .models import (
     StaffRole,
     Weekday,
 )
-from .services import BATCH_UPDATABLE_FIELDS, Slot
+from .services import BATCH_UPDATABLE_FIELDS, Slot, batch_field_refusals, schedule_refusals
 
 
 class InstructorChoiceField(forms.ModelChoiceField):
@@ -282,7 +282,9 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
     status = forms.ChoiceField(choices=BatchStatus.choices, initial=BatchStatus.UPCOMING)
     start_date = forms.DateField(widget=DateInput)
     end_date = forms.DateField(widget=DateInput)
-    capacity = forms.IntegerField(min_value=1, initial=20)
+    capacity = forms.IntegerField(
+        min_value=1, initial=20, error_messages={"min_value": "Capacity must be at least 1"}
+    )
     assigned_instructor = InstructorChoiceField(label="Primary instructor")
     batch_notes = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -304,6 +306,19 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
             self.fields["course"].disabled = True
             self.fields["course"].help_text = "Fixed once the batch exists."
 
+    def clean(self):
+        # The services' own checks of the dates and the capacity, all of them at once, so one
+        # submit shows every input error (the service would stop at the first).
+        data = super().clean()
+        for refusal in batch_field_refusals(
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+            capacity=data.get("capacity"),
+        ):
+            if refusal.field not in self.errors:
+                self.add_domain_error(refusal)
+        return data
+
     def changes(self) -> dict:
         """The fields whose value differs from the batch's, for ``batch_update``."""
         return {
@@ -321,14 +336,27 @@ class ScheduleSlotForm(forms.Form):
     end_time = forms.TimeField(label="Until", widget=TimeInput)
 
 
+SLOT_FIELDS = ("day", "start_time", "end_time")
+
+
 class BaseScheduleFormSet(forms.BaseFormSet):
     def slots(self) -> list[Slot]:
-        """The slots of the filled-in rows not marked for deletion."""
+        """The slots of the filled-in, valid rows not marked for deletion."""
         return [
-            Slot(**{name: form.cleaned_data[name] for name in ("day", "start_time", "end_time")})
+            Slot(**{name: form.cleaned_data[name] for name in SLOT_FIELDS})
             for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and all(form.cleaned_data.get(name) is not None for name in SLOT_FIELDS)
         ]
+
+    def clean(self):
+        # The service's schedule checks (reversed slots, every overlapping pair), all shown
+        # above the rows at once, together with the batch fields' errors beside them.
+        super().clean()
+        refusals = schedule_refusals(self.slots())
+        if refusals:
+            raise forms.ValidationError([refusal.message for refusal in refusals])
 
     def add_domain_error(self, exc: DomainError) -> None:
         # Overlaps and conflicts concern several rows (or other batches): shown above them all.

@@ -60,21 +60,42 @@ class Slot:
         return cls(day=slot.day, start_time=slot.start_time, end_time=slot.end_time)
 
 
-def validate_schedule(slots: Sequence[Slot]) -> list[Slot]:
-    """Refuse a slot that ends before it starts or two slots of one batch that overlap."""
-    slots = sorted(slots, key=lambda s: (s.day, s.start_time))
-    for slot in slots:
+def schedule_refusals(slots: Sequence[Slot]) -> list[DomainError]:
+    """Every fault of a batch's weekly slots, in day order: an unknown weekday, a slot that
+    does not end after it starts, each pair of slots that overlap. Empty when they are fine.
+    Forms show them all at once; ``validate_schedule`` raises the first."""
+    refusals = []
+    valid = []
+    for slot in sorted(slots, key=lambda s: (s.day, s.start_time)):
         if slot.day not in Weekday.values:
-            raise DomainError(f"Unknown weekday {slot.day!r}", field="schedule")
-        if not slot.start_time < slot.end_time:
-            raise DomainError(
-                f"Schedule slot {slot}: the end time must be after the start time",
-                field="schedule",
+            refusals.append(DomainError(f"Unknown weekday {slot.day!r}", field="schedule"))
+        elif not slot.start_time < slot.end_time:
+            refusals.append(
+                DomainError(
+                    f"Schedule slot {slot}: the end time must be after the start time",
+                    field="schedule",
+                )
             )
-    for earlier, later in zip(slots, slots[1:], strict=False):
-        if slots_overlap(earlier, later):
-            raise DomainError(f"Schedule slots {earlier} and {later} overlap", field="schedule")
-    return slots
+        else:
+            valid.append(slot)
+    for index, earlier in enumerate(valid):
+        for later in valid[index + 1 :]:
+            if later.day != earlier.day:
+                break
+            if slots_overlap(earlier, later):
+                refusals.append(
+                    DomainError(f"Schedule slots {earlier} and {later} overlap", field="schedule")
+                )
+    return refusals
+
+
+def validate_schedule(slots: Sequence[Slot]) -> list[Slot]:
+    """Refuse a slot that ends before it starts or two slots of one batch that overlap; the
+    slots in day order otherwise."""
+    refusals = schedule_refusals(slots)
+    if refusals:
+        raise refusals[0]
+    return sorted(slots, key=lambda s: (s.day, s.start_time))
 
 
 def _next_batch_code(course: Course, start_date: dt.date) -> str:
@@ -91,12 +112,28 @@ def _next_batch_code(course: Course, start_date: dt.date) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:02d}"
 
 
+def batch_field_refusals(
+    *, start_date: dt.date | None, end_date: dt.date | None, capacity: int | None
+) -> list[DomainError]:
+    """Every fault of a batch's dates and capacity (an end before the start, a capacity below
+    1), each naming its field. Forms show them all at once; the services raise the first."""
+    refusals = []
+    if start_date and end_date and end_date < start_date:
+        refusals.append(
+            DomainError("The end date must be on or after the start date", field="end_date")
+        )
+    if capacity is not None and capacity < 1:
+        refusals.append(DomainError("Capacity must be at least 1", field="capacity"))
+    return refusals
+
+
 def _check_batch_fields(batch: Batch) -> None:
     # Checked before full_clean, whose message for these would only name the check constraint.
-    if batch.start_date and batch.end_date and batch.end_date < batch.start_date:
-        raise DomainError("The end date must be on or after the start date", field="end_date")
-    if batch.capacity is not None and batch.capacity < 1:
-        raise DomainError("Capacity must be at least 1", field="capacity")
+    refusals = batch_field_refusals(
+        start_date=batch.start_date, end_date=batch.end_date, capacity=batch.capacity
+    )
+    if refusals:
+        raise refusals[0]
 
 
 def _save_batch(batch: Batch) -> None:

@@ -186,6 +186,61 @@ class TestBatchCreate:
         assert formset.forms[0].errors == {"end_time": ["This field is required."]}
         assert not Batch.objects.exists()
 
+    def test_every_input_error_shows_on_one_submit(self, client, admin, course, instructor):
+        """Capacity 0, the end before the start and two pairs of overlapping slots: all of
+        them on the first submit, not one per submit."""
+        client.force_login(admin)
+        data = form_data(
+            course,
+            instructor,
+            [
+                (MONDAY, "10:00", "12:00"),
+                (MONDAY, "11:00", "13:00"),
+                (TUESDAY, "09:00", "10:00"),
+                (TUESDAY, "09:30", "11:00"),
+            ],
+            capacity=0,
+            start_date=END.isoformat(),
+            end_date=START.isoformat(),
+        )
+
+        response = client.post(CREATE, data)
+
+        assert response.status_code == 200
+        form, formset = response.context["form"], response.context["formset"]
+        assert form.errors == {
+            "capacity": ["Capacity must be at least 1"],
+            "end_date": ["The end date must be on or after the start date"],
+        }
+        assert formset.non_form_errors() == [
+            "Schedule slots Monday 10:00–12:00 and Monday 11:00–13:00 overlap",
+            "Schedule slots Tuesday 09:00–10:00 and Tuesday 09:30–11:00 overlap",
+        ]
+        html = response.content.decode()
+        assert "Capacity must be at least 1" in html
+        assert "The end date must be on or after the start date" in html
+        assert "Tuesday 09:30–11:00 overlap" in html
+        assert not Batch.objects.exists()
+
+    def test_a_reversed_slot_and_reversed_dates_show_together(
+        self, client, admin, course, instructor
+    ):
+        client.force_login(admin)
+        data = form_data(
+            course,
+            instructor,
+            [(MONDAY, "12:00", "10:00")],
+            start_date=END.isoformat(),
+            end_date=START.isoformat(),
+        )
+
+        response = client.post(CREATE, data)
+
+        assert list(response.context["form"].errors) == ["end_date"]
+        assert response.context["formset"].non_form_errors() == [
+            "Schedule slot Monday 12:00–10:00: the end time must be after the start time"
+        ]
+
 
 # --- edit ------------------------------------------------------------------------------------
 

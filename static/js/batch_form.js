@@ -34,10 +34,18 @@
     warning.classList.toggle("d-none", messages.length === 0);
   }
 
+  // Date inputs hold ISO dates (or ""), so text order is date order. Until both dates are
+  // there and in order the check has nothing to ask: saving reports reversed dates.
+  function datesMakeSense() {
+    const start = value("start_date");
+    const end = value("end_date");
+    return Boolean(start && end && start <= end);
+  }
+
   async function check() {
     const params = query();
-    if (!params.get("instructor") || !params.has("slot")) return show([]);
     const ticket = ++latest; // only the answer to the latest question is shown
+    if (!params.get("instructor") || !params.has("slot") || !datesMakeSense()) return show([]);
     try {
       const response = await fetch(`${form.dataset.conflictsUrl}?${params}`, {
         headers: { Accept: "application/json" },
