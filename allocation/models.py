@@ -554,3 +554,20 @@ class BatchTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"Batch template of {self.course.code}"
+
+    @staticmethod
+    def schedule_text(schedule) -> str:
+        """A template's ``schedule`` as people write it: "Mon 08:00–10:00, Wed 18:00–20:00".
+        An entry that is not a well-formed slot is shown as it is stored."""
+        if not schedule:
+            return ""
+        if not isinstance(schedule, list):
+            return str(schedule)
+        parts = []
+        for item in schedule:
+            try:
+                day = Weekday(int(item["day"])).label[:3]
+                parts.append(f"{day} {item['start']}–{item['end']}")
+            except (KeyError, TypeError, ValueError):
+                parts.append(str(item))
+        return ", ".join(parts)

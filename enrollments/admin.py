@@ -35,7 +35,7 @@ ENROLLMENT_CHANGE_FIELDS = (
     "enrollment_source",
     "payment_amount",
     "payment_currency",
-    "payment_method",
+    "payment_method_label",
     "payment_status",
     "transaction_id",
     "created_at",
@@ -54,6 +54,10 @@ class EnrollmentAdmin(KeySafeAutocompleteMixin, ServiceAdminMixin, AuditHistoryA
 
     def get_fields(self, request, obj=None):
         return ENROLLMENT_CHANGE_FIELDS if obj else ENROLLMENT_ADD_FIELDS
+
+    @admin.display(description="payment method")
+    def payment_method_label(self, enrollment):
+        return enrollment.payment_method_label
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

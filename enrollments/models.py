@@ -43,6 +43,26 @@ class PaymentStatus(models.TextChoices):
     WAIVED = "waived", "Waived"
 
 
+class PaymentMethod(models.TextChoices):
+    """The payment methods the original clients send, with their names for people. The field
+    stays free text (clients send others as well): these only name the known ones."""
+
+    CREDIT_CARD = "credit_card", "Credit card"
+    DEBIT_CARD = "debit_card", "Debit card"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    NET_BANKING = "net_banking", "Net banking"
+    UPI = "upi", "UPI"
+    WALLET = "wallet", "Wallet"
+    PAYPAL = "paypal", "PayPal"
+    CASH = "cash", "Cash"
+
+
+def payment_method_label(value: str) -> str:
+    """``payment_method`` as people write it: "Credit card" for "credit_card"; a method of no
+    known name is shown as it was entered."""
+    return PaymentMethod(value).label if value in PaymentMethod.values else value
+
+
 class Enrollment(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
@@ -142,6 +162,10 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         where = self.batch.batch_code if self.batch_id else "individual"
         return f"{self.student} in {self.course.code} ({where}, {self.status})"
+
+    @property
+    def payment_method_label(self) -> str:
+        return payment_method_label(self.payment_method)
 
     @property
     def is_active(self) -> bool:

@@ -47,7 +47,7 @@ from allocation.models import (
     ScheduleSlot,
     SubstituteCover,
 )
-from enrollments.models import Enrollment, WaitlistEntry
+from enrollments.models import Enrollment, WaitlistEntry, payment_method_label
 from trainers.models import TrainerLeave
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -68,6 +68,13 @@ COLUMNS = (
 )
 
 EMPTY = "—"
+
+# Fields whose stored value is a code with no ``choices`` on the field, and how to name it.
+# (The template's schedule is JSON; the payment method stays free text for API clients.)
+READABLE = {
+    (BatchTemplate, "schedule"): BatchTemplate.schedule_text,
+    (Enrollment, "payment_method"): payment_method_label,
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,11 @@ class AuditEntry:
     @property
     def action(self) -> str:
         return ACTIONS.get(self.history_type, self.history_type)
+
+    @property
+    def action_label(self) -> str:
+        """The kind of change as the pages and CSV title it: "Created", "Changed", "Deleted"."""
+        return dict(ACTION_CHOICES).get(self.history_type, self.history_type)
 
     @property
     def changes_text(self) -> str:
@@ -176,6 +188,11 @@ class Names:
         """A field's value for people: names for related objects, labels for choices."""
         if value is None or value == "":
             return EMPTY
+        # A history model's field belongs to the history model, whose instance_type is
+        # the audited model.
+        audited = getattr(model_field.model, "instance_type", model_field.model)
+        if (readable := READABLE.get((audited, model_field.name))) is not None:
+            return readable(value) or EMPTY
         if model_field.is_relation:
             return self.related(model_field.related_model, value)
         if model_field.choices:

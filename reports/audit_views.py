@@ -87,7 +87,7 @@ def _csv(filename: str, log):
                 f"{entry.when:%Y-%m-%d %H:%M:%S}",
                 (entry.user.display_name) if entry.user else "",
                 entry.user.email if entry.user else "",
-                entry.action,
+                entry.action_label,
                 entry.model_label,
                 entry.object_id,
                 entry.summary,

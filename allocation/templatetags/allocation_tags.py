@@ -63,6 +63,12 @@ def roster_role_badge(value) -> str:
 
 
 @register.filter
+def staff_role_label(value) -> str:
+    """A staffing role as people write it ("Primary"), from its stored value ("primary")."""
+    return StaffRole(value).label if value in StaffRole.values else str(value)
+
+
+@register.filter
 def staff_role_letter(value) -> str:
     return STAFF_ROLE_BADGES.get(value, ("?", ""))[0]
 

@@ -80,6 +80,9 @@ def test_preview_shows_the_proposal_loads_and_status(admin_client, staffed, cour
     assert "Apply 2 assignments" in body
     for token in proposal.tokens:
         assert f'name="rows" value="{token}"' in body
+    # The role badge names the role as people write it, not its stored value.
+    assert '">Assistant</span>' in body
+    assert '">assistant</span>' not in body
 
 
 def test_first_visit_solves_every_course_with_the_defaults(admin_client, staffed):
@@ -152,6 +155,7 @@ def test_unassignable_positions_are_listed_with_reasons(admin_client, staffed, c
     assert 'data-testid="unassignable"' in body
     assert "No roster trainer may take it" in body
     assert "Quinn is on leave" in body
+    assert '">Assistant</span>' in body and '">assistant</span>' not in body
 
 
 def _grow(make_batch, course, n: int) -> None:

@@ -28,7 +28,7 @@ def test_course_list_csv(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # session, user, courses with their figures
         response = client.get(reverse("console:course_list"), {"format": "csv"})
     header, *data = rows(response)
-    assert header[:2] == ["code", "title"]
+    assert header[:2] == ["Code", "Title"]
     # A title that would start a spreadsheet formula is escaped.
     assert data == [["GER-A1", "'=German A1", "0", "0", "0", "0", "1", "30"]]
 
@@ -44,7 +44,7 @@ def test_leave_list_csv(client):
     )
     client.force_login(admin)
     header, *data = rows(client.get(reverse("console:leave_list"), {"format": "csv"}))
-    assert header[0] == "trainer"
+    assert header[0] == "Trainer"
     assert data == [
         ["Lea Leave", trainer.email, "2026-12-01", "2026-12-05", "Conference", admin.full_name]
     ]

@@ -41,14 +41,14 @@ def course_list(request):
         return csv_response(
             "courses.csv",
             (
-                "code",
-                "title",
-                "batches",
-                "open batches",
-                "enrolled",
-                "capacity",
-                "roster size",
-                "roster workload %",
+                "Code",
+                "Title",
+                "Batches",
+                "Open batches",
+                "Enrolled",
+                "Capacity",
+                "Roster size",
+                "Roster workload %",
             ),
             (
                 (

@@ -8,6 +8,7 @@ from accounts.models import User
 from allocation import selectors
 from allocation.filters import TrainerWorkloadFilter
 from core.web import csv_response, paginate, wants_csv
+from trainers.models import TrainerStatus
 
 WORKLOAD_CSV_HEADER = [
     "Instructor",
@@ -39,7 +40,7 @@ def dashboard(request):
             [
                 w.trainer.display_name,
                 w.trainer.email,
-                w.status,
+                TrainerStatus(w.status).label,
                 w.active_batches,
                 w.max_active_batches,
                 w.individual_students,

@@ -32,7 +32,7 @@ def leave_list(request):
     if request.method == "GET" and wants_csv(request):
         return csv_response(
             "leave.csv",
-            ("trainer", "email", "first day", "last day", "reason", "recorded by"),
+            ("Trainer", "Email", "First day", "Last day", "Reason", "Recorded by"),
             (
                 (
                     leave.trainer.display_name,

@@ -15,6 +15,7 @@ from accounts.models import User
 from allocation import selectors, services
 from allocation.filters import MentorFilter
 from allocation.forms import MentorAssignForm, MentorReassignForm, MentorUnassignForm
+from allocation.models import AssignmentType
 from core.errors import DomainError
 from core.web import csv_response, paginate, wants_csv
 
@@ -40,7 +41,7 @@ def mentor_list(request):
                 s.email,
                 s.instructor_name or s.instructor_email or "",
                 s.instructor_email or "",
-                s.assignment_type or "",
+                AssignmentType(s.assignment_type).label if s.assignment_type else "",
                 s.assignment_start.isoformat() if s.assignment_start else "",
             ]
             for s in filterset.qs

@@ -51,6 +51,9 @@ from enrollments.signals import import_started
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("email", "full_name", "course_code", "batch_code", "enrollment_type")
+# The columns as the template and the reports title them; the parser reads these titles back
+# as the columns (``_header_key``), so a downloaded template uploads as it is.
+COLUMN_TITLES = ("Email", "Full name", "Course code", "Batch code", "Enrollment type")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 # In valid_rows mode the per-row outcomes are saved to the job this often (the counters after

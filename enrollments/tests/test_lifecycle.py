@@ -496,11 +496,11 @@ def test_preview_downloads_as_csv(admin_client):
 
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "change,what,details"
+    assert lines[0].lstrip("\ufeff") == "Change,What,Details"
     kinds = [line.split(",")[0] for line in lines[1:]]
-    assert kinds.count("start batch") == 1
-    assert kinds.count("complete batch") == 1
-    assert kinds.count("expire enrollment") == 1  # the individual one; the batch one completes
+    assert kinds.count("Start batch") == 1
+    assert kinds.count("Complete batch") == 1
+    assert kinds.count("Expire enrollment") == 1  # the individual one; the batch one completes
 
 
 def test_run_button_applies_today_and_reports(admin_client):

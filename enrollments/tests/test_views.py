@@ -408,8 +408,8 @@ class TestEnrollmentList:
         enrolled_on = world["enrollment"].enrollment_date.date().isoformat()
         assert csv_rows(response) == [
             ENROLLMENT_CSV_HEADER,
-            ["Sam Student", world["student"].email, "GER-A1", "GER-A1-MORNING", "batch",
-             "active", enrolled_on, "website", "120.00", "EUR", "completed", ""],
+            ["Sam Student", world["student"].email, "GER-A1", "GER-A1-MORNING", "Batch",
+             "Active", enrolled_on, "Website", "120.00", "EUR", "Completed", ""],
         ]  # fmt: skip
 
 

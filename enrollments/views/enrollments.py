@@ -44,13 +44,13 @@ def enroll_list(request):
                 e.student.email,
                 e.course.code,
                 e.batch.batch_code if e.batch_id else "",
-                e.enrollment_type,
-                e.status,
+                e.get_enrollment_type_display(),
+                e.get_status_display(),
                 e.enrollment_date.date().isoformat(),
-                e.enrollment_source,
+                e.get_enrollment_source_display(),
                 "" if e.payment_amount is None else str(e.payment_amount),
                 e.payment_currency,
-                e.payment_status,
+                e.get_payment_status_display(),
                 e.transaction_id,
             ]
             for e in filterset.qs

@@ -16,6 +16,7 @@ from core.web import csv_response, paginate, wants_csv
 from enrollments.forms import ImportUploadForm
 from enrollments.models import EnrollmentImport, ImportStatus
 from enrollments.services.imports import (
+    COLUMN_TITLES,
     COLUMNS,
     MAX_ROWS,
     import_blocker,
@@ -51,15 +52,15 @@ def import_list(request):
         jobs = EnrollmentImport.objects.select_related("created_by")
         return csv_response(
             "imports.csv",
-            ("id", "uploaded", "by", "file", "mode", "status", "rows", "enrolled", "failed"),
+            ("ID", "Uploaded", "By", "File", "Mode", "Status", "Rows", "Enrolled", "Failed"),
             (
                 (
                     j.pk,
                     f"{j.created_at:%Y-%m-%d %H:%M}",
                     j.created_by.email if j.created_by else "",
                     j.filename,
-                    j.mode,
-                    j.status,
+                    j.get_mode_display(),
+                    j.get_status_display(),
                     j.total,
                     j.enrolled,
                     j.failed,
@@ -105,9 +106,16 @@ def detail(request, pk):
     if wants_csv(request):
         return csv_response(
             f"import-{job.pk}-report.csv",
-            (*COLUMNS, "line", "valid", "action", "result", "error"),
+            (*COLUMN_TITLES, "Line", "Valid", "Action", "Result", "Error"),
             (
-                (*(r[c] for c in COLUMNS), r["line"], r["ok"], r["action"], r["result"], r["error"])
+                (
+                    *(r[c] for c in COLUMNS),
+                    r["line"],
+                    "yes" if r["ok"] else "no",
+                    r["action"],
+                    r["result"],
+                    r["error"],
+                )
                 for r in rows
             ),
         )
@@ -173,4 +181,4 @@ def status(request, pk):
 @require_GET
 def template(request):
     """A sample CSV with the header the upload expects."""
-    return csv_response("enrollment-import-template.csv", COLUMNS, SAMPLE_ROWS)
+    return csv_response("enrollment-import-template.csv", COLUMN_TITLES, SAMPLE_ROWS)

@@ -28,23 +28,23 @@ def cron_lines() -> list[str]:
 
 def _csv_rows(plan, findings):
     for b in plan.to_start:
-        yield ("start batch", b.batch_code, f"Upcoming → Active (starts {b.start_date:%Y-%m-%d})")
+        yield ("Start batch", b.batch_code, f"Upcoming → Active (starts {b.start_date:%Y-%m-%d})")
     for b in plan.to_complete:
         yield (
-            "complete batch",
+            "Complete batch",
             b.batch_code,
             f"{b.status} → Completed (ended {b.end_date:%Y-%m-%d}); "
             f"{b.active_count} active enrollment(s) complete",
         )
     for e in plan.to_expire:
         yield (
-            "expire enrollment",
+            "Expire enrollment",
             f"{e.student.email} in {e.course.code}",
-            f"{e.status} → expired (access ended "
+            f"{e.get_status_display()} → Expired (access ended "
             f"{timezone.localtime(e.access_expiry_date):%Y-%m-%d %H:%M})",
         )
     for f in findings:
-        yield (f"integrity: {f.check}", f.message, f.remedy)
+        yield (f"Integrity: {f.title}", f.message, f.remedy)
 
 
 @admin_required
@@ -56,7 +56,7 @@ def preview(request):
     if wants_csv(request):
         return csv_response(
             f"lifecycle-{plan.today:%Y-%m-%d}.csv",
-            ("change", "what", "details"),
+            ("Change", "What", "Details"),
             _csv_rows(plan, findings),
         )
     groups = [

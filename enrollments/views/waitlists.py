@@ -87,8 +87,8 @@ def _render_batch(request, batch: Batch, form: WaitlistAddForm):
                 e.student.display_name,
                 e.student.email,
                 e.created_at.date().isoformat(),
-                e.enrollment_type,
-                e.enrollment_source,
+                e.get_enrollment_type_display(),
+                e.get_enrollment_source_display(),
                 "yes" if e.enrolled_elsewhere else "",
             ]
             for place, e in enumerate(entries, start=1)

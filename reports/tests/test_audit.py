@@ -33,6 +33,7 @@ from allocation.tests.view_support import START, slot
 from core import dates
 from enrollments.models import Enrollment
 from enrollments.services import (
+    Payment,
     enrollment_cancel,
     enrollment_create,
     enrollment_transfer,
@@ -197,6 +198,24 @@ class TestEnrollment:
         assert changes(cancelled)["status"] == ("Active", "Cancelled")
         assert created.url == reverse("audit:student", args=[student.pk])
 
+    def test_payment_method_and_status_are_named_as_people_write_them(self, batch):
+        enrollment = enrollment_create(
+            student=StudentFactory(),
+            course=batch.course,
+            batch=batch,
+            payment=Payment(payment_method="credit_card", payment_status="completed"),
+        )
+        other = enrollment_create(
+            student=StudentFactory(), course=batch.course, payment=Payment(payment_method="Voucher")
+        )
+
+        (created,) = entries("enrollment", enrollment.pk)
+        assert changes(created)["payment method"] == (None, "Credit card")
+        assert changes(created)["payment status"] == (None, "Completed")
+        assert "credit_card" not in created.changes_text
+        (free_text,) = entries("enrollment", other.pk)
+        assert changes(free_text)["payment method"] == (None, "Voucher")
+
     def test_transfer_shows_the_batch_before_and_after(self, batch, make_batch, otto):
         other = make_batch(instructor=otto, batch_code="GER-A1-02")
         enrollment = enrollment_create(student=StudentFactory(), course=batch.course, batch=batch)
@@ -290,7 +309,10 @@ class TestBatchTemplate:
     def test_a_template_change_shows_its_schedule_and_switches(self, course):
         # No service writes templates yet: any .save() is audited all the same.
         template = BatchTemplate.objects.create(course=course, capacity=20)
-        template.schedule = [{"day": 0, "start": "10:00", "end": "12:00"}]
+        template.schedule = [
+            {"day": 0, "start": "10:00", "end": "12:00"},
+            {"day": 2, "start": "18:00", "end": "20:00"},
+        ]
         template.auto_create = True
         template.save()
 
@@ -299,7 +321,7 @@ class TestBatchTemplate:
         assert created.url == reverse("console:course_detail", args=[course.pk])
         assert changes(created)["capacity"] == (None, "20")
         assert changes(changed) == {
-            "schedule": ("[]", '[{"day": 0, "end": "12:00", "start": "10:00"}]'),
+            "schedule": ("—", "Mon 10:00–12:00, Wed 18:00–20:00"),
             "auto create": ("no", "yes"),
         }
 

@@ -144,13 +144,13 @@ class TestLog:
         header, *rows = csv_rows(response)
         assert header[:5] == ["When", "User", "User email", "Action", "Object type"]
         assert [(r[3], r[4], r[5], r[6], r[7]) for r in rows][0] == (
-            "changed",
+            "Changed",
             "Batch",
             str(batch.pk),
             "GER-A1-01 · Morning group",
             "capacity: 10 → 25",
         )
-        assert rows[1][3] == "created"
+        assert rows[1][3] == "Created"
         assert "capacity: 10" in rows[1][7]
 
     def test_csv_cells_cannot_start_a_spreadsheet_formula(self, client, batch):
@@ -215,8 +215,8 @@ class TestStudentHistory:
         response = client.get(reverse("audit:student", args=[student.pk]), {"format": "csv"})
         header, *rows = csv_rows(response)
         assert [(r[3], r[4]) for r in rows] == [
-            ("changed", "Enrollment"),
-            ("created", "Enrollment"),
+            ("Changed", "Enrollment"),
+            ("Created", "Enrollment"),
         ]
         assert rows[0][1] == "Bea Boss"
         assert rows[0][7] == "status: Active → Cancelled; status changed at: — → " + (
