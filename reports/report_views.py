@@ -68,8 +68,9 @@ def index(request):
     if wants_csv(request):
         headline = [
             ("Courses", course_count),
-            ("Open seats (capacity)", overall.capacity),
+            ("Seats in open batches", overall.capacity),
             ("Enrolled", overall.enrolled),
+            ("Free seats", overall.free_seats),
             ("Fill rate %", _cell(overall.fill_percent)),
             ("Completed enrollments", overall.completed),
             ("Cancellations", overall.cancelled),

@@ -11,6 +11,7 @@ not by summing every course. The figures mean:
 - **capacity**: seats offered in open (Active and Upcoming) batches;
 - **enrolled**: students holding those seats (active enrollments; the batches'
   ``enrolled_students`` counters);
+- **free seats** = capacity − enrolled: the seats still to be taken;
 - **fill rate** = enrolled / capacity, over open batches only (a Completed or Cancelled batch
   offers no seat); none when there is no open seat;
 - **completion rate** = completed / (completed + cancelled + expired): the share of the
@@ -79,6 +80,11 @@ class Figures:
     @property
     def ended(self) -> int:
         return self.completed + self.cancelled + self.expired
+
+    @property
+    def free_seats(self) -> int:
+        """Seats of the capacity that nobody holds (never below 0)."""
+        return max(self.capacity - self.enrolled, 0)
 
     @property
     def fill_rate(self) -> float | None:

@@ -16,6 +16,7 @@ from core import dates
 from enrollments import services as enrollments
 from enrollments.models import WaitlistEntry
 from reports.tests.test_reports import build_known_data, slot
+from tests.support import BATCH_DEFAULTS, build_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,9 @@ def test_index_shows_the_headline_figures(admin_client):
         3,
     )
     html = response.content.decode()
-    assert 'data-figure="capacity">19<' in html
+    assert 'data-figure="free-seats">10<' in html
+    assert "9 of 19 seats taken in open batches" in html
+    assert "Open seats" not in html  # the capacity is no count of open seats
     assert 'data-figure="fill-rate">47.4&nbsp;%<' in html
     assert 'data-figure="completion-rate">50&nbsp;%<' in html
     assert 'data-figure="cancellations">2<' in html
@@ -149,11 +152,34 @@ def test_empty_states(client, name, empty_text):
     assert empty_text in response.content.decode()
 
 
+def test_full_batches_leave_no_free_seat(client, course):
+    """Every open seat taken: the overview says 0 free, not the capacity."""
+    admin = AdminFactory()
+    for code, seats in (("FULL-1", 3), ("FULL-2", 2)):
+        build_batch(
+            **BATCH_DEFAULTS | {"capacity": seats},
+            course=course,
+            instructor=InstructorFactory(),
+            created_by=admin,
+            batch_code=code,
+            enrolled=seats,
+        )
+    client.force_login(admin)
+
+    html = client.get(reverse("reports:index")).content.decode()
+
+    assert 'data-figure="free-seats">0<' in html
+    assert "5 of 5 seats taken in open batches" in html
+    rows = csv_rows(client.get(reverse("reports:index"), {"format": "csv"}))
+    assert ["Free seats", "0"] in rows
+
+
 def test_index_without_data(client):
     client.force_login(AdminFactory())
     html = client.get(reverse("reports:index")).content.decode()
-    assert 'data-figure="capacity">0<' in html
-    assert 'title="No open seats">—' in html
+    assert 'data-figure="free-seats">0<' in html
+    assert "0 of 0 seats taken in open batches" in html
+    assert 'title="No open batches">—' in html
     assert 'title="No enrollment has ended yet">—' in html
 
 
@@ -248,8 +274,9 @@ def test_index_csv(admin_client):
     assert rows == [
         ["Figure", "Value"],
         ["Courses", "3"],
-        ["Open seats (capacity)", "19"],
+        ["Seats in open batches", "19"],
         ["Enrolled", "9"],
+        ["Free seats", "10"],
         ["Fill rate %", "47.4"],
         ["Completed enrollments", "3"],
         ["Cancellations", "2"],
