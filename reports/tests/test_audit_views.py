@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -250,6 +251,18 @@ class TestLinks:
         assert f"{LOG}?batch={batch.pk}" in html
         assert '<del class="text-body-secondary">10</del> → 25' in html
         assert '<del class="text-body-secondary">Active</del> → Cancelled' in html
+
+    def test_created_rows_fold_their_values_into_one_line(self, client, changed, batch):
+        """A created object lists every field: folded, so the page stays short."""
+        html = client.get(reverse("console:batch_detail", args=[batch.pk])).content.decode()
+
+        folded = re.findall(r'<details class="history-values">.*?</details>', html, re.S)
+        assert folded and all("Created with" in block for block in folded)
+        unfolded = re.sub(r'<details class="history-values">.*?</details>', "", html, flags=re.S)
+        assert "batch name:" in "".join(folded)  # the values are there, one click away
+        assert "batch name:" not in unfolded
+        # Changes stay open: they are what a reader looks for.
+        assert '<del class="text-body-secondary">10</del> → 25' in unfolded
 
     def test_batch_page_shows_at_most_the_latest_entries(self, client, admin, batch):
         for capacity in range(11, 11 + BATCH_PAGE_ENTRIES + 5):
