@@ -31,6 +31,7 @@ from .admin_forms import (
     InstructorChoiceField,
     ScheduleSlotFormSet,
 )
+from .feedback import no_slots_warning, saved_message
 from .models import (
     Batch,
     BatchNote,
@@ -286,12 +287,12 @@ class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
             }
             slots = schedule.slots() if schedule is not None and schedule.has_changed() else None
             if changes or slots is not None:
-                adopt_saved(
-                    form.instance,
-                    batch_update(
-                        batch=form.instance, schedule=slots, updated_by=request.user, **changes
-                    ),
+                saved = batch_update(
+                    batch=form.instance, schedule=slots, updated_by=request.user, **changes
                 )
+                adopt_saved(form.instance, saved)
+                if saved.seats_filled_by:  # who moved up from the waitlist
+                    self.message_user(request, saved_message(saved), messages.SUCCESS)
         else:
             batch = batch_create(
                 course=data["course"],
@@ -303,6 +304,8 @@ class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
             adopt_saved(form.instance, batch)
         if schedule is not None:
             schedule.record_saved()
+        if not form.instance.schedule.exists():
+            self.message_user(request, no_slots_warning(form.instance), messages.WARNING)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

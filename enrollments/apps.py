@@ -16,10 +16,11 @@ def _install_sqlite_triggers(sender, using="default", **kwargs):
 
 def _fill_added_seats(sender, batch, **kwargs):
     """A batch's capacity was raised (its row is locked, we are in batch_update's transaction):
-    its waitlist takes the new seats."""
+    its waitlist takes the new seats. Returns the students who got them, for batch_update to
+    report."""
     from .services.waitlist import waitlist_promote
 
-    waitlist_promote(batch_id=batch.pk)
+    return [entry.student for entry in waitlist_promote(batch_id=batch.pk)]
 
 
 class EnrollmentsConfig(AppConfig):

@@ -269,6 +269,10 @@ def batch_update(
     checks status and caps. Refuses: unknown or fixed fields (the course), a capacity below
     the students already enrolled, a non-instructor, an end before the start, a taken code,
     bad slots, a conflict, and a batch whose staffing changed while the request was made.
+
+    A raised capacity is offered to the apps that fill seats (``batch_seats_added``): the
+    returned batch's ``seats_filled_by`` lists the students who took the new seats (from the
+    waitlist), for the page to say so.
     """
     unknown = set(changes) - BATCH_UPDATABLE_FIELDS
     if unknown:
@@ -325,8 +329,10 @@ def batch_update(
     if new_primary is not None:
         ensure_on_roster(batch.course, new_primary)
         set_primary(batch, new_primary, assigned_by=updated_by)
+    batch.seats_filled_by = []
     if batch.capacity > old_capacity:
-        batch_seats_added.send(sender=Batch, batch=batch)
+        for _receiver, students in batch_seats_added.send(sender=Batch, batch=batch):
+            batch.seats_filled_by.extend(students or ())
     return batch
 
 

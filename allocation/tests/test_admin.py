@@ -16,6 +16,7 @@ from allocation.models import Batch, Course, ScheduleSlot, Weekday
 from allocation.services import MSG_NOT_INSTRUCTOR, Slot, batch_create
 from allocation.tests.factories import BatchFactory, CourseFactory, ScheduleSlotFactory
 from core.errors import DomainError
+from enrollments.services import enrollment_create, waitlist_join
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +252,23 @@ def test_batch_add_creates_the_batch_and_schedule_through_batch_create(
     assert "GER-A1-2026-02-01" in page_messages(response)[0]
 
 
+def test_batch_add_without_slots_warns(admin_client, course, instructor):
+    response = admin_client.post(BATCH_ADD, batch_add_data(course, instructor), follow=True)
+
+    batch = Batch.objects.get()
+    assert (
+        f"Batch {batch.batch_code} has no weekly slots: it has no classes and its students "
+        "see no timetable until you add them."
+    ) in page_messages(response)
+
+
+def test_batch_add_with_slots_does_not_warn(admin_client, course, instructor):
+    data = batch_add_data(course, instructor, (Weekday.MONDAY, "10:00", "12:00"))
+    response = admin_client.post(BATCH_ADD, data, follow=True)
+
+    assert not any("no weekly slots" in m for m in page_messages(response))
+
+
 def test_batch_add_keeps_a_given_code(admin_client, course, instructor):
     response = admin_client.post(
         BATCH_ADD, batch_add_data(course, instructor, batch_code="  GER-SPECIAL ")
@@ -397,6 +415,22 @@ def test_batch_change_without_schedule_edits_keeps_the_slot_rows(admin_client, b
     batch.refresh_from_db()
     assert batch.capacity == 20
     assert set(batch.schedule.values_list("pk", flat=True)) == slot_ids
+
+
+def test_raising_the_capacity_names_who_moved_up_from_the_waitlist(admin_client, batch):
+    Batch.objects.filter(pk=batch.pk).update(capacity=1)
+    enrollment_create(student=StudentFactory(), course=batch.course, batch=batch)
+    waiting = StudentFactory(full_name="Wanda Waiting")
+    waitlist_join(student=waiting, batch=batch)
+    url = batch_change_url(batch)
+    data = form_data(admin_client.get(url))
+    data["capacity"] = "2"
+
+    response = admin_client.post(url, data, follow=True)
+
+    assert any(
+        "moved up from the waitlist" in m and "Wanda Waiting" in m for m in page_messages(response)
+    )
 
 
 def test_batch_change_to_overlapping_slots_shows_an_error(admin_client, batch):

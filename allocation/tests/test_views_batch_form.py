@@ -27,7 +27,7 @@ from allocation.tests.factories import CourseFactory
 from allocation.tests.test_views import messages_of, set_profile, slot
 from allocation.tests.view_support import END, START
 from core import dates
-from enrollments.services import enrollment_create
+from enrollments.services import enrollment_create, waitlist_join
 from trainers.services import leave_record
 
 pytestmark = pytest.mark.django_db
@@ -241,6 +241,22 @@ class TestBatchCreate:
             "Schedule slot Monday 12:00–10:00: the end time must be after the start time"
         ]
 
+    def test_a_batch_without_slots_is_saved_with_a_warning(self, client, admin, course, instructor):
+        client.force_login(admin)
+
+        response = client.post(CREATE, form_data(course, instructor), follow=True)
+
+        batch = Batch.objects.get()
+        assert messages_of(response) == [
+            f"Batch {batch.batch_code} created with 0 weekly slots.",
+            f"Batch {batch.batch_code} has no weekly slots: it has no classes and its students "
+            "see no timetable until you add them.",
+        ]
+        # The batch page says it too, for as long as it has none.
+        assert 'data-warning="no-slots"' in response.content.decode()
+        page = client.get(reverse("console:batch_detail", args=[batch.pk])).content.decode()
+        assert 'data-warning="no-slots"' in page
+
 
 # --- edit ------------------------------------------------------------------------------------
 
@@ -292,6 +308,35 @@ class TestBatchEdit:
         rows = BatchTrainer.objects.filter(batch=batch)
         assert rows.get(trainer=instructor).ended_at is not None
         assert rows.get(trainer=newcomer, ended_at__isnull=True).role == StaffRole.PRIMARY
+
+    def test_raising_the_capacity_says_who_moved_up_from_the_waitlist(
+        self, client, admin, course, make_batch, instructor
+    ):
+        batch = make_batch(
+            instructor=instructor, capacity=1, enrolled=1, schedule=[slot(MONDAY, "10:00", "12:00")]
+        )
+        for name in ("Wanda Waiting", "Walt Waiting", "Will Waiting"):
+            waitlist_join(student=StudentFactory(full_name=name), batch=batch)
+        client.force_login(admin)
+        data = form_data(
+            course,
+            instructor,
+            [(MONDAY, "10:00", "12:00")],
+            batch_name=batch.batch_name,
+            batch_code=batch.batch_code,
+            status=batch.status,
+            start_date=batch.start_date.isoformat(),
+            end_date=batch.end_date.isoformat(),
+            capacity=3,
+        )
+
+        response = client.post(self.url(batch), data, follow=True)
+
+        assert messages_of(response) == [
+            f"Batch {batch.batch_code} saved. 2 students moved up from the waitlist into the "
+            "new seats: Wanda Waiting, Walt Waiting."
+        ]
+        assert 'data-warning="no-slots"' not in response.content.decode()
 
     def test_unchanged_form_saves_nothing(self, client, admin, course, make_batch, instructor):
         batch = make_batch(instructor=instructor, schedule=[slot(MONDAY, "10:00", "12:00")])

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import admin_required
 from allocation import eligibility, selectors, services
+from allocation.feedback import no_slots_warning, saved_message
 from allocation.filters import BatchFilter
 from allocation.forms import (
     BatchAssignInstructorForm,
@@ -200,6 +201,8 @@ def batch_create(request):
                 f"Batch {batch.batch_code} created with {len(slots)} weekly "
                 f"slot{'s' if len(slots) != 1 else ''}.",
             )
+            if not slots:
+                messages.warning(request, no_slots_warning(batch))
             return redirect("console:batch_detail", pk=batch.pk)
     return _batch_form_page(request, form, formset)
 
@@ -232,7 +235,9 @@ def batch_edit(request, pk: int):
         except DomainError as exc:
             _show_batch_refusal(form, formset, exc)
         else:
-            messages.success(request, f"Batch {batch.batch_code} saved.")
+            messages.success(request, saved_message(batch))
+            if not slots:
+                messages.warning(request, no_slots_warning(batch))
             return redirect("console:batch_detail", pk=batch.pk)
     return _batch_form_page(request, form, formset, batch=batch)
 
