@@ -19,6 +19,8 @@ class TimetableEntry:
     course_title: str
     start_time: dt.time
     end_time: dt.time
+    # A substitute duty's dates ("cover 2027-01-11 → 2027-01-22"); empty for one's own batch.
+    cover: str = ""
 
 
 @dataclass
@@ -50,16 +52,23 @@ def _hours_of(start: dt.time, end: dt.time) -> range:
     return range(start.hour, max(last, start.hour + 1))
 
 
-def weekly_timetable(batches: Iterable[Batch]) -> Timetable:
-    """The weekly grid of the batches' slots (read from ``batch.schedule.all()``; no query
-    when prefetched)."""
+def weekly_timetable(batches: Iterable[Batch], covers: Iterable = ()) -> Timetable:
+    """The weekly grid of the batches' slots and of the substitute ``covers``' batches (each
+    marked with the cover's dates), read from ``batch.schedule.all()``: no query when
+    prefetched."""
+    teaching = [(batch, "") for batch in batches] + [
+        (cover.batch, f"cover {cover.start_date:%Y-%m-%d} → {cover.end_date:%Y-%m-%d}")
+        for cover in covers
+    ]
     placed = [
         (
             slot.day,
             hour,
-            TimetableEntry(batch.batch_code, batch.course.title, slot.start_time, slot.end_time),
+            TimetableEntry(
+                batch.batch_code, batch.course.title, slot.start_time, slot.end_time, note
+            ),
         )
-        for batch in batches
+        for batch, note in teaching
         for slot in batch.schedule.all()
         for hour in _hours_of(slot.start_time, slot.end_time)
     ]

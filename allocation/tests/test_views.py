@@ -28,7 +28,7 @@ from allocation.models import (
     StaffRole,
 )
 from allocation.services import MSG_ALREADY_ASSIGNED, Slot
-from allocation.tests.factories import CourseFactory
+from allocation.tests.factories import CourseFactory, SubstituteCoverFactory
 from allocation.tests.view_support import set_profile, slot
 from allocation.views.batches import BATCH_CSV_HEADER
 from allocation.views.dashboard import WORKLOAD_CSV_HEADER
@@ -188,9 +188,9 @@ class TestDashboard:
         rows = csv_rows(response)
         assert rows[0] == WORKLOAD_CSV_HEADER
         assert rows[1:] == [
-            ["Ingrid Instructor", world["instructor"].email, "active", "1", "4", "1", "0", "2.0",
+            ["Ingrid Instructor", world["instructor"].email, "Active", "1", "4", "1", "0", "2.0",
              "0.0"],
-            ["Otto Other", world["other"].email, "active", "0", "4", "0", "0", "0.0", ""],
+            ["Otto Other", world["other"].email, "Active", "0", "4", "0", "0", "0.0", ""],
         ]  # fmt: skip
 
     def test_csv_keeps_the_filter(self, client, world):
@@ -601,7 +601,7 @@ class TestMentorList:
         assert csv_rows(response) == [
             MENTOR_CSV_HEADER,
             ["Sam Student", world["student"].email, "Ingrid Instructor",
-             world["instructor"].email, "mentor", world["assignment"].start_date.isoformat()],
+             world["instructor"].email, "Mentor", world["assignment"].start_date.isoformat()],
             ["Una Unassigned", lonely.email, "", "", "", ""],
         ]  # fmt: skip
 
@@ -730,6 +730,66 @@ class TestInstructorPages:
         assert "Primary" in html
         assert "Sam Student" in html
         assert reverse("instructor:mentees") in html
+
+    def test_the_mentee_summary_says_how_many_more_there_are(self, client, world, admin):
+        """Six mentees without contact, five named: the sixth is "and 1 more", not dropped."""
+        long_ago = dates.today() - dt.timedelta(days=40)
+        for n in range(5):
+            services.individual_assign(
+                student=StudentFactory(full_name=f"Mentee {n}"),
+                instructor=world["instructor"],
+                assigned_by=admin,
+            )
+        IndividualAssignment.objects.filter(instructor=world["instructor"]).update(
+            start_date=long_ago
+        )
+        client.force_login(world["instructor"])
+
+        response = client.get(reverse("instructor:dashboard"))
+
+        html = response.content.decode()
+        assert "6 without contact" in html
+        assert len(response.context["mentees_shown"]) == 5
+        assert "and 1 more" in html
+        assert f'href="{reverse("instructor:mentees")}" data-testid="more-mentees"' in html
+
+    def test_stale_mentees_come_first_in_the_summary(self, client, world, admin):
+        for n in range(5):
+            services.individual_assign(
+                student=StudentFactory(full_name=f"Aaron Fresh {n}"),
+                instructor=world["instructor"],
+                assigned_by=admin,
+            )
+        IndividualAssignment.objects.filter(pk=world["assignment"].pk).update(
+            start_date=dates.today() - dt.timedelta(days=40)
+        )
+        client.force_login(world["instructor"])
+
+        response = client.get(reverse("instructor:dashboard"))
+
+        shown = [row.assignment.student.full_name for row in response.context["mentees_shown"]]
+        assert shown[0] == "Sam Student"  # the one without contact, though last by name
+        assert "and 1 more" in response.content.decode()
+
+    def test_a_substitute_with_only_cover_duties_sees_them_in_the_timetable(self, client, world):
+        substitute = InstructorFactory(full_name="Sue Substitute")
+        start = dates.today() + dt.timedelta(days=7)
+        SubstituteCoverFactory(
+            batch=world["batch"],
+            substitute=substitute,
+            start_date=start,
+            end_date=start + dt.timedelta(days=13),
+        )
+        client.force_login(substitute)
+
+        response = client.get(reverse("instructor:dashboard"))
+
+        html = response.content.decode()
+        assert not response.context["timetable"].is_empty
+        assert "No weekly sessions" not in html
+        cover = f"cover {start:%Y-%m-%d} → {start + dt.timedelta(days=13):%Y-%m-%d}"
+        assert f'<span class="badge text-bg-warning" data-cover>{cover}</span>' in html
+        assert world["batch"].batch_code in html
 
     def test_dashboard_empty_state(self, client):
         client.force_login(InstructorFactory())

@@ -19,6 +19,9 @@ from allocation.models import OPEN_BATCH_STATUSES, TEACHING_ROLES, Batch, Indivi
 from core.errors import DomainError
 from trainers import services as trainer_services
 
+# Mentees named on the dashboard's summary; the mentees page lists them all.
+MENTEES_SHOWN = 5
+
 
 @instructor_required
 @require_GET
@@ -30,15 +33,21 @@ def instructor_dashboard(request):
     teaching = [
         r.batch for r in roles if r.role in TEACHING_ROLES and r.batch.status in OPEN_BATCH_STATUSES
     ]
+    duties = list(selectors.trainer_covers(request.user))
+    # The summary lists the mentees who need contact first, then says how many more there are.
+    summary = sorted(mentees, key=lambda row: not row.stale)
     return render(
         request,
         "allocation/instructor_dashboard.html",
         {
             "roles": roles,
-            "timetable": selectors.weekly_timetable(teaching),
+            # A substitute's duties are sessions they teach: in the grid, marked as cover.
+            "timetable": selectors.weekly_timetable(teaching, covers=duties),
             "covered": list(selectors.trainer_covered_absences(request.user)),
-            "duties": selectors.trainer_covers(request.user),
+            "duties": duties,
             "mentees": mentees,
+            "mentees_shown": summary[:MENTEES_SHOWN],
+            "mentees_more": max(len(summary) - MENTEES_SHOWN, 0),
             "stale_count": sum(row.stale for row in mentees),
             "stale_days": selectors.STALE_CONTACT_DAYS,
         },
