@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -35,6 +37,7 @@ from allocation.services import (
     substitute_assign,
 )
 from core import dates
+from core.history import HistoricalRecords
 from enrollments.models import EnrollmentSource, EnrollmentStatus, PaymentStatus
 from enrollments.seats import Payment
 from enrollments.services.enrollment import enrollment_create
@@ -212,10 +215,39 @@ def seed(
         return _seed(today or dates.today(), progress)
 
 
+@contextmanager
+def _acting_as(user: User):
+    """Every audit-trail row written inside names ``user`` as who made the change, as when
+    they make it on a page (``HistoryRequestMiddleware`` sets the same context). The demo's
+    rows say "assigned by Medh Admin", so its history says "Medh Admin" too, not "System"."""
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del context.request
+        else:
+            context.request = previous
+
+
 def _seed(today: dt.date, progress: Callable[[CourseReport], None] | None) -> SeedReport:
     report = SeedReport()
     admin, created = _ensure_admin()
     report.users_created += created
+    with _acting_as(admin):
+        _seed_as_admin(admin, today, progress, report)
+    return report
+
+
+def _seed_as_admin(
+    admin: User,
+    today: dt.date,
+    progress: Callable[[CourseReport], None] | None,
+    report: SeedReport,
+) -> None:
+    """The data set, each part through its services (see ``seed_demo``)."""
     password_hash = make_password(DEMO_PASSWORD)  # once: see users_create_missing
 
     first = 1
@@ -234,7 +266,6 @@ def _seed(today: dt.date, progress: Callable[[CourseReport], None] | None) -> Se
         _seed_multi_trainer(course_plan, admin=admin, report=report)
     _seed_leave_and_cover(admin=admin, today=today, report=report)
     _seed_batch_template(report=report)
-    return report
 
 
 @transaction.atomic

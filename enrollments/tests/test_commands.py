@@ -185,6 +185,14 @@ def test_seed_demo_builds_both_scenarios():
     assert "student001@medh.local / demo12345" in output
     assert "German A1 (GER-A1): 12 batches (12 new), 300 active enrollments (300 new)" in output
 
+    # The history agrees with the rows: the admin who "assigned" and "created" them is who
+    # changed them, never "System".
+    admin = User.objects.get(email="admin@medh.local")
+    for model in (Batch, ScheduleSlot, BatchTrainer, Enrollment, IndividualAssignment):
+        users = set(model.history.values_list("history_user", flat=True).distinct())
+        assert users == {admin.pk}, model.__name__
+    assert set(BatchTrainer.objects.values_list("assigned_by", flat=True)) == {admin.pk}
+
 
 def test_seed_demo_twice_changes_nothing():
     quiet_output = run("seed_demo", "--quiet")
