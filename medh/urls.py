@@ -12,6 +12,7 @@ from enrollments.urls import (
     student_patterns,
     waitlist_patterns,
 )
+from medh.views import favicon
 from reports.urls import audit_patterns, report_patterns
 
 # A database that fails under a page answers 503 with a clear message; anything else, the 500
@@ -57,5 +58,6 @@ urlpatterns = [
     path("me/", include((student_patterns, "student"))),
     path("feeds/", include((feed_patterns, "feeds"))),
     path("inbox/", include(("notifications.urls", "inbox"))),
+    path("favicon.ico", favicon, name="favicon"),
     path("", account_views.home, name="home"),
 ]

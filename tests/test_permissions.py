@@ -365,6 +365,7 @@ PAGES = [
         post=any_user(Redirect("login"), anonymous=Redirect("login")),
     ),
     Page("password_change", get=any_user(200), post=any_user(200)),
+    Page("favicon", get=any_user(200, anonymous=200), content_type="image/x-icon"),
     Page("password_change_done", get=any_user(200)),
     # --- console: allocation -------------------------------------------------------------------
     Page("console:dashboard", get=admin_page()),
