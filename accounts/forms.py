@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from core.ids import parse_id
 
@@ -61,3 +62,17 @@ class UserEmailField(forms.ModelChoiceField):
             user = self.queryset.filter(pk=pk).only("email").first()
             return user.email if user else value
         return value
+
+
+# The login error. Django's says "both fields may be case-sensitive"; the email is not (it is
+# stored and looked up lower-cased), only the password is.
+MSG_INVALID_LOGIN = (
+    "This email address and password do not match an account. Check the password: it is "
+    "case-sensitive (the email address is not)."
+)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with an error message that is true here."""
+
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": MSG_INVALID_LOGIN}

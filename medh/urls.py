@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.forms import LoginForm
 from allocation.urls import assignment_patterns, console_patterns, instructor_patterns
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import (
@@ -28,7 +29,9 @@ admin.site.index_title = "Courses, batches, trainers and enrollments"
 account_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),

@@ -103,8 +103,24 @@ def test_login_with_wrong_password_shows_an_error(client):
     response = client.post(reverse("login"), {"username": user.email, "password": "wrong"})
 
     assert response.status_code == 200
-    assert "Please enter a correct email address and password" in response.content.decode()
+    html = response.content.decode()
+    assert (
+        "This email address and password do not match an account. Check the password: it is "
+        "case-sensitive (the email address is not)."
+    ) in html
+    assert "may be case-sensitive" not in html  # Django's text, untrue of the email here
     assert SESSION_KEY not in client.session
+
+
+def test_login_ignores_the_case_of_the_email(client):
+    user = StudentFactory(email="mixed.case@example.com")
+
+    response = client.post(
+        reverse("login"), {"username": "Mixed.Case@Example.COM", "password": TEST_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert int(client.session[SESSION_KEY]) == user.pk
 
 
 def test_login_page_sends_a_logged_in_user_home(client):
