@@ -17,6 +17,9 @@ from reports.urls import audit_patterns, report_patterns
 # A database that fails under a page answers 503 with a clear message; anything else, the 500
 # page (core/db_errors.py).
 handler500 = "core.db_errors.server_error"
+# A request refused outside any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host):
+# the API's envelope under /api/, Django's page elsewhere.
+handler400 = "core.api.exceptions.bad_request"
 
 admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
