@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from allocation.urls import assignment_patterns, console_patterns, instructor_patterns
+from core import health
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import (
     feed_patterns,
@@ -43,6 +44,9 @@ account_patterns = [
 ]
 
 urlpatterns = [
+    # Load-balancer probes: no login, no HTTPS redirect (core/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("api/", include("medh.api_urls")),

@@ -49,8 +49,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (the other middleware's included) carries its id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files stay cacheable): API answers and signed-in pages are not.
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,6 +108,10 @@ def database_from_url(url_variable: str = "DATABASE_URL") -> dict:
         # a page's aggregates over 100,000 students that compilation took a second, ten times
         # the query itself (bench/dashboards.py); a web app's queries never recoup it.
         database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A connection kept open between requests (CONN_MAX_AGE) is checked before a request
+    # reuses it, and replaced if the server dropped it meanwhile (a restart, a failover, an
+    # idle timeout); without it the first request after a drop answered 503.
+    database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     return database
 
 
@@ -146,6 +154,9 @@ AXES_VERBOSE = False
 # X-Forwarded-For. 0 (the default): the socket's address is the client's, and the header is
 # ignored, since a client can write anything into it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# The load balancer's probes (core/health.py) answer over plain HTTP too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -268,9 +279,31 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immed
 # backend can defer, before it is marked failed (and logged as an error).
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=4)
 
+# Logs go to stderr. LOG_FORMAT=json writes one JSON object per line (python-json-logger) for
+# a log collector; "text" (the default) one readable line. Either way each record carries the
+# request's id (core/middleware.py, RequestIdMiddleware; "-" outside a request).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_FORMATTERS = {
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    },
+}
+if LOG_FORMAT not in LOG_FORMATTERS:
+    raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATTERS)}, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.log_context.RequestIdFilter"}},
+    "formatters": {LOG_FORMAT: LOG_FORMATTERS[LOG_FORMAT]},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
