@@ -158,6 +158,11 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # The load balancer's probes (core/health.py) answer over plain HTTP too.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+# An API token lives this long from its issue (POST /api/v1/auth/login), then the client logs
+# in again. A password change, a web logout and the API logout revoke it earlier
+# (accounts/signals.py).
+API_TOKEN_LIFETIME = dt.timedelta(hours=env.int("API_TOKEN_LIFETIME_HOURS", default=24))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
