@@ -143,6 +143,12 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And per address, whatever accounts it tries: after AXES_IP_FAILURE_LIMIT failed logins from
+# one address within the cool-off, every login from it is refused (429) until the cool-off
+# ends (accounts.security.LoginThrottleHandler). 0 turns this limit off. Keep it well above
+# AXES_FAILURE_LIMIT: an office behind one NAT address shares it.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.security.LoginThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.security.login_username"
