@@ -34,8 +34,7 @@ def safe_filename(filename: str) -> str:
     """``filename`` without control characters (a newline would end the header) or path
     separators; letters of any script stay."""
     cleaned = "".join(
-        "_" if char in "/\\" or unicodedata.category(char)[0] == "C" else char
-        for char in filename
+        "_" if char in "/\\" or unicodedata.category(char)[0] == "C" else char for char in filename
     ).strip(" ._")
     return cleaned or "download"
 
