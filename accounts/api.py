@@ -15,6 +15,8 @@ from accounts.access import is_admin
 from accounts.models import User
 from accounts.security import client_ip
 from core.api import responses
+from core.api.authentication import token_expires_at
+from core.api.fields import timestamp_out
 from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
 from core.errors import DomainError
@@ -62,7 +64,12 @@ class LoginView(APIView):
         axes.utils.reset(ip=client_ip(request._request), username=user.email)
         token = services.api_token_issue(user=user)
         return responses.ok(
-            {"token": token.key, "user": UserSerializer(user).data}, "Logged in successfully"
+            {
+                "token": token.key,
+                "expiresAt": timestamp_out(token_expires_at(token)),
+                "user": UserSerializer(user).data,
+            },
+            "Logged in successfully",
         )
 
     def get_authenticate_header(self, request):

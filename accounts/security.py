@@ -8,13 +8,22 @@
   "Admin@Medh.local" and "admin@medh.local" count as one account.
 - ``lockout_response``: what a locked-out login gets: 429 with the API envelope under
   ``/api/``, otherwise the ``registration/locked_out.html`` page.
+- ``LoginThrottleHandler``: django-axes' database handler plus a limit per address: after
+  ``AXES_IP_FAILURE_LIMIT`` failed logins from one address within the cool-off, whatever
+  accounts they named, that address is refused too. Without it one address could try one
+  password against every account (each a 401, no lock), and keep the workers busy hashing.
 """
 
 from __future__ import annotations
 
 import math
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -77,3 +86,31 @@ def lockout_response(request, original_response=None, credentials=None):
         )
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
+
+
+def failures_from_address(request) -> int:
+    """Failed logins from the request's address within the cool-off, for any account."""
+    attempts = AccessAttempt.objects.filter(ip_address=request.axes_ip_address)
+    if settings.AXES_COOLOFF_TIME is not None:
+        attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """Locks an (account, address) pair after ``AXES_FAILURE_LIMIT`` failures, as configured
+    by ``AXES_LOCKOUT_PARAMETERS``, and a whole address after ``AXES_IP_FAILURE_LIMIT``.
+
+    The address's count is kept out of ``AXES_LOCKOUT_PARAMETERS`` on purpose: django-axes
+    resets every parameter set's attempts on a successful login, so an attacker with one
+    valid account could clear the address's count by logging in to it now and then. Here a
+    success clears only that account's pair; the address's other failures still count."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        failures = super().get_failures(request, credentials)
+        pair_limit = get_failure_limit(request, credentials)
+        address_limit = settings.AXES_IP_FAILURE_LIMIT
+        if failures >= pair_limit or not address_limit:
+            return failures
+        if failures_from_address(request) >= address_limit:
+            return pair_limit  # locked, as if the pair had reached its limit
+        return failures

@@ -33,6 +33,7 @@ class LoginSerializer(serializers.Serializer):
 
 class LoginResultSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expiresAt = TimestampField(help_text="When the token stops working (API_TOKEN_LIFETIME)")
     user = UserSerializer()
 
 

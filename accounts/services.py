@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from core.errors import DomainError
@@ -75,15 +77,22 @@ def users_create_missing(
     return len(missing)
 
 
+@transaction.atomic
 def api_token_issue(*, user: User) -> Token:
-    """The user's Bearer token for the API, created at their first login. Locks nothing: the
-    one-token-per-user key (the user is the token's primary key) refuses a second."""
+    """The user's Bearer token for the API: the live one, or a new one when there is none or
+    it has expired (``API_TOKEN_LIFETIME`` after it was issued; logging in again does not
+    extend it). Locks nothing: the one-token-per-user key (the user is the token's primary
+    key) refuses a second, and ``get_or_create`` then reads the one a concurrent login made."""
+    Token.objects.filter(
+        user=user, created__lte=timezone.now() - settings.API_TOKEN_LIFETIME
+    ).delete()
     token, _ = Token.objects.get_or_create(user=user)
     return token
 
 
 def api_token_revoke(*, user: User) -> None:
-    """Delete the user's API token (logout): every client holding it is signed out."""
+    """Delete the user's API token: every client holding it is signed out. Called by the API
+    logout, and (accounts.signals) by a web logout and a password change."""
     Token.objects.filter(user=user).delete()
 
 

@@ -18,6 +18,7 @@ from core.widgets import LongSelect
 from trainers.services import Window
 
 from .models import (
+    TEXT_MAX_LENGTH,
     AssignmentType,
     Batch,
     BatchStatus,
@@ -74,7 +75,9 @@ class MentorAssignForm(DomainErrorFormMixin, forms.Form):
     assignment_type = forms.ChoiceField(
         label="Type", choices=AssignmentType.choices, initial=AssignmentType.MENTOR
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class MentorReassignForm(DomainErrorFormMixin, forms.Form):
@@ -86,6 +89,7 @@ class MentorReassignForm(DomainErrorFormMixin, forms.Form):
     )
     notes = forms.CharField(
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Leave empty to keep the current notes.",
     )
@@ -109,7 +113,9 @@ class MentorUnassignForm(DomainErrorFormMixin, forms.Form):
 class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
     session_date = forms.DateField(widget=DateInput, initial=dates.today)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", initial=60)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     follow_up_date = forms.DateField(required=False, widget=DateInput)
 
 
@@ -210,6 +216,7 @@ class CoverAssignForm(DomainErrorFormMixin, forms.Form):
 class BatchNoteForm(DomainErrorFormMixin, forms.Form):
     body = forms.CharField(
         label="Note",
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(
             attrs={
                 "rows": 3,
@@ -287,7 +294,10 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
     )
     assigned_instructor = InstructorChoiceField(label="Primary instructor")
     batch_notes = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Notes",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     # Fields batch_update takes (all but the course), compared with the batch's values.

@@ -6,10 +6,21 @@ schedule conflicts) are enforced by the services under row locks.
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from core import dates
 from core.history import HistoricalRecords
+
+# Free text (notes, a course's description): room for any handover, but bounded, so three
+# notes cannot make a 7 MB batch page. The column stays ``text`` (no table rewrite, existing
+# rows untouched); ``full_clean`` in every service enforces the limit, and the forms and the
+# API say it first with the same number.
+TEXT_MAX_LENGTH = 10_000
+
+
+def text_limit() -> list:
+    return [MaxLengthValidator(TEXT_MAX_LENGTH)]
 
 
 class Course(models.Model):
@@ -20,7 +31,7 @@ class Course(models.Model):
         error_messages={"unique": "This course code is already in use"},
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=text_limit())
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,7 +86,7 @@ class Batch(models.Model):
         related_name="instructed_batches",
         help_text="The primary trainer.",
     )
-    batch_notes = models.TextField(blank=True)
+    batch_notes = models.TextField(blank=True, validators=text_limit())
     supervising_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -297,7 +308,7 @@ class IndividualAssignment(models.Model):
     assignment_type = models.CharField(
         max_length=10, choices=AssignmentType.choices, default=AssignmentType.MENTOR
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=text_limit())
     start_date = models.DateField(default=dates.today)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -355,7 +366,7 @@ class MentoringSession(models.Model):
     )
     session_date = models.DateField()
     duration_minutes = models.PositiveSmallIntegerField()
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=text_limit())
     follow_up_date = models.DateField(null=True, blank=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -489,7 +500,7 @@ class BatchNote(models.Model):
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = models.TextField(validators=text_limit())
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -23,6 +23,7 @@ from core.api.fields import (
 )
 
 from .models import (
+    TEXT_MAX_LENGTH,
     AssignmentType,
     BatchStatus,
     Course,
@@ -34,8 +35,8 @@ from .models import (
 from .services import Slot
 
 WEEKDAY_BY_NAME = {day.label: day.value for day in Weekday}
-# Bounds on free text: generous, but a request cannot store megabytes in a note.
-MAX_NOTES = 10_000
+# Bounds on free text: the models' (generous, but a request cannot store megabytes in a note).
+MAX_NOTES = TEXT_MAX_LENGTH
 
 
 class ScheduleSlotSerializer(serializers.Serializer):

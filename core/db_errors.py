@@ -19,6 +19,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error as default_server_error
 
 MSG_CONNECTION_LOST = "The database connection was lost; nothing was saved. Please try again."
+MSG_SERVER_ERROR = "Internal server error"
 MSG_DATABASE_BUSY = (
     "The database could not complete the request; nothing was saved. Please try again."
 )
@@ -56,11 +57,15 @@ def unavailable_message(exc: BaseException | None) -> str | None:
 @requires_csrf_token
 def server_error(request, template_name: str = "500.html"):
     """``handler500``: the 503 page (or envelope under /api/) when the database failed, else
-    Django's own 500 page. Uses no database and no request context, like the 500 page."""
+    Django's own 500 page (under /api/, the envelope with 500). Uses no database and no
+    request context, like the 500 page."""
     message = unavailable_message(sys.exc_info()[1])
+    if request.path.startswith("/api/"):
+        # API clients read the envelope, whatever failed.
+        if message is None:
+            return JsonResponse({"success": False, "message": MSG_SERVER_ERROR}, status=500)
+        return JsonResponse({"success": False, "message": message}, status=503)
     if message is None:
         return default_server_error(request, template_name)
-    if request.path.startswith("/api/"):
-        return JsonResponse({"success": False, "message": message}, status=503)
     body = loader.get_template("503.html").render({"message": message})
     return HttpResponse(body, status=503)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.forms import LoginForm
 from allocation.urls import assignment_patterns, console_patterns, instructor_patterns
+from core import health
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import (
     feed_patterns,
@@ -19,6 +20,9 @@ from reports.urls import audit_patterns, report_patterns
 # A database that fails under a page answers 503 with a clear message; anything else, the 500
 # page (core/db_errors.py).
 handler500 = "core.db_errors.server_error"
+# A request refused outside any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host):
+# the API's envelope under /api/, Django's page elsewhere.
+handler400 = "core.api.exceptions.bad_request"
 
 admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
@@ -44,6 +48,9 @@ account_patterns = [
 ]
 
 urlpatterns = [
+    # Load-balancer probes: no login, no HTTPS redirect (core/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("api/", include("medh.api_urls")),

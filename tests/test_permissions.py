@@ -367,6 +367,9 @@ PAGES = [
     Page("password_change", get=any_user(200), post=any_user(200)),
     Page("favicon", get=any_user(200, anonymous=200), content_type="image/x-icon"),
     Page("password_change_done", get=any_user(200)),
+    # --- the load balancer's probes (core/health.py): public, read-only --------------------------
+    Page("healthz", get=any_user(200, anonymous=200)),
+    Page("readyz", get=any_user(200, anonymous=200)),
     # --- console: allocation -------------------------------------------------------------------
     Page("console:dashboard", get=admin_page()),
     Page("console:batch_list", get=admin_page()),

@@ -357,6 +357,74 @@ def test_client_ip_trusts_only_our_proxies(proxies, forwarded_for, expected):
         assert security.client_ip(request) == expected
 
 
+# Per address (accounts.security.LoginThrottleHandler): one wrong password against many
+# accounts from one address used to give a 401 each, forever.
+IP_LIMIT = 4
+
+
+@pytest.mark.parametrize("door", ["html", "api"])
+@override_settings(AXES_IP_FAILURE_LIMIT=IP_LIMIT)
+def test_one_address_trying_many_accounts_is_locked_out(db, door):
+    accounts = [StudentFactory() for _ in range(IP_LIMIT + 1)]
+    login, refused, locked = (
+        (lambda email, password, ip="10.0.0.1": html_login(Client(), email, password, ip)),
+        assert_html_refused,
+        assert_html_locked,
+    )
+    if door == "api":
+        login, refused, locked = (
+            (lambda email, password, ip="10.0.0.1": api_login(APIClient(), email, password, ip)),
+            assert_api_refused,
+            assert_api_locked,
+        )
+    for account in accounts[: IP_LIMIT - 1]:
+        refused(login(account.email, "wrong-password"))  # one try each: no pair is locked
+    # The failure that reaches the limit locks the address, as the pair's limit does.
+    locked(login(accounts[IP_LIMIT - 1].email, "wrong-password"))
+    # Then any account, even with the right password, and no password is hashed.
+    with mock.patch("django.contrib.auth.hashers.MD5PasswordHasher.verify") as verify:
+        locked(login(accounts[IP_LIMIT].email, TEST_PASSWORD))
+        locked(login(accounts[0].email, TEST_PASSWORD))
+    verify.assert_not_called()
+    # Other addresses are not.
+    assert login(accounts[0].email, TEST_PASSWORD, ip="10.0.0.2").status_code in (200, 302)
+
+
+@override_settings(AXES_IP_FAILURE_LIMIT=IP_LIMIT, AXES_COOLOFF_TIME=dt.timedelta(minutes=1))
+def test_the_address_lock_ends_after_the_cool_off(db):
+    accounts = [StudentFactory() for _ in range(IP_LIMIT)]
+    started = timezone.now()
+    for account in accounts[:-1]:
+        assert_api_refused(api_login(APIClient(), account.email, "wrong-password"))
+    assert_api_locked(api_login(APIClient(), accounts[-1].email, "wrong-password"))
+    assert_api_locked(api_login(APIClient(), accounts[0].email, TEST_PASSWORD))
+    with mock.patch("axes.handlers.proxy.now", return_value=started + dt.timedelta(seconds=61)):
+        assert api_login(APIClient(), accounts[0].email, TEST_PASSWORD).status_code == 200
+
+
+@override_settings(AXES_IP_FAILURE_LIMIT=IP_LIMIT)
+def test_a_success_on_ones_own_account_does_not_clear_the_address_count(db):
+    """The attacker's own valid account: logging in to it clears only its own pair."""
+    own = StudentFactory()
+    victims = [StudentFactory() for _ in range(IP_LIMIT)]
+    for victim in victims[: IP_LIMIT - 2]:
+        assert_api_refused(api_login(APIClient(), victim.email, "wrong-password"))
+    assert api_login(APIClient(), own.email, TEST_PASSWORD).status_code == 200
+    assert_api_refused(api_login(APIClient(), victims[-2].email, "wrong-password"))
+    assert_api_locked(api_login(APIClient(), victims[-1].email, "wrong-password"))
+    assert_api_locked(api_login(APIClient(), own.email, TEST_PASSWORD))
+
+
+@override_settings(AXES_IP_FAILURE_LIMIT=0)
+def test_the_address_limit_can_be_turned_off(db):
+    for _ in range(IP_LIMIT + 2):
+        assert_api_refused(api_login(APIClient(), StudentFactory().email, "wrong-password"))
+
+
+def test_the_address_limit_defaults_above_the_account_limit():
+    assert settings.AXES_IP_FAILURE_LIMIT == 20 > settings.AXES_FAILURE_LIMIT
+
+
 # --- password validators ---------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from allocation.models import BatchTemplate, BatchTrainer, CourseTrainer, StaffR
 from allocation.services import roster_add, roster_update
 from allocation.tests.view_support import slot
 from core import dates
+from tests.support import csv_text
 from trainers.tests.factories import TrainerLeaveFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_bad_queries_are_form_errors(admin_client, query):
 def test_preview_csv(admin_client, staffed, course):
     response = admin_client.get(PREVIEW, {"course": course.pk, "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = csv_text(response).splitlines()
     assert lines[0].startswith("Batch,Batch name,Course,Role,Trainer")
     assert len(lines) == 3 and all(",assistant,Quinn," in line for line in lines[1:])
 

@@ -11,6 +11,7 @@ from accounts.tests.factories import AdminFactory, InstructorFactory
 from allocation.services import roster_add
 from allocation.tests.factories import CourseFactory
 from core import dates
+from tests.support import csv_text
 from trainers.services import leave_record
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def rows(response):
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 def test_course_list_csv(client, django_assert_max_num_queries):

@@ -36,6 +36,7 @@ from allocation.views.mentors import MENTOR_CSV_HEADER
 from core import dates
 from core.errors import DomainError
 from enrollments.services import enrollment_create
+from tests.support import csv_text
 from trainers.models import TrainerStatus
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,7 @@ def messages_of(response) -> list[str]:
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 # --- access ---------------------------------------------------------------------------------

@@ -1,12 +1,38 @@
-"""``Authorization: Bearer <token>``, as the original Medh clients send it."""
+"""``Authorization: Bearer <token>``, as the original Medh clients send it, with a lifetime.
 
+A token is issued by ``POST /api/v1/auth/login`` (``accounts.services.api_token_issue``) and
+lives ``API_TOKEN_LIFETIME`` from then. It is revoked earlier by ``/api/v1/auth/logout``, a
+web logout and a password change (``accounts.signals``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+
+MSG_TOKEN_EXPIRED = "Token has expired; log in again."
+
+
+def token_expires_at(token) -> dt.datetime:
+    return token.created + settings.API_TOKEN_LIFETIME
+
+
+def token_expired(token) -> bool:
+    return token_expires_at(token) <= timezone.now()
 
 
 class BearerTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication with the keyword the original API uses.
-
-    A token is issued by ``POST /api/v1/auth/login`` and revoked by ``/api/v1/auth/logout``.
-    """
+    """DRF's token authentication with the keyword the original API uses, refusing a token
+    older than ``API_TOKEN_LIFETIME`` (401, like an unknown one)."""
 
     keyword = "Bearer"
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_expired(token):
+            raise exceptions.AuthenticationFailed(MSG_TOKEN_EXPIRED)
+        return user, token

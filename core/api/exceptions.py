@@ -3,7 +3,7 @@
 - ``DomainError`` (a service refused: full batch, duplicate, conflict, role) → 400 with the
   service's own message, word for word.
 - Invalid input (serializer, query parameters, malformed JSON) → 400 with ``errors`` per field
-  and the first complaint as ``message``.
+  and the first complaint as ``message``; a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` → 413.
 - No or bad credentials → 401; a role or object not allowed → 403; an unknown id → 404.
 - The database connection lost mid-request, a deadlock or a lock timeout (the transaction is
   rolled back) → 503 with ``core.db_errors``' message, logged with its traceback.
@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import bad_request as default_bad_request
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -27,6 +29,8 @@ from core.errors import DomainError
 from .responses import failure
 
 MSG_INVALID = "Invalid input"
+MSG_TOO_LARGE = "The request body is too large."
+MSG_BAD_REQUEST = "Bad request"
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ def exception_handler(exc, context):
     if unavailable is not None:
         logger.error("Database unavailable: %s", context["request"].path, exc_info=exc)
         return Response(failure(unavailable), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(failure(MSG_TOO_LARGE), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found")
     elif isinstance(exc, DjangoPermissionDenied):
@@ -80,3 +86,13 @@ def exception_handler(exc, context):
 def not_found(request, *args, **kwargs):
     """Any path under /api/ that names no endpoint (or an id that is not a number)."""
     return JsonResponse(failure("Not found"), status=404)
+
+
+def bad_request(request, exception, template_name: str = "400.html"):
+    """``handler400``: a request Django refused before or outside an API view (a body over the
+    size limit read by a middleware, a suspicious header) gets the envelope under /api/."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(failure(MSG_TOO_LARGE), status=413)
+        return JsonResponse(failure(MSG_BAD_REQUEST), status=400)
+    return default_bad_request(request, exception, template_name)

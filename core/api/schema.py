@@ -2,7 +2,7 @@
 
 ``envelope(SomeSerializer, "Batch")`` describes ``{"success", "message", "data": <Batch>}``;
 ``list_envelope`` adds ``count`` and the page figures. ``EnvelopeAutoSchema`` (the default
-schema class) documents the error envelope for 400/401/403/404/405/415 on every operation, so
+schema class) documents the error envelope for 400/401/403/404/405/413/415 on every operation, so
 a response that the API really gives is always one the schema allows.
 """
 
@@ -31,6 +31,7 @@ ERROR_RESPONSES = {
     "403": "The caller's role or relation to the object does not allow this",
     "404": "No such object",
     "405": "Method not allowed",
+    "413": "The body is larger than the server accepts",
     "415": "The body is not JSON",
 }
 

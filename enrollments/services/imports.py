@@ -63,6 +63,17 @@ REPORT_EVERY = 100
 
 MSG_NOT_CSV = "This is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that."
 
+# The model field each column is stored in (or looked up by): its max_length bounds the cell,
+# so a value the database cannot store is a clear error on its row at the check, not a
+# DataError half-way through the import.
+COLUMN_FIELDS = {
+    "email": (User, "email"),
+    "full_name": (User, "full_name"),
+    "course_code": (Course, "code"),
+    "batch_code": (Batch, "batch_code"),
+    "enrollment_type": (Enrollment, "enrollment_type"),
+}
+
 
 # --- 1. parsing --------------------------------------------------------------------------------
 
@@ -151,6 +162,21 @@ def _resolve_type(row: dict) -> str:
     return EnrollmentType.BATCH if row["batch_code"] else EnrollmentType.INDIVIDUAL
 
 
+def column_max_length(column: str) -> int:
+    model, name = COLUMN_FIELDS[column]
+    return model._meta.get_field(name).max_length
+
+
+def _cell_error(row: dict) -> str:
+    """The first cell of ``row`` too long for its column, or "". (A NUL byte, which
+    PostgreSQL's text cannot hold either, already makes ``import_parse`` refuse the file.)"""
+    for column in COLUMNS:
+        value, label = row[column], column.replace("_", " ")
+        if len(value) > (limit := column_max_length(column)):
+            return f"The {label} is too long ({len(value)} characters; at most {limit})"
+    return ""
+
+
 def import_validate(rows: list[dict]) -> list[dict]:
     """The report of ``rows``: per row ``{"line", "ok", "action", "error"}``.
 
@@ -160,7 +186,8 @@ def import_validate(rows: list[dict]) -> list[dict]:
     and a later row for the same student and course is a duplicate. Checks, in this order:
     email, duplicate, existing user without the student role, full name of a new student,
     course, enrollment type, unknown batch, an active enrollment of the student in the course,
-    then the batch (of another course, closed, full). Writes nothing.
+    then the batch (of another course, closed, full); before all of them, that every cell fits
+    its model field (``COLUMN_FIELDS``). Writes nothing.
     """
     emails = {row["email"].lower() for row in rows if row["email"]}
     users = {u.email: u for u in User.objects.filter(email__in=emails)}
@@ -186,6 +213,9 @@ def import_validate(rows: list[dict]) -> list[dict]:
     for row in rows:
         entry = {"line": row["line"], "ok": False, "action": "", "error": ""}
         report.append(entry)
+        if error := _cell_error(row):
+            entry["error"] = error
+            continue
         email = row["email"].lower()
         if not email:
             entry["error"] = "The email is missing"

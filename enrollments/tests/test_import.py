@@ -19,7 +19,9 @@ from enrollments.models import (
 )
 from enrollments.services import MSG_ALREADY_ENROLLED, MSG_FULL, enrollment_create
 from enrollments.services.imports import (
+    COLUMNS,
     MAX_ROWS,
+    column_max_length,
     import_apply,
     import_create,
     import_parse,
@@ -443,3 +445,52 @@ def test_two_admins_starting_one_import_start_it_once():
     job.refresh_from_db()
     assert (job.status, job.enrolled) == (ImportStatus.DONE, 5)
     assert Enrollment.objects.count() == 5
+
+
+# --- cells the database cannot hold ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line,error",
+    [
+        (
+            f"long@example.com,{'N' * 400},GER-A1,GER-1,batch",
+            "The full name is too long (400 characters; at most 150)",
+        ),
+        (
+            f"{'e' * 250}@example.com,Eve,GER-A1,GER-1,batch",
+            "The email is too long (262 characters; at most 254)",
+        ),
+        (
+            f"c@example.com,Cy,{'C' * 21},,individual",
+            "The course code is too long (21 characters; at most 20)",
+        ),
+        (
+            f"b@example.com,Bo,GER-A1,{'B' * 51},batch",
+            "The batch code is too long (51 characters; at most 50)",
+        ),
+    ],
+)
+def test_a_cell_the_database_cannot_hold_fails_its_own_row(school, admin, line, error):
+    """Such a row used to pass the check and fail at import with "Unexpected error
+    (DataError)"; now the check names the cell, and the other rows import."""
+    job = import_create(
+        rows=import_parse(data=csv_bytes("ok@example.com,Olga,GER-A1,GER-1,batch", line)),
+        filename="long.csv",
+        mode=ImportMode.VALID_ROWS,
+        created_by=admin,
+    )
+    assert summarize(job.report) == [
+        (2, True, "create student + enroll in batch GER-1 (batch)"),
+        (3, False, error),
+    ]
+
+
+def test_the_limits_are_the_model_fields():
+    assert {column: column_max_length(column) for column in COLUMNS} == {
+        "email": User._meta.get_field("email").max_length,
+        "full_name": User._meta.get_field("full_name").max_length,
+        "course_code": 20,
+        "batch_code": 50,
+        "enrollment_type": 12,
+    }

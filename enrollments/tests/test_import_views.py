@@ -8,6 +8,7 @@ from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFac
 from allocation.tests.factories import BatchFactory, CourseFactory
 from enrollments.models import Enrollment, EnrollmentImport, ImportMode, ImportStatus
 from enrollments.services.imports import import_create, import_parse
+from tests.support import csv_text
 
 HEADER = "email,full_name,course_code,batch_code,enrollment_type\n"
 GOOD_AND_BAD = (
@@ -61,7 +62,7 @@ def test_the_template_is_a_csv_with_the_expected_header(admin_client):
     response = admin_client.get(reverse("imports:template"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    header = response.content.decode().lstrip("\ufeff").splitlines()[0]
+    header = csv_text(response).splitlines()[0]
     assert header == "Email,Full name,Course code,Batch code,Enrollment type"
     # The template uploads as it is: its titles read back as the columns.
     rows = import_parse(data=response.content)
@@ -125,7 +126,7 @@ def test_failed_only_shows_the_invalid_rows(admin_client, admin, course):
 def test_the_report_downloads_as_csv(admin_client, admin, course):
     job = make_job(admin)
     response = admin_client.get(reverse("imports:detail", args=[job.pk]), {"format": "csv"})
-    lines = response.content.decode().lstrip("\ufeff").splitlines()
+    lines = csv_text(response).splitlines()
     assert lines[0] == (
         "Email,Full name,Course code,Batch code,Enrollment type,Line,Valid,Action,Result,Error"
     )

@@ -36,6 +36,7 @@ from enrollments.services import (
 )
 from enrollments.services.lifecycle import LifecycleSummary, lifecycle_advance, lifecycle_plan
 from notifications.models import Notification
+from tests.support import csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -495,8 +496,8 @@ def test_preview_downloads_as_csv(admin_client):
     response = admin_client.get(reverse("lifecycle:preview"), {"format": "csv"})
 
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
-    assert lines[0].lstrip("\ufeff") == "Change,What,Details"
+    lines = csv_text(response).splitlines()
+    assert lines[0] == "Change,What,Details"
     kinds = [line.split(",")[0] for line in lines[1:]]
     assert kinds.count("Start batch") == 1
     assert kinds.count("Complete batch") == 1

@@ -29,7 +29,7 @@ from enrollments.services import (
     enrollment_set_status,
 )
 from enrollments.views.enrollments import ENROLLMENT_CSV_HEADER
-from tests.support import slot
+from tests.support import csv_text, slot
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def messages_of(response) -> list[str]:
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 def timetable_cell(html: str, day: int, hour: int) -> str:

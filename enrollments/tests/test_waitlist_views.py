@@ -20,6 +20,7 @@ from enrollments.services import (
 )
 from enrollments.services.waitlist import MSG_ALREADY_WAITING, waitlist_join, waitlist_remove
 from enrollments.views.waitlists import BATCH_CSV_HEADER, LIST_CSV_HEADER
+from tests.support import csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def action(name: str, batch: Batch) -> str:
 
 
 def rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 def full_batch(course, capacity: int = 1, **fields) -> Batch:
@@ -432,3 +433,27 @@ class TestQueryCounts:
         # session, user, the batch, the rows
         with django_assert_max_num_queries(4):
             admin_client.get(page(batch), {"format": "csv"})
+
+
+class TestBatchCsvFilename:
+    """The batch's code goes into the download's filename (waitlist-<code>.csv)."""
+
+    @pytest.mark.parametrize(
+        "code,disposition",
+        [
+            ("GER\nA1", 'attachment; filename="waitlist-GER_A1.csv"'),
+            (
+                "GER\"; filename*=utf-8''x.exe",
+                'attachment; filename="waitlist-GER\\"; filename*=utf-8\'\'x.exe.csv"',
+            ),
+            ("DEU-Grüße", "attachment; filename*=utf-8''waitlist-DEU-Gr%C3%BC%C3%9Fe.csv"),
+        ],
+    )
+    def test_any_code_gives_a_download_with_its_name(self, admin_client, batch, code, disposition):
+        Batch.objects.filter(pk=batch.pk).update(batch_code=code)
+
+        response = admin_client.get(page(batch), {"format": "csv"})
+
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == disposition
+        assert rows(response)[0] == BATCH_CSV_HEADER

@@ -11,13 +11,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import feed_token_reset
+from core.web import attachment
 from enrollments import feeds, selectors
 from enrollments.views.redirects import next_url
 
 
 def _ics_response(calendar, filename: str) -> HttpResponse:
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(
+        calendar.to_ical(), filename=filename, content_type="text/calendar; charset=utf-8"
+    )
     # The URL is a secret: keep shared caches from storing the feed.
     response["Cache-Control"] = "private"
     return response

@@ -49,8 +49,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (the other middleware's included) carries its id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files stay cacheable): API answers and signed-in pages are not.
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,6 +108,10 @@ def database_from_url(url_variable: str = "DATABASE_URL") -> dict:
         # a page's aggregates over 100,000 students that compilation took a second, ten times
         # the query itself (bench/dashboards.py); a web app's queries never recoup it.
         database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A connection kept open between requests (CONN_MAX_AGE) is checked before a request
+    # reuses it, and replaced if the server dropped it meanwhile (a restart, a failover, an
+    # idle timeout); without it the first request after a drop answered 503.
+    database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     return database
 
 
@@ -135,6 +143,12 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And per address, whatever accounts it tries: after AXES_IP_FAILURE_LIMIT failed logins from
+# one address within the cool-off, every login from it is refused (429) until the cool-off
+# ends (accounts.security.LoginThrottleHandler). 0 turns this limit off. Keep it well above
+# AXES_FAILURE_LIMIT: an office behind one NAT address shares it.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.security.LoginThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.security.login_username"
@@ -146,6 +160,14 @@ AXES_VERBOSE = False
 # X-Forwarded-For. 0 (the default): the socket's address is the client's, and the header is
 # ignored, since a client can write anything into it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# The load balancer's probes (core/health.py) answer over plain HTTP too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# An API token lives this long from its issue (POST /api/v1/auth/login), then the client logs
+# in again. A password change, a web logout and the API logout revoke it earlier
+# (accounts/signals.py).
+API_TOKEN_LIFETIME = dt.timedelta(hours=env.int("API_TOKEN_LIFETIME_HOURS", default=24))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -174,7 +196,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a size and a depth limit (a deeply nested body was a 500).
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.EnvelopeAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
@@ -267,9 +290,31 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immed
 # backend can defer, before it is marked failed (and logged as an error).
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=4)
 
+# Logs go to stderr. LOG_FORMAT=json writes one JSON object per line (python-json-logger) for
+# a log collector; "text" (the default) one readable line. Either way each record carries the
+# request's id (core/middleware.py, RequestIdMiddleware; "-" outside a request).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_FORMATTERS = {
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    },
+}
+if LOG_FORMAT not in LOG_FORMATTERS:
+    raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATTERS)}, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.log_context.RequestIdFilter"}},
+    "formatters": {LOG_FORMAT: LOG_FORMATTERS[LOG_FORMAT]},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -22,6 +22,7 @@ from enrollments.models import Enrollment
 from enrollments.services import enrollment_cancel, enrollment_create
 from reports.templatetags.audit_tags import BATCH_PAGE_ENTRIES
 from reports.tests.audit_support import ROWS_PER_ROUND, every_kind_of_change
+from tests.support import csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ LOG = reverse("audit:log")
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 @pytest.fixture

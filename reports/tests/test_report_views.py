@@ -16,7 +16,7 @@ from core import dates
 from enrollments import services as enrollments
 from enrollments.models import WaitlistEntry
 from reports.tests.test_reports import build_known_data, slot
-from tests.support import BATCH_DEFAULTS, build_batch
+from tests.support import BATCH_DEFAULTS, build_batch, csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def csv_rows(response) -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment; filename=")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 @pytest.fixture

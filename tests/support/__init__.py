@@ -10,6 +10,7 @@ enrollments (``make_batch(enrolled=n)`` makes n real enrollments).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from contextlib import contextmanager
 
@@ -57,6 +58,7 @@ __all__ = [
     "SubstituteCoverFactory",
     "UserFactory",
     "build_batch",
+    "csv_text",
     "module_transaction",
     "reread",
     "slot",
@@ -155,3 +157,10 @@ def reread(namespace):
         if isinstance(value, Model):
             value.refresh_from_db()
     return namespace
+
+
+def csv_text(response) -> str:
+    """A CSV download's text. It must start with a UTF-8 byte-order mark, without which Excel
+    reads the file in the machine's legacy code page (core.web.csv_response)."""
+    assert response.content.startswith(codecs.BOM_UTF8), response.content[:20]
+    return response.content.decode("utf-8-sig")
