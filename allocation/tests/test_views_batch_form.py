@@ -7,6 +7,7 @@ per save: a refusal leaves nothing behind.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -102,7 +103,12 @@ class TestBatchCreate:
         assert 'id="conflict-warning"' in html
         assert "js/batch_form.js" in html
         assert f'data-conflicts-url="{CONFLICTS}"' in html
-        assert 'type="time"' in html
+        # 24-hour entry, as the site writes times (not the browser's locale-bound picker).
+        start = re.search(r'<input[^>]*name="slots-0-start_time"[^>]*>', html).group()
+        assert 'type="text"' in start
+        assert 'pattern="([01][0-9]|2[0-3]):[0-5][0-9]"' in start
+        assert 'placeholder="HH:MM"' in start
+        assert 'inputmode="numeric"' in start
         # Only instructors can be chosen as the primary.
         field = response.context["form"].fields["assigned_instructor"]
         assert admin not in field.queryset
