@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -61,9 +62,19 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def watch(page, problems: list[str]) -> None:
+def watch(page, problems: list[str], expected_refusals=()) -> None:
     """Record in ``problems`` every JavaScript error, console error (CSP violations among
-    them) and response of 400 and above that ``page`` sees."""
+    them) and response of 400 and above that ``page`` sees, except the refusals a test
+    asks for: ``(status, path)`` pairs in ``expected_refusals``."""
+    expected = {(status, path) for status, path in expected_refusals}
+
+    def refused(message) -> bool:
+        # Chromium also logs an expected refusal as "Failed to load resource: ... 403".
+        path = urlsplit(message.location.get("url", "")).path
+        return message.text.startswith("Failed to load resource") and any(
+            path == refused_path for _, refused_path in expected
+        )
+
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     # Content-Security-Policy violations (a blocked inline script or style) are reported only
     # as console errors, so any console error fails the test too. Except the browser's own
@@ -74,13 +85,17 @@ def watch(page, problems: list[str]) -> None:
             problems.append(f"console error: {message.text}")
             if message.type == "error"
             and not message.location.get("url", "").endswith("/favicon.ico")
+            and not refused(message)
             else None
         ),
     )
     page.on(
         "response",
         lambda response: (
-            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
+            problems.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            and (response.status, urlsplit(response.url).path) not in expected
+            else None
         ),
     )
 
@@ -101,16 +116,17 @@ def page(browser):
 
 @pytest.fixture
 def open_page(browser):
-    """``open_page(width)``: a page in a fresh context of that viewport width, watched like
-    ``page``; the test fails at the end if any of them saw an error."""
+    """``open_page(width, height, expected_refusals)``: a page in a fresh context of that
+    viewport, watched like ``page`` (``watch``); the test fails at the end if any of them saw
+    an error."""
     contexts, problems = [], []
 
-    def open_(width: int, height: int = 844):
+    def open_(width: int, height: int = 844, expected_refusals=()):
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        watch(page, problems)
+        watch(page, problems, expected_refusals)
         return page
 
     yield open_

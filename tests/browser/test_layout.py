@@ -125,12 +125,15 @@ def test_main_pages_fit_a_phone_and_a_desktop(live_server, open_page, demo, scre
         (INSTRUCTOR, [reverse(name) for name in INSTRUCTOR_PAGES], True),
         (demo.student, [reverse(name) for name in STUDENT_PAGES], True),
     ]
+    # A student who follows a link to the console gets the refusal page, which must fit too.
+    console = reverse("console:dashboard")
     pages = {}
     for width in (PHONE, DESKTOP):
         for account, paths, cards in accounts:
-            page = pages[width, account[0]] = open_page(width, HEIGHTS[width])
+            refused = [(403, console)] if account == demo.student else []
+            page = pages[width, account[0]] = open_page(width, HEIGHTS[width], refused)
             log_in(page, base, account)
-            walk(page, base, paths, width, findings, cards)
+            walk(page, base, paths + [path for _, path in refused], width, findings, cards)
     assert findings == {}, "pages overflow or clip their content"
 
     # --- on the phone ----------------------------------------------------------------------
