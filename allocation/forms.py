@@ -227,11 +227,28 @@ class BatchNoteForm(DomainErrorFormMixin, forms.Form):
 
 
 class TimeInput(forms.TimeInput):
-    """The browser's time picker, which reads and writes HH:MM."""
+    """A 24-hour ``HH:MM`` text box, as the site writes every time.
 
-    input_type = "time"
+    Not ``<input type="time">``: its look follows the browser's locale, so an English
+    browser shows "02:00 PM" (clipped to "02:00 PN" in a narrow column) on a site that
+    otherwise reads 14:00. The pattern lets the browser flag a malformed time; the
+    ``TimeField`` still checks it on the server.
+    """
+
+    input_type = "text"
+    PATTERN = r"([01][0-9]|2[0-3]):[0-5][0-9]"
 
     def __init__(self, attrs=None):
+        attrs = {
+            "pattern": self.PATTERN,
+            "inputmode": "numeric",
+            "placeholder": "HH:MM",
+            "maxlength": "5",
+            "size": "5",
+            "autocomplete": "off",
+            "title": "24-hour time, e.g. 09:30 or 18:00",
+            **(attrs or {}),
+        }
         super().__init__(attrs=attrs, format="%H:%M")
 
 

@@ -33,6 +33,13 @@ class TimetableRow:
         return f"{self.hour:02d}:00"
 
 
+@dataclass(frozen=True)
+class AgendaDay:
+    index: int  # 0 = Monday, as Weekday
+    name: str
+    entries: list[TimetableEntry]
+
+
 @dataclass
 class Timetable:
     """A week as rows of hours by columns Monday–Sunday; a slot sits in every hour it
@@ -44,6 +51,19 @@ class Timetable:
     @property
     def is_empty(self) -> bool:
         return not any(cell for row in self.rows for cell in row.cells)
+
+    @property
+    def agenda(self) -> list[AgendaDay]:
+        """The same week day by day, for narrow screens: each day that has slots, with each
+        slot once (the grid repeats it in every hour it touches), in time order."""
+        days = []
+        for index, name in enumerate(self.days):
+            # dict.fromkeys: the first appearance of each entry, in the grid's order.
+            entries = list(dict.fromkeys(e for row in self.rows for e in row.cells[index]))
+            if entries:
+                entries.sort(key=lambda e: (e.start_time, e.batch_code))
+                days.append(AgendaDay(index=index, name=name, entries=entries))
+        return days
 
 
 def _hours_of(start: dt.time, end: dt.time) -> range:

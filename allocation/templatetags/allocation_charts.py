@@ -11,20 +11,21 @@ from django import template
 
 register = template.Library()
 
-# Geometry of a bar chart, in SVG user units; the SVG scales to its container's width.
-WIDTH = 640
-LABEL_RIGHT = 190  # labels end here (anchored right)
-PLOT_LEFT = 200
-PLOT_WIDTH = 280  # leaves room for the figure printed after the longest bar
-ROW = 26
-BAR = 16
-TOP = 6
+# Geometry of a bar chart, in CSS pixels. The SVG has no viewBox: it takes its container's
+# width and its text keeps its CSS size (13px) on a phone as on a desktop, where a scaled
+# drawing would shrink it to 7px. Each row is a line of text (the label on the left, the
+# figure on the right) over a bar whose length is a percentage of the width.
+ROW = 40
+TEXT = 14  # the text's baseline, from the top of its row
+BAR_TOP = 21
+BAR = 12
+TOP = 2
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
-    text: str  # the figure printed after the bar
+    text: str  # the figure printed on the right of the label
     title: str  # the bar's tooltip and accessible name
     tone: str  # ok / warn / over: a CSS class suffix
     length: float  # 0-1 of the plot width
@@ -33,24 +34,21 @@ class Bar:
 @dataclass(frozen=True)
 class PlacedBar:
     bar: Bar
-    y: str
     text_y: str
-    width: str
-    text_x: str
+    y: str
+    width: str  # percent of the chart's width
 
 
 def _place(bars: list[Bar]) -> list[PlacedBar]:
     placed = []
     for i, bar in enumerate(bars):
-        y = TOP + i * ROW
-        width = max(0.0, min(1.0, bar.length)) * PLOT_WIDTH
+        top = TOP + i * ROW
         placed.append(
             PlacedBar(
                 bar=bar,
-                y=f"{y:g}",
-                text_y=f"{y + BAR / 2:g}",
-                width=f"{width:.1f}",
-                text_x=f"{PLOT_LEFT + width + 6:.1f}",
+                text_y=f"{top + TEXT:g}",
+                y=f"{top + BAR_TOP:g}",
+                width=f"{max(0.0, min(1.0, bar.length)) * 100:.1f}",
             )
         )
     return placed
@@ -62,11 +60,7 @@ def _chart(chart_id: str, title: str, summary: str, bars: list[Bar], columns: li
         "title": title,
         "summary": summary,
         "rows": _place(bars),
-        "width": WIDTH,
         "height": TOP * 2 + ROW * len(bars),
-        "label_right": LABEL_RIGHT,
-        "plot_left": PLOT_LEFT,
-        "plot_width": PLOT_WIDTH,
         "bar": BAR,
         "columns": columns,
         "table": table,
@@ -161,14 +155,13 @@ def mentor_split_chart(coverage):
     """Students with and without a mentor (``MentorCoverage``) as one two-segment bar."""
     total = coverage.students
     share = coverage.mentored / total if total else 0
-    width = WIDTH - 2
     return {
         "id": "chart-mentors",
         "coverage": coverage,
-        "width": WIDTH,
-        "mentored_width": f"{share * width:.1f}",
-        "unassigned_x": f"{1 + share * width:.1f}",
-        "unassigned_width": f"{(1 - share) * width:.1f}",
+        # Percentages of the chart's width (no viewBox: see ROW above).
+        "mentored_width": f"{share * 100:.1f}",
+        "unassigned_x": f"{share * 100:.1f}",
+        "unassigned_width": f"{(1 - share) * 100:.1f}",
         "mentored_pct": round(share * 100),
         "unassigned_pct": 100 - round(share * 100) if total else 0,
         "summary": (

@@ -7,6 +7,7 @@ per save: a refusal leaves nothing behind.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -102,7 +103,12 @@ class TestBatchCreate:
         assert 'id="conflict-warning"' in html
         assert "js/batch_form.js" in html
         assert f'data-conflicts-url="{CONFLICTS}"' in html
-        assert 'type="time"' in html
+        # 24-hour entry, as the site writes times (not the browser's locale-bound picker).
+        start = re.search(r'<input[^>]*name="slots-0-start_time"[^>]*>', html).group()
+        assert 'type="text"' in start
+        assert 'pattern="([01][0-9]|2[0-3]):[0-5][0-9]"' in start
+        assert 'placeholder="HH:MM"' in start
+        assert 'inputmode="numeric"' in start
         # Only instructors can be chosen as the primary.
         field = response.context["form"].fields["assigned_instructor"]
         assert admin not in field.queryset
@@ -674,6 +680,20 @@ class TestDashboardFlags:
         assert len(fill) == 4
         assert all(b.fill == 0 for b in fill)
 
+    def test_chart_text_keeps_its_css_size_at_any_width(self, client, admin, team):
+        # A viewBox scales the drawing, text included, to the card: 7px text on a phone.
+        # The charts are laid out in CSS pixels with bar lengths in percent instead.
+        client.force_login(admin)
+
+        html = client.get(DASHBOARD).content.decode()
+
+        svgs = re.findall(r'<svg class="chart"[^>]*>', html)
+        assert len(svgs) == 3
+        assert not any("viewBox" in svg for svg in svgs)
+        bars = re.findall(r'<rect class="chart-bar" x="[\d.]+%?" y="[\d.]+" width="([^"]+)"', html)
+        assert bars and all(bar.endswith("%") for bar in bars)
+        assert max(float(bar.rstrip("%")) for bar in bars) == 100.0
+
     def test_fill_chart_orders_fullest_first_and_follows_the_course_filter(
         self, client, admin, course, make_batch, instructor
     ):
@@ -762,6 +782,24 @@ class TestDashboardFilters:
 
         assert self.names(client, course=course.pk, status="on_leave") == {"Lea Lead"}
         assert self.names(client, course=course.pk, status="active") == {"Asa Assistant", "Sue Sub"}
+
+    def test_filters_fold_behind_a_button_with_the_count_in_use(self, client, admin, rosters):
+        course, _ = rosters
+        client.force_login(admin)
+
+        plain = client.get(DASHBOARD).content.decode()
+        filtered = client.get(DASHBOARD, {"course": course.pk, "role": "lead"}).content.decode()
+
+        # Folded below md (Bootstrap's collapse), always open from md up (d-md-block).
+        assert re.search(
+            r'<form method="get" class="[^"]*collapse d-md-block[^"]*" id="filters"', plain
+        )
+        assert 'data-bs-target="#filters"' in plain
+        assert " in use</span>" not in plain
+        assert (
+            '<span class="badge text-bg-primary">2</span><span class="visually-hidden"> in use'
+            in filtered
+        )
 
     def test_filter_form_offers_course_and_role(self, client, admin, rosters):
         client.force_login(admin)

@@ -34,3 +34,18 @@ def display_name(user, empty: str = "—") -> str:
 def hours(value) -> str:
     """Weekly hours without trailing zeros: 16, 11.5, 4.25."""
     return f"{float(value or 0):g}"
+
+
+@register.filter
+def active_filters(form) -> int:
+    """How many of a filter form's visible fields the request filled in (0 for an unbound
+    form): the count on the folded filter form's button."""
+    if not form.is_bound:
+        return 0
+    data = form.data
+    values = data.getlist if hasattr(data, "getlist") else lambda name: [data.get(name)]
+    return sum(
+        1
+        for field in form.visible_fields()
+        if any(value not in ("", None) for value in values(field.html_name))
+    )

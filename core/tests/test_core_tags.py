@@ -34,3 +34,18 @@ def test_display_name_falls_back_to_a_dash_or_the_given_text():
 @pytest.mark.parametrize(("value", "shown"), [(16.0, "16"), (11.5, "11.5"), (None, "0")])
 def test_hours_drop_trailing_zeros(value, shown):
     assert render("{{ value|hours }}", value=value) == shown
+
+
+def test_active_filters_counts_the_visible_fields_in_use():
+    from django import forms
+    from django.http import QueryDict
+
+    class Filters(forms.Form):
+        q = forms.CharField(required=False)
+        status = forms.CharField(required=False)
+        page = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    assert render("{{ form|active_filters }}", form=Filters()) == "0"
+    used = Filters(QueryDict("q=anna&status=&page=3"))
+    assert render("{{ form|active_filters }}", form=used) == "1"
+    assert render("{{ form|active_filters }}", form=Filters({"q": "a", "status": "x"})) == "2"

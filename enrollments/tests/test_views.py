@@ -194,6 +194,35 @@ class TestStudentSchedule:
         assert [row.hour for row in rows] == list(range(7, 22))
         assert all(len(row.cells) == 7 for row in rows)
 
+    def test_agenda_lists_each_slot_once_by_day_in_time_order(self, client, world):
+        # The phone's view of the same week: a slot spanning two hour rows is listed once.
+        client.force_login(world["student"])
+
+        response = client.get(SCHEDULE)
+
+        agenda = response.context["timetable"].agenda
+        assert [
+            (day.name, [(e.batch_code, f"{e.start_time:%H:%M}") for e in day.entries])
+            for day in agenda
+        ] == [
+            ("Monday", [("GER-A1-MORNING", "10:00")]),
+            ("Wednesday", [("GER-A1-MORNING", "18:30")]),
+        ]
+        html = response.content.decode()
+        agenda_html = html[html.index('id="agenda"') :]
+        assert agenda_html.count("GER-A1-MORNING") == 2
+        assert "10:00–12:00" in agenda_html and "18:30–20:00" in agenda_html
+
+    def test_names_the_batch_status_and_the_enrollment_status(self, client, world):
+        # An Upcoming batch beside an unlabelled "Active" read as a contradiction.
+        client.force_login(world["student"])
+
+        html = client.get(SCHEDULE).content.decode()
+
+        statuses = re.search(r'data-testid="statuses">(.*?)</ul>', html, re.S).group(1)
+        text = " ".join(re.sub(r"<[^>]+>", " ", statuses).split())
+        assert text.startswith("Batch Upcoming Enrollment Active")
+
     def test_another_students_batch_never_appears(self, client, world):
         client.force_login(world["student"])
 

@@ -21,8 +21,10 @@
       const p = `slots-${i}-`;
       const deleted = form.elements[p + "DELETE"] && form.elements[p + "DELETE"].checked;
       const slot = [value(p + "day"), value(p + "start_time"), value(p + "end_time")];
-      // Incomplete or reversed rows (mid-typing) are left out; saving reports them.
-      if (!deleted && slot.every(Boolean) && slot[1] < slot[2]) params.append("slot", slot.join(","));
+      // Incomplete, malformed or reversed rows (mid-typing) are left out; saving reports
+      // them. Times are 24-hour HH:MM text, so they compare as strings.
+      const times = slot.slice(1).every((time) => /^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(time));
+      if (!deleted && slot[0] && times && slot[1] < slot[2]) params.append("slot", slot.join(","));
     }
     return params;
   }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -61,14 +62,19 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser):
-    """A page in a fresh context (no cookies), which fails the test on any JavaScript error,
-    any console error (CSP violations among them) or any response of 400 and above."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
+def watch(page, problems: list[str], expected_refusals=()) -> None:
+    """Record in ``problems`` every JavaScript error, console error (CSP violations among
+    them) and response of 400 and above that ``page`` sees, except the refusals a test
+    asks for: ``(status, path)`` pairs in ``expected_refusals``."""
+    expected = {(status, path) for status, path in expected_refusals}
+
+    def refused(message) -> bool:
+        # Chromium also logs an expected refusal as "Failed to load resource: ... 403".
+        path = urlsplit(message.location.get("url", "")).path
+        return message.text.startswith("Failed to load resource") and any(
+            path == refused_path for _, refused_path in expected
+        )
+
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     # Content-Security-Policy violations (a blocked inline script or style) are reported only
     # as console errors, so any console error fails the test too. Except the browser's own
@@ -79,23 +85,60 @@ def page(browser):
             problems.append(f"console error: {message.text}")
             if message.type == "error"
             and not message.location.get("url", "").endswith("/favicon.ico")
+            and not refused(message)
             else None
         ),
     )
     page.on(
         "response",
         lambda response: (
-            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
+            problems.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            and (response.status, urlsplit(response.url).path) not in expected
+            else None
         ),
     )
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh context (no cookies), which fails the test on any JavaScript error,
+    any console error (CSP violations among them) or any response of 400 and above."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    watch(page, problems)
     yield page
     context.close()
     assert problems == [], "the browser saw errors"
 
 
 @pytest.fixture
+def open_page(browser):
+    """``open_page(width, height, expected_refusals)``: a page in a fresh context of that
+    viewport, watched like ``page`` (``watch``); the test fails at the end if any of them saw
+    an error."""
+    contexts, problems = [], []
+
+    def open_(width: int, height: int = 844, expected_refusals=()):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        watch(page, problems, expected_refusals)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert problems == [], "the browser saw errors"
+
+
+@pytest.fixture
 def screenshot(tmp_path):
-    """``screenshot(page, "name")`` saves a 1280×800 PNG: into docs/screenshots/ when
+    """``screenshot(page, "name")`` saves a PNG of the viewport (1280×800, or a phone's
+    390×844): into docs/screenshots/ when
     MEDH_SCREENSHOTS=1 (to refresh the committed set), otherwise into a temporary directory,
     so every run still exercises the pages the screenshots show."""
     directory = SCREENSHOT_DIR if os.environ.get("MEDH_SCREENSHOTS") == "1" else tmp_path

@@ -188,7 +188,7 @@ def test_a_day_with_the_app(live_server, page: Page, cast, screenshot):
 
     page.goto(f"{base}{reverse('console:course_staffing', args=[cast.course.pk])}")
     expect(page.get_by_role("link", name=NEW_CODE)).to_be_visible()
-    screenshot(page, "course-staffing")
+    # The screenshot of a staffing map is test_layout's: the demo's 13-trainer course.
     log_out(page)
 
     # --- the instructor -----------------------------------------------------------------------
