@@ -216,6 +216,15 @@ def _mark_failed(notification: Notification, token: str, exc: BaseException) -> 
     return "retrying"
 
 
+def _abandon(mail) -> None:
+    """Drop the SMTP connection without a QUIT: after a timeout or a stop, waiting for the
+    server's answer to QUIT could take another EMAIL_TIMEOUT."""
+    smtp = getattr(mail, "connection", None)
+    if smtp is not None:
+        smtp.close()
+        mail.connection = None
+
+
 def in_a_transaction() -> bool:
     # The transaction a test case wraps around each test does not count: it stands for
     # the autocommit of a real process.
@@ -259,18 +268,17 @@ def deliver_due(
             except Exception as exc:  # SMTP, DNS, timeouts, a template that fails
                 counts[_mark_failed(notification, token, exc)] += 1
                 if isinstance(exc, CONNECTION_ERRORS):
-                    mail.close()
+                    _abandon(mail)
                     _release(claimed[index + 1 :], token)
                     counts["released"] += len(claimed) - index - 1
                     break
             else:
                 _mark_sent(notification)
                 counts["sent"] += 1
-    finally:
-        # Also when stopped mid-send (SIGTERM's grace ran out) or the database went away:
-        # what was not marked keeps its lease, which expires, so it is retried.
-        try:
-            mail.close()
-        except Exception:  # a broken connection's QUIT: nothing left to save
-            logger.debug("closing the mail connection failed", exc_info=True)
+    except BaseException:
+        # Stopped mid-send (SIGTERM's grace ran out) or the database went away: what was
+        # not marked keeps its lease, which expires, so it is retried.
+        _abandon(mail)
+        raise
+    mail.close()
     return counts

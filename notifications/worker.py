@@ -19,7 +19,7 @@ import logging
 import signal
 import threading
 
-from django.db import DatabaseError, close_old_connections, connection, reset_queries
+from django.db import DatabaseError, connection, reset_queries
 
 from . import outbox
 
@@ -72,8 +72,9 @@ class OutboxWorker:
     def run(self) -> None:
         logger.info("Outbox worker started (batch %s, poll %ss)", self.batch, self.poll)
         backoff = 1.0
+        # One database connection for the worker's life (CONN_MAX_AGE does not apply outside
+        # requests); a broken one is closed on the error and the next query opens another.
         while not self.stopping.is_set():
-            close_old_connections()
             try:
                 counts = self.run_once()
             except Stopped:
