@@ -134,6 +134,9 @@ def claim(*, limit: int, ids: Iterable[int] | None = None) -> tuple[str, list[No
     token = secrets.token_hex(16)
     now = timezone.now()
     max_attempts = settings.NOTIFICATION_MAX_ATTEMPTS
+    due = Notification.objects.filter(_due(now))
+    if not (due.filter(pk__in=list(ids)) if ids is not None else due).exists():
+        return token, []  # an idle poll opens no write transaction (SQLite: no write lock)
     with transaction.atomic():
         candidates = Notification.objects.select_for_update(of=("self",), skip_locked=True)
         candidates = candidates.filter(_due(now))
