@@ -378,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--quick", action="store_true", help="small sizes; implies --no-write")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--database", default=DB_NAME, help=f"scratch database ({DB_NAME})")
     parser.add_argument(
         "--profile", action="store_true", help="profile the app's request in-process instead"
     )
@@ -387,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = common.machine_line()
     started = time.perf_counter()
 
-    url = common.fresh_database(DB_NAME)
+    url = common.fresh_database(args.database)
     setup_django(url)
     token, students, scenarios = make_world(sizes, args.workers)
     if args.profile:

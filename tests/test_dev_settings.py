@@ -56,3 +56,20 @@ def test_the_demo_sends_through_the_worker_one_line_per_email():
     settings = dev_settings()
     assert settings["delivery"] == "worker"
     assert settings["email"] == "notifications.mail.OneLineConsoleBackend"
+
+
+def test_production_sends_from_the_outbox_worker_never_from_a_request():
+    code = "import medh.settings.production as s; print(s.NOTIFICATION_DELIVERY, s.EMAIL_TIMEOUT)"
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("TASK_BACKEND", "NOTIFICATION_DELIVERY")
+    }
+    env = {
+        **clean,
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "medh.example",
+        "DATABASE_URL": "postgres://u@127.0.0.1:5432/medh",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.stdout.split() == ["worker", "10"], out.stderr
