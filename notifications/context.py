@@ -18,13 +18,25 @@ from django.utils.functional import Promise
 
 # Keys of the tagged values; a plain dict of the context must not use them.
 MODEL, DATETIME, DATE, TIME, DECIMAL = "$model", "$datetime", "$date", "$time", "$decimal"
-TAGS = {MODEL, DATETIME, DATE, TIME, DECIMAL}
+RELATED = "$related"
+TAGS = {MODEL, DATETIME, DATE, TIME, DECIMAL, RELATED}
+
+
+class Related:
+    """``instance.<name>.all()`` (in the related model's ordering), read when the email is
+    rendered instead of in the caller's transaction: e.g. a batch's weekly schedule, without
+    a query in the request that enrolls."""
+
+    def __init__(self, instance: Model, name: str):
+        self.instance, self.name = instance, name
 
 
 def freeze(value: Any) -> Any:
     """``value`` as JSON values; refuses (TypeError) what it could not give back."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, Related):
+        return {RELATED: freeze(value.instance), "name": value.name}
     if isinstance(value, Model):
         if value.pk is None:
             raise TypeError(f"notification context: unsaved {value._meta.label} instance")
@@ -68,6 +80,8 @@ def _collect(value: Any, wanted: dict[str, set]) -> None:
     elif isinstance(value, dict):
         if MODEL in value:
             wanted.setdefault(value[MODEL], set()).add(value["pk"])
+        elif RELATED in value:
+            _collect(value[RELATED], wanted)
         else:
             for item in value.values():
                 _collect(item, wanted)
@@ -82,6 +96,9 @@ def _build(value: Any, loaded: dict[str, dict]) -> Any:
         return value
     if MODEL in value:
         return loaded[value[MODEL]].get(value["pk"])
+    if RELATED in value:
+        owner = _build(value[RELATED], loaded)
+        return [] if owner is None else list(getattr(owner, value["name"]).all())
     if DATETIME in value:
         return dt.datetime.fromisoformat(value[DATETIME])
     if DATE in value:

@@ -100,7 +100,11 @@ def notifications_render(*, notifications: Iterable[Notification], recipient: Us
     for notification in unrendered:
         notification.recipient = recipient
         notification.context = contexts[notification.pk]
-        outbox.render(notification)
+        try:
+            outbox.render(notification)
+        except Exception:  # a broken template must not take the whole inbox down
+            logger.exception("Notification %s could not be rendered", notification.pk)
+            notification.subject = notification.event.replace("_", " ").capitalize()
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> bool:

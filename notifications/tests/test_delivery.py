@@ -536,3 +536,18 @@ def test_the_worker_cannot_claim_an_email_before_its_change_commits(school, work
     Notification.objects.filter(pk=n.pk).update(lease_until=None, email_attempts=0)
     assert _in_another_connection(lambda: deliver_due()["sent"]) == 1
     assert [m.to for m in mail.outbox] == [[school.sam.email]]
+
+
+@pytest.mark.django_db
+def test_an_item_that_cannot_be_rendered_does_not_break_the_inbox(client, caplog):
+    student = StudentFactory()
+    broken = Notification.objects.create(recipient=student, event="no_such_event", context={})
+    client.force_login(student)
+
+    response = client.get(reverse("inbox:list"))
+
+    assert response.status_code == 200
+    assert "No such event" in response.content.decode()
+    assert f"Notification {broken.pk} could not be rendered" in caplog.text
+    broken.refresh_from_db()
+    assert broken.rendered_at is None  # the worker will try (and fail, recorded) again

@@ -13,8 +13,9 @@ from django.core.mail import EmailMessage
 
 from accounts.models import User
 from accounts.tests.factories import StudentFactory
-from allocation.tests.factories import CourseFactory
-from notifications.context import freeze, thaw
+from allocation.models import ScheduleSlot
+from allocation.tests.factories import BatchFactory, CourseFactory
+from notifications.context import Related, freeze, thaw
 from notifications.mail import OneLineConsoleBackend
 from notifications.models import Notification
 from notifications.outbox import render
@@ -58,6 +59,29 @@ class TestContext:
         gone.delete()
 
         assert thaw(frozen) == {"one": None, "many": [kept]}
+
+    def test_a_related_list_is_read_at_render_time_not_in_the_request(
+        self, django_assert_num_queries
+    ):
+        batch = BatchFactory()
+        with django_assert_num_queries(0):
+            frozen = freeze({"schedule": Related(batch, "schedule")})
+        assert frozen == {
+            "schedule": {
+                "$related": {"$model": "allocation.batch", "pk": batch.pk},
+                "name": "schedule",
+            }
+        }
+        later = ScheduleSlot.objects.create(
+            batch=batch, day=2, start_time=dt.time(9), end_time=dt.time(10)
+        )
+        first = ScheduleSlot.objects.create(
+            batch=batch, day=0, start_time=dt.time(9), end_time=dt.time(10)
+        )
+
+        assert thaw(frozen)["schedule"] == [first, later]  # in the slots' own order
+        batch.delete()
+        assert thaw(frozen)["schedule"] == []
 
     def test_one_query_per_model(self, django_assert_num_queries):
         frozen = freeze({"a": CourseFactory(), "b": [CourseFactory(), CourseFactory()]})
