@@ -317,3 +317,34 @@ def test_the_worker_reconnects_after_its_database_connection_is_killed(
     assert "database error" in worker.output()
     assert [p for p, _, _ in worker_backends()] != [pid]
     assert smtp.message_ids() == {notice.message_id: 1, reload(second).message_id: 1}
+
+
+def test_scripts_worker_runs_both_workers_and_sigterm_stops_both(smtp, tmp_path, notice):
+    """What scripts/demo starts next to the server: the outbox and the task worker; one
+    SIGTERM stops both (and the demo's trap on exit sends it)."""
+    env = WorkerProcess(smtp, tmp_path / "unused.log").env
+    log = (tmp_path / "scripts-worker.log").open("wb")
+    script = subprocess.Popen(
+        ["scripts/worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_for(lambda: reload(notice).email_status == EmailStatus.SENT, what="the outbox")
+        wait_for(
+            lambda: b"Starting worker" in (tmp_path / "scripts-worker.log").read_bytes(),
+            what="db_worker",
+        )
+        children = subprocess.run(
+            ["pgrep", "-P", str(script.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) == 2
+
+        script.send_signal(signal.SIGTERM)
+        assert script.wait(15) == 0
+        for pid in children:
+            with pytest.raises(ProcessLookupError):
+                os.kill(int(pid), 0)
+    finally:
+        if script.poll() is None:
+            script.kill()
+        log.close()
+    assert smtp.message_ids() == {notice.message_id: 1}
