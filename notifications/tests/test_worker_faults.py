@@ -34,7 +34,8 @@ from tests.faults_support import Worker, terminate_backend
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_NAME = "medh_outbox_worker_test"
+# Per test process: pytest-xdist runs other tests' workers against the same server.
+APP_NAME = f"medh_outbox_test_{os.getpid()}"
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 20, what: str = "") -> object:
