@@ -31,7 +31,8 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, transaction
+from django.db import Error as DatabaseFailure
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -266,7 +267,7 @@ def deliver_due(
                 message = email_of(render(notification))
                 mail.open()  # once per batch: a no-op while the connection is open
                 mail.send_messages([message])
-            except DatabaseError:
+            except DatabaseFailure:  # InterfaceError is not a DatabaseError
                 raise  # not the email's fault: the worker reconnects, the lease expires
             except Exception as exc:  # SMTP, DNS, timeouts, a template that fails
                 counts[_mark_failed(notification, token, exc)] += 1

@@ -19,7 +19,8 @@ import logging
 import signal
 import threading
 
-from django.db import DatabaseError, connection, reset_queries
+from django.db import Error as DatabaseFailure
+from django.db import connection, reset_queries
 
 from . import outbox
 
@@ -80,7 +81,7 @@ class OutboxWorker:
             except Stopped:
                 logger.warning("Outbox worker: a send was cut at shutdown; it will be retried")
                 break
-            except DatabaseError as exc:
+            except DatabaseFailure as exc:  # OperationalError, InterfaceError, ...
                 logger.error("Outbox worker: database error, retrying in %.0f s: %s", backoff, exc)
                 self._drop_connection()
                 self.wait(backoff)
@@ -97,5 +98,5 @@ class OutboxWorker:
     @staticmethod
     def _drop_connection() -> None:
         # The next query opens a fresh connection; closing a dead one may itself fail.
-        with contextlib.suppress(DatabaseError):
+        with contextlib.suppress(DatabaseFailure):
             connection.close()
