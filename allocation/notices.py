@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accounts.models import User
+from notifications.context import Related
 from notifications.services import notify
 
 from .models import (
@@ -22,8 +23,9 @@ from .models import (
 )
 
 
-def _schedule(batch: Batch) -> list:
-    return list(batch.schedule.order_by("day", "start_time"))
+def _schedule(batch: Batch) -> Related:
+    # The weekly slots (ordered by day and start) as they are when the email is rendered.
+    return Related(batch, "schedule")
 
 
 def staff_assigned(row: BatchTrainer) -> None:

@@ -455,6 +455,7 @@ def build(scale: int) -> Built:
                 event="enrollment_created",
                 subject=f"Welcome ({n})",
                 body="You are enrolled.",
+                rendered_at=now,
                 url="/me/schedule/",
                 read_at=now if read else None,
                 email_status=EmailStatus.SENT,

@@ -378,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--quick", action="store_true", help="small sizes; implies --no-write")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--database", default=DB_NAME, help=f"scratch database ({DB_NAME})")
     parser.add_argument(
         "--profile", action="store_true", help="profile the app's request in-process instead"
     )
@@ -387,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = common.machine_line()
     started = time.perf_counter()
 
-    url = common.fresh_database(DB_NAME)
+    url = common.fresh_database(args.database)
     setup_django(url)
     token, students, scenarios = make_world(sizes, args.workers)
     if args.profile:
@@ -442,16 +443,16 @@ the repository root:
     {command}
 
 gunicorn with {args.workers} sync workers on loopback, `bench.settings` (DEBUG off, persistent
-database connections, notification emails queued in the database as in production, no worker
+database connections, notification emails left in the outbox as in production, no worker
 running), PostgreSQL on the same machine, and {args.clients} concurrent asyncio clients
 (httpx) on the same machine, each sending its next request as soon as the previous one is
 answered. Latency is the client's: from sending to the end of the answer, queueing included.
 
 - **app**: `POST /api/enrollments/students/:id/enroll` with `{{"courseId", "batchId"}}` and an
   admin's Bearer token: token authentication, validation, `enrollment_create` (batch row lock,
-  refusals, insert, audit-trail row, counter with `F()`), the welcome notification (inbox row
-  and its email task, written in the same transaction) and the answer in the original
-  envelope.
+  refusals, insert, audit-trail row, counter with `F()`), the welcome notification (one row:
+  the inbox entry and the outbox entry of its email, ids only, nothing rendered) and the
+  answer in the original envelope.
 - **baseline**: a bare Django view mounted only for the benchmark (`bench/baseline.py`) that
   does the same three statements by hand in one transaction: `SELECT ... FOR UPDATE` the batch
   row, `INSERT` the enrollment, `UPDATE` the counter; no authentication, validation, audit
@@ -474,54 +475,32 @@ exactly what the capacities allow.
 
 Where the difference goes (`python bench/enroll.py --profile` runs the app's request
 in-process and prints its SQL and a pyinstrument profile): one enrollment through the app
-runs 11 SQL statements to the baseline's 5 (BEGIN, lock, insert, update, COMMIT): the token
+runs 9 SQL statements to the baseline's 5 (BEGIN, lock, insert, update, COMMIT): the token
 with its user and the student, then in the transaction the batch lock, which reads in the
 same query the batch's course and instructor and whether the student already has an active
-enrollment in the course; the enrollment and its audit-trail row; the counter; the batch's
-schedule and the inbox row (subject, text and HTML rendered from three templates); the email
-task (django-tasks-db: a row of the same database, written in the same transaction); COMMIT.
-In one process, one at a time, a request costs the app about 7 ms of CPU against the
-baseline's 1.2 ms. The profile of 200 enrollments splits the app's time into: the welcome
-notice 26 % (the schedule query 7 %, three templates 6 %, the inbox row 5 %, queueing the
-email task 6 %), the batch lock with what it reads 20 %, the insert with its audit-trail row
-10 %, Django REST framework and the token lookup 10 %, the student 6 %, the counter 6 %,
-BEGIN and COMMIT 5 %, the middleware 5 %, the request body 4 %, the answer 3 %.
+enrollment in the course; the enrollment and its audit-trail row; the counter; the
+notification row; COMMIT. Since issue 21 the welcome is an outbox row holding ids (the
+enrollment, the batch, its instructor, "the batch's schedule" as a reference): the request no
+longer reads the schedule, renders three templates or writes a task row (those were 19 % of
+its time, 11 statements before); the outbox worker does that after the commit. In the
+profile of 200 enrollments (one process, on a machine shared with other jobs) the welcome is
+now 7 % of the app's time, nearly all of it the row's INSERT; the rest: the batch lock with
+what it reads 28 %, the insert with its audit-trail row 14 %, the student 7 %,
+the counter 5 %, BEGIN and COMMIT 13 %, Django REST framework with the token lookup 16 %,
+the middleware and the answer the rest.
 
-Changed after profiling (16 statements before, 11 now; in one process 8.4 ms of CPU before,
-7.3 now; the code before these changes, run the same way on the same quiet machine just
-before, measured 0.27 and 0.26):
+Earlier changes (16 statements, then 11): the course and batch named in the body are read
+in the locking query, not before it; the duplicate check is part of that query (the partial
+unique index stays the backstop); simple-history's manager class is built once.
 
-- the course and batch named in the body are no longer read before the lock: the service
-  reads them in the locking query (an unknown id is still answered on its field, word for
-  word as before);
-- the duplicate check is part of the locking query; the partial unique index stays the
-  backstop, and its refusal is told from the error's text, without the savepoint the insert
-  had;
-- the email task is written in the enrollment's transaction instead of after commit in a
-  second one: one commit (one WAL flush) per enrollment instead of two, and a crash between
-  the two can no longer leave a notification pending without its task;
-- simple-history's manager class is built once instead of for every audit-trail row.
-
-Checked and left as they are: Django REST framework runs one authentication (the Bearer
-token, with its user in one query), no throttle, one parser and one renderer; `full_clean`
-makes no query.
-
-Why 0.5 is still not met: the run is CPU-bound (two CPUs shared by gunicorn, PostgreSQL and
-the load generator), so the ratio follows the CPU each request costs. Measured separately
-over the 500-batch scenario (user and system time from `/proc` of the gunicorn workers, the
-database's backends and the load generator): the baseline costs 1.2 ms of its worker, 0.6 ms
-of PostgreSQL and 1.6 ms of the load generator per request, 3.4 ms in all; the app 8.5, 2.1
-and 1.9 ms, 12.5 ms (13.6 ms before the changes above): a ratio of about 0.28. For 0.5 the
-app would have to cost 6.9 ms in all, leaving its worker about 3 ms, while the ORM and the
-database driver alone spend about 4 ms in-process on its nine statements (1.2 ms the locking
-query with its joins and subquery, 0.8 ms the insert with its audit-trail row, 0.3 to 0.5 ms
-each for the token, the student, the counter, the schedule, the inbox row and the task row),
-before Django REST framework, the templates and the middleware. What is left is spread over
-the features the baseline does not have, not one waste: reading the schedule in the locking
-query (a JSON aggregate) or sparing Django REST framework its deep copy of the serializers'
-fields on every request would each save a few percent, where nearly half of the app's cost
-would have to go; closing the gap would take hand-written SQL on this path, which the
-project rules out (`tests/test_security.py` allows no raw query sets).
+Why 0.5 may still not be met: the run is CPU-bound (two CPUs shared by gunicorn, PostgreSQL
+and the load generator, and on this machine other jobs), so the ratio follows the CPU each
+request costs. The baseline's request is three statements by hand; the app's adds the token
+and student lookups, the audit-trail row, the notification row, Django REST framework's
+validation and serialization, and the ORM's cost per statement (about 0.3 to 1.2 ms each
+in-process). What is left is spread over the features the baseline does not have, not one
+waste; closing the gap would take hand-written SQL on this path, which the project rules out
+(`tests/test_security.py` allows no raw query sets).
 """
 
 

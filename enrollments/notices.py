@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from notifications.context import Related
 from notifications.services import notify
 
 from .models import Enrollment
@@ -15,7 +16,7 @@ def batch_context(batch) -> dict:
         return {"batch": None, "schedule": [], "instructor": None}
     return {
         "batch": batch,
-        "schedule": list(batch.schedule.order_by("day", "start_time")),
+        "schedule": Related(batch, "schedule"),  # read by the worker, not in the request
         "instructor": batch.assigned_instructor,
     }
 

@@ -11,7 +11,19 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("subject", "recipient__email", "recipient__full_name")
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient",)
-    readonly_fields = ("created_at", "emailed_at", "email_attempts", "email_error")
+    # Delivery is the outbox's: the lease and the rendering are shown, never edited.
+    readonly_fields = (
+        "created_at",
+        "rendered_at",
+        "emailed_at",
+        "email_attempts",
+        "email_error",
+        "send_after",
+        "lease_until",
+        "lease_token",
+        "resends",
+        "context",
+    )
     actions = ["resend_email"]
 
     @admin.action(description="Send the email again")

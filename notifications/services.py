@@ -1,32 +1,33 @@
-"""Writing notifications: ``notify`` (from any app's services) and marking them read.
+"""Writing notifications: ``notify`` (from any app's services), marking them read, and
+putting emails back in the outbox.
 
-``notify`` renders the event's templates, writes one ``Notification`` row per recipient in the
-caller's transaction and queues one email task per row so that the task can only run once
-that transaction has committed: a change that rolls back notifies nobody, and a slow or broken
-mail server never slows or breaks the request that made the change (``_queue_emails``).
+``notify`` writes one ``Notification`` row per recipient in the caller's transaction: the
+inbox entry and the outbox entry of its email at once, holding the event's context as ids
+(``notifications.context``). It renders nothing and sends nothing: the outbox worker
+(``manage.py run_outbox``, ``notifications.outbox``) does that after the commit, outside any
+transaction. A change that rolls back notifies nobody, and a slow or broken mail server
+never slows or breaks the request that made the change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import router, transaction
-from django.template.loader import render_to_string
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
-from django_tasks_db import DatabaseBackend
 
 from accounts.models import User
 
+from . import outbox
+from .context import freeze
 from .models import EmailStatus, Notification
-from .tasks import send_notification_email
 
-# Templates per event, under templates/notifications/: <event>.subject.txt (one line),
-# <event>.txt (plain text) and <event>.html (the HTML alternative).
-TEMPLATE_DIR = "notifications"
-
+logger = logging.getLogger(__name__)
 
 # Off inside notifications_without_email(): rows are still written, no email is queued.
 _email_on: ContextVar[bool] = ContextVar("notification_email_on", default=True)
@@ -43,82 +44,67 @@ def notifications_without_email() -> Iterator[None]:
         _email_on.reset(token)
 
 
-def _render(event: str, context: dict) -> tuple[str, str, str]:
-    subject = render_to_string(f"{TEMPLATE_DIR}/{event}.subject.txt", context)
-    text = render_to_string(f"{TEMPLATE_DIR}/{event}.txt", context)
-    html = render_to_string(f"{TEMPLATE_DIR}/{event}.html", context)
-    return " ".join(subject.split())[:200], text.strip() + "\n", html
-
-
 def notify(
     *, recipients: Iterable[User | None], event: str, context: dict, url: str = ""
 ) -> list[Notification]:
-    """Notify each distinct, active recipient of ``event`` (inbox row now, email once the
-    caller's transaction commits).
+    """Notify each distinct, active recipient of ``event``: an inbox row and an outbox entry
+    for its email, in the caller's transaction.
 
-    ``context`` is given to the templates with ``recipient`` added. Runs in the caller's
-    transaction and locks nothing. Skips ``None``, duplicates and inactive users.
+    ``context`` (model instances, dates, aware datetimes, numbers, strings, lists, dicts) is
+    stored as ids and values and rendered later for each recipient, in their time zone, with
+    ``recipient`` and ``url`` added; anything else is refused (TypeError). Locks nothing.
+    Skips ``None``, duplicates and inactive users.
     """
+    frozen = freeze(context)
+    status = EmailStatus.PENDING if _email_on.get() else EmailStatus.SKIPPED
     seen: set[int] = set()
     notifications = []
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        subject, text, html = _render(
-            event, {**context, "recipient": user, "url": url, "site_url": settings.SITE_URL}
-        )
         notifications.append(
-            Notification(
-                recipient=user,
-                event=event,
-                subject=subject,
-                body=text,
-                body_html=html,
-                url=url,
-                email_status=EmailStatus.PENDING if _email_on.get() else EmailStatus.SKIPPED,
-            )
+            Notification(recipient=user, event=event, context=frozen, url=url, email_status=status)
         )
     created = Notification.objects.bulk_create(notifications)
-    ids = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
-    if ids:
-        _queue_emails(ids)
+    if status == EmailStatus.PENDING and created:
+        _wake([n.pk for n in created])
     return created
 
 
-def _queue_emails(ids: list[int]) -> None:
-    """Queue the email tasks of the notifications ``ids`` (just written, uncommitted) so that
-    none can run before the caller's transaction commits, and none survives its rollback.
+def _wake(ids: list[int]) -> None:
+    """Tell delivery that ``ids`` are waiting, once the caller's transaction (if any) commits.
 
-    - A backend that stores tasks as rows of this same database (django-tasks-db, production):
-      the task rows are written now, in the caller's transaction. They commit or roll back
-      with the notification rows, and the worker, which reads only committed rows, cannot
-      start one early. No second transaction and no gap: a crash right after the commit can
-      no longer leave a notification pending with no task.
-    - Any other backend is queued on commit: the immediate one (dev, tests) runs the task as
-      it is queued, which must not happen before the commit, and a Redis queue is outside
-      the transaction. Robustly: a queue that is down logs the error, the committed change
-      stands and the rows stay pending for ``manage.py resend_notifications``.
+    With ``NOTIFICATION_DELIVERY = "worker"`` (production) nothing needs telling: the worker
+    polls the outbox (a future queue would only wake it sooner; the rows stay the record).
+    With ``"on_commit"`` (dev without a worker, tests) they are delivered in this process
+    right after the commit; a failure there is logged and the rows stay in the outbox.
     """
-    if _tasks_share_the_transaction(send_notification_email.get_backend()):
-        _enqueue_emails(ids)
+    if settings.NOTIFICATION_DELIVERY != "on_commit":
+        return
+    if outbox.in_a_transaction():
+        transaction.on_commit(lambda: outbox.deliver_due(ids=ids, limit=len(ids)), robust=True)
     else:
-        transaction.on_commit(lambda: _enqueue_emails(ids), robust=True)
+        outbox.deliver_due(ids=ids, limit=len(ids))
 
 
-def _tasks_share_the_transaction(backend) -> bool:
-    """Whether ``backend`` writes its tasks to the database the notifications are written to."""
-    from django_tasks_db.models import DBTaskResult
-
-    return isinstance(backend, DatabaseBackend) and router.db_for_write(
-        DBTaskResult
-    ) == router.db_for_write(Notification)
-
-
-def _enqueue_emails(ids: list[int]) -> None:
-    """Queue one email task per notification (when: ``_queue_emails``)."""
-    for pk in ids:
-        send_notification_email.enqueue(pk)
+def notifications_render(*, notifications: Iterable[Notification], recipient: User) -> None:
+    """Render those of ``recipient``'s ``notifications`` not rendered yet (the inbox, before
+    the worker got to them). One conditional UPDATE each; locks nothing."""
+    unrendered = [n for n in notifications if n.rendered_at is None]
+    if not unrendered:
+        return
+    contexts = dict(
+        Notification.objects.filter(pk__in=[n.pk for n in unrendered]).values_list("pk", "context")
+    )
+    for notification in unrendered:
+        notification.recipient = recipient
+        notification.context = contexts[notification.pk]
+        try:
+            outbox.render(notification)
+        except Exception:  # a broken template must not take the whole inbox down
+            logger.exception("Notification %s could not be rendered", notification.pk)
+            notification.subject = notification.event.replace("_", " ").capitalize()
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> bool:
@@ -140,24 +126,37 @@ def notification_emails_resend(
     include_failed: bool = True,
     include_sent: bool = False,
 ) -> int:
-    """Queue the email of every notification not yet sent, with a fresh count of attempts;
-    returns how many were queued.
+    """Put emails back in the outbox, due now, with a fresh count of attempts; returns how
+    many. The outbox worker sends them, under its lease, like any other.
 
-    ``include_failed`` (default): also the ones that gave up. ``notification_ids``: of those
-    only, and with ``include_sent`` the ones already sent too (the admin's "Send the email
-    again"). For ``manage.py resend_notifications`` after a mail outage and the admin action.
-    Locks nothing: the email task locks its row and skips one that is sent when it runs.
+    Pending ones (after a mail outage); with ``include_failed`` (default) also the ones that
+    gave up; ``notification_ids``: of those only, and with ``include_sent`` the ones already
+    sent too (the admin's "Send the email again": a new Message-ID, so a receiver that drops
+    duplicates keeps it). Refuses by leaving out a pending email that a worker holds under
+    an unexpired lease: it may be at the mail server right now, and sending it again is
+    what made ``--pending-only`` send twice. Locks nothing: one UPDATE per status.
     """
-    statuses = [EmailStatus.PENDING]
-    statuses += [EmailStatus.FAILED] if include_failed else []
-    statuses += [EmailStatus.SENT] if include_sent else []
-    chosen = Notification.objects.filter(email_status__in=statuses)
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    chosen = Notification.objects.all()
     if notification_ids is not None:
         chosen = chosen.filter(pk__in=list(notification_ids))
-    ids = list(chosen.values_list("pk", flat=True))
-    Notification.objects.filter(pk__in=ids).exclude(email_status=EmailStatus.PENDING).update(
-        email_status=EmailStatus.PENDING, email_attempts=0
-    )
-    for pk in ids:
-        send_notification_email.enqueue(pk)
+    again = {"email_status": EmailStatus.PENDING, "email_attempts": 0, "send_after": None}
+    ids: list[int] = []
+    with transaction.atomic():
+        batches = [(chosen.filter(free, email_status=EmailStatus.PENDING), {})]
+        if include_failed:
+            batches.append((chosen.filter(email_status=EmailStatus.FAILED), {}))
+        if include_sent:
+            batches.append(
+                (chosen.filter(email_status=EmailStatus.SENT), {"resends": F("resends") + 1})
+            )
+        for rows, extra in batches:
+            pks = list(rows.values_list("pk", flat=True))
+            Notification.objects.filter(pk__in=pks).update(
+                **again, lease_until=None, lease_token="", **extra
+            )
+            ids += pks
+    if ids:
+        _wake(ids)
     return len(ids)

@@ -16,18 +16,17 @@ from .models import Notification
 @login_required
 @require_GET
 def inbox(request):
-    """The user's notifications, 25 a page; ``?unread=1`` shows only the unread ones."""
+    """The user's notifications, 25 a page; ``?unread=1`` shows only the unread ones.
+    An item the outbox worker has not rendered yet is rendered here (and stored)."""
     notifications = Notification.objects.filter(recipient=request.user).only(
-        "pk", "subject", "body", "url", "created_at", "read_at", "event"
+        "pk", "subject", "body", "url", "created_at", "read_at", "event", "rendered_at"
     )
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
         notifications = notifications.unread()
-    return render(
-        request,
-        "notifications/inbox.html",
-        {"page": paginate(request, notifications), "only_unread": only_unread},
-    )
+    page = paginate(request, notifications)
+    services.notifications_render(notifications=page.object_list, recipient=request.user)
+    return render(request, "notifications/inbox.html", {"page": page, "only_unread": only_unread})
 
 
 @login_required

@@ -269,7 +269,14 @@ CONTENT_SECURITY_POLICY = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Dev: one line per email (to, subject, Message-ID) on the worker's console.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="notifications.mail.OneLineConsoleBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds any one step of an SMTP conversation may take (connect, each command): a mail
+# server that accepts and never answers costs the outbox worker this long, not forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Medh Allocation <noreply@medh.local>")
 # Absolute links in emails ("open your schedule") start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -286,9 +293,24 @@ TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immediate")]}}
-# A notification email that fails is tried this many times, with a growing delay when the
-# backend can defer, before it is marked failed (and logged as an error).
+# Notification emails go through the outbox (docs/notifications.md). "worker": sent by
+# `manage.py run_outbox` (production, the demo); "on_commit": sent in the process that made
+# the change, right after its commit (tests, dev without a worker).
+NOTIFICATION_DELIVERY = env(
+    "NOTIFICATION_DELIVERY",
+    default="on_commit" if env("TASK_BACKEND", default="immediate") == "immediate" else "worker",
+)
+# A notification email that fails is tried this many times, waiting RETRY_SECONDS, then
+# twice as long each time, before it is marked failed (and logged as an error).
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=4)
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=30)
+# A worker's claim on an email: if it has not marked it sent by then (it crashed or hung),
+# another worker sends it again, with the same Message-ID. Must exceed the slowest send
+# (a few EMAIL_TIMEOUTs); a batch hands back what it has not sent by half of it.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=1.0)
+# On SIGTERM the worker lets the email in flight finish for this long, then cuts it.
+OUTBOX_STOP_GRACE_SECONDS = env.float("OUTBOX_STOP_GRACE_SECONDS", default=3.0)
 
 # Logs go to stderr. LOG_FORMAT=json writes one JSON object per line (python-json-logger) for
 # a log collector; "text" (the default) one readable line. Either way each record carries the

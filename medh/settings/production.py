@@ -28,9 +28,10 @@ CSRF_COOKIE_SECURE = True
 # the Content-Security-Policy come from base.py, the same in every environment.
 
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="database")]}}  # noqa: F405
+# Emails leave from the outbox worker (`manage.py run_outbox`), never from a request.
+NOTIFICATION_DELIVERY = env("NOTIFICATION_DELIVERY", default="worker")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")

@@ -14,3 +14,6 @@ STORAGES = {
 # a missing STATIC_ROOT); browser tests load the vendored assets this way.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Emails are delivered from the outbox right after the commit, into mail.outbox; the fault
+# tests start a real `run_outbox` worker instead (notifications/tests/test_worker_faults.py).
+NOTIFICATION_DELIVERY = "on_commit"

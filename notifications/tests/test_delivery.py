@@ -1,7 +1,7 @@
-"""Delivery of the emails: retried, recorded and logged when the mail server fails, never
-sent twice, never breaking the change that caused them; and the production task backend
-(django-tasks-db) queues them in the database for ``manage.py db_worker``, in the transaction
-of the change, so that the worker can run them only once it has committed."""
+"""Delivery of the emails through the outbox: retried later, recorded and logged when the
+mail server fails, claimed under a lease that a crash lets expire, one stable Message-ID per
+email, never breaking (or even rendering in) the change that caused them. The worker's
+behaviour against a real misbehaving SMTP server and kill -9 is in test_worker_faults.py."""
 
 from __future__ import annotations
 
@@ -19,24 +19,22 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks.backends.immediate import ImmediateBackend
-from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import AdminFactory, StudentFactory
 from enrollments import services as enrollments
 from enrollments.models import EnrollmentStatus
 from notifications.models import EmailStatus, Notification
+from notifications.outbox import claim, deliver_due
 from notifications.services import notification_emails_resend, notifications_without_email, notify
-from notifications.tasks import send_notification_email
 
 from .conftest import last_notification_pk
 from .factories import NotificationFactory
 
-TASK_LOGGER = "notifications.tasks"
+OUTBOX_LOGGER = "notifications.outbox"
 
 
 class FailingBackend(BaseEmailBackend):
-    """A mail server that is down."""
+    """A mail server that answers every message with a temporary error."""
 
     calls = 0
 
@@ -45,24 +43,29 @@ class FailingBackend(BaseEmailBackend):
         raise smtplib.SMTPException("451 try again later")
 
 
+class DownBackend(BaseEmailBackend):
+    """A mail server nobody answers at: the connection itself fails."""
+
+    calls = 0
+
+    def send_messages(self, email_messages):
+        type(self).calls += 1
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
 class FlakyBackend(LocmemBackend):
     """A mail server that fails the first ``failures`` sends, then delivers to mail.outbox."""
 
     failures = 1
     calls = 0
+    message_ids: list[str] = []
 
     def send_messages(self, messages):
         type(self).calls += 1
+        type(self).message_ids += [m.extra_headers["Message-ID"] for m in messages]
         if type(self).calls <= type(self).failures:
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return super().send_messages(messages)
-
-
-class BrokenQueue(ImmediateBackend):
-    """A task queue that is down."""
-
-    def enqueue(self, task, args, kwargs):
-        raise ConnectionError("task queue unavailable")
 
 
 @pytest.fixture
@@ -77,6 +80,7 @@ def failing_mail(settings):
 def flaky_mail(settings):
     FlakyBackend.calls = 0
     FlakyBackend.failures = 1
+    FlakyBackend.message_ids = []
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     return FlakyBackend
@@ -88,6 +92,11 @@ def notice(**fields) -> Notification:
     )
 
 
+def make_due(*notifications: Notification) -> None:
+    """Skip the wait before a retry (the clock is not the subject of these tests)."""
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(send_after=None)
+
+
 @pytest.mark.django_db
 class TestRetries:
     def test_gives_up_after_max_attempts_with_the_error_stored_and_logged(
@@ -95,34 +104,57 @@ class TestRetries:
     ):
         n = notice()
 
-        with caplog.at_level(logging.WARNING, logger=TASK_LOGGER):
-            send_notification_email.enqueue(n.pk)
+        with caplog.at_level(logging.WARNING, logger=OUTBOX_LOGGER):
+            for _ in range(3):
+                deliver_due()
+                make_due(n)
+            assert deliver_due() == {"sent": 0, "retrying": 0, "failed": 0, "released": 0}
 
         n.refresh_from_db()
         assert failing_mail.calls == 3
         assert (n.email_status, n.email_attempts) == (EmailStatus.FAILED, 3)
         assert n.email_error == "SMTPException: 451 try again later"
-        assert n.emailed_at is None
-        records = [r for r in caplog.records if r.name == TASK_LOGGER]
+        assert n.emailed_at is None and n.lease_until is None
+        records = [r for r in caplog.records if r.name == OUTBOX_LOGGER]
         assert [r.levelno for r in records] == [logging.WARNING, logging.WARNING, logging.ERROR]
         assert f"Notification {n.pk} to sam@example.com failed 3 times" in records[-1].getMessage()
         assert mail.outbox == []
 
-    def test_succeeds_on_the_second_attempt(self, flaky_mail):
+    def test_a_failed_send_waits_30_s_then_twice_as_long(self, failing_mail):
+        n = notice()
+        started = timezone.now()
+
+        assert deliver_due()["retrying"] == 1
+        n.refresh_from_db()
+        assert n.email_status == EmailStatus.PENDING
+        assert n.send_after >= started + dt.timedelta(seconds=29)
+        assert deliver_due()["retrying"] == 0  # not due yet: not tried again
+        assert failing_mail.calls == 1
+
+        make_due(n)
+        deliver_due()
+        n.refresh_from_db()
+        assert n.email_attempts == 2
+        assert n.send_after >= timezone.now() + dt.timedelta(seconds=59)
+
+    def test_succeeds_on_the_second_attempt_with_the_same_message_id(self, flaky_mail):
         n = notice()
 
-        send_notification_email.enqueue(n.pk)
+        deliver_due()
+        make_due(n)
+        deliver_due()
 
         n.refresh_from_db()
         assert (n.email_status, n.email_attempts) == (EmailStatus.SENT, 2)
         assert n.email_error == ""
         assert n.emailed_at is not None
         assert [m.to for m in mail.outbox] == [["sam@example.com"]]
+        assert flaky_mail.message_ids == [n.message_id, n.message_id]
 
     def test_a_sent_notification_is_never_sent_again(self):
         n = notice()
-        send_notification_email.enqueue(n.pk)
-        send_notification_email.enqueue(n.pk)
+        deliver_due()
+        deliver_due(ids=[n.pk])
         notification_emails_resend()
 
         n.refresh_from_db()
@@ -134,29 +166,112 @@ class TestRetries:
         pk = n.pk
         n.delete()
 
-        assert send_notification_email.call(pk) == "skipped"
+        assert deliver_due(ids=[pk])["sent"] == 0
         assert mail.outbox == []
 
-    def test_the_email_carries_text_html_and_the_absolute_link(self, settings):
+    def test_an_unreachable_server_hands_the_rest_of_the_batch_back(self, settings):
+        DownBackend.calls = 0
+        settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
+        first, second, third = (NotificationFactory() for _ in range(3))
+
+        counts = deliver_due(limit=3)
+
+        assert counts == {"sent": 0, "retrying": 1, "failed": 0, "released": 2}
+        assert DownBackend.calls == 1  # not three connection timeouts in a row
+        for n in (first, second, third):
+            n.refresh_from_db()
+        assert (first.email_attempts, second.email_attempts, third.email_attempts) == (1, 0, 0)
+        assert second.lease_until is None and second.send_after is None  # due again at once
+
+    def test_the_email_carries_text_html_the_absolute_link_and_its_message_id(self, settings):
         settings.SITE_URL = "https://medh.example/"
         n = notice(url="/me/schedule/")
 
-        send_notification_email.enqueue(n.pk)
+        deliver_due()
 
         (message,) = mail.outbox
         assert message.subject == "Hello"
         assert message.body == "Something happened.\n\nhttps://medh.example/me/schedule/\n"
         assert message.alternatives == [("<p>Something happened.</p>", "text/html")]
         assert message.from_email == settings.DEFAULT_FROM_EMAIL
+        assert message.message()["Message-ID"] == n.message_id
+        assert n.message_id == (
+            f"<notification.{n.pk}.{int(n.created_at.timestamp())}.0@medh.local>"
+        )
+
+    def test_delivery_refuses_to_run_inside_a_transaction(self):
+        notice()
+        with pytest.raises(RuntimeError, match="inside a transaction"), transaction.atomic():
+            deliver_due()
+        assert mail.outbox == []
+
+
+@pytest.mark.django_db
+class TestLease:
+    def test_a_claimed_email_is_not_claimed_again_until_its_lease_expires(self):
+        n = notice()
+        token, claimed = claim(limit=10)
+        assert [c.pk for c in claimed] == [n.pk]
+
+        assert claim(limit=10)[1] == []  # a second worker finds nothing
+        assert deliver_due() == {"sent": 0, "retrying": 0, "failed": 0, "released": 0}
+
+        # The first worker died: its lease runs out, and the email is due again.
+        Notification.objects.filter(pk=n.pk).update(lease_until=timezone.now())
+        deliver_due()
+        n.refresh_from_db()
+        assert (n.email_status, n.email_attempts, n.lease_until) == (EmailStatus.SENT, 2, None)
+        assert len(mail.outbox) == 1
+
+    def test_a_lease_lasts_the_configured_time(self, settings):
+        settings.NOTIFICATION_LEASE_SECONDS = 90
+        n = notice()
+        before = timezone.now()
+
+        claim(limit=1)
+
+        n.refresh_from_db()
+        assert before + dt.timedelta(seconds=89) <= n.lease_until
+        assert n.lease_until <= timezone.now() + dt.timedelta(seconds=90)
+
+    def test_a_lost_last_attempt_is_marked_failed_not_tried_a_fifth_time(self, settings, caplog):
+        settings.NOTIFICATION_MAX_ATTEMPTS = 2
+        n = notice(email_attempts=2, lease_until=timezone.now(), lease_token="dead")
+
+        with caplog.at_level(logging.ERROR, logger=OUTBOX_LOGGER):
+            assert deliver_due()["sent"] == 0
+
+        n.refresh_from_db()
+        assert (n.email_status, n.lease_until) == (EmailStatus.FAILED, None)
+        assert "lease expired" in n.email_error
+        assert mail.outbox == []
+
+    def test_the_worker_of_an_expired_lease_cannot_overwrite_the_new_claim(self, failing_mail):
+        n = notice()
+        old_token, (claimed,) = claim(limit=1)
+        Notification.objects.filter(pk=n.pk).update(lease_until=timezone.now())
+        new_token, _ = claim(limit=1)
+
+        # The old worker comes back and reports its failure: the new claim stands.
+        from notifications.outbox import _mark_failed
+
+        _mark_failed(claimed, old_token, smtplib.SMTPException("late"))
+
+        n.refresh_from_db()
+        assert n.lease_token == new_token and n.email_error == ""
 
 
 @pytest.mark.django_db
 class TestResend:
     def test_command_resends_failed_and_pending_ones_with_a_fresh_count(self):
         failed = notice(email_status=EmailStatus.FAILED, email_attempts=3, email_error="x")
-        pending = NotificationFactory(recipient=StudentFactory(email="tia@example.com"))
+        pending = NotificationFactory(
+            recipient=StudentFactory(email="tia@example.com"), email_attempts=2
+        )
         sent = NotificationFactory(
-            recipient=StudentFactory(email="old@example.com"), email_status=EmailStatus.SENT
+            recipient=StudentFactory(email="old@example.com"),
+            email_status=EmailStatus.SENT,
+            emailed_at=timezone.now(),
         )
         skipped = NotificationFactory(
             recipient=StudentFactory(email="demo@example.com"), email_status=EmailStatus.SKIPPED
@@ -170,7 +285,7 @@ class TestResend:
         for n in (failed, pending, sent, skipped):
             n.refresh_from_db()
         assert (failed.email_status, failed.email_attempts) == (EmailStatus.SENT, 1)
-        assert pending.email_status == EmailStatus.SENT
+        assert (pending.email_status, pending.email_attempts) == (EmailStatus.SENT, 1)
         assert sent.email_attempts == 0 and skipped.email_status == EmailStatus.SKIPPED
 
     def test_pending_only_leaves_failed_ones_alone(self):
@@ -182,18 +297,38 @@ class TestResend:
         assert (failed.email_status, failed.email_attempts) == (EmailStatus.FAILED, 3)
         assert mail.outbox == []
 
-    def test_admin_action_sends_the_chosen_ones_again_sent_ones_included(self, client):
+    def test_pending_only_does_not_send_an_email_a_worker_holds(self):
+        """Issue 21.2: a worker killed after the server took the message left it pending,
+        and --pending-only sent it a second time. Now the worker's lease keeps it: the
+        command leaves it to the lease's expiry, which retries it with the same Message-ID."""
+        n = notice()
+        token, _ = claim(limit=1)  # the worker is at the mail server with it
+        out = StringIO()
+
+        call_command("resend_notifications", "--pending-only", stdout=out)
+
+        assert out.getvalue().strip() == "Queued 0 notification email(s)."
+        assert mail.outbox == []
+        n.refresh_from_db()
+        assert (n.lease_token, n.email_attempts) == (token, 1)
+
+    def test_admin_action_sends_the_chosen_ones_again_sent_ones_with_a_new_message_id(self, client):
         client.force_login(AdminFactory())
         sent = NotificationFactory(
             recipient=StudentFactory(email="old@example.com"),
             email_status=EmailStatus.SENT,
+            emailed_at=timezone.now(),
             email_attempts=1,
         )
+        first_id = sent.message_id
         failed = notice(email_status=EmailStatus.FAILED, email_attempts=3)
         skipped = NotificationFactory(
             recipient=StudentFactory(email="demo@example.com"), email_status=EmailStatus.SKIPPED
         )
-        untouched = NotificationFactory(recipient=StudentFactory(email="other@example.com"))
+        untouched = NotificationFactory(
+            recipient=StudentFactory(email="other@example.com"),
+            send_after=timezone.now() + dt.timedelta(hours=1),
+        )
 
         response = client.post(
             reverse("admin:notifications_notification_changelist"),
@@ -205,19 +340,23 @@ class TestResend:
         assert sorted(m.to[0] for m in mail.outbox) == ["old@example.com", "sam@example.com"]
         for n in (sent, failed, skipped, untouched):
             n.refresh_from_db()
-        assert (sent.email_status, sent.email_attempts) == (EmailStatus.SENT, 1)
+        assert (sent.email_status, sent.email_attempts, sent.resends) == (EmailStatus.SENT, 1, 1)
+        assert sent.message_id != first_id
+        (resent,) = [m for m in mail.outbox if m.to == ["old@example.com"]]
+        assert resent.extra_headers["Message-ID"] == sent.message_id
         assert (failed.email_status, failed.email_attempts) == (EmailStatus.SENT, 1)
         assert skipped.email_status == EmailStatus.SKIPPED
         assert untouched.email_status == EmailStatus.PENDING
 
-    def test_resend_still_failing_fails_again(self, failing_mail):
+    def test_resend_still_failing_waits_for_its_next_attempt(self, failing_mail):
         failed = notice(email_status=EmailStatus.FAILED, email_attempts=3)
 
         assert notification_emails_resend() == 1
 
         failed.refresh_from_db()
-        assert (failed.email_status, failed.email_attempts) == (EmailStatus.FAILED, 3)
-        assert failing_mail.calls == 3
+        assert (failed.email_status, failed.email_attempts) == (EmailStatus.PENDING, 1)
+        assert failed.send_after > timezone.now()
+        assert failing_mail.calls == 1
 
 
 @pytest.mark.django_db
@@ -236,6 +375,7 @@ def test_without_email_writes_rows_but_sends_nothing(django_capture_on_commit_ca
 
     assert callbacks == []
     assert Notification.objects.get(recipient=student).email_status == EmailStatus.SKIPPED
+    assert deliver_due()["sent"] == 0
     assert mail.outbox == []
 
 
@@ -253,7 +393,76 @@ def test_notify_skips_none_duplicates_and_inactive_users():
     assert [n.recipient for n in created] == [sam]
 
 
-# --- the change never suffers from the mail server ------------------------------------------
+# --- the change never renders or sends, and never suffers from the mail server --------------
+
+
+@pytest.fixture
+def worker_delivery(settings):
+    """Production's delivery: nothing is sent by the process that makes the change."""
+    settings.NOTIFICATION_DELIVERY = "worker"
+
+
+@pytest.mark.django_db
+def test_the_change_writes_ids_only_and_the_worker_renders_and_sends(
+    school, worker_delivery, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    mail.outbox.clear()
+    before = last_notification_pk()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
+
+    n = Notification.objects.get(pk__gt=before)
+    assert callbacks == [] and mail.outbox == []
+    assert (n.subject, n.body, n.rendered_at) == ("", "", None)
+    assert n.context == {
+        "enrollment": {"$model": "enrollments.enrollment", "pk": school.sam_enrollment.pk},
+        "batch": {"$model": "allocation.batch", "pk": school.mon.pk},
+    }
+
+    # The school's own notifications are in the outbox too (their commit never ran).
+    waiting = Notification.objects.filter(email_status=EmailStatus.PENDING).count()
+    out = StringIO()
+    call_command("run_outbox", "--once", stdout=out)
+
+    assert f"'sent': {waiting}" in out.getvalue()
+    n.refresh_from_db()
+    (message,) = [m for m in mail.outbox if m.extra_headers["Message-ID"] == n.message_id]
+    assert (n.email_status, message.subject) == (EmailStatus.SENT, n.subject)
+    assert "German A1" in n.subject and "GER-A1-MON" in n.body
+    assert message.body.startswith(n.body)
+
+
+@pytest.mark.django_db
+def test_the_inbox_renders_an_item_the_worker_has_not_reached(school, worker_delivery, client):
+    before = last_notification_pk()
+    enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
+    n = Notification.objects.get(pk__gt=before)
+    client.force_login(school.sam)
+
+    page = client.get(reverse("inbox:list")).content.decode()
+
+    n.refresh_from_db()
+    assert n.rendered_at is not None and "German A1" in n.subject
+    assert n.subject in page and "GER-A1-MON" in page
+    # The worker sends what the inbox shows, rendered once.
+    deliver_due(ids=[n.pk])
+    (message,) = mail.outbox
+    assert message.subject == n.subject and message.body.startswith(n.body)
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_leaves_nothing_in_the_outbox(school, worker_delivery):
+    class Boom(Exception):
+        pass
+
+    before = last_notification_pk()
+    with pytest.raises(Boom), transaction.atomic():
+        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
+        assert Notification.objects.filter(pk__gt=before).count() == 1
+        raise Boom
+
+    assert not Notification.objects.filter(pk__gt=before).exists()
 
 
 @pytest.mark.django_db
@@ -265,13 +474,14 @@ def test_the_service_succeeds_when_mail_fails(school, failing_mail, notified):
     assert out.result.status == EnrollmentStatus.CANCELLED
     assert out.mails == []
     n = Notification.objects.get(pk__gt=before)
-    assert (n.email_status, n.email_attempts) == (EmailStatus.FAILED, 3)
+    assert (n.email_status, n.email_attempts) == (EmailStatus.PENDING, 1)
+    assert n.email_error == "SMTPException: 451 try again later"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_request_succeeds_when_mail_fails(school, failing_mail, client):
-    """A real request and a real commit: the on-commit email task fails three times, the
-    page still redirects and the cancellation is saved; the failure is on the row."""
+    """A real request and a real commit: the on-commit delivery fails, the page still
+    redirects and the cancellation is saved; the failure waits on the row for a retry."""
     before = last_notification_pk()
     client.force_login(school.admin)
 
@@ -281,114 +491,12 @@ def test_the_request_succeeds_when_mail_fails(school, failing_mail, client):
     school.sam_enrollment.refresh_from_db()
     assert school.sam_enrollment.status == EnrollmentStatus.CANCELLED
     n = Notification.objects.get(pk__gt=before)
-    assert (n.recipient, n.email_status) == (school.sam, EmailStatus.FAILED)
-    assert failing_mail.calls == 3
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_request_succeeds_when_queueing_fails(school, client, settings, caplog):
-    """Even when the task queue itself is down (the enqueue raises after commit), the change
-    is kept, the request succeeds and the row waits, pending, for resend_notifications."""
-    settings.TASKS = {"default": {"BACKEND": f"{__name__}.BrokenQueue"}}
-    before = last_notification_pk()
-    client.force_login(school.admin)
-
-    response = client.post(reverse("enroll:cancel", args=[school.sam_enrollment.pk]))
-
-    assert response.status_code == 302
-    school.sam_enrollment.refresh_from_db()
-    assert school.sam_enrollment.status == EnrollmentStatus.CANCELLED
-    assert Notification.objects.get(pk__gt=before).email_status == EmailStatus.PENDING
-    assert any(r.levelno == logging.ERROR for r in caplog.records)
-
-
-# --- the production backend: django-tasks-db and its worker ---------------------------------
-
-
-@pytest.fixture
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_database_backend_queues_with_the_change_and_the_worker_sends(school, database_tasks):
-    mail.outbox.clear()
-    before = last_notification_pk()
-
-    enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
-
-    n = Notification.objects.get(pk__gt=before)
-    task = DBTaskResult.objects.get()
-    assert task.task_path == "notifications.tasks.send_notification_email"
-    assert task.args_kwargs == {"args": [n.pk], "kwargs": {}}
-    assert mail.outbox == []  # nothing is sent in the request
-
-    run_worker()
-
-    n.refresh_from_db()
-    assert (n.email_status, n.email_attempts) == (EmailStatus.SENT, 1)
-    assert [m.to for m in mail.outbox] == [[school.sam.email]]
-    task.refresh_from_db()
-    assert task.status == "SUCCESSFUL"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_database_backend_retries_later_not_at_once(database_tasks, failing_mail):
-    n = notice()
-    send_notification_email.enqueue(n.pk)
-    started = timezone.now()
-
-    run_worker()
-
-    n.refresh_from_db()
-    assert (n.email_status, n.email_attempts) == (EmailStatus.PENDING, 1)
-    assert n.email_error == "SMTPException: 451 try again later"
-    retry = DBTaskResult.objects.get(status="READY")
-    # Deferred by 30 s: --batch finds nothing ready and stops after one attempt.
-    assert retry.run_after >= started + dt.timedelta(seconds=29)
-    assert failing_mail.calls == 1
-
-    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
-    run_worker()
-
-    n.refresh_from_db()
-    assert n.email_attempts == 2
-    assert DBTaskResult.objects.get(status="READY").run_after >= timezone.now() + dt.timedelta(
-        seconds=50
+    assert (n.recipient, n.email_status, n.email_attempts) == (
+        school.sam,
+        EmailStatus.PENDING,
+        1,
     )
-
-
-@pytest.mark.django_db
-def test_database_backend_writes_the_task_in_the_transaction_of_the_change(
-    school, database_tasks, django_capture_on_commit_callbacks
-):
-    """The task row is written beside the notification row, in the same transaction: no
-    on-commit hook, no second transaction, nothing to lose between the two."""
-    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
-        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
-        n = Notification.objects.get(recipient=school.sam, event="enrollment_cancelled")
-        assert DBTaskResult.objects.get().args_kwargs == {"args": [n.pk], "kwargs": {}}
-
-    assert callbacks == []
-
-
-@pytest.mark.django_db
-def test_database_backend_a_rolled_back_change_leaves_no_task(school, database_tasks):
-    class Boom(Exception):
-        pass
-
-    before = last_notification_pk()
-    with pytest.raises(Boom), transaction.atomic():
-        enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
-        assert DBTaskResult.objects.count() == 1
-        raise Boom
-
-    assert not Notification.objects.filter(pk__gt=before).exists()
-    assert not DBTaskResult.objects.exists()
+    assert failing_mail.calls == 1
 
 
 def _in_another_connection(func):
@@ -411,23 +519,35 @@ def _in_another_connection(func):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_database_backend_the_worker_cannot_run_the_task_before_commit(school, database_tasks):
-    """While the change's transaction is open, another connection (the worker's) finds no
-    task to claim, with the very query the worker uses; once it commits, the worker sends."""
+def test_the_worker_cannot_claim_an_email_before_its_change_commits(school, worker_delivery):
+    """While the change's transaction is open, another connection (the worker's) finds
+    nothing to claim, with the very query the worker uses; once it commits, it sends."""
     mail.outbox.clear()
 
-    def worker_finds_a_task() -> bool:
-        with transaction.atomic():
-            return DBTaskResult.objects.ready().get_locked() is not None
+    def worker_claims() -> list[int]:
+        return [n.pk for n in claim(limit=10)[1]]
 
     with transaction.atomic():
         enrollments.enrollment_cancel(enrollment=school.sam_enrollment)
-        assert DBTaskResult.objects.count() == 1  # this transaction sees its own row
+        assert _in_another_connection(worker_claims) == []
 
-        assert _in_another_connection(worker_finds_a_task) is False
-
-    assert _in_another_connection(worker_finds_a_task) is True
-    run_worker()
-    assert [m.to for m in mail.outbox] == [[school.sam.email]]
     n = Notification.objects.get(recipient=school.sam, event="enrollment_cancelled")
-    assert (n.email_status, n.email_attempts) == (EmailStatus.SENT, 1)
+    assert _in_another_connection(worker_claims) == [n.pk]
+    Notification.objects.filter(pk=n.pk).update(lease_until=None, email_attempts=0)
+    assert _in_another_connection(lambda: deliver_due()["sent"]) == 1
+    assert [m.to for m in mail.outbox] == [[school.sam.email]]
+
+
+@pytest.mark.django_db
+def test_an_item_that_cannot_be_rendered_does_not_break_the_inbox(client, caplog):
+    student = StudentFactory()
+    broken = Notification.objects.create(recipient=student, event="no_such_event", context={})
+    client.force_login(student)
+
+    response = client.get(reverse("inbox:list"))
+
+    assert response.status_code == 200
+    assert "No such event" in response.content.decode()
+    assert f"Notification {broken.pk} could not be rendered" in caplog.text
+    broken.refresh_from_db()
+    assert broken.rendered_at is None  # the worker will try (and fail, recorded) again

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 
 from accounts.tests.factories import StudentFactory
 from allocation.tests.factories import BatchFactory
 from enrollments.models import Enrollment
 from enrollments.tests.factories import EnrollmentFactory
+from notifications.models import Notification
 
 from .conftest import assert_failure, assert_success, bearer_client
 
@@ -169,27 +171,29 @@ def test_unknown_ids_are_named_on_their_fields(world, admin_client, body, errors
     assert Enrollment.objects.count() == 1  # the world's own
 
 
-def test_an_enrollment_takes_ten_statements(world, admin_client, django_assert_num_queries):
+def test_an_enrollment_takes_nine_statements(world, admin_client, django_assert_num_queries):
     """Pinned: fewer is welcome (lower the pin), more needs a reason."""
     url = enroll_url(world.other_student)
     body = {"courseId": world.course.pk, "batchId": world.batch.pk}
     # The token with its user; the student; SAVEPOINT (the test's transaction holds the
     # request's); the batch lock, read with its course, instructor and the student's active
-    # enrollment in the course; the enrollment; its audit-trail row; the counter; the batch's
-    # schedule (the welcome); the inbox row; RELEASE SAVEPOINT. The email task is queued on
-    # commit by the tests' immediate backend (the database backend adds its row here: 11).
-    with django_assert_num_queries(10):
+    # enrollment in the course; the enrollment; its audit-trail row; the counter; the
+    # welcome's inbox and outbox row (ids only); RELEASE SAVEPOINT.
+    with django_assert_num_queries(9):
         assert_success(admin_client.post(url, body, format="json"), 201)
 
 
-def test_with_the_database_backend_the_email_task_is_one_more_statement(
+def test_with_the_outbox_worker_the_request_sends_and_renders_nothing(
     world, admin_client, settings, django_assert_num_queries
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.NOTIFICATION_DELIVERY = "worker"  # production's
     url = enroll_url(world.other_student)
     body = {"courseId": world.course.pk, "batchId": world.batch.pk}
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert_success(admin_client.post(url, body, format="json"), 201)
+    assert mail.outbox == []
+    welcome = Notification.objects.get(recipient=world.other_student)
+    assert (welcome.email_status, welcome.rendered_at) == ("pending", None)
 
 
 def test_missing_course_and_batch(world, admin_client):
