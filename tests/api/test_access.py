@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import datetime as dt
+
 import pytest
 
 from tests.support import module_transaction, reread
@@ -43,6 +45,35 @@ class Case:
         if role == "anonymous":
             return 401
         return self.allowed.get(role, 403)
+
+
+# --- objects some cases act on, made inside the case's savepoint ------------------------------
+
+
+def _leave(w):
+    from trainers.services import leave_record
+
+    return leave_record(
+        trainer=w.roster_only,
+        start_date=dt.date(2026, 6, 1),
+        end_date=dt.date(2026, 6, 5),
+        created_by=w.admin,
+    )
+
+
+def _backup(w):
+    """The roster-only trainer as a backup of the batch; returns the batch."""
+    from allocation.services import batch_staff_add
+
+    batch_staff_add(batch=w.batch, trainer=w.roster_only, role="backup", added_by=w.admin)
+    return w.batch
+
+
+def _waiting(w):
+    """The other student waiting for the (filled) empty batch; returns the entry."""
+    from enrollments.models import WaitlistEntry
+
+    return WaitlistEntry.objects.create(batch=w.empty_batch, student=w.other_student, position=1)
 
 
 ALL_SIGNED_IN = dict.fromkeys(ROLES[:-1], 200)
@@ -229,6 +260,66 @@ CASES = [
         lambda w: f"/api/instructors/{w.instructor.pk}/workload",
         {"admin": 200, "instructor": 200},
     ),
+    # --- issue 23 ---
+    Case(
+        "trainer leave",
+        "get",
+        lambda w: f"/api/trainers/{w.instructor.pk}/leave",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "record leave",
+        "post",
+        lambda w: f"/api/trainers/{w.roster_only.pk}/leave",
+        {"admin": 201},
+        lambda w: {"start_date": "2026-07-01", "end_date": "2026-07-03", "reason": "Holiday"},
+    ),
+    Case("delete leave", "delete", lambda w: f"/api/leave/{_leave(w).pk}", {"admin": 200}),
+    Case(
+        "remove batch trainer",
+        "delete",
+        lambda w: f"/api/batches/{_backup(w).pk}/trainers/{w.roster_only.pk}",
+        {"admin": 200},
+    ),
+    Case(
+        "update user",
+        "put",
+        lambda w: f"/api/users/{w.other_student.pk}",
+        {"admin": 200},
+        lambda w: {"full_name": "Otto Renamed", "role": ["student"]},
+    ),
+    Case(
+        "batch waitlist",
+        "get",
+        lambda w: f"/api/batches/{w.batch.pk}/waitlist",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "reorder waitlist",
+        "put",
+        lambda w: f"/api/batches/{w.empty_batch.pk}/waitlist",
+        {"admin": 200},
+        lambda w: {"order": [_waiting(w).pk]},
+    ),
+    Case(
+        "remove from waitlist",
+        "delete",
+        lambda w: f"/api/batches/{w.empty_batch.pk}/waitlist/{_waiting(w).pk}",
+        {"admin": 200},
+    ),
+    Case(
+        "batch template",
+        "get",
+        lambda w: f"/api/courses/{w.course.pk}/batch-template",
+        {"admin": 200},
+    ),
+    Case(
+        "save batch template",
+        "put",
+        lambda w: f"/api/courses/{w.course.pk}/batch-template",
+        {"admin": 200},
+        lambda w: {"capacity": 20, "auto_create": True},
+    ),
 ]
 
 
@@ -278,9 +369,10 @@ def test_a_session_write_without_the_csrf_token_is_refused(world, case):
 
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.admin)
+    # The URL and body first: some cases make the object they act on.
+    url, body = case.url(world), case.body(world) if case.body else None
     before = database_fingerprint()
-    body = case.body(world) if case.body else None
-    response = getattr(client, case.method)(case.url(world), body, format="json")
+    response = getattr(client, case.method)(url, body, format="json")
     assert_failure(response, 403, contains="CSRF")
     assert database_fingerprint() == before
 
