@@ -15,6 +15,7 @@ from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
 from enrollments import api_waitlist
+from reports import api as reports
 
 register_converter(IdConverter, "id")
 
@@ -136,6 +137,8 @@ urlpatterns = [
         allocation.InstructorWorkloadView.as_view(),
         name="instructor-workload",
     ),
+    # Reports and the audit log.
+    *reports.urlpatterns,
     # OpenAPI 3 schema and Swagger UI (its assets from drf-spectacular-sidecar, served locally).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (docs/?script=), so the

@@ -8,11 +8,10 @@ guide's "Access" column; see docs/api.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import datetime as dt
 
 import pytest
 
@@ -320,6 +319,11 @@ CASES = [
         {"admin": 200},
         lambda w: {"capacity": 20, "auto_create": True},
     ),
+    *(
+        Case(f"report {name}", "get", lambda w, name=name: f"/api/reports/{name}", {"admin": 200})
+        for name in ("overview", "courses", "batches", "instructors", "students", "mentoring")
+    ),
+    Case("audit log", "get", lambda w: "/api/audit", {"admin": 200}),
 ]
 
 
