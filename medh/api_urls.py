@@ -15,6 +15,7 @@ from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
 from enrollments import api_waitlist
+from planning import api as planning
 from reports import api as reports
 
 register_converter(IdConverter, "id")
@@ -137,6 +138,8 @@ urlpatterns = [
         allocation.InstructorWorkloadView.as_view(),
         name="instructor-workload",
     ),
+    # Trainer assignment and workload balancing as jobs.
+    *planning.urlpatterns,
     # Reports and the audit log.
     *reports.urlpatterns,
     # OpenAPI 3 schema and Swagger UI (its assets from drf-spectacular-sidecar, served locally).

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "trainers",
     "allocation",
     "enrollments",
+    "planning",
+    "webhooks",
     "reports",
 ]
 

@@ -75,6 +75,54 @@ def _waiting(w):
     return WaitlistEntry.objects.create(batch=w.empty_batch, student=w.other_student, position=1)
 
 
+def _job(w, kind: str, *, ready: bool = False):
+    """A planning job of ``kind``; ``ready``: solved, with one row to apply: the roster-only
+    trainer as an assistant of the batch (its template asks for one), or as its primary in
+    place of the instructor (a balancing move)."""
+    from allocation.models import BatchTemplate
+    from planning.models import JobKind, JobStatus, PlanningJob
+
+    job = PlanningJob.objects.create(
+        kind=JobKind.ASSIGN if kind == "assignment" else JobKind.BALANCE,
+        time_limit=1,
+        created_by=w.admin,
+    )
+    if ready:
+        if kind == "assignment":
+            BatchTemplate.objects.update_or_create(course=w.course, defaults={"assistants": 1})
+            role, previous = "assistant", None
+        else:
+            role, previous = "primary", w.instructor
+        person = {"_id": w.roster_only.pk, "full_name": "", "email": ""}
+        row = {
+            "batch": w.batch.pk,
+            "batch_code": w.batch.batch_code,
+            "course": w.course.code,
+            "role": role,
+            "trainer": person,
+            "previous": None if previous is None else {**person, "_id": previous.pk},
+            "minutes": 120,
+            "token": f"{w.batch.pk}:{role}:{w.roster_only.pk}:{previous.pk if previous else 0}",
+        }
+        job.status = JobStatus.DONE
+        job.proposal = {
+            "rows": [row],
+            "loads": [],
+            "unassignable": [],
+            "positions": 1,
+            "solver_status": "optimal",
+            "optimal": True,
+            "max_deviation_before_minutes": 0,
+            "max_deviation_minutes": 0,
+            "tolerance_minutes": None,
+            "wall_seconds": 0.0,
+            "time_limit": 1.0,
+            "note": "",
+        }
+        job.save()
+    return job
+
+
 ALL_SIGNED_IN = dict.fromkeys(ROLES[:-1], 200)
 STAFF = {"admin": 200, "instructor": 200, "other_instructor": 200}
 
@@ -324,6 +372,31 @@ CASES = [
         for name in ("overview", "courses", "batches", "instructors", "students", "mentoring")
     ),
     Case("audit log", "get", lambda w: "/api/audit", {"admin": 200}),
+    *(
+        case
+        for kind, body in (("assignment", {"time_limit": 1}), ("balancing", {"time_limit": 1}))
+        for case in (
+            Case(
+                f"{kind} proposal",
+                "post",
+                lambda w, kind=kind: f"/api/{kind}/proposals",
+                {"admin": 202},
+                lambda w, body=body: body,
+            ),
+            Case(
+                f"{kind} proposal status",
+                "get",
+                lambda w, kind=kind: f"/api/{kind}/proposals/{_job(w, kind).pk}",
+                {"admin": 200},
+            ),
+            Case(
+                f"{kind} proposal apply",
+                "post",
+                lambda w, kind=kind: f"/api/{kind}/proposals/{_job(w, kind, ready=True).pk}/apply",
+                {"admin": 200},
+            ),
+        )
+    ),
 ]
 
 
