@@ -17,6 +17,7 @@ from enrollments import api as enrollments
 from enrollments import api_waitlist
 from planning import api as planning
 from reports import api as reports
+from webhooks import api as webhooks
 
 register_converter(IdConverter, "id")
 
@@ -140,6 +141,8 @@ urlpatterns = [
     ),
     # Trainer assignment and workload balancing as jobs.
     *planning.urlpatterns,
+    # Webhooks: endpoints, their delivery log, redelivery.
+    *webhooks.urlpatterns,
     # Reports and the audit log.
     *reports.urlpatterns,
     # OpenAPI 3 schema and Swagger UI (its assets from drf-spectacular-sidecar, served locally).

@@ -25,6 +25,7 @@ from enrollments.seats import (
     access_expiry,
     check_seat,
     enroll,
+    enrollment_event_data,
     free_seat,
     lock_batch_to_enroll,
     lock_batches,
@@ -34,6 +35,7 @@ from enrollments.seats import (
     take_seat,
 )
 from enrollments.services.waitlist import waitlist_promote
+from webhooks.services import event_emit
 
 
 def _course_for(course: Course | int | None, batch: Batch | None) -> Course:
@@ -146,6 +148,7 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
         _seat_freed(enrollment.batch_id)
     if status == EnrollmentStatus.CANCELLED:
         notices.cancelled(enrollment)
+        event_emit(type="enrollment.cancelled", data=enrollment_event_data(enrollment))
     return enrollment
 
 
@@ -191,6 +194,10 @@ def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollmen
     take_seat(target)
     _seat_freed(from_batch.pk)
     notices.transferred(enrollment, from_batch)
+    event_emit(
+        type="enrollment.transferred",
+        data={**enrollment_event_data(enrollment), "from_batch": from_batch.pk},
+    )
     return enrollment
 
 

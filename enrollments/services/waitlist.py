@@ -44,6 +44,7 @@ from enrollments.models import (
 from enrollments.seats import enroll, lock_batches, refuse_non_learner, refuse_second_active
 from enrollments.signals import waitlist_joined
 from notifications.services import notify
+from webhooks.services import event_emit
 
 MSG_ALREADY_WAITING = "The student is already on this batch's waitlist"
 MSG_NOT_WAITING = "This student is no longer waiting for this batch"
@@ -287,6 +288,15 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                     enrollment=enrollment,
                 )
                 _notify_promoted(enrollment)
+                event_emit(
+                    type="waitlist.promoted",
+                    data={
+                        "waitlist_entry": entry.pk,
+                        "enrollment": enrollment.pk,
+                        "student": enrollment.student_id,
+                        "batch": enrollment.batch_id,
+                    },
+                )
                 promoted.append(entry)
                 continue
         waitlist_entry_resolve(

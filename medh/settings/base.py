@@ -268,6 +268,12 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immed
 # A notification email that fails is tried this many times, with a growing delay when the
 # backend can defer, before it is marked failed (and logged as an error).
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=4)
+# Webhooks (webhooks/, docs/webhooks.md): attempts per delivery (30 s, 1 min, 2 min, ... apart),
+# the HTTP timeout in seconds, and whether endpoints may be private or loopback addresses
+# (off: a registered URL cannot make the server probe its own network; the tests turn it on).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 LOGGING = {
     "version": 1,

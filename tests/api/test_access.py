@@ -123,6 +123,21 @@ def _job(w, kind: str, *, ready: bool = False):
     return job
 
 
+def _webhook(w):
+    from webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        url="https://93.184.216.34/hook", secret="s" * 32, event_types=["batch.full"]
+    )
+
+
+def _delivery(w):
+    from webhooks.models import WebhookDelivery, WebhookEvent
+
+    event = WebhookEvent.objects.create(type="batch.full", data={"batch": w.batch.pk})
+    return WebhookDelivery.objects.create(event=event, endpoint=_webhook(w), status="failed")
+
+
 ALL_SIGNED_IN = dict.fromkeys(ROLES[:-1], 200)
 STAFF = {"admin": 200, "instructor": 200, "other_instructor": 200}
 
@@ -372,6 +387,27 @@ CASES = [
         for name in ("overview", "courses", "batches", "instructors", "students", "mentoring")
     ),
     Case("audit log", "get", lambda w: "/api/audit", {"admin": 200}),
+    Case("webhooks", "get", lambda w: "/api/webhooks", {"admin": 200}),
+    Case(
+        "register webhook",
+        "post",
+        lambda w: "/api/webhooks",
+        {"admin": 201},
+        lambda w: {"url": "https://93.184.216.34/hook", "event_types": ["enrollment.created"]},
+    ),
+    Case("delete webhook", "delete", lambda w: f"/api/webhooks/{_webhook(w).pk}", {"admin": 200}),
+    Case(
+        "webhook deliveries",
+        "get",
+        lambda w: f"/api/webhooks/{_webhook(w).pk}/deliveries",
+        {"admin": 200},
+    ),
+    Case(
+        "redeliver webhook",
+        "post",
+        lambda w: f"/api/webhooks/deliveries/{_delivery(w).pk}/redeliver",
+        {"admin": 200},
+    ),
     *(
         case
         for kind, body in (("assignment", {"time_limit": 1}), ("balancing", {"time_limit": 1}))
