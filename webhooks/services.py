@@ -86,7 +86,7 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 # --- events ----------------------------------------------------------------------------------
 
 
-@transaction.atomic  # joins the change's transaction: the event exists exactly when it does
+@transaction.atomic(savepoint=False)  # joins the change's transaction (no savepoint)
 def event_emit(*, type: str, data: dict) -> WebhookEvent | None:
     """Write an event of ``type`` (an ``EventType``) with ``data`` (ids) and a delivery for
     each active endpoint that subscribed to it, in the caller's transaction. Writes nothing

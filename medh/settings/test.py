@@ -14,3 +14,6 @@ STORAGES = {
 # a missing STATIC_ROOT); browser tests load the vendored assets this way.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The webhook tests' receiver listens on loopback (webhooks/tests); the URL checks themselves
+# are tested with this turned off. It also keeps registration from resolving host names.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
