@@ -140,9 +140,9 @@ urlpatterns = [
         name="instructor-workload",
     ),
     # Trainer assignment and workload balancing as jobs.
-    *planning.urlpatterns,
+    *planning.urlpatterns(),
     # Webhooks: endpoints, their delivery log, redelivery.
-    *webhooks.urlpatterns,
+    *webhooks.urlpatterns(),
     # Reports and the audit log.
     *reports.urlpatterns,
     # OpenAPI 3 schema and Swagger UI (its assets from drf-spectacular-sidecar, served locally).

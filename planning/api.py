@@ -9,7 +9,7 @@ re-checked by the same services as the console's assignment pages.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.urls import path, register_converter
+from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.views import APIView
@@ -18,7 +18,6 @@ from accounts.permissions import IsAdmin
 from allocation import assignment
 from allocation.models import Course
 from core.api import responses
-from core.api.converters import IdConverter
 from core.api.fields import IdOf, TimestampField
 from core.api.schema import envelope
 
@@ -179,23 +178,24 @@ BalanceCreate, BalanceDetail, BalanceApply = _views(
     JobKind.BALANCE, BalanceRequestSerializer, "balancing"
 )
 
-# Mounted by medh/api_urls.py, which registers the same converter; these routes are built
-# when this module is imported, before that line runs.
-register_converter(IdConverter, "id")
 
-urlpatterns = [
-    path("assignment/proposals", AssignCreate.as_view(), name="assignment-proposals"),
-    path("assignment/proposals/<id:job_id>", AssignDetail.as_view(), name="assignment-proposal"),
-    path(
-        "assignment/proposals/<id:job_id>/apply",
-        AssignApply.as_view(),
-        name="assignment-proposal-apply",
-    ),
-    path("balancing/proposals", BalanceCreate.as_view(), name="balancing-proposals"),
-    path("balancing/proposals/<id:job_id>", BalanceDetail.as_view(), name="balancing-proposal"),
-    path(
-        "balancing/proposals/<id:job_id>/apply",
-        BalanceApply.as_view(),
-        name="balancing-proposal-apply",
-    ),
-]
+def urlpatterns() -> list:
+    """The routes; called by medh/api_urls.py once it has registered the ``id`` converter."""
+    return [
+        path("assignment/proposals", AssignCreate.as_view(), name="assignment-proposals"),
+        path(
+            "assignment/proposals/<id:job_id>", AssignDetail.as_view(), name="assignment-proposal"
+        ),
+        path(
+            "assignment/proposals/<id:job_id>/apply",
+            AssignApply.as_view(),
+            name="assignment-proposal-apply",
+        ),
+        path("balancing/proposals", BalanceCreate.as_view(), name="balancing-proposals"),
+        path("balancing/proposals/<id:job_id>", BalanceDetail.as_view(), name="balancing-proposal"),
+        path(
+            "balancing/proposals/<id:job_id>/apply",
+            BalanceApply.as_view(),
+            name="balancing-proposal-apply",
+        ),
+    ]

@@ -4,14 +4,13 @@ delivery log; redeliver. Thin views over ``webhooks.services``."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.urls import path, register_converter
+from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.permissions import ByMethod, IsAdmin
 from core.api import responses
-from core.api.converters import IdConverter
 from core.api.fields import Text, TimestampField
 from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
@@ -142,18 +141,19 @@ class RedeliverView(APIView):
         return responses.ok(DeliverySerializer(delivery).data, "Delivery queued again")
 
 
-# The routes are built when this module is imported, before medh/api_urls.py registers it.
-register_converter(IdConverter, "id")
-
-urlpatterns = [
-    path("webhooks", EndpointsView.as_view(), name="webhooks"),
-    path("webhooks/<id:webhook_id>", EndpointDetailView.as_view(), name="webhook"),
-    path(
-        "webhooks/<id:webhook_id>/deliveries", DeliveriesView.as_view(), name="webhook-deliveries"
-    ),
-    path(
-        "webhooks/deliveries/<id:delivery_id>/redeliver",
-        RedeliverView.as_view(),
-        name="webhook-redeliver",
-    ),
-]
+def urlpatterns() -> list:
+    """The routes; called by medh/api_urls.py once it has registered the ``id`` converter."""
+    return [
+        path("webhooks", EndpointsView.as_view(), name="webhooks"),
+        path("webhooks/<id:webhook_id>", EndpointDetailView.as_view(), name="webhook"),
+        path(
+            "webhooks/<id:webhook_id>/deliveries",
+            DeliveriesView.as_view(),
+            name="webhook-deliveries",
+        ),
+        path(
+            "webhooks/deliveries/<id:delivery_id>/redeliver",
+            RedeliverView.as_view(),
+            name="webhook-redeliver",
+        ),
+    ]
