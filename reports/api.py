@@ -101,7 +101,13 @@ def _report(name: str, table, params=FormatParams, doc: str = ""):
         (ReportView,),
         {"name": name, "params": params, "table": staticmethod(table), "__doc__": doc},
     )
-    view.get = schema(view.get)
+
+    # A function of its own for each report: extend_schema annotates the function it is given,
+    # and the inherited one is shared by every report.
+    def get(self, request):
+        return ReportView.get(self, request)
+
+    view.get = schema(get)
     return view
 
 
