@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "allocation.models.StaffRole",
         "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
         "UserRoleEnum": "accounts.models.Role",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
     },
     # Ids in paths are digits only (core.api.converters.IdConverter).
     "PATH_CONVERTER_OVERRIDES": {
