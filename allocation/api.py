@@ -8,6 +8,7 @@ becomes 400 with its message in ``core.api.exceptions``; nothing here re-states 
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -77,8 +78,12 @@ def learns_in(user: User, batch: Batch) -> bool:
 def _batches():
     """Batches with what ``BatchSerializer`` reads: the primary joined, the slots prefetched
     (in day and time order), so a page of any size costs two queries."""
-    return selectors.batch_list().prefetch_related(
-        Prefetch("schedule", queryset=ScheduleSlot.objects.order_by("day", "start_time"))
+    return (
+        selectors.batch_list()
+        .select_related("supervising_lead")
+        .prefetch_related(
+            Prefetch("schedule", queryset=ScheduleSlot.objects.order_by("day", "start_time"))
+        )
     )
 
 
@@ -190,9 +195,13 @@ class CourseBatchesView(ByMethod, APIView):
         course = get_object_or_404(Course, pk=course_id)
         body = BatchWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        batch = services.batch_create(
-            course=course, created_by=request.user, **body.service_kwargs()
-        )
+        changes = body.service_kwargs()
+        lead = changes.pop("supervising_lead", None)
+        # One transaction: a lead the service refuses leaves no batch behind.
+        with transaction.atomic():
+            batch = services.batch_create(course=course, created_by=request.user, **changes)
+            if lead is not None:
+                services.batch_set_supervising_lead(batch=batch, lead=lead)
         return responses.created(_batch_data(batch.pk), "Batch created successfully")
 
 
@@ -247,7 +256,15 @@ class BatchDetailView(ByMethod, APIView):
         course = changes.pop("course", None)
         if course is not None and course.pk != batch.course_id:
             changes["course"] = course  # the service refuses it, with its own message
-        services.batch_update(batch=batch, updated_by=request.user, **changes)
+        has_lead = "supervising_lead" in changes
+        lead = changes.pop("supervising_lead", None)
+        # One transaction, the update first: it locks trainer profiles before the batch row,
+        # and the lead's service locks the batch row only.
+        with transaction.atomic():
+            if changes or not has_lead:
+                services.batch_update(batch=batch, updated_by=request.user, **changes)
+            if has_lead:
+                services.batch_set_supervising_lead(batch=batch, lead=lead)
         return responses.ok(_batch_data(batch.pk), "Batch updated successfully")
 
     @extend_schema(

@@ -94,6 +94,7 @@ class BatchSerializer(serializers.Serializer):
     enrolled_students = serializers.IntegerField(read_only=True)
     available_spots = serializers.IntegerField(read_only=True)
     assigned_instructor = UserBriefSerializer(read_only=True)
+    supervising_lead = UserBriefSerializer(read_only=True, allow_null=True)
     schedule = ScheduleSlotSerializer(many=True, read_only=True, source="schedule.all")
     batch_notes = serializers.CharField(read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
@@ -124,6 +125,13 @@ class BatchWriteSerializer(serializers.Serializer):
     # The service decides what a valid capacity is; this only bounds the number's size.
     capacity = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
     assigned_instructor = IdOf("user", queryset=User.objects.all())
+    supervising_lead = IdOf(
+        "user",
+        queryset=User.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An active lead of the course's roster who supervises the batch; null clears",
+    )
     batch_notes = Text(max_length=MAX_NOTES, required=False, allow_blank=True)
     schedule = ScheduleSlotSerializer(many=True, required=False, max_length=50)
 
@@ -177,7 +185,8 @@ class AssignmentSerializer(serializers.Serializer):
     instructor_id = serializers.IntegerField(read_only=True)
     instructor_name = serializers.CharField(source="instructor.full_name", read_only=True)
     assignment_type = serializers.ChoiceField(choices=AssignmentType.choices, read_only=True)
-    assignment_date = ApiDateField(source="start_date", read_only=True)
+    # The moment the assignment was made (the original answered a timestamp, not a date).
+    assignment_date = TimestampField(source="assigned_at")
     notes = serializers.CharField(read_only=True)
 
 

@@ -109,7 +109,8 @@ class EnrollmentsView(APIView):
 
 class EnrollmentDetailView(ByMethod, APIView):
     """``GET /api/enrollments/:id`` (Admin, the batch's trainers, the student), ``PUT``
-    (Admin) and ``DELETE`` (Admin, the student: cancels and frees the seat)."""
+    (Admin: status, batch, payment details, access expiry, type) and ``DELETE`` (Admin, the
+    student: cancels and frees the seat)."""
 
     permission_classes = [IsSignedIn]
     permissions_by_method = {"PUT": [IsAdmin]}
@@ -139,10 +140,7 @@ class EnrollmentDetailView(ByMethod, APIView):
         enrollment = _enrollment(enrollment_id)
         body = EnrollmentUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        services.enrollment_update(
-            enrollment=enrollment, to_batch=data.get("batchId"), status=data.get("status")
-        )
+        services.enrollment_update(enrollment=enrollment, **body.service_kwargs())
         return responses.ok(_data(enrollment_id), "Enrollment updated successfully")
 
     @extend_schema(

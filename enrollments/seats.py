@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from allocation.models import Batch, Course
 from core.errors import DomainError, full_clean_or_refuse
+from webhooks.services import event_emit
 
 from . import notices
 from .models import Enrollment, EnrollmentStatus
@@ -128,13 +129,29 @@ def check_seat(batch: Batch, course: Course) -> None:
 
 
 def take_seat(batch: Batch) -> None:
+    """Take a seat of ``batch`` (locked and freshly read by the caller); the last seat makes
+    a ``batch.full`` webhook event."""
     Batch.objects.filter(pk=batch.pk).update(enrolled_students=F("enrolled_students") + 1)
+    if batch.enrolled_students + 1 >= batch.capacity:
+        event_emit(
+            type="batch.full",
+            data={"batch": batch.pk, "course": batch.course_id, "capacity": batch.capacity},
+        )
 
 
 def free_seat(batch_id: int) -> None:
     # Freeing a seat never makes anything less available, so it needs no check (pretix's
     # rule); the UPDATE itself row-locks the batch until commit.
     Batch.objects.filter(pk=batch_id).update(enrolled_students=F("enrolled_students") - 1)
+
+
+def enrollment_event_data(enrollment: Enrollment) -> dict:
+    return {
+        "enrollment": enrollment.pk,
+        "student": enrollment.student_id,
+        "course": enrollment.course_id,
+        "batch": enrollment.batch_id,
+    }
 
 
 def access_expiry(batch: Batch) -> dt.datetime:
@@ -271,6 +288,7 @@ def enroll(
         transaction_id=payment.transaction_id,
     )
     save_enrollment(enrollment)
+    event_emit(type="enrollment.created", data=enrollment_event_data(enrollment))
     if batch is not None:
         take_seat(batch)
     if welcome:

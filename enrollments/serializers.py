@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from allocation.models import Batch, Course, Weekday
-from core.api.fields import MAX_ID, IdOf, Text, TimestampField
+from core.api.fields import MAX_ID, MAX_YEAR, MIN_YEAR, IdOf, Text, TimestampField
 from core.ids import parse_id
 
 from .models import EnrollmentSource, EnrollmentStatus, EnrollmentType, PaymentStatus
@@ -180,11 +180,35 @@ class EnrollmentUpdateSerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices, required=False)
     batchId = IdOf("batch", queryset=Batch.objects.all(), required=False)
+    paymentDetails = PaymentDetailsSerializer(
+        required=False, help_text="Replaces the payment details (fields left out are cleared)"
+    )
+    access_expiry_date = serializers.DateTimeField(required=False)
+    enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, required=False)
+
+    def validate_access_expiry_date(self, value):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise serializers.ValidationError(f"Date must be between {MIN_YEAR} and {MAX_YEAR}.")
+        return value
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Give a status, a batchId or both.")
+            raise serializers.ValidationError(
+                "Give a status, a batchId, paymentDetails, access_expiry_date or enrollment_type."
+            )
         return attrs
+
+    def service_kwargs(self) -> dict:
+        """The validated body as keyword arguments of ``enrollment_update``."""
+        data = self.validated_data
+        payment = data.get("paymentDetails")
+        return {
+            "to_batch": data.get("batchId"),
+            "status": data.get("status"),
+            "payment": None if payment is None else Payment(**payment),
+            "access_expiry_date": data.get("access_expiry_date"),
+            "enrollment_type": data.get("enrollment_type"),
+        }
 
 
 class EnrollmentFilterSerializer(serializers.Serializer):

@@ -10,9 +10,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts
 from allocation import api as allocation
+from allocation import api_admin, api_leave
 from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
+from enrollments import api_waitlist
+from planning import api as planning
+from reports import api as reports
+from webhooks import api as webhooks
 
 register_converter(IdConverter, "id")
 
@@ -75,6 +80,21 @@ urlpatterns = [
         allocation.BatchBackupTrainerView.as_view(),
         name="batch-trainers-backup",
     ),
+    path(
+        "batches/<id:batch_id>/trainers/<id:trainer_id>",
+        api_admin.BatchTrainerDetailView.as_view(),
+        name="batch-trainer",
+    ),
+    path(
+        "batches/<id:batch_id>/waitlist",
+        api_waitlist.BatchWaitlistView.as_view(),
+        name="batch-waitlist",
+    ),
+    path(
+        "batches/<id:batch_id>/waitlist/<id:entry_id>",
+        api_waitlist.WaitlistEntryView.as_view(),
+        name="batch-waitlist-entry",
+    ),
     # Courses and their rosters.
     path("courses", allocation.CoursesView.as_view(), name="courses"),
     path(
@@ -87,6 +107,18 @@ urlpatterns = [
         allocation.CourseTrainerDetailView.as_view(),
         name="course-trainer",
     ),
+    path(
+        "courses/<id:course_id>/batch-template",
+        api_admin.CourseBatchTemplateView.as_view(),
+        name="course-batch-template",
+    ),
+    # Trainers' leave.
+    path(
+        "trainers/<id:trainer_id>/leave",
+        api_leave.TrainerLeaveView.as_view(),
+        name="trainer-leave",
+    ),
+    path("leave/<id:leave_id>", api_leave.LeaveDetailView.as_view(), name="leave"),
     # Enrollments.
     path("enrollments", enrollments.EnrollmentsView.as_view(), name="enrollments"),
     path(
@@ -101,12 +133,18 @@ urlpatterns = [
     ),
     # Users and instructors.
     path("users", accounts.UsersView.as_view(), name="users"),
-    path("users/<id:user_id>", accounts.UserDetailView.as_view(), name="user"),
+    path("users/<id:user_id>", api_admin.UserDetailView.as_view(), name="user"),
     path(
         "instructors/<id:instructor_id>/workload",
         allocation.InstructorWorkloadView.as_view(),
         name="instructor-workload",
     ),
+    # Trainer assignment and workload balancing as jobs.
+    *planning.urlpatterns(),
+    # Webhooks: endpoints, their delivery log, redelivery.
+    *webhooks.urlpatterns(),
+    # Reports and the audit log.
+    *reports.urlpatterns,
     # OpenAPI 3 schema and Swagger UI (its assets from drf-spectacular-sidecar, served locally).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (docs/?script=), so the

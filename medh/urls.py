@@ -16,6 +16,7 @@ from enrollments.urls import (
 )
 from medh.views import favicon
 from reports.urls import audit_patterns, report_patterns
+from webhooks.views import urlpatterns as webhook_patterns
 
 # A database that fails under a page answers 503 with a clear message; anything else, the 500
 # page (core/db_errors.py).
@@ -63,6 +64,7 @@ urlpatterns = [
     path("console/assignment/", include((assignment_patterns, "assignment"))),
     path("console/reports/", include((report_patterns, "reports"))),
     path("console/audit/", include((audit_patterns, "audit"))),
+    path("console/webhooks/", include((webhook_patterns, "webhooks"))),
     path("console/", include((console_patterns, "console"))),
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),

@@ -378,12 +378,15 @@ def audit_log(
     date_to: dt.date | None = None,
     batch: int | None = None,
     student: int | None = None,
+    object_id: int | None = None,
 ) -> QuerySet:
     """Every audited change as dicts with ``COLUMNS``, newest first, as one UNION ALL query.
 
     ``user`` made the change; ``model`` is a key of ``AUDITED``; ``action`` a history type
     (``+``, ``~``, ``-``); ``date_from``/``date_to`` are whole days, inclusive, in the current
-    time zone; ``batch``/``student`` (primary keys) keep the rows about that batch or student.
+    time zone; ``batch``/``student`` (primary keys) keep the rows about that batch or student;
+    ``object_id`` keeps the rows of the objects with that primary key (with ``model``: one
+    object's history).
     Feed a page of it to ``audit_entries``.
     """
     when = Q()
@@ -409,6 +412,8 @@ def audit_log(
             rows = rows.filter(history_user=user)
         if action:
             rows = rows.filter(history_type=action)
+        if object_id is not None:
+            rows = rows.filter(id=object_id)
         parts.append(
             # Compound statements take no ORDER BY in their parts (the Meta ordering).
             rows.order_by()

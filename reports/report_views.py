@@ -18,11 +18,7 @@ from allocation.selectors import course_choices, mentor_coverage
 from core.web import csv_response, paginate, wants_csv
 from core.widgets import LongSelect
 
-from . import reports
-
-
-def _name(user) -> str:
-    return user.display_name if user else ""
+from . import reports, tables
 
 
 def _cell(value):
@@ -30,29 +26,8 @@ def _cell(value):
     return "" if value is None else value
 
 
-FIGURES_HEADER = [
-    "Capacity",
-    "Enrolled",
-    "Fill rate %",
-    "Completed",
-    "Cancelled",
-    "Expired",
-    "Completion rate %",
-    "Waitlist",
-]
-
-
-def _figures(row: reports.Figures) -> list:
-    return [
-        row.capacity,
-        row.enrolled,
-        _cell(row.fill_percent),
-        row.completed,
-        row.cancelled,
-        row.expired,
-        _cell(row.completion_percent),
-        row.waitlist,
-    ]
+def _csv(filename: str, table: tables.Table):
+    return csv_response(filename, table.header, ([_cell(v) for v in row] for row in table.rows))
 
 
 @admin_required
@@ -60,28 +35,13 @@ def _figures(row: reports.Figures) -> list:
 def index(request):
     """The headline figures of every course together, the students' distribution and links
     to each report; ``?format=csv`` downloads the headline figures."""
+    if wants_csv(request):
+        return _csv("report-overview.csv", tables.overview_table())
     course_count = Course.objects.count()
     overall = reports.platform_figures()
     # The students and how many have an instructor: the distribution's first figures,
     # without its enrollment counts, which the overview does not show.
     coverage = mentor_coverage()
-    if wants_csv(request):
-        headline = [
-            ("Courses", course_count),
-            ("Seats in open batches", overall.capacity),
-            ("Enrolled", overall.enrolled),
-            ("Free seats", overall.free_seats),
-            ("Fill rate %", _cell(overall.fill_percent)),
-            ("Completed enrollments", overall.completed),
-            ("Cancellations", overall.cancelled),
-            ("Expired enrollments", overall.expired),
-            ("Completion rate %", _cell(overall.completion_percent)),
-            ("Waitlist", overall.waitlist),
-            ("Students", coverage.students),
-            ("Students with an individual instructor", coverage.mentored),
-            ("Students without an individual instructor", coverage.unassigned),
-        ]
-        return csv_response("report-overview.csv", ["Figure", "Value"], headline)
     return render(
         request,
         "reports/report_index.html",
@@ -101,14 +61,7 @@ def courses(request):
     every course (CSV with ?format=csv: every course)."""
     courses = reports.course_report()
     if wants_csv(request):
-        return csv_response(
-            "report-courses.csv",
-            ["Code", "Title", "Batches", "Open batches", *FIGURES_HEADER],
-            (
-                [r.course.code, r.course.title, r.batches, r.open_batches, *_figures(r)]
-                for r in reports.course_rows(courses)
-            ),
-        )
+        return _csv("report-courses.csv", tables.courses_table())
     page = paginate(request, courses)
     return render(
         request,
@@ -143,32 +96,7 @@ def batches(request):
     filters = {name: value for name, value in form.cleaned_data.items() if value}
     batches = reports.batch_report(**filters)
     if wants_csv(request):
-        return csv_response(
-            "report-batches.csv",
-            [
-                "Code",
-                "Name",
-                "Course",
-                "Status",
-                "Start date",
-                "End date",
-                "Instructor",
-                *FIGURES_HEADER,
-            ],
-            (
-                [
-                    r.batch.batch_code,
-                    r.batch.batch_name,
-                    r.batch.course.code,
-                    r.batch.status,
-                    r.batch.start_date.isoformat(),
-                    r.batch.end_date.isoformat(),
-                    _name(r.batch.assigned_instructor),
-                    *_figures(r),
-                ]
-                for r in reports.batch_rows(batches)
-            ),
-        )
+        return _csv("report-batches.csv", tables.batches_table(**filters))
     page = paginate(request, batches)
     return render(
         request,
@@ -190,32 +118,7 @@ def instructors(request):
     contact, paginated (CSV with ?format=csv: every instructor)."""
     trainers = reports.instructor_report()
     if wants_csv(request):
-        return csv_response(
-            "report-instructors.csv",
-            [
-                "Instructor",
-                "Email",
-                "Open batches",
-                "Students across batches",
-                "Individual students",
-                "Weekly hours",
-                "Mentoring sessions",
-                "Last contact",
-            ],
-            (
-                [
-                    _name(r.trainer),
-                    r.trainer.email,
-                    r.workload.active_batches,
-                    r.workload.batch_students,
-                    r.workload.individual_students,
-                    r.workload.weekly_hours,
-                    r.sessions,
-                    r.last_contact.isoformat() if r.last_contact else "",
-                ]
-                for r in reports.instructor_rows(trainers)
-            ),
-        )
+        return _csv("report-instructors.csv", tables.instructors_table())
     page = paginate(request, trainers)
     return render(
         request,
@@ -228,18 +131,12 @@ def instructors(request):
 @require_GET
 def students(request):
     """How students are spread by individual instructor and by enrollment (CSV too)."""
-    distribution = reports.student_distribution()
     if wants_csv(request):
-        rows = distribution.rows()
-        return csv_response(
-            "report-students.csv",
-            ["Group", "Category", "Students", "Share %"],
-            ([group, category, n, _cell(share)] for group, category, n, share in rows),
-        )
+        return _csv("report-students.csv", tables.students_table())
     return render(
         request,
         "reports/report_students.html",
-        {"distribution": distribution, "tab": "students"},
+        {"distribution": reports.student_distribution(), "tab": "students"},
     )
 
 

@@ -333,6 +333,17 @@ def csv_page(url_name: str, get: dict[str, Expected] | None = None, **kwargs) ->
     )
 
 
+def _webhook_delivery(w):
+    """A failed webhook delivery (made when the case asks for its URL)."""
+    from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://93.184.216.34/hook", secret="s" * 32, event_types=["batch.full"]
+    )
+    event = WebhookEvent.objects.create(type="batch.full", data={"batch": w.batch_a.pk})
+    return WebhookDelivery.objects.create(event=event, endpoint=endpoint, status="failed")
+
+
 def course_a(w):
     return {"pk": w.course_a.pk}
 
@@ -585,6 +596,14 @@ PAGES = [
         get=admin_page(404),  # not a student
         kwargs=lambda w: {"pk": w.instructor_a.pk},
         label="instructor",
+    ),
+    # --- webhooks (webhooks/views.py) ------------------------------------------------------------
+    Page("webhooks:deliveries", get=admin_page()),
+    Page(
+        "webhooks:redeliver",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("webhooks:deliveries", lambda w: {})),
+        kwargs=lambda w: {"pk": _webhook_delivery(w).pk},
     ),
     # --- bulk import (enrollments/import_views.py) ---------------------------------------------
     Page("imports:list", get=admin_page()),

@@ -116,3 +116,16 @@ def availability_set(*, trainer: User, windows: Sequence[Window]) -> list[Availa
         full_clean_or_refuse(row, exclude=["trainer"])
     AvailabilityWindow.objects.filter(trainer=trainer).delete()
     return AvailabilityWindow.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def leave_delete(*, leave: TrainerLeave) -> None:
+    """Withdraw a recorded leave (a leave entered by mistake, or cancelled by the trainer).
+
+    Locks the trainer's profile, as ``leave_record`` does, so a leave is never withdrawn while
+    an overlapping one is being recorded. Refuses a leave that no longer exists.
+    """
+    trainers_lock(leave.trainer)
+    deleted, _ = TrainerLeave.objects.filter(pk=leave.pk).delete()
+    if not deleted:
+        raise DomainError("This leave no longer exists")

@@ -44,6 +44,7 @@ from allocation.services.mentoring import (
     mentoring_session_log,
     validate_assignment,
 )
+from allocation.services.people import MSG_OWN_ADMIN, teaching_places, user_update
 from allocation.services.rosters import (
     check_roster_active,
     course_convert_to_multi_trainer,
@@ -63,6 +64,7 @@ from allocation.services.staffing import (
     staff_role,
     teaching_trainer_ids,
 )
+from allocation.services.templates import batch_template_of, batch_template_save
 
 __all__ = [
     "MSG_NOT_INSTRUCTOR",
@@ -70,6 +72,7 @@ __all__ = [
     "BATCH_UPDATABLE_FIELDS",
     "LIFECYCLE_MOVES",
     "MSG_ALREADY_ASSIGNED",
+    "MSG_OWN_ADMIN",
     "Slot",
     "batch_advance_status",
     "batch_assign_instructor",
@@ -81,6 +84,8 @@ __all__ = [
     "batch_set_supervising_lead",
     "batch_staff_add",
     "batch_staff_remove",
+    "batch_template_of",
+    "batch_template_save",
     "batch_update",
     "check_roster_active",
     "course_convert_to_multi_trainer",
@@ -100,8 +105,10 @@ __all__ = [
     "set_primary",
     "staff_role",
     "substitute_assign",
+    "teaching_places",
     "teaching_trainer_ids",
     "template_slots",
+    "user_update",
     "validate_assignment",
     "validate_instructor",
     "validate_schedule",

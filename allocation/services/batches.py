@@ -42,6 +42,7 @@ from allocation.signals import batch_seats_added
 from core import dates
 from core.errors import DomainError, full_clean_or_refuse
 from trainers.services import trainers_lock
+from webhooks.services import event_emit
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ def batch_create(
     _save_batch(batch)
     _replace_schedule(batch, slots)
     staff_role(batch, assigned_instructor, StaffRole.PRIMARY, assigned_by=created_by)
+    event_emit(type="batch.created", data={"batch": batch.pk, "course": course.pk})
     return batch
 
 

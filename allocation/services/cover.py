@@ -15,6 +15,7 @@ from allocation.services.rosters import check_roster_active
 from allocation.services.staffing import ensure_can_teach, teaching_trainer_ids
 from core.errors import DomainError, full_clean_or_refuse
 from trainers.services import trainers_lock
+from webhooks.services import event_emit
 
 
 @transaction.atomic
@@ -94,4 +95,13 @@ def substitute_assign(
     full_clean_or_refuse(cover)
     cover.save()
     notices.cover_assigned(cover, students=[e.student for e in batch_roster(batch)])
+    event_emit(
+        type="cover.assigned",
+        data={
+            "cover": cover.pk,
+            "batch": cover.batch_id,
+            "substitute": cover.substitute_id,
+            "absent_trainer": cover.absent_trainer_id,
+        },
+    )
     return cover

@@ -16,6 +16,7 @@ from core import dates
 from core.errors import DomainError, full_clean_or_refuse
 from trainers.models import TrainerProfile, TrainerStatus
 from trainers.services import trainers_lock
+from webhooks.services import event_emit
 
 MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
 
@@ -86,7 +87,17 @@ def _start_assignment(
     except IntegrityError as exc:  # backstop: the partial unique index, one active per student
         raise DomainError("The student already has an assigned instructor") from exc
     notices.mentor_assigned(assignment)
+    event_emit(type="instructor.assigned", data=_assignment_data(assignment))
     return assignment
+
+
+def _assignment_data(assignment: IndividualAssignment) -> dict:
+    return {
+        "assignment": assignment.pk,
+        "student": assignment.student_id,
+        "trainer": assignment.instructor_id,
+        "role": assignment.assignment_type,
+    }
 
 
 @transaction.atomic
@@ -145,6 +156,7 @@ def individual_unassign(*, student: User, ended_by: User, reason: str = "") -> I
     current.end_reason = reason[:300]
     current.save(update_fields=["ended_at", "ended_by", "end_reason"])
     notices.mentor_unassigned(current)
+    event_emit(type="instructor.unassigned", data=_assignment_data(current))
     return current
 
 

@@ -28,6 +28,7 @@ from core.errors import DomainError, full_clean_or_refuse
 from trainers.models import TrainerProfile, TrainerStatus
 from trainers.selectors import trainer_status_on
 from trainers.services import trainers_lock
+from webhooks.services import event_emit
 
 
 def teaching_trainer_ids(batch: Batch) -> set[int]:
@@ -71,6 +72,7 @@ def _end_role(row: BatchTrainer, *, ended_by: User | None) -> None:
     row.ended_by = ended_by
     row.save(update_fields=["ended_at", "ended_by"])
     notices.staff_removed(row)
+    event_emit(type="instructor.unassigned", data=_staff_data(row))
 
 
 def staff_role(batch: Batch, trainer: User, role: str, *, assigned_by: User | None) -> BatchTrainer:
@@ -81,7 +83,12 @@ def staff_role(batch: Batch, trainer: User, role: str, *, assigned_by: User | No
     full_clean_or_refuse(row, validate_constraints=False)
     row.save()
     notices.staff_assigned(row)
+    event_emit(type="instructor.assigned", data=_staff_data(row))
     return row
+
+
+def _staff_data(row: BatchTrainer) -> dict:
+    return {"batch": row.batch_id, "trainer": row.trainer_id, "role": row.role}
 
 
 def set_primary(batch: Batch, instructor: User, *, assigned_by: User | None) -> None:

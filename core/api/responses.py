@@ -23,7 +23,13 @@ def created(data, message: str) -> Response:
 
 def listing(data: list, message: str, page: Page | None = None) -> Response:
     """A list: ``count`` is the number of items in ``data``, as in the original; a paginated
-    list adds ``total`` (all matches), ``page``, ``limit`` and ``pages``."""
+    list adds ``total`` (all matches), ``page``, ``limit`` and ``pages``. A list cut at the
+    hard cap (no ``page`` or ``limit`` asked for) says so in ``message``."""
+    if page is not None and page.capped:
+        message = (
+            f"{message}; only the first {page.limit} of {page.total} are listed: "
+            "ask with page and limit for the rest"
+        )
     body = {"success": True, "message": message, "count": len(data)}
     if page is not None:
         body.update(total=page.total, page=page.number, limit=page.limit, pages=page.pages)

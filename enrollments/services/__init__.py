@@ -26,6 +26,7 @@ from enrollments.services.auto_batches import batch_auto_create
 from enrollments.services.enrollment import (
     enrollment_cancel,
     enrollment_create,
+    enrollment_details_update,
     enrollment_set_status,
     enrollment_transfer,
     enrollment_update,
@@ -51,6 +52,7 @@ from enrollments.services.waitlist import (
     waitlist_move,
     waitlist_promote,
     waitlist_remove,
+    waitlist_reorder,
 )
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "enrollment_cancel",
     "enrollment_counters_reconcile",
     "enrollment_create",
+    "enrollment_details_update",
     "enrollment_place",
     "enrollment_set_status",
     "enrollment_transfer",
@@ -81,4 +84,5 @@ __all__ = [
     "waitlist_move",
     "waitlist_promote",
     "waitlist_remove",
+    "waitlist_reorder",
 ]

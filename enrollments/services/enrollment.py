@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from allocation.models import Batch, Course
-from core.errors import DomainError
+from core.errors import DomainError, full_clean_or_refuse
 from enrollments import notices
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.seats import (
@@ -25,6 +25,7 @@ from enrollments.seats import (
     access_expiry,
     check_seat,
     enroll,
+    enrollment_event_data,
     free_seat,
     lock_batch_to_enroll,
     lock_batches,
@@ -34,6 +35,7 @@ from enrollments.seats import (
     take_seat,
 )
 from enrollments.services.waitlist import waitlist_promote
+from webhooks.services import event_emit
 
 
 def _course_for(course: Course | int | None, batch: Batch | None) -> Course:
@@ -148,6 +150,7 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
         _seat_freed(enrollment.batch_id)
     if status == EnrollmentStatus.CANCELLED:
         notices.cancelled(enrollment)
+        event_emit(type="enrollment.cancelled", data=enrollment_event_data(enrollment))
     return enrollment
 
 
@@ -193,17 +196,76 @@ def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollmen
     take_seat(target)
     _seat_freed(from_batch.pk)
     notices.transferred(enrollment, from_batch)
+    event_emit(
+        type="enrollment.transferred",
+        data={**enrollment_event_data(enrollment), "from_batch": from_batch.pk},
+    )
     return enrollment
 
 
 @transaction.atomic
+@transaction.atomic
 def enrollment_update(
-    *, enrollment: Enrollment, to_batch: Batch | None = None, status: str | None = None
+    *,
+    enrollment: Enrollment,
+    to_batch: Batch | None = None,
+    status: str | None = None,
+    payment: Payment | None = None,
+    access_expiry_date: dt.datetime | None = None,
+    enrollment_type: str | None = None,
 ) -> Enrollment:
     """Change an enrollment's batch (``enrollment_transfer``), then its status
-    (``enrollment_set_status``): both or neither. Locks and refuses as those two do."""
+    (``enrollment_set_status``), then its details (``enrollment_details_update``): all or
+    none. Locks and refuses as those do."""
     if to_batch is not None:
         enrollment = enrollment_transfer(enrollment=enrollment, to_batch=to_batch)
     if status is not None:
         enrollment = enrollment_set_status(enrollment=enrollment, status=status)
+    if payment is not None or access_expiry_date is not None or enrollment_type is not None:
+        enrollment = enrollment_details_update(
+            enrollment=enrollment,
+            payment=payment,
+            access_expiry_date=access_expiry_date,
+            enrollment_type=enrollment_type,
+        )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_details_update(
+    *,
+    enrollment: Enrollment,
+    payment: Payment | None = None,
+    access_expiry_date: dt.datetime | None = None,
+    enrollment_type: str | None = None,
+) -> Enrollment:
+    """Change an enrollment's payment details, access expiry or type (an admin's correction).
+
+    Locks the enrollment row. Refuses what the model's constraints refuse: a negative amount,
+    an unknown payment status, a "batch" type without a batch or an "individual" type with one.
+    """
+    enrollment = _lock_enrollment(enrollment)
+    fields: list[str] = []
+    if payment is not None:
+        enrollment.payment_amount = payment.amount
+        enrollment.payment_currency = payment.currency
+        enrollment.payment_method = payment.payment_method
+        enrollment.payment_status = payment.payment_status
+        enrollment.transaction_id = payment.transaction_id
+        fields += [
+            "payment_amount",
+            "payment_currency",
+            "payment_method",
+            "payment_status",
+            "transaction_id",
+        ]
+    if access_expiry_date is not None:
+        enrollment.access_expiry_date = access_expiry_date
+        fields.append("access_expiry_date")
+    if enrollment_type is not None:
+        enrollment.enrollment_type = enrollment_type
+        fields.append("enrollment_type")
+    if fields:
+        full_clean_or_refuse(enrollment)
+        enrollment.save(update_fields=[*fields, "updated_at"])
     return enrollment

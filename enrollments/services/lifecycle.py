@@ -41,6 +41,7 @@ from enrollments.selectors import active_enrollment_count
 from enrollments.services.enrollment import enrollment_set_status
 from enrollments.services.waitlist import waitlist_entry_resolve, waitlist_lock_waiting
 from notifications.services import notify
+from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ def _start(batch: Batch, today: dt.date) -> None:
         batch = batch_advance_status(batch=batch, to_status=BatchStatus.ACTIVE, today=today)
         students = [e.student for e in _active_enrollments(batch).select_related("student")]
         _notify_batch(batch, "batch_started", students)
+        event_emit(type="batch.started", data={"batch": batch.pk, "course": batch.course_id})
 
 
 def _complete(batch: Batch, today: dt.date) -> int:
@@ -193,6 +195,7 @@ def _complete(batch: Batch, today: dt.date) -> int:
         for entry in waitlist_lock_waiting(batch.pk):
             waitlist_entry_resolve(entry, WaitlistStatus.REMOVED, reason="The batch completed")
         _notify_batch(batch, "batch_completed", [e.student for e in enrollments])
+        event_emit(type="batch.completed", data={"batch": batch.pk, "course": batch.course_id})
         return len(enrollments)
 
 

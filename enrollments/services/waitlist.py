@@ -44,6 +44,7 @@ from enrollments.models import (
 from enrollments.seats import enroll, lock_batches, refuse_non_learner, refuse_second_active
 from enrollments.signals import waitlist_joined
 from notifications.services import notify
+from webhooks.services import event_emit
 
 MSG_ALREADY_WAITING = "The student is already on this batch's waitlist"
 MSG_NOT_WAITING = "This student is no longer waiting for this batch"
@@ -204,6 +205,33 @@ def waitlist_move(
     return current
 
 
+@transaction.atomic
+def waitlist_reorder(*, batch: Batch, order: list[int]) -> list[WaitlistEntry]:
+    """Put a batch's waiting entries in the order ``order`` gives (entry ids, first served
+    first) and number them 1, 2, …; return them in their new order.
+
+    Locks the batch row, then its waiting entries in pk order. Refuses an order that does not
+    name every waiting entry of the batch exactly once (entries joined or served meanwhile make
+    the caller's list stale).
+    """
+    lock_batches(Batch(pk=batch.pk))
+    waiting = waitlist_lock_waiting(batch.pk)
+    by_id = {entry.pk: entry for entry in waiting}
+    if len(order) != len(set(order)) or set(order) != set(by_id):
+        raise DomainError(
+            "The order must name every waiting entry of this batch once: "
+            f"{', '.join(str(pk) for pk in sorted(by_id)) or 'none are waiting'}",
+            field="order",
+        )
+    entries = [by_id[pk] for pk in order]
+    for number, entry in enumerate(entries, start=1):
+        if entry.position != number:
+            entry.position = number
+            entry._change_reason = "Waitlist reordered"
+            entry.save(update_fields=["position"])
+    return entries
+
+
 def _stale_reason(entry: WaitlistEntry) -> str | None:
     """Why a waiting student can no longer be enrolled, or None."""
     student = entry.student
@@ -262,6 +290,15 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                     enrollment=enrollment,
                 )
                 _notify_promoted(enrollment)
+                event_emit(
+                    type="waitlist.promoted",
+                    data={
+                        "waitlist_entry": entry.pk,
+                        "enrollment": enrollment.pk,
+                        "student": enrollment.student_id,
+                        "batch": enrollment.batch_id,
+                    },
+                )
                 promoted.append(entry)
                 continue
         waitlist_entry_resolve(

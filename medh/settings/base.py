@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "trainers",
     "allocation",
     "enrollments",
+    "planning",
+    "webhooks",
     "reports",
 ]
 
@@ -228,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "allocation.models.StaffRole",
         "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
         "UserRoleEnum": "accounts.models.Role",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
     },
     # Ids in paths are digits only (core.api.converters.IdConverter).
     "PATH_CONVERTER_OVERRIDES": {
@@ -311,6 +314,12 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=1.0)
 # On SIGTERM the worker lets the email in flight finish for this long, then cuts it.
 OUTBOX_STOP_GRACE_SECONDS = env.float("OUTBOX_STOP_GRACE_SECONDS", default=3.0)
+# Webhooks (webhooks/, docs/webhooks.md): attempts per delivery (30 s, 1 min, 2 min, ... apart),
+# the HTTP timeout in seconds, and whether endpoints may be private or loopback addresses
+# (off: a registered URL cannot make the server probe its own network; the tests turn it on).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # Logs go to stderr. LOG_FORMAT=json writes one JSON object per line (python-json-logger) for
 # a log collector; "text" (the default) one readable line. Either way each record carries the

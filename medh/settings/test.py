@@ -17,3 +17,6 @@ WHITENOISE_USE_FINDERS = True
 # Emails are delivered from the outbox right after the commit, into mail.outbox; the fault
 # tests start a real `run_outbox` worker instead (notifications/tests/test_worker_faults.py).
 NOTIFICATION_DELIVERY = "on_commit"
+# The webhook tests' receiver listens on loopback (webhooks/tests); the URL checks themselves
+# are tested with this turned off. It also keeps registration from resolving host names.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True

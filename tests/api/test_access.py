@@ -8,6 +8,7 @@ guide's "Access" column; see docs/api.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,98 @@ class Case:
         if role == "anonymous":
             return 401
         return self.allowed.get(role, 403)
+
+
+# --- objects some cases act on, made inside the case's savepoint ------------------------------
+
+
+def _leave(w):
+    from trainers.services import leave_record
+
+    return leave_record(
+        trainer=w.roster_only,
+        start_date=dt.date(2026, 6, 1),
+        end_date=dt.date(2026, 6, 5),
+        created_by=w.admin,
+    )
+
+
+def _backup(w):
+    """The roster-only trainer as a backup of the batch; returns the batch."""
+    from allocation.services import batch_staff_add
+
+    batch_staff_add(batch=w.batch, trainer=w.roster_only, role="backup", added_by=w.admin)
+    return w.batch
+
+
+def _waiting(w):
+    """The other student waiting for the (filled) empty batch; returns the entry."""
+    from enrollments.models import WaitlistEntry
+
+    return WaitlistEntry.objects.create(batch=w.empty_batch, student=w.other_student, position=1)
+
+
+def _job(w, kind: str, *, ready: bool = False):
+    """A planning job of ``kind``; ``ready``: solved, with one row to apply: the roster-only
+    trainer as an assistant of the batch (its template asks for one), or as its primary in
+    place of the instructor (a balancing move)."""
+    from allocation.models import BatchTemplate
+    from planning.models import JobKind, JobStatus, PlanningJob
+
+    job = PlanningJob.objects.create(
+        kind=JobKind.ASSIGN if kind == "assignment" else JobKind.BALANCE,
+        time_limit=1,
+        created_by=w.admin,
+    )
+    if ready:
+        if kind == "assignment":
+            BatchTemplate.objects.update_or_create(course=w.course, defaults={"assistants": 1})
+            role, previous = "assistant", None
+        else:
+            role, previous = "primary", w.instructor
+        person = {"_id": w.roster_only.pk, "full_name": "", "email": ""}
+        row = {
+            "batch": w.batch.pk,
+            "batch_code": w.batch.batch_code,
+            "course": w.course.code,
+            "role": role,
+            "trainer": person,
+            "previous": None if previous is None else {**person, "_id": previous.pk},
+            "minutes": 120,
+            "token": f"{w.batch.pk}:{role}:{w.roster_only.pk}:{previous.pk if previous else 0}",
+        }
+        job.status = JobStatus.DONE
+        job.proposal = {
+            "rows": [row],
+            "loads": [],
+            "unassignable": [],
+            "positions": 1,
+            "solver_status": "optimal",
+            "optimal": True,
+            "max_deviation_before_minutes": 0,
+            "max_deviation_minutes": 0,
+            "tolerance_minutes": None,
+            "wall_seconds": 0.0,
+            "time_limit": 1.0,
+            "note": "",
+        }
+        job.save()
+    return job
+
+
+def _webhook(w):
+    from webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        url="https://93.184.216.34/hook", secret="s" * 32, event_types=["batch.full"]
+    )
+
+
+def _delivery(w):
+    from webhooks.models import WebhookDelivery, WebhookEvent
+
+    event = WebhookEvent.objects.create(type="batch.full", data={"batch": w.batch.pk})
+    return WebhookDelivery.objects.create(event=event, endpoint=_webhook(w), status="failed")
 
 
 ALL_SIGNED_IN = dict.fromkeys(ROLES[:-1], 200)
@@ -229,6 +322,117 @@ CASES = [
         lambda w: f"/api/instructors/{w.instructor.pk}/workload",
         {"admin": 200, "instructor": 200},
     ),
+    # --- issue 23 ---
+    Case(
+        "trainer leave",
+        "get",
+        lambda w: f"/api/trainers/{w.instructor.pk}/leave",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "record leave",
+        "post",
+        lambda w: f"/api/trainers/{w.roster_only.pk}/leave",
+        {"admin": 201},
+        lambda w: {"start_date": "2026-07-01", "end_date": "2026-07-03", "reason": "Holiday"},
+    ),
+    Case("delete leave", "delete", lambda w: f"/api/leave/{_leave(w).pk}", {"admin": 200}),
+    Case(
+        "remove batch trainer",
+        "delete",
+        lambda w: f"/api/batches/{_backup(w).pk}/trainers/{w.roster_only.pk}",
+        {"admin": 200},
+    ),
+    Case(
+        "update user",
+        "put",
+        lambda w: f"/api/users/{w.other_student.pk}",
+        {"admin": 200},
+        lambda w: {"full_name": "Otto Renamed", "role": ["student"]},
+    ),
+    Case(
+        "batch waitlist",
+        "get",
+        lambda w: f"/api/batches/{w.batch.pk}/waitlist",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "reorder waitlist",
+        "put",
+        lambda w: f"/api/batches/{w.empty_batch.pk}/waitlist",
+        {"admin": 200},
+        lambda w: {"order": [_waiting(w).pk]},
+    ),
+    Case(
+        "remove from waitlist",
+        "delete",
+        lambda w: f"/api/batches/{w.empty_batch.pk}/waitlist/{_waiting(w).pk}",
+        {"admin": 200},
+    ),
+    Case(
+        "batch template",
+        "get",
+        lambda w: f"/api/courses/{w.course.pk}/batch-template",
+        {"admin": 200},
+    ),
+    Case(
+        "save batch template",
+        "put",
+        lambda w: f"/api/courses/{w.course.pk}/batch-template",
+        {"admin": 200},
+        lambda w: {"capacity": 20, "auto_create": True},
+    ),
+    *(
+        Case(f"report {name}", "get", lambda w, name=name: f"/api/reports/{name}", {"admin": 200})
+        for name in ("overview", "courses", "batches", "instructors", "students", "mentoring")
+    ),
+    Case("audit log", "get", lambda w: "/api/audit", {"admin": 200}),
+    Case("webhooks", "get", lambda w: "/api/webhooks", {"admin": 200}),
+    Case(
+        "register webhook",
+        "post",
+        lambda w: "/api/webhooks",
+        {"admin": 201},
+        lambda w: {"url": "https://93.184.216.34/hook", "event_types": ["enrollment.created"]},
+    ),
+    Case("delete webhook", "delete", lambda w: f"/api/webhooks/{_webhook(w).pk}", {"admin": 200}),
+    Case(
+        "webhook deliveries",
+        "get",
+        lambda w: f"/api/webhooks/{_webhook(w).pk}/deliveries",
+        {"admin": 200},
+    ),
+    Case(
+        "redeliver webhook",
+        "post",
+        lambda w: f"/api/webhooks/deliveries/{_delivery(w).pk}/redeliver",
+        {"admin": 200},
+    ),
+    *(
+        case
+        for kind, body in (("assignment", {"time_limit": 1}), ("balancing", {"time_limit": 1}))
+        for case in (
+            Case(
+                f"{kind} proposal",
+                "post",
+                lambda w, kind=kind: f"/api/{kind}/proposals",
+                {"admin": 202},
+                lambda w, body=body: body,
+            ),
+            Case(
+                f"{kind} proposal status",
+                "get",
+                lambda w, kind=kind: f"/api/{kind}/proposals/{_job(w, kind).pk}",
+                {"admin": 200},
+            ),
+            Case(
+                f"{kind} proposal apply",
+                "post",
+                lambda w, kind=kind: f"/api/{kind}/proposals/{_job(w, kind, ready=True).pk}/apply",
+                {"admin": 200},
+            ),
+        )
+    ),
 ]
 
 
@@ -278,9 +482,10 @@ def test_a_session_write_without_the_csrf_token_is_refused(world, case):
 
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.admin)
+    # The URL and body first: some cases make the object they act on.
+    url, body = case.url(world), case.body(world) if case.body else None
     before = database_fingerprint()
-    body = case.body(world) if case.body else None
-    response = getattr(client, case.method)(case.url(world), body, format="json")
+    response = getattr(client, case.method)(url, body, format="json")
     assert_failure(response, 403, contains="CSRF")
     assert database_fingerprint() == before
 

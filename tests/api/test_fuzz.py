@@ -265,6 +265,33 @@ LINKS = [
         {"student_id": "$response.body#/data/0/student"},
         {"courseId": "$response.body#/data/0/course", "batchId": "$response.body#/data/0/batch"},
     ),
+    # issue 23: reads of what a list or a create names
+    ("batches_list", "200", "waitlist", "batches_waitlist_retrieve", {"batch_id": FIRST}, None),
+    (
+        "batches_list",
+        "200",
+        "template",
+        "courses_batch_template_retrieve",
+        {"course_id": "$response.body#/data/0/course"},
+        None,
+    ),
+    (
+        "batches_list",
+        "200",
+        "leave",
+        "trainers_leave_retrieve",
+        {"trainer_id": "$response.body#/data/0/assigned_instructor/_id"},
+        None,
+    ),
+    ("users_list", "200", "rename", "users_update", {"user_id": FIRST}, None),
+    (
+        "courses_create",
+        "201",
+        "template",
+        "courses_batch_template_retrieve",
+        {"course_id": ID},
+        None,
+    ),
     # creates → the new object
     ("courses_create", "201", "roster", "courses_trainers_retrieve", {"course_id": ID}, None),
     ("courses_create", "201", "join", "courses_trainers_create", {"course_id": ID}, None),

@@ -26,7 +26,13 @@ def test_assigning_a_mentor(world, admin_client):
     assert data["instructor_id"] == world.other_instructor.pk
     assert data["instructor_name"] == "Maria Other"
     assert data["notes"] == body["notes"]
-    assert data["assignment_date"].endswith("T00:00:00.000Z")
+    # The real moment of the assignment (not midnight), in UTC with milliseconds.
+    from allocation.models import IndividualAssignment
+    from core.api.fields import timestamp_out
+
+    made = IndividualAssignment.objects.get(pk=data["_id"])
+    assert data["assignment_date"] == timestamp_out(made.assigned_at)
+    assert data["assignment_date"].endswith("Z") and len(data["assignment_date"]) == 24
 
 
 def test_the_same_assignment_again_is_refused(world, admin_client):

@@ -1,0 +1,127 @@
+"""The JSON API of a batch's waitlist: read it, put it in a new order, take a student off.
+
+Thin views over ``enrollments.services`` (``waitlist_reorder``, ``waitlist_remove``) and
+``enrollments.selectors.waitlist_waiting``, the same the console's waitlist page uses.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from accounts.access import is_admin
+from accounts.permissions import ByMethod, IsAdmin, IsAdminOrInstructor, require
+from accounts.serializers import UserBriefSerializer
+from allocation.api import MSG_NOT_YOURS, teaches
+from allocation.models import Batch
+from core.api import responses
+from core.api.fields import MAX_ID, Text, TimestampField
+from core.api.pagination import PageParams, paginate
+from core.api.schema import envelope, list_envelope
+
+from . import selectors, services
+from .models import EnrollmentType, WaitlistEntry, WaitlistStatus
+
+
+class WaitlistEntrySerializer(serializers.Serializer):
+    _id = serializers.IntegerField(source="pk", read_only=True)
+    batch = serializers.IntegerField(source="batch_id", read_only=True)
+    student = UserBriefSerializer(read_only=True)
+    position = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(choices=WaitlistStatus.choices, read_only=True)
+    enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, read_only=True)
+    createdAt = TimestampField(source="created_at")
+    enrolled_elsewhere = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="Already enrolled in the course elsewhere: skipped when a seat frees",
+    )
+
+
+class WaitlistOrderSerializer(serializers.Serializer):
+    """The body of ``PUT /api/batches/:batchId/waitlist``: every waiting entry's id, first
+    served first."""
+
+    order = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        allow_empty=False,
+        max_length=10_000,
+    )
+
+
+class WaitlistRemoveSerializer(serializers.Serializer):
+    reason = Text(max_length=100, required=False, allow_blank=True, default="")
+
+
+def _batch(batch_id: int) -> Batch:
+    return get_object_or_404(Batch.objects.select_related("course"), pk=batch_id)
+
+
+class BatchWaitlistView(ByMethod, APIView):
+    """``GET /api/batches/:batchId/waitlist`` (Admin, the batch's trainers) and ``PUT``
+    (Admin): the waiting students in serving order; PUT sets that order."""
+
+    permission_classes = [IsAdminOrInstructor]
+    permissions_by_method = {"PUT": [IsAdmin]}
+
+    @extend_schema(
+        tags=["waitlist"],
+        parameters=[PageParams],
+        responses={200: list_envelope(WaitlistEntrySerializer, "WaitlistEntry")},
+    )
+    def get(self, request, batch_id: int):
+        batch = _batch(batch_id)
+        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
+        page = paginate(request, selectors.waitlist_waiting(batch))
+        return responses.listing(
+            WaitlistEntrySerializer(page.items, many=True).data,
+            "Waitlist fetched successfully",
+            page,
+        )
+
+    @extend_schema(
+        tags=["waitlist"],
+        request=WaitlistOrderSerializer,
+        responses={200: list_envelope(WaitlistEntrySerializer, "WaitlistEntry")},
+    )
+    def put(self, request, batch_id: int):
+        batch = _batch(batch_id)
+        body = WaitlistOrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.waitlist_reorder(batch=batch, order=body.validated_data["order"])
+        page = paginate(request, selectors.waitlist_waiting(batch))
+        return responses.listing(
+            WaitlistEntrySerializer(page.items, many=True).data,
+            "Waitlist reordered successfully",
+            page,
+        )
+
+
+class WaitlistEntryView(APIView):
+    """``DELETE /api/batches/:batchId/waitlist/:entryId`` (Admin): take a student off the
+    waitlist (kept as history, with the reason)."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        tags=["waitlist"],
+        request=WaitlistRemoveSerializer,
+        responses={200: envelope(WaitlistEntrySerializer, "WaitlistEntry")},
+    )
+    def delete(self, request, batch_id: int, entry_id: int):
+        entry = get_object_or_404(
+            WaitlistEntry.objects.select_related("student"), pk=entry_id, batch_id=batch_id
+        )
+        body = WaitlistRemoveSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        removed = services.waitlist_remove(
+            entry=entry,
+            by=request.user,
+            reason=body.validated_data["reason"].strip() or "Removed by an admin",
+        )
+        removed.refresh_from_db()
+        return responses.ok(
+            WaitlistEntrySerializer(removed).data, "Student removed from waitlist successfully"
+        )
