@@ -456,3 +456,60 @@ def profile_of(user: User):
         return user.trainer_profile
     except ObjectDoesNotExist:
         return None
+
+
+# --- conflicts on real time: the sessions are the truth ------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A proposed teaching time: half-open ``[start_at, end_at)``, aware. ``session_id`` is the
+    session it is (a move), so that its own booking is not a conflict; ``time_zone`` is the
+    zone a message shows it in (its batch's)."""
+
+    start_at: dt.datetime
+    end_at: dt.datetime
+    time_zone: str = "UTC"
+    session_id: int | None = None
+
+
+def proposed_sessions(
+    batch: Batch, slots: Iterable, date_range: tuple[dt.date, dt.date] | None = None
+) -> list[Interval]:
+    """The sessions ``slots`` would make for ``batch`` over ``date_range`` (default: its
+    dates), read in the batch's ``time_zone``, minus the holidays and closures that apply to
+    it (of its course and, once saved, of the batch itself); one query."""
+    raise NotImplementedError
+
+
+def held_sessions(
+    batch: Batch, date_range: tuple[dt.date, dt.date] | None = None
+) -> list[Interval]:
+    """The batch's stored held sessions (scheduled or moved), those whose date falls in
+    ``date_range`` when given; one query."""
+    raise NotImplementedError
+
+
+def session_conflicts(
+    trainer_ids: Iterable[int] | QuerySet[User],
+    intervals: Sequence[Interval],
+    *,
+    exclude_batch_id: int | None = None,
+) -> dict[int, list[Conflict]]:
+    """Each trainer's bookings (primary, assistant or cover, in Active/Upcoming batches) that
+    overlap any of ``intervals`` in real time, half-open, as conflicts by trainer id.
+
+    Bookings of ``exclude_batch_id`` (the batch being planned: its own sessions are being
+    replaced) and of each interval's own ``session_id`` are not conflicts. One query,
+    whatever the number of trainers and intervals: each interval reads an index range of
+    bookings starting at most ``MAX_SESSION_LENGTH`` before it.
+    """
+    raise NotImplementedError
+
+
+def student_clashes(
+    batch: Batch, intervals: Sequence[Interval], *, exclude_session_id: int | None = None
+) -> list[str]:
+    """Warnings, one per student of ``batch`` who has another held session (of another
+    batch they are actively enrolled in) overlapping one of ``intervals``; one query."""
+    raise NotImplementedError

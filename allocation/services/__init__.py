@@ -1,6 +1,7 @@
 """Every write to courses, batches, their staffing, rosters, cover and mentoring, by
 sub-domain: batches (create, update, delete, schedule, notes, lifecycle moves), staffing
-(primary, assistants, backups, supervising lead), rosters, cover (substitutes) and mentoring
+(primary, assistants, backups, supervising lead), rosters, cover (substitutes), sessions
+(generation, cancel, move, add, per-session cover, trainer bookings), holidays and mentoring
 (individual assignments, mentoring sessions); checks holds the locks they share.
 
 Each service is keyword-only and atomic, validates with ``full_clean`` before it saves, and
@@ -34,6 +35,11 @@ from allocation.services.checks import (
 from allocation.services.cover import (
     substitute_assign,
 )
+from allocation.services.holidays import (
+    HolidayResult,
+    holiday_create,
+    holiday_delete,
+)
 from allocation.services.mentoring import (
     MSG_ALREADY_ASSIGNED,
     individual_assign,
@@ -49,6 +55,16 @@ from allocation.services.rosters import (
     roster_add,
     roster_remove,
     roster_update,
+)
+from allocation.services.sessions import (
+    Regeneration,
+    SessionChange,
+    batch_sessions_regenerate,
+    bookings_sync,
+    session_add,
+    session_cancel,
+    session_cover_assign,
+    session_move,
 )
 from allocation.services.staffing import (
     batch_assign_instructor,
@@ -68,6 +84,9 @@ __all__ = [
     "BATCH_UPDATABLE_FIELDS",
     "LIFECYCLE_MOVES",
     "MSG_ALREADY_ASSIGNED",
+    "HolidayResult",
+    "Regeneration",
+    "SessionChange",
     "Slot",
     "batch_advance_status",
     "batch_assign_instructor",
@@ -75,6 +94,8 @@ __all__ = [
     "batch_delete",
     "batch_note_add",
     "batch_primary_row_restore",
+    "batch_sessions_regenerate",
+    "bookings_sync",
     "batch_set_supervising_lead",
     "batch_staff_add",
     "batch_staff_remove",
@@ -84,6 +105,8 @@ __all__ = [
     "course_create",
     "ensure_can_teach",
     "ensure_on_roster",
+    "holiday_create",
+    "holiday_delete",
     "individual_assign",
     "individual_reassign",
     "individual_unassign",
@@ -93,6 +116,10 @@ __all__ = [
     "roster_add",
     "roster_remove",
     "roster_update",
+    "session_add",
+    "session_cancel",
+    "session_cover_assign",
+    "session_move",
     "set_primary",
     "staff_role",
     "substitute_assign",
