@@ -87,7 +87,9 @@ class SessionMoveForm(SessionTimesForm):
 
 class SessionAddForm(SessionTimesForm):
     room = forms.CharField(max_length=100, required=False)
-    meeting_url = forms.URLField(max_length=500, required=False, label="Meeting link")
+    meeting_url = forms.URLField(
+        max_length=500, required=False, label="Meeting link", assume_scheme="https"
+    )
 
 
 class HolidayForm(DomainErrorFormMixin, forms.Form):
