@@ -55,7 +55,10 @@ def pages(built) -> list[tuple[str, str, str]]:
     """(label, role, path) of every page measured; ids come from the built data set."""
     from django.urls import reverse
 
+    from accounts.models import User
+
     b, c, t, s = built.batch_id, built.course_id, built.trainer_id, built.student_id
+    tokens = dict(User.objects.filter(pk__in=[t, s]).values_list("pk", "feed_token"))
     console = [
         ("console: workload dashboard", "admin", reverse("console:dashboard")),
         ("console: workload dashboard CSV", "admin", reverse("console:dashboard") + "?format=csv"),
@@ -91,7 +94,26 @@ def pages(built) -> list[tuple[str, str, str]]:
         ("audit log", "admin", reverse("audit:log")),
         ("audit: student history", "admin", reverse("audit:student", args=[s])),
         ("inbox (admin)", "admin", reverse("inbox:list")),
+        ("console: batch calendar, month", "admin", reverse("console:batch_calendar", args=[b])),
+        (
+            "console: batch calendar, week",
+            "admin",
+            reverse("console:batch_calendar", args=[b]) + "?view=week",
+        ),
+        (
+            "console: session page",
+            "admin",
+            reverse("console:session_detail", args=[built.session_id]),
+        ),
+        ("console: holidays", "admin", reverse("console:holiday_list")),
         ("instructor: dashboard", "instructor", reverse("instructor:dashboard")),
+        ("instructor: this week", "instructor", reverse("instructor:this_week")),
+        (
+            "feed: instructor",
+            "instructor",
+            reverse("feeds:instructor", args=[tokens[t]]),
+        ),
+        ("feed: student", "student", reverse("feeds:student", args=[tokens[s]])),
         ("instructor: mentees", "instructor", reverse("instructor:mentees")),
         ("student: schedule", "student", reverse("student:schedule")),
         ("inbox (student)", "student", reverse("inbox:list")),

@@ -258,3 +258,15 @@ def trainer_feed_sessions(trainer: User, *, since: dt.datetime) -> list[SessionR
         _row(session, role_of(session))
         for session in _with_covers(trainer_sessions(trainer, start=since))
     ]
+
+
+def batches_that_lost_sessions() -> QuerySet[Batch]:
+    """The batches with a session cancelled by a holiday or closure (still on the calendar),
+    by code, with their course; for a page of the holidays list (the counts come from
+    ``sessions.sessions_lost_to_holidays`` for the page's batches)."""
+    lost = ClassSession.objects.filter(status="cancelled", holiday__isnull=False)
+    return (
+        Batch.objects.filter(pk__in=lost.values("batch_id"))
+        .select_related("course")
+        .order_by("batch_code", "pk")
+    )

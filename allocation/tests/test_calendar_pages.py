@@ -136,6 +136,7 @@ def test_this_week_lists_the_instructors_sessions_in_order_with_role_and_cover(c
     assert [row.role for row in rows] == ["primary", "covered"]
     page = response.content.decode()
     assert "covered for you" in page
+    assert "{#" not in page and "{%" not in page  # no template comment leaks
     assert "Sofia Substitute covers for Ingrid Primary" in page
     assert "Times in America/New_York" in page
     # The moved session: 10:00 Berlin (CEST) is 04:00 in New York; where it came from.

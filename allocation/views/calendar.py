@@ -31,6 +31,7 @@ from allocation.selectors import calendar_pages, sessions
 from allocation.services import holidays as holiday_services
 from allocation.services import sessions as session_services
 from core.errors import DomainError
+from core.web import paginate
 
 
 def _calendar_query(request):
@@ -220,17 +221,17 @@ def holiday_list(request):
                 f"{result.holiday.name} added; {len(result.cancelled)} session(s) cancelled.",
             )
             return redirect("console:holiday_list")
-    lost = sessions.sessions_lost_to_holidays()
-    batches = (
-        Batch.objects.filter(pk__in=list(lost)).select_related("course").order_by("batch_code")
-    )
+    # A platform holiday costs every batch a session: the list is paginated.
+    page = paginate(request, calendar_pages.batches_that_lost_sessions())
+    lost = sessions.sessions_lost_to_holidays(batch.pk for batch in page)
     return render(
         request,
         "allocation/holiday_list.html",
         {
             "form": form,
             "holidays": sessions.holiday_list(),
-            "losses": [(batch, lost[batch.pk]) for batch in batches],
+            "page": page,
+            "losses": [(batch, lost.get(batch.pk, 0)) for batch in page],
         },
     )
 
