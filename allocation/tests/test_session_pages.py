@@ -61,9 +61,9 @@ def test_session_page_in_a_fixed_number_of_queries(
     cal, admin_client, django_assert_max_num_queries
 ):
     admin_client.get(url("session_detail", cal.covered.pk))
-    # session + user; the session (batch, course, primary, holiday joined); bookings; their
-    # trainers; covers; their absent trainers and substitutes
-    with django_assert_max_num_queries(8):
+    # session + user; the session (batch, course, primary, override, holiday joined); its
+    # bookings (trainers joined); its covers (absent trainers and substitutes joined)
+    with django_assert_max_num_queries(5):
         assert admin_client.get(url("session_detail", cal.covered.pk)).status_code == 200
 
 
@@ -325,8 +325,8 @@ def test_holidays_page_in_a_fixed_number_of_queries(
 
     fill(1)
     admin_client.get(reverse("console:holiday_list"))
-    # session + user; holidays (course, batch, author joined); lost counts; their batches;
-    # courses of the form's drop-down
+    # session + user; holidays (course, batch, author joined); the form's courses; batches
+    # that lost sessions: count and page (course joined); their lost counts
     with django_assert_max_num_queries(HOLIDAY_QUERIES):
         admin_client.get(reverse("console:holiday_list"))
     fill(10)

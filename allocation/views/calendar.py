@@ -12,6 +12,7 @@ it), and forms read the times typed in the zone the admin picks (the batch's by 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from allocation.calendar_forms import (
     SessionCancelForm,
     SessionMoveForm,
 )
-from allocation.models import Batch, ClassSession, Holiday
+from allocation.models import Batch, ClassSession, Holiday, SessionCover, TrainerBooking
 from allocation.selectors import calendar_pages, sessions
 from allocation.services import holidays as holiday_services
 from allocation.services import sessions as session_services
@@ -77,7 +78,13 @@ def _get_session(pk: int) -> ClassSession:
     return get_object_or_404(
         ClassSession.objects.select_related(
             "batch__course", "batch__assigned_instructor", "instructor_override", "holiday"
-        ).prefetch_related("bookings__trainer", "covers__absent_trainer", "covers__substitute"),
+        ).prefetch_related(
+            Prefetch("bookings", queryset=TrainerBooking.objects.select_related("trainer")),
+            Prefetch(
+                "covers",
+                queryset=SessionCover.objects.select_related("absent_trainer", "substitute"),
+            ),
+        ),
         pk=pk,
     )
 
