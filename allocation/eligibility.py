@@ -431,8 +431,8 @@ def _generate_many(
     requests: Sequence[tuple[Batch, Iterable, tuple[dt.date, dt.date]]],
 ) -> list[list[Interval]]:
     """The sessions each (batch, slots, date range) would make, minus holidays; one query."""
-    ranges = [r[2] for r in requests if r[2][0] is not None and r[2][1] is not None]
-    if not ranges:
+    ranges = [r[2] for r in requests if r[2][0] is not None and r[2][1] is not None and r[1]]
+    if not ranges:  # no slots or no dates: no session, no query
         return [[] for _ in requests]
     holidays = _applicable_holidays(
         [r[0] for r in requests], min(r[0] for r in ranges), max(r[1] for r in ranges)

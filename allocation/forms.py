@@ -22,6 +22,7 @@ from .models import (
     AssignmentType,
     Batch,
     BatchStatus,
+    ClassSession,
     Course,
     RosterRole,
     RosterStatus,
@@ -196,13 +197,24 @@ class LeaveForm(DomainErrorFormMixin, forms.Form):
 
 
 class CoverAssignForm(DomainErrorFormMixin, forms.Form):
-    """A cover as the leave page proposes it (hidden inputs); the absent trainer is the
-    leave's."""
+    """A cover as the leave page proposes it: a batch, a substitute and the chosen sessions
+    of that batch; the absent trainer is the leave's."""
 
     batch = forms.ModelChoiceField(queryset=Batch.objects.all())
-    substitute = InstructorChoiceField()
-    start_date = forms.DateField()
-    end_date = forms.DateField()
+    substitute = InstructorChoiceField(
+        error_messages={"required": "Choose who covers", "invalid_choice": "Choose who covers"}
+    )
+    sessions = forms.ModelMultipleChoiceField(
+        queryset=ClassSession.objects.select_related("batch"),
+        error_messages={"required": "Choose the sessions to cover"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        batch, sessions = data.get("batch"), data.get("sessions")
+        if batch is not None and sessions and any(s.batch_id != batch.pk for s in sessions):
+            raise forms.ValidationError("The sessions to cover must be of this batch")
+        return data
 
 
 # --- batch notes and availability ----------------------------------------------------------

@@ -99,4 +99,5 @@ def substitute_assign(
         substitute=substitute,
         profile=profile,
         assigned_by=assigned_by,
+        dates=(start_date, end_date),
     )

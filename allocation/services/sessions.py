@@ -372,10 +372,13 @@ def cover_sessions(
     substitute: User,
     profile,
     assigned_by: User,
+    dates: tuple[dt.date, dt.date] | None = None,
 ) -> SubstituteCover:
     """The body of a cover, shared by ``session_cover_assign`` and ``substitute_assign``: the
     caller holds the substitute's profile lock and the batch row lock, and passes the
-    sessions locked, of that batch, in time order."""
+    sessions locked, of that batch, in time order. ``dates`` (a date-range cover) are the
+    days the cover is recorded for and the substitute must not be on leave; by default the
+    days of the first and last session."""
     if not sessions:
         raise DomainError(
             f"{absent_trainer.display_name} has no session of {batch.batch_code} to cover there",
@@ -427,8 +430,10 @@ def cover_sessions(
         batch.course,
     )
     tz = zone(batch.time_zone)
-    first = min(s.start_at for s in sessions).astimezone(tz).date()
-    last = max(s.start_at for s in sessions).astimezone(tz).date()
+    first, last = dates or (
+        min(s.start_at for s in sessions).astimezone(tz).date(),
+        max(s.start_at for s in sessions).astimezone(tz).date(),
+    )
     ensure_can_teach(
         trainer=substitute,
         profile=profile,
