@@ -19,9 +19,10 @@ from django.db import models
 
 from .batches import Batch, Course, SubstituteCover
 
-# The longest a session may last. The conflict query looks this far back from each proposed
-# start (so it reads an index range, not every earlier booking): sessions are kept shorter.
-MAX_SESSION_LENGTH = dt.timedelta(hours=12)
+# The longest a session may last: a slot is shorter than a day, and a clock change can add an
+# hour. The conflict query looks this far back from each proposed start (so it reads an index
+# range, not every earlier booking); the services refuse a longer session.
+MAX_SESSION_LENGTH = dt.timedelta(hours=25)
 
 
 class SessionStatus(models.TextChoices):
