@@ -49,6 +49,7 @@ from allocation.selectors.mentoring import (
 from allocation.selectors.sessions import (
     SessionTeacher,
     batch_sessions,
+    batch_sessions_of_any,
     holiday_list,
     session_teachers,
     sessions_lost_to_holidays,
@@ -127,6 +128,7 @@ __all__ = [
     "batch_notes",
     "batch_roster",
     "batch_sessions",
+    "batch_sessions_of_any",
     "batch_staff_history",
     "batches_with_free_seats",
     "can_use_batch_notes",

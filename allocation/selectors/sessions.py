@@ -46,6 +46,11 @@ def _sessions(start: dt.datetime | None, end: dt.datetime | None) -> QuerySet[Cl
     )
 
 
+def batch_sessions_of_any() -> QuerySet[ClassSession]:
+    """Every session, joined and prefetched like the lists below (for one by id)."""
+    return _sessions(None, None)
+
+
 def batch_sessions(
     batch: Batch, *, start: dt.datetime | None = None, end: dt.datetime | None = None
 ) -> QuerySet[ClassSession]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from allocation import notices
@@ -85,13 +86,12 @@ class SessionChange:
 
 
 def _holidays_of(batch: Batch) -> list[Holiday]:
-    return [
-        h
-        for h in Holiday.objects.filter(
-            start_date__lte=batch.end_date, end_date__gte=batch.start_date
-        ).filter(course_id__in=[None, batch.course_id], batch_id__in=[None, batch.pk])
-        if h.applies_to(batch)
-    ]
+    """The holidays and closures over the batch's dates that apply to it; one query."""
+    return list(
+        Holiday.objects.filter(start_date__lte=batch.end_date, end_date__gte=batch.start_date)
+        .filter(Q(course__isnull=True) | Q(course_id=batch.course_id))
+        .filter(Q(batch__isnull=True) | Q(batch_id=batch.pk))
+    )
 
 
 def regeneration_plan(batch: Batch, slots: list | None = None) -> Plan:
