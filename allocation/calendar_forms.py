@@ -98,11 +98,13 @@ class HolidayForm(DomainErrorFormMixin, forms.Form):
     name = forms.CharField(max_length=200)
     start_date = forms.DateField(label="First day", widget=DateInput)
     end_date = forms.DateField(label="Last day", widget=DateInput)
-    course = forms.ModelChoiceField(
-        queryset=Course.objects.order_by("code"),
+    # Codes, not drop-downs: a list of every course (or batch) would put the whole table
+    # into the page (500 courses at 100× in bench/dashboards.py).
+    course = forms.CharField(
+        label="Course code",
+        max_length=50,
         required=False,
-        empty_label="— every course —",
-        help_text="Close one course's batches only.",
+        help_text="Close one course's batches only (its code); empty: every course.",
     )
     batch = forms.CharField(
         label="Batch code",
@@ -110,6 +112,15 @@ class HolidayForm(DomainErrorFormMixin, forms.Form):
         required=False,
         help_text="Or close one batch only (its code).",
     )
+
+    def clean_course(self):
+        code = self.cleaned_data.get("course", "").strip()
+        if not code:
+            return None
+        course = Course.objects.filter(code__iexact=code).first()
+        if course is None:
+            raise forms.ValidationError("No course has this code.")
+        return course
 
     def clean_batch(self):
         code = self.cleaned_data.get("batch", "").strip()
