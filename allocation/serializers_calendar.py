@@ -125,13 +125,9 @@ class SessionChangeSerializer(serializers.Serializer):
 class SessionWindowSerializer(serializers.Serializer):
     """``?from=&to=``: the sessions overlapping ``[from, to)``; either may be left out."""
 
-    # "from" is a Python keyword: the field is declared under another name and renamed.
-    from_ = InstantField(required=False, help_text="Sessions ending after this time")
+    # "from" is a Python keyword: the field is put into the class namespace by name.
+    locals()["from"] = InstantField(required=False, help_text="Sessions ending after this time")
     to = InstantField(required=False, help_text="Sessions starting before this time")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["from"] = self.fields.pop("from_")
 
     def validate(self, data):
         start, end = data.get("from"), data.get("to")

@@ -201,8 +201,11 @@ class AffectedSession:
 def _leave_window(leaves) -> tuple[dt.datetime, dt.datetime]:
     """UTC instants around the leaves' days with a day's margin each side: a session's date
     is read in its batch's zone, so the exact test is made per session."""
-    first = min(leave.start_date for leave in leaves) - dt.timedelta(days=1)
-    last = max(leave.end_date for leave in leaves) + dt.timedelta(days=2)
+    # Clamped, so that a leave at the calendar's edge (year 1 or 9999) overflows nothing.
+    first = max(min(leave.start_date for leave in leaves), dt.date.min + dt.timedelta(days=1))
+    last = min(max(leave.end_date for leave in leaves), dt.date.max - dt.timedelta(days=2))
+    first -= dt.timedelta(days=1)
+    last += dt.timedelta(days=2)
     return (
         dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC),
         dt.datetime.combine(last, dt.time(), tzinfo=dt.UTC),

@@ -65,6 +65,7 @@ from allocation.services.sessions import (
     session_cancel,
     session_cover_assign,
     session_move,
+    sessions_generate_missing,
 )
 from allocation.services.staffing import (
     batch_assign_instructor,
@@ -120,6 +121,7 @@ __all__ = [
     "session_cancel",
     "session_cover_assign",
     "session_move",
+    "sessions_generate_missing",
     "set_primary",
     "staff_role",
     "substitute_assign",

@@ -71,8 +71,11 @@ def holiday_create(
     holiday.save()
     # A session's date is read in its batch's zone; a day's margin each side finds every
     # session that can fall on the holiday in any zone, and the exact test is below.
-    low = dt.datetime.combine(start_date - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    high = dt.datetime.combine(end_date + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
+    # (Clamped, so that a range at the calendar's edge overflows nothing.)
+    low_day = max(start_date, dt.date.min + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    high_day = min(end_date, dt.date.max - dt.timedelta(days=2)) + dt.timedelta(days=2)
+    low = dt.datetime.combine(low_day, dt.time(), tzinfo=dt.UTC)
+    high = dt.datetime.combine(high_day, dt.time(), tzinfo=dt.UTC)
     scope = Q(batch__status__in=OPEN_BATCH_STATUSES)
     if batch is not None:
         scope &= Q(batch=batch)

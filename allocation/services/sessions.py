@@ -14,7 +14,7 @@ Notifications name the new time in each recipient's own zone (``User.time_zone``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -34,12 +34,16 @@ from allocation.models import (
     MAX_SESSION_LENGTH,
     OPEN_BATCH_STATUSES,
     Batch,
+    BatchTrainer,
+    BookingRole,
     ClassSession,
     CourseTrainer,
     Holiday,
+    ScheduleSlot,
     SessionCover,
     SessionKind,
     SessionStatus,
+    StaffRole,
     SubstituteCover,
     TrainerBooking,
 )
@@ -62,6 +66,7 @@ __all__ = [
     "session_cancel",
     "session_cover_assign",
     "session_move",
+    "sessions_generate_missing",
 ]
 
 
@@ -176,6 +181,82 @@ def batch_sessions_regenerate(*, batch: Batch) -> Regeneration:
     bookings_sync(batch=batch)
     kept.sort(key=lambda s: s.start_at)
     return Regeneration(created=len(new), updated=len(changed), deleted=len(stale), kept=kept)
+
+
+@transaction.atomic
+def sessions_generate_missing(*, batch_ids: Iterable[int] | None = None) -> int:
+    """Give every batch (of ``batch_ids``, default all) that has no session yet its sessions
+    and its trainers their bookings, in bulk: for data loaded around the services (a bulk
+    import, the benchmarks' data set). Holidays and closures apply as in
+    ``batch_sessions_regenerate``; conflicts are not checked (the data was accepted when it
+    was loaded), but PostgreSQL's exclusion constraint still refuses a double-booking, and
+    then nothing is written. Locks the batches in primary-key order. A fixed number of
+    queries per 2,000 sessions; returns the number of sessions made."""
+    batches = Batch.objects.select_for_update(of=("self",)).filter(sessions__isnull=True)
+    if batch_ids is not None:
+        batches = batches.filter(pk__in=list(batch_ids))
+    batches = list(batches.order_by("pk"))
+    if not batches:
+        return 0
+    ids = [b.pk for b in batches]
+    slots: dict[int, list] = {}
+    for slot in ScheduleSlot.objects.filter(batch_id__in=ids).order_by("day", "start_time"):
+        slots.setdefault(slot.batch_id, []).append(slot)
+    holidays = list(
+        Holiday.objects.filter(
+            start_date__lte=max(b.end_date for b in batches),
+            end_date__gte=min(b.start_date for b in batches),
+        )
+    )
+    new = []
+    for batch in batches:
+        mine = [h for h in holidays if h.applies_to(batch)]
+        closed = closed_days(mine, batch.start_date, batch.end_date)
+        new += [
+            ClassSession(
+                batch=batch,
+                start_at=o.start_at,
+                end_at=o.end_at,
+                local_date=o.local_date,
+                slot_start=o.slot_start,
+                slot_end=o.slot_end,
+            )
+            for o in occurrences(
+                slots.get(batch.pk, ()),
+                batch.start_date,
+                batch.end_date,
+                batch.time_zone,
+                closed=closed.__contains__,
+            )
+        ]
+    ClassSession.objects.bulk_create(new, batch_size=2000)
+    assistants: dict[int, set[int]] = {}
+    for batch_id, trainer_id in BatchTrainer.objects.filter(
+        batch_id__in=ids, role=StaffRole.ASSISTANT, ended_at__isnull=True
+    ).values_list("batch_id", "trainer_id"):
+        assistants.setdefault(batch_id, set()).add(trainer_id)
+    by_pk = {b.pk: b for b in batches}
+    bookings = []
+    for session in new:
+        batch = by_pk[session.batch_id]
+        if batch.status not in OPEN_BATCH_STATUSES:
+            continue
+        staff = {batch.assigned_instructor_id: BookingRole.PRIMARY}
+        for trainer_id in assistants.get(batch.pk, ()):
+            staff.setdefault(trainer_id, BookingRole.ASSISTANT)
+        bookings += [
+            TrainerBooking(
+                trainer_id=trainer_id,
+                session=session,
+                batch=batch,
+                role=role,
+                start_at=session.start_at,
+                end_at=session.end_at,
+            )
+            for trainer_id, role in staff.items()
+        ]
+    TrainerBooking.objects.bulk_create(bookings, batch_size=2000)
+    return len(new)
 
 
 def _check_times(start_at: dt.datetime, end_at: dt.datetime) -> None:

@@ -681,3 +681,38 @@ class TestSelectors:
             sessions = list(batch_sessions(monday))
             teachers = [session_teachers(s) for s in sessions]
         assert len(teachers) == 13
+
+
+# --- the check's cost --------------------------------------------------------------------
+
+
+class TestCheckQueryCount:
+    # trainer profiles, open batches taught (counted), availability windows, leaves, roster
+    # entries, holidays (generating the 40 proposed sessions), overlapping bookings
+    @pytest.mark.parametrize("n", [1, 4])
+    def test_a_trainer_for_a_batch_of_40_sessions_in_seven_queries_at_any_size(
+        self, create, course, django_assert_num_queries, n
+    ):
+        from allocation.eligibility import teaching_context, teaching_refusal
+        from allocation.models import Batch
+
+        anna = InstructorFactory()
+        for i in range(n):  # more data: Anna's own batches and other trainers' batches
+            create(anna, f"A{i}", slot(i, "08:00", "09:00"))
+            create(InstructorFactory(), f"O{i}", slot(i, "10:00", "11:00"))
+        proposed = Batch(
+            course=course,
+            start_date=dt.date(2026, 3, 2),
+            end_date=dt.date(2026, 7, 19),  # 20 weeks
+            status=BatchStatus.UPCOMING,
+        )
+        slots = [slot(MONDAY, "08:30", "09:30"), slot(THURSDAY, "18:00", "19:00")]
+
+        with django_assert_num_queries(7):
+            context = teaching_context(proposed, [anna.pk], slots=slots)
+            refusal = teaching_refusal(context, anna, newly_teaching=True)
+
+        assert len(context.sessions) == 40
+        # Monday 08:30 meets A0's Monday 08:00–09:00 (with 4 batches she is at her cap first)
+        assert refusal.code == ("conflict" if n < 4 else "at_cap")
+        assert context.conflicts[anna.pk][0].batch_code == "A0"
