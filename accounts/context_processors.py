@@ -28,6 +28,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Batches", "console:batch_list", "collection", is_admin),
     ("Courses", "console:course_list", "journal-bookmark", is_admin),
     ("Leave", "console:leave_list", "calendar-x", is_admin),
+    ("Holidays", "console:holiday_list", "calendar2-x", is_admin),
     ("Enrollments", "enroll:list", "person-plus", is_admin),
     ("Mentors", "console:mentor_list", "person-badge", is_admin),
     ("Waitlists", "waitlist:list", "hourglass-split", is_admin),
@@ -38,6 +39,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Lifecycle", "lifecycle:preview", "arrow-repeat", is_admin),
     ("Django admin", "admin:index", "gear", is_admin),
     ("My batches", "instructor:dashboard", "easel", is_instructor),
+    ("This week", "instructor:this_week", "calendar3-week", is_instructor),
     ("Mentees", "instructor:mentees", "people", is_instructor),
     ("Availability", "instructor:availability", "clock", is_instructor),
     ("My schedule", "student:schedule", "calendar-week", is_learner),
@@ -45,7 +47,9 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
 
 
 # Entries shown under "More" in the navbar (by label).
-MORE_MENU = frozenset({"Assignment", "Audit log", "Import", "Lifecycle", "Django admin"})
+MORE_MENU = frozenset(
+    {"Holidays", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"}
+)
 
 
 def reverse_or_none(name: str) -> str | None:

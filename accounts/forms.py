@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from core.forms import DomainErrorFormMixin
 from core.ids import parse_id
+from core.timezones import available_time_zones
 
 from .models import User
 
@@ -76,3 +78,31 @@ class LoginForm(AuthenticationForm):
     """Django's login form with an error message that is true here."""
 
     error_messages = {**AuthenticationForm.error_messages, "invalid_login": MSG_INVALID_LOGIN}
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone, grouped by region for the drop-down: ("Europe", [("Europe/Berlin",
+    "Berlin"), ...]); UTC first."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(available_time_zones()):
+        region, _, place = name.partition("/")
+        if not place or region in {"Etc", "SystemV", "US", "posixrules"}:
+            continue  # aliases and legacy names: one spelling per place is enough
+        groups.setdefault(region, []).append((name, place.replace("_", " ")))
+    return [("UTC", "UTC"), *groups.items()]
+
+
+class ProfileForm(DomainErrorFormMixin, forms.Form):
+    """The user's own preferences (a later issue adds the language)."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Pages, emails and your calendar show times in this zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = time_zone_choices()
+        initial = self.initial.get("time_zone")
+        # A zone stored before the list changed (or a legacy alias) stays selectable.
+        if initial and initial != "UTC" and all(initial not in dict(g) for _, g in choices[1:]):
+            choices.append((initial, initial))
+        self.fields["time_zone"].choices = choices

@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from core.timezones import default_time_zone, validate_time_zone
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -92,6 +94,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # apps fetch without logging in. Resetting it turns the old URLs into 404s.
     feed_token = models.CharField(
         max_length=43, unique=True, default=new_feed_token, editable=False
+    )
+    # The IANA zone the user sees times in (sessions, notifications, feeds).
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="IANA time zone, e.g. Asia/Kolkata. Times are shown in it.",
     )
 
     objects = UserManager()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from core.errors import DomainError
+from core.timezones import is_time_zone
 
 from .models import ROLE_FIELDS, Role, User, new_feed_token
 
@@ -102,3 +103,18 @@ def feed_token_reset(*, user: User) -> str:
     user.feed_token = new_feed_token()
     user.save(update_fields=["feed_token"])
     return user.feed_token
+
+
+def user_profile_update(*, user: User, time_zone: str) -> User:
+    """Set the user's own preferences: the IANA ``time_zone`` they see times in. Refuses an
+    unknown zone (``DomainError`` on ``time_zone``). Writes only that column; locks nothing
+    (a user edits only their own row)."""
+    if not is_time_zone(time_zone):
+        raise DomainError(
+            f"{time_zone} is not a known time zone (use an IANA name such as Europe/Berlin)",
+            field="time_zone",
+            code="invalid_time_zone",
+        )
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user

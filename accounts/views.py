@@ -1,12 +1,17 @@
-"""The home page, which sends each user to their role's landing page, and logout."""
+"""The home page, which sends each user to their role's landing page, logout, and the
+user's profile (their time zone)."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from accounts.access import is_admin, is_instructor, is_learner
 from accounts.context_processors import reverse_or_none
+from accounts.forms import ProfileForm
+from accounts.services import user_profile_update
+from core.errors import DomainError
 
 # Where each role lands, most privileged first. A user holding several roles goes to the
 # first landing page that exists; pages not routed yet are skipped.
@@ -39,3 +44,19 @@ class LogoutView(auth_views.LogoutView):
             # Stored in the messages cookie: the session was just flushed.
             messages.info(request, "You have been logged out.")
         return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The user's own preferences: the time zone every page, email and feed shows times in."""
+    form = ProfileForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_profile_update(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Saved. Times are now shown in {request.user.time_zone}.")
+            return redirect("profile")
+    return render(request, "registration/profile.html", {"form": form})

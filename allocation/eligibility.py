@@ -4,29 +4,43 @@ Who may teach a batch (an active instructor, not on leave, on the course roster,
 cap of open batches, within their declared availability, free at the batch's times) is
 decided here once: services refuse with it, candidate lists and substitute rankings rank
 with it. Nothing here writes.
+
+Conflicts are computed on real time: the sessions a request proposes (generated from slots
+in the batch's zone, or stored, or one moved session) against the trainers' bookings in
+other sessions, as half-open absolute intervals. So a trainer in Asia/Kolkata teaching a
+New York batch and a Berlin one clashes exactly when the two classes share a minute, across
+every change to and from summer time. PostgreSQL's exclusion constraint over bookings
+(migration allocation.0014) is the backstop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, F, Q, QuerySet, When
 
 from accounts.models import User
 from allocation.models import (
+    HELD_SESSION_STATUSES,
+    MAX_SESSION_LENGTH,
     OPEN_BATCH_STATUSES,
     TEACHING_ROLES,
     Batch,
     BatchTrainer,
+    ClassSession,
     CourseTrainer,
-    ScheduleSlot,
+    Holiday,
+    TrainerBooking,
     Weekday,
 )
+from allocation.session_times import closed_days, occurrences
 from core import dates
 from core.errors import DomainError
+from core.timezones import default_time_zone, zone
 
 MSG_NOT_INSTRUCTOR = "Assigned instructor must have instructor role"
 
@@ -35,27 +49,44 @@ def _slot_text(day: int, start: dt.time, end: dt.time) -> str:
     return f"{Weekday(day).label} {start:%H:%M}–{end:%H:%M}"
 
 
+def when_text(start: dt.datetime, end: dt.datetime, time_zone: str) -> str:
+    """A session's time as people read it, in ``time_zone`` and naming it:
+    "Monday 2026-03-02 10:00–12:00 (Europe/Berlin)"; the end's date is shown when it falls
+    on another day."""
+    tz = zone(time_zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    end_text = (
+        f"{local_end:%H:%M}"
+        if local_end.date() == local_start.date()
+        else f"{local_end:%Y-%m-%d %H:%M}"
+    )
+    return f"{local_start:%A %Y-%m-%d %H:%M}–{end_text} ({time_zone})"
+
+
 @dataclass(frozen=True)
 class Conflict:
-    """One clash: a slot of another batch the trainer teaches overlaps a proposed slot."""
+    """One clash: a session another batch has the trainer teach (or cover) overlaps, in real
+    time, a proposed session."""
 
     batch_id: int
     batch_code: str
     batch_name: str
-    day: int
-    existing_start: dt.time
-    existing_end: dt.time
-    proposed_start: dt.time
-    proposed_end: dt.time
-    kind: str = "teaches"  # or "covers": a substitute duty on dates inside the range
+    existing_start: dt.datetime
+    existing_end: dt.datetime
+    existing_zone: str
+    proposed_start: dt.datetime
+    proposed_end: dt.datetime
+    proposed_zone: str
+    kind: str = "teaches"  # or "covers": a substitute duty
+    session_id: int | None = None  # the other session
 
     @property
     def existing_slot(self) -> str:
-        return _slot_text(self.day, self.existing_start, self.existing_end)
+        return when_text(self.existing_start, self.existing_end, self.existing_zone)
 
     @property
     def proposed_slot(self) -> str:
-        return _slot_text(self.day, self.proposed_start, self.proposed_end)
+        return when_text(self.proposed_start, self.proposed_end, self.proposed_zone)
 
     def describe(self, trainer: User) -> str:
         return (
@@ -70,25 +101,42 @@ def instructor_conflicts(
     slots: Iterable,
     date_range: tuple[dt.date, dt.date],
     exclude_batch: Batch | None = None,
+    *,
+    time_zone: str | None = None,
 ) -> list[Conflict]:
-    """Every clash between ``slots`` over ``date_range`` and the instructor's other duties.
-
-    A clash needs all of: another Active/Upcoming batch the instructor teaches (primary or
-    assistant) or covers as a substitute, overlapping dates (inclusive days), the same
-    weekday and overlapping half-open times. Returns them without raising, in day/time order;
-    two queries (see ``conflicts_by_trainer``).
+    """Every clash between the sessions ``slots`` would make over ``date_range`` (read in
+    ``time_zone``: default the excluded batch's, else the platform's) and the instructor's
+    bookings in other Active/Upcoming batches, in time order; never raises. The batch form's
+    live warning asks this. Two queries (holidays, bookings).
     """
-    return conflicts_by_trainer([instructor.pk], slots, date_range, exclude_batch).get(
-        instructor.pk, []
-    )
+    batch = exclude_batch or Batch(start_date=date_range[0], end_date=date_range[1])
+    if time_zone:
+        batch.time_zone = time_zone
+    intervals = proposed_sessions(batch, slots, date_range)
+    return session_conflicts(
+        [instructor.pk],
+        intervals,
+        exclude_batch_id=exclude_batch.pk if exclude_batch is not None else None,
+    ).get(instructor.pk, [])
 
 
 # --- one eligibility rule for services, candidate lists and substitute ranking ------------
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The sessions a request proposes a trainer teach. ``replaces_batch``: they replace the
+    batch's own sessions (a new or re-planned batch), so the batch's current bookings are no
+    conflict; otherwise they are stored sessions (or a move), and only their own bookings are
+    excused."""
+
+    intervals: list[Interval]
+    replaces_batch: bool = False
+
+
 @dataclass
 class TeachingContext:
-    """What it takes to judge trainers for teaching one batch's slots over a date range.
+    """What it takes to judge trainers for teaching one batch's sessions.
 
     Fetched in a fixed number of queries for any number of trainers, so the candidate pages
     can judge everyone at once; the services build one for a single, locked trainer. Both
@@ -105,6 +153,7 @@ class TeachingContext:
     windows: dict[int, list]  # trainer id -> AvailabilityWindow rows (empty: always free)
     leaves: dict[int, list]  # trainer id -> TrainerLeave rows touching today or the range
     roster: dict[int, object]  # trainer id -> CourseTrainer on the batch's course
+    sessions: list[Interval] = field(default_factory=list)  # what the trainer would teach
 
 
 def _trainer_match(trainer_ids: Iterable[int] | QuerySet[User]):
@@ -117,23 +166,54 @@ def _trainer_match(trainer_ids: Iterable[int] | QuerySet[User]):
     return sorted(set(trainer_ids))
 
 
+def _plans(
+    requests: Sequence[tuple[Batch, list, tuple[dt.date, dt.date]]],
+    plans: Sequence[Plan | None] | None,
+) -> list[Plan]:
+    """The plan of each request: the one passed in, else the sessions its slots would make
+    (an unsaved batch), else the batch's stored held sessions in its date range. Two queries
+    at most (holidays, sessions), however many requests."""
+    plans = list(plans) if plans is not None else [None] * len(requests)
+    to_generate = [
+        i for i, (batch, _, _) in enumerate(requests) if plans[i] is None and batch.pk is None
+    ]
+    if to_generate:
+        generated = _generate_many([requests[i] for i in to_generate])
+        for i, intervals in zip(to_generate, generated, strict=True):
+            plans[i] = Plan(intervals, replaces_batch=True)
+    stored = [i for i, plan in enumerate(plans) if plan is None]
+    if stored:
+        held = _held_many([(requests[i][0], requests[i][2]) for i in stored])
+        for i, intervals in zip(stored, held, strict=True):
+            plans[i] = Plan(intervals)
+    return plans
+
+
 def teaching_contexts(
     requests: Sequence[tuple[Batch, list, tuple[dt.date, dt.date]]],
     trainer_ids: Iterable[int] | QuerySet[User],
     *,
     profiles: dict[int, object] | None = None,
     today: dt.date | None = None,
+    plans: Sequence[Plan | None] | None = None,
 ) -> list[TeachingContext]:
     """One context per (batch, slots, date range) request, for the same trainers (their ids,
-    or a queryset of them), fetched together: seven queries however many requests and
-    trainers there are (six when ``profiles`` are passed in, as the services pass their
-    locked ones)."""
+    or a queryset of them), fetched together: at most nine queries however many requests and
+    trainers there are (one less when ``profiles`` are passed in, as the services pass their
+    locked ones).
+
+    ``plans`` (one per request, or None) are the sessions each request would have the
+    trainers teach; by default an unsaved batch's are generated from its slots and a saved
+    batch's are its stored held sessions within the date range (see ``_plans``). The slots
+    themselves are kept for callers that show them.
+    """
     from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile
 
     ids = _trainer_match(trainer_ids)
     today = today or dates.today()
     if profiles is None:
         profiles = {p.user_id: p for p in TrainerProfile.objects.filter(user_id__in=ids)}
+    plans = _plans(requests, plans)
     # Each trainer's open batches taught, counted in the database: one row per trainer for
     # the other batches and one per requested batch they teach (a trainer has one role per
     # batch), not a row per batch of every trainer.
@@ -173,25 +253,24 @@ def teaching_contexts(
         course_id__in={batch.course_id for batch, _, _ in requests}, trainer_id__in=ids
     ):
         rosters.setdefault(entry.course_id, {})[entry.trainer_id] = entry
-    duties = trainer_duties(
-        ids, [slot for _, slots, _ in requests for slot in slots], (first, last)
-    )
+    bookings = _overlapping_bookings(ids, [i for plan in plans for i in plan.intervals])
     contexts = []
-    for batch, slots, date_range in requests:
+    for (batch, slots, date_range), plan in zip(requests, plans, strict=True):
         open_batches = {
             trainer_id: count
             for trainer_id, n in taught.items()
             if (count := n - ((trainer_id, batch.pk) in teaches))
         }
+        exclude = batch.pk if plan.replaces_batch else None
         conflicts = {}
-        for trainer_id, trainer_duty_list in duties.items():
-            found = _clashes(trainer_duty_list, slots, date_range, exclude=batch.pk)
+        for trainer_id, trainer_bookings in bookings.items():
+            found = _clashes(trainer_bookings, plan.intervals, exclude_batch_id=exclude)
             if found:
                 conflicts[trainer_id] = found
         contexts.append(
             TeachingContext(
                 batch=batch,
-                slots=slots,
+                slots=list(slots),
                 date_range=date_range,
                 today=today,
                 profiles=profiles,
@@ -200,6 +279,7 @@ def teaching_contexts(
                 windows=windows,
                 leaves=leaves,
                 roster=rosters.get(batch.course_id, {}),
+                sessions=plan.intervals,
             )
         )
     return contexts
@@ -213,27 +293,49 @@ def teaching_context(
     date_range: tuple[dt.date, dt.date] | None = None,
     profiles: dict[int, object] | None = None,
     today: dt.date | None = None,
+    plan: Plan | None = None,
 ) -> TeachingContext:
     """The context of one batch: ``slots`` default to its saved slots, ``date_range`` to its
-    dates; ``profiles`` may pass locked profiles in (the services do)."""
+    dates, ``plan`` to its stored sessions in the range (generated from the slots when the
+    batch is not saved yet); ``profiles`` may pass locked profiles in (the services do)."""
     slots = list(batch.schedule.all()) if slots is None else list(slots)
     date_range = date_range or (batch.start_date, batch.end_date)
     return teaching_contexts(
-        [(batch, slots, date_range)], trainer_ids, profiles=profiles, today=today
+        [(batch, slots, date_range)], trainer_ids, profiles=profiles, today=today, plans=[plan]
     )[0]
+
+
+def _unavailable(windows: list, trainer: User, sessions: Iterable[Interval]) -> str | None:
+    """The first session (as "Monday 10:00–12:00", on the trainer's clock) outside the
+    trainer's declared weekly availability, read in the trainer's own zone; None if none."""
+    tz = zone(trainer.time_zone or default_time_zone())
+    seen = set()
+    for session in sessions:
+        start, end = session.start_at.astimezone(tz), session.end_at.astimezone(tz)
+        key = (start.weekday(), start.time(), end.time(), start.date() == end.date())
+        if key in seen:
+            continue
+        seen.add(key)
+        day, start_time, end_time, same_day = key
+        if not same_day or not any(
+            w.day == day and w.start_time <= start_time and end_time <= w.end_time for w in windows
+        ):
+            return _slot_text(day, start_time, end_time)
+    return None
 
 
 def teaching_refusal(
     context: TeachingContext, trainer: User, *, newly_teaching: bool, covering: bool = False
 ) -> DomainError | None:
-    """Why ``trainer`` may not teach the context's batch and slots, or None if they may.
+    """Why ``trainer`` may not teach the context's batch and sessions, or None if they may.
 
     The one statement of the rule, checked in this order: the instructor role; nothing else
     for a Completed or Cancelled batch (it never conflicts); then, when the trainer newly
-    takes teaching (a new batch, a new primary or assistant, a reopened batch, a cover):
-    their status, a leave (today, or during the dates when ``covering``), an inactive or
-    on-leave roster entry, their cap of Active + Upcoming batches; and always their declared
-    availability and schedule conflicts.
+    takes teaching (a new batch, a new primary or assistant, a reopened batch, a cover, a
+    moved or extra session): their status, a leave (today, or during the dates when
+    ``covering``), an inactive or on-leave roster entry, their cap of Active + Upcoming
+    batches; and always their declared availability (each session on the trainer's own
+    clock) and schedule conflicts (real time, with their other bookings).
     """
     from trainers.models import DEFAULT_MAX_ACTIVE_BATCHES, TrainerStatus
 
@@ -277,177 +379,17 @@ def teaching_refusal(
             )
     windows = context.windows.get(trainer.pk)
     if windows:
-        for slot in context.slots:
-            if not any(
-                w.day == slot.day
-                and w.start_time <= slot.start_time
-                and slot.end_time <= w.end_time
-                for w in windows
-            ):
-                return DomainError(
-                    f"{name} is not available on "
-                    f"{_slot_text(slot.day, slot.start_time, slot.end_time)} "
-                    "(outside their declared availability)",
-                    field="schedule",
-                    code="unavailable",
-                )
+        outside = _unavailable(windows, trainer, context.sessions)
+        if outside is not None:
+            return DomainError(
+                f"{name} is not available on {outside} (outside their declared availability)",
+                field="schedule",
+                code="unavailable",
+            )
     conflicts = context.conflicts.get(trainer.pk)
     if conflicts:
         return DomainError(conflicts[0].describe(trainer), field="schedule", code="conflict")
     return None
-
-
-@dataclass(frozen=True)
-class Duty:
-    """A weekly slot a trainer is busy in over a date range: teaching it (primary or
-    assistant) for the batch's dates, or covering it as a substitute for the cover's dates."""
-
-    kind: str  # "teaches" or "covers"
-    batch_id: int
-    batch_code: str
-    batch_name: str
-    day: int
-    start_time: dt.time
-    end_time: dt.time
-    start_date: dt.date
-    end_date: dt.date
-
-
-def _slot_spans(slots: Iterable) -> Q | None:
-    """Slots that may overlap any of ``slots``: on one of their weekdays, within the span from
-    the earliest start to the latest end of that day's slots. A superset of the overlapping
-    ones (``_clashes`` applies the rule itself), so that a list of every trainer's duties
-    reads only the slots near the ones asked about; None for no slot."""
-    spans: dict[int, tuple[dt.time, dt.time]] = {}
-    for slot in slots:
-        first, last = spans.get(slot.day, (slot.start_time, slot.end_time))
-        spans[slot.day] = (min(first, slot.start_time), max(last, slot.end_time))
-    matches = None
-    for day, (first, last) in sorted(spans.items()):
-        span = Q(day=day, start_time__lt=last, end_time__gt=first)
-        matches = span if matches is None else matches | span
-    return matches
-
-
-def trainer_duties(
-    trainer_ids: Iterable[int] | QuerySet[User],
-    slots: Iterable,
-    date_range: tuple[dt.date, dt.date],
-) -> dict[int, list[Duty]]:
-    """Each trainer's (by id, or a queryset of them) duties in Active/Upcoming batches that
-    may overlap ``slots`` (on their weekdays, within their times: ``_slot_spans``) and touch
-    ``date_range``, by trainer id; two queries (taught slots, covered slots)."""
-    ids, near = _trainer_match(trainer_ids), _slot_spans(slots)
-    start, end = date_range
-    if (isinstance(ids, list) and not ids) or near is None or start is None or end is None:
-        return {}
-    fields = ("batch_id", "batch__batch_code", "batch__batch_name", "day", "start_time", "end_time")
-    # Each filter() is one call, so its conditions apply to the same staff/cover row, the one
-    # whose trainer and dates the values() read through the same join.
-    # No order: _clashes sorts what it finds.
-    taught = (
-        ScheduleSlot.objects.order_by()
-        .filter(
-            near,
-            batch__staff__trainer_id__in=ids,
-            batch__staff__role__in=TEACHING_ROLES,
-            batch__staff__ended_at__isnull=True,
-            batch__status__in=OPEN_BATCH_STATUSES,
-            batch__start_date__lte=end,
-            batch__end_date__gte=start,
-        )
-        .values(
-            *fields,
-            trainer_id=F("batch__staff__trainer"),
-            from_date=F("batch__start_date"),
-            to_date=F("batch__end_date"),
-        )
-    )
-    covered = (
-        ScheduleSlot.objects.order_by()
-        .filter(
-            near,
-            batch__covers__substitute_id__in=ids,
-            batch__covers__start_date__lte=end,
-            batch__covers__end_date__gte=start,
-            batch__status__in=OPEN_BATCH_STATUSES,
-        )
-        .values(
-            *fields,
-            trainer_id=F("batch__covers__substitute"),
-            from_date=F("batch__covers__start_date"),
-            to_date=F("batch__covers__end_date"),
-        )
-    )
-    duties: dict[int, list[Duty]] = {}
-    for kind, rows in (("teaches", taught), ("covers", covered)):
-        for row in rows:
-            duties.setdefault(row["trainer_id"], []).append(
-                Duty(
-                    kind=kind,
-                    batch_id=row["batch_id"],
-                    batch_code=row["batch__batch_code"],
-                    batch_name=row["batch__batch_name"],
-                    day=row["day"],
-                    start_time=row["start_time"],
-                    end_time=row["end_time"],
-                    start_date=row["from_date"],
-                    end_date=row["to_date"],
-                )
-            )
-    return duties
-
-
-def _clashes(
-    duties: Iterable[Duty], slots: Iterable, date_range: tuple[dt.date, dt.date], *, exclude
-) -> list[Conflict]:
-    """The schedule-conflict rule itself: a duty of another batch whose dates overlap the
-    range (inclusive days), on the same weekday, with overlapping half-open times."""
-    start, end = date_range
-    found = []
-    for duty in duties:
-        if duty.batch_id == exclude or duty.end_date < start or end < duty.start_date:
-            continue
-        for slot in slots:
-            if (
-                slot.day == duty.day
-                and slot.start_time < duty.end_time
-                and duty.start_time < slot.end_time
-            ):
-                found.append(
-                    Conflict(
-                        batch_id=duty.batch_id,
-                        batch_code=duty.batch_code,
-                        batch_name=duty.batch_name,
-                        day=duty.day,
-                        existing_start=duty.start_time,
-                        existing_end=duty.end_time,
-                        proposed_start=slot.start_time,
-                        proposed_end=slot.end_time,
-                        kind=duty.kind,
-                    )
-                )
-    found.sort(key=lambda c: (c.day, c.existing_start, c.batch_code, c.proposed_start))
-    return found
-
-
-def conflicts_by_trainer(
-    trainer_ids: Iterable[int],
-    slots: Iterable,
-    date_range: tuple[dt.date, dt.date],
-    exclude_batch: Batch | None = None,
-) -> dict[int, list[Conflict]]:
-    """Clashes of ``slots`` over ``date_range`` with each trainer's other duties (taught or
-    covered slots of other Active/Upcoming batches); two queries."""
-    slots = list(slots)
-    duties = trainer_duties(trainer_ids, slots, date_range)
-    exclude = exclude_batch.pk if exclude_batch is not None else None
-    conflicts = {}
-    for trainer_id, trainer_duty_list in duties.items():
-        found = _clashes(trainer_duty_list, slots, date_range, exclude=exclude)
-        if found:
-            conflicts[trainer_id] = found
-    return conflicts
 
 
 def profile_of(user: User):
@@ -456,3 +398,285 @@ def profile_of(user: User):
         return user.trainer_profile
     except ObjectDoesNotExist:
         return None
+
+
+# --- conflicts on real time: the sessions are the truth ------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A proposed teaching time: half-open ``[start_at, end_at)``, aware. ``session_id`` is the
+    session it is (a stored session, a move), so that its own bookings are not a conflict;
+    ``time_zone`` is the zone a message shows it in (its batch's)."""
+
+    start_at: dt.datetime
+    end_at: dt.datetime
+    time_zone: str = "UTC"
+    session_id: int | None = None
+
+
+def _applicable_holidays(batches: Sequence[Batch], first: dt.date, last: dt.date) -> list:
+    """The holidays and closures touching ``first``..``last`` that apply to any of
+    ``batches`` (platform-wide, of their courses, of the saved ones); one query."""
+    scope = Q(course__isnull=True, batch__isnull=True) | Q(
+        course_id__in={b.course_id for b in batches if b.course_id is not None}
+    )
+    saved = [b.pk for b in batches if b.pk is not None]
+    if saved:
+        scope |= Q(batch_id__in=saved)
+    return list(Holiday.objects.filter(scope, start_date__lte=last, end_date__gte=first))
+
+
+def _generate_many(
+    requests: Sequence[tuple[Batch, Iterable, tuple[dt.date, dt.date]]],
+) -> list[list[Interval]]:
+    """The sessions each (batch, slots, date range) would make, minus holidays; one query."""
+    ranges = [r[2] for r in requests if r[2][0] is not None and r[2][1] is not None and r[1]]
+    if not ranges:  # no slots or no dates: no session, no query
+        return [[] for _ in requests]
+    holidays = _applicable_holidays(
+        [r[0] for r in requests], min(r[0] for r in ranges), max(r[1] for r in ranges)
+    )
+    found = []
+    for batch, slots, (first, last) in requests:
+        mine = [h for h in holidays if h.applies_to(batch)]
+        closed = closed_days(mine, first, last)
+        time_zone = batch.time_zone or default_time_zone()
+        found.append(
+            [
+                Interval(o.start_at, o.end_at, time_zone)
+                for o in occurrences(slots, first, last, time_zone, closed=closed.__contains__)
+            ]
+        )
+    return found
+
+
+def proposed_sessions(
+    batch: Batch, slots: Iterable, date_range: tuple[dt.date, dt.date] | None = None
+) -> list[Interval]:
+    """The sessions ``slots`` would make for ``batch`` over ``date_range`` (default: its
+    dates), read in the batch's ``time_zone``, minus the holidays and closures that apply to
+    it (of its course and, once saved, of the batch itself); one query."""
+    date_range = date_range or (batch.start_date, batch.end_date)
+    return _generate_many([(batch, list(slots), date_range)])[0]
+
+
+def _day_bounds(batch: Batch, date_range: tuple[dt.date, dt.date]):
+    """The instants where ``date_range``'s first day starts and the day after its last day
+    starts, in the batch's zone."""
+    tz = zone(batch.time_zone or default_time_zone())
+    first, last = date_range
+    return (
+        dt.datetime.combine(first, dt.time(), tzinfo=tz),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz),
+    )
+
+
+def _held_many(requests: Sequence[tuple[Batch, tuple[dt.date, dt.date]]]) -> list[list[Interval]]:
+    """Each saved batch's held sessions starting within its date range; one query."""
+    ids = {batch.pk for batch, _ in requests if batch.pk is not None}
+    by_batch: dict[int, list] = {}
+    if ids:
+        rows = (
+            ClassSession.objects.filter(batch_id__in=sorted(ids), status__in=HELD_SESSION_STATUSES)
+            .order_by("start_at", "pk")
+            .values_list("pk", "batch_id", "start_at", "end_at")
+        )
+        for row in rows:
+            by_batch.setdefault(row[1], []).append(row)
+    found = []
+    for batch, date_range in requests:
+        time_zone = batch.time_zone or default_time_zone()
+        low, high = _day_bounds(batch, date_range)
+        found.append(
+            [
+                Interval(start, end, time_zone, pk)
+                for pk, _, start, end in by_batch.get(batch.pk, ())
+                if low <= start < high
+            ]
+        )
+    return found
+
+
+def held_sessions(
+    batch: Batch, date_range: tuple[dt.date, dt.date] | None = None
+) -> list[Interval]:
+    """The batch's stored held sessions (scheduled or moved), those starting on a date of
+    ``date_range`` (in the batch's zone) when given; one query."""
+    return _held_many([(batch, date_range or (batch.start_date, batch.end_date))])[0]
+
+
+def _merged(intervals: Iterable[Interval]) -> list[tuple[dt.datetime, dt.datetime]]:
+    spans: list[list[dt.datetime]] = []
+    for i in sorted(intervals, key=lambda i: i.start_at):
+        if spans and i.start_at <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], i.end_at)
+        else:
+            spans.append([i.start_at, i.end_at])
+    return [(a, b) for a, b in spans]
+
+
+# Past this many separate spans, the booking query reads one span from the first to the
+# last instead of an index range per span (the planner's cost of hundreds of ORs).
+_MAX_SPANS = 64
+
+
+def _overlap_filter(intervals: Iterable[Interval]) -> Q | None:
+    """Rows (with ``start_at``, ``end_at``) that may overlap any of ``intervals``: for each
+    merged span an index range of starts from ``MAX_SESSION_LENGTH`` before it to its end;
+    None for no interval."""
+    spans = _merged(intervals)
+    if not spans:
+        return None
+    if len(spans) > _MAX_SPANS:
+        return Q(start_at__lt=spans[-1][1], end_at__gt=spans[0][0])
+    match = Q()
+    for start, end in spans:
+        match |= Q(start_at__gte=start - MAX_SESSION_LENGTH, start_at__lt=end, end_at__gt=start)
+    return match
+
+
+@dataclass(frozen=True)
+class _Booking:
+    session_id: int
+    batch_id: int
+    batch_code: str
+    batch_name: str
+    time_zone: str
+    role: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+
+
+def _overlapping_bookings(trainer_ids, intervals: Sequence[Interval]) -> dict[int, list[_Booking]]:
+    """The trainers' bookings in Active/Upcoming batches that may overlap ``intervals``, by
+    trainer id; one query (none without intervals or trainers)."""
+    match = _overlap_filter(intervals)
+    if match is None or (isinstance(trainer_ids, list) and not trainer_ids):
+        return {}
+    rows = (
+        TrainerBooking.objects.filter(
+            match, trainer_id__in=trainer_ids, batch__status__in=OPEN_BATCH_STATUSES
+        )
+        .order_by()
+        .values_list(
+            "trainer_id",
+            "session_id",
+            "batch_id",
+            "batch__batch_code",
+            "batch__batch_name",
+            "batch__time_zone",
+            "role",
+            "start_at",
+            "end_at",
+        )
+    )
+    found: dict[int, list[_Booking]] = {}
+    for trainer_id, *fields in rows:
+        found.setdefault(trainer_id, []).append(_Booking(*fields))
+    return found
+
+
+def _clashes(
+    bookings: Iterable[_Booking], intervals: Sequence[Interval], *, exclude_batch_id: int | None
+) -> list[Conflict]:
+    """The conflict rule itself: a booking (not of ``exclude_batch_id``, not of one of the
+    proposed sessions) whose half-open real-time interval overlaps a proposed one."""
+    ordered = sorted(intervals, key=lambda i: i.start_at)
+    starts = [i.start_at for i in ordered]
+    own = {i.session_id for i in ordered if i.session_id is not None}
+    found = []
+    for booking in bookings:
+        if booking.batch_id == exclude_batch_id or booking.session_id in own:
+            continue
+        # Proposed sessions starting before the booking ends, and at most the longest
+        # session length before it starts.
+        low = bisect_left(starts, booking.start_at - MAX_SESSION_LENGTH)
+        high = bisect_left(starts, booking.end_at)
+        for proposed in ordered[low:high]:
+            if proposed.end_at > booking.start_at:
+                found.append(
+                    Conflict(
+                        batch_id=booking.batch_id,
+                        batch_code=booking.batch_code,
+                        batch_name=booking.batch_name,
+                        existing_start=booking.start_at,
+                        existing_end=booking.end_at,
+                        existing_zone=booking.time_zone,
+                        proposed_start=proposed.start_at,
+                        proposed_end=proposed.end_at,
+                        proposed_zone=proposed.time_zone,
+                        kind="covers" if booking.role == "cover" else "teaches",
+                        session_id=booking.session_id,
+                    )
+                )
+    found.sort(key=lambda c: (c.existing_start, c.batch_code, c.proposed_start))
+    return found
+
+
+def session_conflicts(
+    trainer_ids: Iterable[int] | QuerySet[User],
+    intervals: Sequence[Interval],
+    *,
+    exclude_batch_id: int | None = None,
+) -> dict[int, list[Conflict]]:
+    """Each trainer's bookings (primary, assistant or cover, in Active/Upcoming batches) that
+    overlap any of ``intervals`` in real time, half-open, as conflicts by trainer id.
+
+    Bookings of ``exclude_batch_id`` (the batch being planned: its own sessions are being
+    replaced) and of each interval's own ``session_id`` are not conflicts. One query,
+    whatever the number of trainers and intervals: each interval reads an index range of
+    bookings starting at most ``MAX_SESSION_LENGTH`` before it.
+    """
+    intervals = list(intervals)
+    conflicts = {}
+    for trainer_id, bookings in _overlapping_bookings(
+        _trainer_match(trainer_ids), intervals
+    ).items():
+        found = _clashes(bookings, intervals, exclude_batch_id=exclude_batch_id)
+        if found:
+            conflicts[trainer_id] = found
+    return conflicts
+
+
+def student_clashes(
+    batch: Batch, intervals: Sequence[Interval], *, exclude_session_id: int | None = None
+) -> list[str]:
+    """Warnings, one per student of ``batch`` who has another held session (of any batch they
+    are actively enrolled in, this one included) overlapping one of ``intervals``; one query.
+
+    Read through the reverse relation to enrollments rather than by importing that app
+    (which depends on this one); ``"active"`` is ``EnrollmentStatus.ACTIVE``.
+    """
+    match = _overlap_filter(intervals)
+    if match is None or batch.pk is None:
+        return []
+    students = batch.enrollments.filter(status="active").values("student_id")
+    rows = (
+        ClassSession.objects.filter(
+            match,
+            status__in=HELD_SESSION_STATUSES,
+            batch__enrollments__status="active",
+            batch__enrollments__student_id__in=students,
+        )
+        .exclude(pk=exclude_session_id)
+        .order_by("batch__enrollments__student__full_name", "start_at", "pk")
+        .values_list(
+            "batch__enrollments__student__full_name",
+            "batch__enrollments__student__email",
+            "batch__batch_code",
+            "batch__time_zone",
+            "start_at",
+            "end_at",
+        )
+    )
+    warnings, seen = [], set()
+    for full_name, email, code, time_zone, start, end in rows:
+        if email in seen or not any(i.start_at < end and start < i.end_at for i in intervals):
+            continue
+        seen.add(email)
+        warnings.append(
+            f"{full_name or email} also has {code} on {when_text(start, end, time_zone)} "
+            "at the same time"
+        )
+    return warnings

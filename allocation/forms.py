@@ -14,6 +14,7 @@ from accounts.models import User
 from core import dates
 from core.errors import DomainError
 from core.forms import DomainErrorFormMixin
+from core.timezones import default_time_zone, validate_time_zone
 from core.widgets import LongSelect
 from trainers.services import Window
 
@@ -22,6 +23,7 @@ from .models import (
     AssignmentType,
     Batch,
     BatchStatus,
+    ClassSession,
     Course,
     RosterRole,
     RosterStatus,
@@ -201,13 +203,24 @@ class LeaveForm(DomainErrorFormMixin, forms.Form):
 
 
 class CoverAssignForm(DomainErrorFormMixin, forms.Form):
-    """A cover as the leave page proposes it (hidden inputs); the absent trainer is the
-    leave's."""
+    """A cover as the leave page proposes it: a batch, a substitute and the chosen sessions
+    of that batch; the absent trainer is the leave's."""
 
     batch = forms.ModelChoiceField(queryset=Batch.objects.all())
-    substitute = InstructorChoiceField()
-    start_date = forms.DateField()
-    end_date = forms.DateField()
+    substitute = InstructorChoiceField(
+        error_messages={"required": "Choose who covers", "invalid_choice": "Choose who covers"}
+    )
+    sessions = forms.ModelMultipleChoiceField(
+        queryset=ClassSession.objects.select_related("batch"),
+        error_messages={"required": "Choose the sessions to cover"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        batch, sessions = data.get("batch"), data.get("sessions")
+        if batch is not None and sessions and any(s.batch_id != batch.pk for s in sessions):
+            raise forms.ValidationError("The sessions to cover must be of this batch")
+        return data
 
 
 # --- batch notes and availability ----------------------------------------------------------
@@ -316,6 +329,18 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    time_zone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        required=False,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Europe/Berlin: the weekly slots are read in it. "
+        "Blank: the platform's zone (a new batch) or unchanged.",
+    )
+    default_room = forms.CharField(label="Room", max_length=100, required=False)
+    default_meeting_url = forms.URLField(
+        label="Meeting link", max_length=500, required=False, assume_scheme="https"
+    )
 
     # Fields batch_update takes (all but the course), compared with the batch's values.
     UPDATABLE = tuple(sorted(BATCH_UPDATABLE_FIELDS))
@@ -345,6 +370,11 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
             if refusal.field not in self.errors:
                 self.add_domain_error(refusal)
         return data
+    def clean_time_zone(self) -> str:
+        name = (self.cleaned_data.get("time_zone") or "").strip()
+        if not name:
+            return self.batch.time_zone if self.batch is not None else default_time_zone()
+        return name
 
     def changes(self) -> dict:
         """The fields whose value differs from the batch's, for ``batch_update``."""
@@ -439,6 +469,7 @@ class BatchConflictQueryForm(forms.Form):
         error_messages={"invalid_choice": "exclude is not a batch"},
     )
     status = forms.ChoiceField(choices=BatchStatus.choices, required=False)
+    time_zone = forms.CharField(required=False, max_length=64, validators=[validate_time_zone])
 
     def clean(self):
         data = super().clean()

@@ -83,10 +83,16 @@ def mentor_unassigned(assignment: IndividualAssignment) -> None:
     )
 
 
-def cover_assigned(cover, students) -> None:
-    """To the substitute, the absent trainer and the batch's active students."""
+def cover_assigned(cover, students, sessions=()) -> None:
+    """To the substitute, the absent trainer and the batch's active students; the substitute's
+    email lists the covered ``sessions`` in their own time zone."""
     batch = cover.batch
-    context = {"cover": cover, "batch": batch, "schedule": _schedule(batch)}
+    context = {
+        "cover": cover,
+        "batch": batch,
+        "schedule": _schedule(batch),
+        "sessions": list(sessions),
+    }
     notify(
         recipients=[cover.substitute],
         event="cover_assigned_substitute",
@@ -102,6 +108,54 @@ def cover_assigned(cover, students) -> None:
     notify(
         recipients=students,
         event="cover_assigned_student",
+        context=context,
+        url=reverse("student:schedule"),
+    )
+
+
+def _session_notice(event: str, session, *, students, trainers, **extra) -> None:
+    """One session's change to its trainers and the batch's students: each email shows the
+    times in the recipient's own zone (``session_tags.session_when`` with ``recipient``)."""
+    context = {"session": session, "batch": session.batch, **extra}
+    notify(recipients=trainers, event=event, context=context, url=reverse("instructor:dashboard"))
+    notify(recipients=students, event=event, context=context, url=reverse("student:schedule"))
+
+
+def session_cancelled(session, *, students, trainers) -> None:
+    """A session is cancelled (by hand or by a holiday), with the reason."""
+    _session_notice("session_cancelled", session, students=students, trainers=trainers)
+
+
+def session_moved(session, *, before, students, trainers) -> None:
+    """A session moves from ``before`` (start, end) to its new time."""
+    _session_notice(
+        "session_moved",
+        session,
+        students=students,
+        trainers=trainers,
+        before_start=before[0],
+        before_end=before[1],
+    )
+
+
+def session_added(session, *, students, trainers) -> None:
+    """An extra (make-up) session is added."""
+    _session_notice("session_added", session, students=students, trainers=trainers)
+
+
+def holiday_cancelled(holiday, batch, sessions, *, students, trainers) -> None:
+    """A holiday or closure cancelled these ``sessions`` of ``batch``: one message per
+    recipient and batch, listing them in the recipient's zone."""
+    context = {"holiday": holiday, "batch": batch, "sessions": list(sessions)}
+    notify(
+        recipients=trainers,
+        event="holiday_cancelled",
+        context=context,
+        url=reverse("instructor:dashboard"),
+    )
+    notify(
+        recipients=students,
+        event="holiday_cancelled",
         context=context,
         url=reverse("student:schedule"),
     )

@@ -21,6 +21,7 @@ from core.api.fields import (
     TimestampField,
     date_out,
 )
+from core.timezones import is_time_zone
 
 from .models import (
     TEXT_MAX_LENGTH,
@@ -97,6 +98,9 @@ class BatchSerializer(serializers.Serializer):
     supervising_lead = UserBriefSerializer(read_only=True, allow_null=True)
     schedule = ScheduleSlotSerializer(many=True, read_only=True, source="schedule.all")
     batch_notes = serializers.CharField(read_only=True)
+    time_zone = serializers.CharField(read_only=True, help_text="IANA name the slots are read in")
+    default_room = serializers.CharField(read_only=True)
+    default_meeting_url = serializers.CharField(read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
     createdAt = TimestampField(source="created_at")
     updatedAt = TimestampField(source="updated_at")
@@ -134,6 +138,21 @@ class BatchWriteSerializer(serializers.Serializer):
     )
     batch_notes = Text(max_length=MAX_NOTES, required=False, allow_blank=True)
     schedule = ScheduleSlotSerializer(many=True, required=False, max_length=50)
+    time_zone = Text(
+        max_length=64,
+        required=False,
+        help_text="IANA time zone the slots are read in, e.g. Europe/Berlin; default the "
+        "platform's",
+    )
+    default_room = Text(max_length=100, required=False, allow_blank=True)
+    default_meeting_url = Text(max_length=500, required=False, allow_blank=True)
+
+    def validate_time_zone(self, value: str) -> str:
+        if not is_time_zone(value):
+            raise serializers.ValidationError(
+                f"{value} is not a known time zone (use an IANA name such as Europe/Berlin)"
+            )
+        return value
 
     def service_kwargs(self) -> dict:
         """The validated body as keyword arguments of ``batch_create``/``batch_update``."""

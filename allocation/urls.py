@@ -8,6 +8,7 @@ from django.urls import path
 from allocation.views import (
     assignment,
     batches,
+    calendar,
     courses,
     dashboard,
     instructor,
@@ -33,6 +34,13 @@ console_patterns = [
         courses.batch_supervising_lead,
         name="batch_supervising_lead",
     ),
+    path("batches/<int:pk>/calendar/", calendar.batch_calendar, name="batch_calendar"),
+    path("batches/<int:pk>/sessions/new/", calendar.session_add, name="session_add"),
+    path("sessions/<int:pk>/", calendar.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/cancel/", calendar.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/move/", calendar.session_move, name="session_move"),
+    path("holidays/", calendar.holiday_list, name="holiday_list"),
+    path("holidays/<int:pk>/delete/", calendar.holiday_delete, name="holiday_delete"),
     path("courses/", courses.course_list, name="course_list"),
     path("courses/<int:pk>/", courses.course_detail, name="course_detail"),
     path("courses/<int:pk>/roster/", courses.course_roster, name="course_roster"),
@@ -55,6 +63,7 @@ console_patterns = [
 
 instructor_patterns = [
     path("", instructor.instructor_dashboard, name="dashboard"),
+    path("week/", calendar.this_week, name="this_week"),
     path("mentees/", instructor.instructor_mentees, name="mentees"),
     path("mentees/<int:assignment_pk>/log/", instructor.session_log, name="session_log"),
     path("batches/<int:pk>/notes/", instructor.batch_notes, name="batch_notes"),

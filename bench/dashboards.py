@@ -11,6 +11,7 @@ largest size within 3× of p50 at 1×.
     python bench/dashboards.py --quick         # 1× and 10×, print only
     python bench/dashboards.py --sizes 1,10 --no-write --repeat 5 --only console
     python bench/dashboards.py --sizes 100 --reuse --only reports   # keep the built data
+    python bench/dashboards.py --no-write --only "calendar,session page,holidays,this week,feed:"
 
 Each size runs in its own process (``--worker``), so every size gets its own Django setup
 against its own database (``medh_bench_dash_<size>x``; ``--db-prefix`` changes the prefix).
@@ -55,7 +56,10 @@ def pages(built) -> list[tuple[str, str, str]]:
     """(label, role, path) of every page measured; ids come from the built data set."""
     from django.urls import reverse
 
+    from accounts.models import User
+
     b, c, t, s = built.batch_id, built.course_id, built.trainer_id, built.student_id
+    tokens = dict(User.objects.filter(pk__in=[t, s]).values_list("pk", "feed_token"))
     console = [
         ("console: workload dashboard", "admin", reverse("console:dashboard")),
         ("console: workload dashboard CSV", "admin", reverse("console:dashboard") + "?format=csv"),
@@ -91,7 +95,26 @@ def pages(built) -> list[tuple[str, str, str]]:
         ("audit log", "admin", reverse("audit:log")),
         ("audit: student history", "admin", reverse("audit:student", args=[s])),
         ("inbox (admin)", "admin", reverse("inbox:list")),
+        ("console: batch calendar, month", "admin", reverse("console:batch_calendar", args=[b])),
+        (
+            "console: batch calendar, week",
+            "admin",
+            reverse("console:batch_calendar", args=[b]) + "?view=week",
+        ),
+        (
+            "console: session page",
+            "admin",
+            reverse("console:session_detail", args=[built.session_id]),
+        ),
+        ("console: holidays", "admin", reverse("console:holiday_list")),
         ("instructor: dashboard", "instructor", reverse("instructor:dashboard")),
+        ("instructor: this week", "instructor", reverse("instructor:this_week")),
+        (
+            "feed: instructor",
+            "instructor",
+            reverse("feeds:instructor", args=[tokens[t]]),
+        ),
+        ("feed: student", "student", reverse("feeds:student", args=[tokens[s]])),
         ("instructor: mentees", "instructor", reverse("instructor:mentees")),
         ("student: schedule", "student", reverse("student:schedule")),
         ("inbox (student)", "student", reverse("inbox:list")),
@@ -163,7 +186,7 @@ def worker(scale: int, repeat: int, only: str, out: Path, reuse: bool = False) -
 
     results = []
     for label, role, path in pages(built):
-        if only and only not in label:
+        if only and not any(part in label for part in only.split(",")):
             continue
         client = clients[role]
         response = client.get(path)  # warm-up: caches, first compile of templates
@@ -285,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1× and 10× only; print only")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
-    parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument(
+        "--only", default="", help="only pages whose label contains this (or one of a,b,c)"
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="keep the data an earlier run built; print only"
     )

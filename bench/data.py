@@ -69,6 +69,7 @@ class Built:
     course_id: int = 0
     batch_id: int = 0  # an open, full batch with a waitlist
     leave_id: int = 0
+    session_id: int = 0  # the next held session of batch_id
 
 
 class _Copier:
@@ -159,7 +160,7 @@ def existing(scale: int) -> Built | None:
     """The handles and row counts of the data set of ``scale`` already in the database (built
     by ``build`` in an earlier run), or None when the database holds no such data set."""
     from accounts.models import User
-    from allocation.models import Batch, Course
+    from allocation.models import Batch, ClassSession, Course
     from trainers.models import TrainerLeave
 
     if User.objects.filter(is_student=True).count() != 1000 * scale:
@@ -173,6 +174,15 @@ def existing(scale: int) -> Built | None:
     out.course_id = Course.objects.get(code="C00000").pk
     out.batch_id = Batch.objects.get(batch_code="C00000-B01").pk
     out.leave_id = TrainerLeave.objects.filter(trainer_id=out.trainer_id).order_by("pk")[0].pk
+    out.session_id = (
+        ClassSession.objects.filter(
+            batch_id=out.batch_id, status="scheduled", local_date__gte=timezone.localdate()
+        )
+        .order_by("start_at")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
     # Row counts from the planner's statistics (exact after VACUUM ANALYZE, and cheap).
     with connection.cursor() as cursor:
         cursor.execute(
@@ -192,15 +202,21 @@ def build(scale: int) -> Built:
         BatchNote,
         BatchStatus,
         BatchTrainer,
+        BookingRole,
+        ClassSession,
         Course,
         CourseTrainer,
+        Holiday,
         IndividualAssignment,
         MentoringSession,
         RosterRole,
         ScheduleSlot,
+        SessionStatus,
         StaffRole,
         SubstituteCover,
+        TrainerBooking,
     )
+    from allocation.session_times import occurrences
     from enrollments.models import (
         Enrollment,
         EnrollmentSource,
@@ -269,6 +285,47 @@ def build(scale: int) -> Built:
                 CourseTrainer(course=course, trainer=trainer, role=role, workload_percent=percent)
             )
 
+    # The dated sessions of every batch (allocation.session_times, as the session services make
+    # them), each held one booking its primary; a platform holiday last Wednesday cancelled
+    # the open batches' sessions of that day.
+    holiday_day = this_monday - dt.timedelta(days=5)
+    holiday = c.add(
+        Holiday(
+            name="Bench holiday", start_date=holiday_day, end_date=holiday_day, created_by=admin
+        )
+    )
+    first_sessions: dict[int, ClassSession] = {}
+
+    def add_sessions(batch, slots, primary, *, booked: bool) -> None:
+        for o in occurrences(slots, batch.start_date, batch.end_date, batch.time_zone):
+            lost = booked and o.local_date == holiday_day
+            session = c.add(
+                ClassSession(
+                    batch=batch,
+                    start_at=o.start_at,
+                    end_at=o.end_at,
+                    local_date=o.local_date,
+                    slot_start=o.slot_start,
+                    slot_end=o.slot_end,
+                    status=SessionStatus.CANCELLED if lost else SessionStatus.SCHEDULED,
+                    reason=holiday.name if lost else "",
+                    holiday=holiday if lost else None,
+                )
+            )
+            if booked and not lost:
+                c.add(
+                    TrainerBooking(
+                        trainer=primary,
+                        session=session,
+                        batch=batch,
+                        role=BookingRole.PRIMARY,
+                        start_at=o.start_at,
+                        end_at=o.end_at,
+                    )
+                )
+                if o.local_date >= today:
+                    first_sessions.setdefault(batch.pk, session)
+
     active_start = this_monday - dt.timedelta(weeks=4)
     upcoming_start = this_monday + dt.timedelta(weeks=2)
     completed_start = this_monday - dt.timedelta(weeks=30)
@@ -311,7 +368,7 @@ def build(scale: int) -> Built:
             batches.append(batch)
             if full:
                 full_open.append(batch)
-            for day, begin, end in PATTERNS[pattern]:
+            slots = [
                 c.add(
                     ScheduleSlot(
                         batch=batch,
@@ -320,6 +377,9 @@ def build(scale: int) -> Built:
                         end_time=dt.time.fromisoformat(end),
                     )
                 )
+                for day, begin, end in PATTERNS[pattern]
+            ]
+            add_sessions(batch, slots, primary, booked=status != BatchStatus.COMPLETED)
             c.add(
                 BatchTrainer(
                     batch=batch, trainer=primary, role=StaffRole.PRIMARY, assigned_by=admin
@@ -479,4 +539,5 @@ def build(scale: int) -> Built:
     out.student_id = students[0].pk  # course 0's first active batch, mentored by trainer 0
     out.course_id = courses[0].pk
     out.batch_id = full_open[0].pk
+    out.session_id = first_sessions[full_open[0].pk].pk
     return out

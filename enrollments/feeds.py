@@ -1,130 +1,104 @@
 """Calendar feeds: a student's classes and an instructor's teaching as iCalendar (RFC 5545).
 
-Each schedule slot of a batch becomes one weekly recurring event: it starts on the first day
-of the slot's weekday on or after the batch's start date and repeats weekly until the end of
-the batch's last day. Times are wall-clock times in ``settings.TIME_ZONE``: the events carry
-that zone's TZID and the calendar a VTIMEZONE for the dates it spans (made by icalendar from
-zoneinfo), so a 10:00 class stays at 10:00 across daylight-saving changes. The RRULE's UNTIL is
-in UTC, as RFC 5545 requires when DTSTART has a TZID.
+The dated sessions are the truth (``allocation.models.ClassSession``), so each session is one
+event at its real time: DTSTART and DTEND carry the batch's IANA zone as TZID (an 18:00
+Europe/Berlin class is 18:00 Berlin time on both sides of a daylight-saving change, and a
+calendar app in New York shows it at 12:00 or 13:00), with a VTIMEZONE for each zone the
+feed uses. A moved session is at its new time and says where it moved from; a cancelled
+session stays in the student's feed with ``STATUS:CANCELLED`` (so a calendar that already
+shows it strikes it through rather than keeping a stale event) and is left out of the
+instructor's (they no longer teach it). Sessions a substitute teaches for the instructor are
+left out of the instructor's feed; the substitute's feed has them.
 
-Event UIDs are stable (``slot-<pk>-<feed>@medh``, ``cover-<pk>-slot-<pk>-instructor@medh``), so
-a calendar app updates an event in place when a batch changes instead of duplicating it.
+Event UIDs are stable (``session-<pk>-<feed>@medh``), so a calendar app updates an event in
+place when a session moves or is cancelled; SEQUENCE rises when it does.
 
-These functions only build calendars from data the selectors loaded; they run no query.
+These functions only build calendars from sessions the selectors loaded; they run no query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from allocation.models import Batch, ScheduleSlot, SubstituteCover
+from allocation.models import SessionStatus
+from allocation.selectors.calendar_pages import SessionRow
+from core.timezones import is_time_zone, zone
 
 PRODID = "-//Medh//Medh Allocation//EN"
 UID_DOMAIN = "medh"
+# How far back a feed reaches: the recent past stays visible, older sessions drop out.
+FEED_HISTORY = dt.timedelta(days=60)
 
 
-def feed_zone() -> ZoneInfo:
-    """The zone the schedule's wall-clock times are in."""
-    return ZoneInfo(settings.TIME_ZONE)
+def feed_since() -> dt.datetime:
+    """The start of every feed's window."""
+    return timezone.now() - FEED_HISTORY
 
 
-def first_on_or_after(day: dt.date, weekday: int) -> dt.date:
-    """The first date on or after ``day`` that falls on ``weekday`` (Monday = 0)."""
-    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+def _when(start: dt.datetime, end: dt.datetime, time_zone: str) -> str:
+    tz = zone(time_zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    return f"{local_start:%a %Y-%m-%d %H:%M}–{local_end:%H:%M} ({time_zone})"
 
 
-def until_of(last_day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    """The end of ``last_day`` (23:59:59 local time) in UTC: the RRULE's UNTIL."""
-    return dt.datetime.combine(last_day, dt.time(23, 59, 59), tzinfo=zone).astimezone(dt.UTC)
-
-
-def _staff_line(batch: Batch) -> str:
-    """``Instructors: Ada (primary, ada@x.org); Bo (assistant, bo@x.org)``."""
-    people = "; ".join(
-        f"{row.trainer.display_name} ({row.get_role_display().lower()}, {row.trainer.email})"
-        for row in batch.teaching_staff
+def _people(row: SessionRow) -> list[str]:
+    teachers = "; ".join(
+        f"{teacher.trainer.display_name} ({teacher.role}, {teacher.trainer.email})"
+        for teacher in row.teachers
     )
-    return f"Instructors: {people or '—'}"
-
-
-def cover_text(cover: SubstituteCover) -> str:
-    return (
-        f"{cover.substitute.display_name} substitutes for {cover.absent_trainer.display_name} "
-        f"from {cover.start_date:%Y-%m-%d} to {cover.end_date:%Y-%m-%d}"
-    )
-
-
-def _batch_lines(batch: Batch) -> list[str]:
-    return [
-        f"Batch: {batch.batch_name} ({batch.batch_code})",
-        f"Dates: {batch.start_date:%Y-%m-%d} – {batch.end_date:%Y-%m-%d}",
-        _staff_line(batch),
-        *(f"Substitute: {cover_text(cover)}" for cover in batch.cover_list),
+    lines = [f"Instructors: {teachers or '—'}"]
+    lines += [
+        f"Substitute: {cover.substitute.display_name} for {cover.absent_trainer.display_name}"
+        for cover in row.covers
     ]
-
-
-def _weekly_days(first: dt.date, last: dt.date) -> list[dt.date]:
-    """``first`` and every seventh day after it, up to ``last`` inclusive."""
-    weeks = (last - first).days // 7 + 1 if first <= last else 0
-    return [first + dt.timedelta(weeks=n) for n in range(weeks)]
+    return lines
 
 
 class _Feed:
-    """Collects a feed's events, each stamped now, in the configured zone, and the dates
-    they span (for the VTIMEZONE)."""
+    """Collects a feed's events, each stamped now."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, owner: User):
         self.name = name
-        self.zone = feed_zone()
+        self.owner_zone = owner.time_zone if is_time_zone(owner.time_zone) else "UTC"
         self.stamp = timezone.now()
         self.events: list[Event] = []
-        self.days: list[dt.date] = []
+        self.span: list[dt.datetime] = []
 
-    def add_weekly(
-        self,
-        *,
-        uid: str,
-        slot: ScheduleSlot,
-        first_day: dt.date,
-        last_day: dt.date,
-        summary: str,
-        description: str,
-        skip: Iterable[tuple[dt.date, dt.date]] = (),
-    ) -> None:
-        """Add the slot's sessions from ``first_day`` to ``last_day`` as one weekly recurring
-        event, without those in the ``skip`` date ranges (EXDATE); nothing when no session
-        falls in the range."""
-        first = first_on_or_after(first_day, slot.day)
-        if first > last_day:
-            return
+    def add_session(self, row: SessionRow, *, audience: str, summary: str, lines: list[str]):
+        session, batch = row.session, row.session.batch
+        batch_zone = batch.time_zone if is_time_zone(batch.time_zone) else "UTC"
+        tz = zone(batch_zone)
+        cancelled = session.status == SessionStatus.CANCELLED
+        moved = session.status == SessionStatus.MOVED
         event = Event()
-        event.add("uid", f"{uid}@{UID_DOMAIN}")
+        event.add("uid", f"session-{session.pk}-{audience}@{UID_DOMAIN}")
         event.add("dtstamp", self.stamp)
-        event.add("dtstart", dt.datetime.combine(first, slot.start_time, tzinfo=self.zone))
-        event.add("dtend", dt.datetime.combine(first, slot.end_time, tzinfo=self.zone))
-        event.add("rrule", {"freq": "weekly", "until": until_of(last_day, self.zone)})
-        event.add("summary", summary)
-        event.add("description", description)
-        skipped = sorted(
-            {
-                dt.datetime.combine(day, slot.start_time, tzinfo=self.zone)
-                for skip_first, skip_last in skip
-                for day in _weekly_days(
-                    max(first, first_on_or_after(skip_first, slot.day)), min(last_day, skip_last)
-                )
-            }
-        )
-        if skipped:
-            event.add("exdate", skipped)
+        event.add("last-modified", session.updated_at)
+        event.add("sequence", 1 if (cancelled or moved) else 0)
+        event.add("dtstart", session.start_at.astimezone(tz))
+        event.add("dtend", session.end_at.astimezone(tz))
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("summary", f"Cancelled: {summary}" if cancelled else summary)
+        details = [f"Batch: {batch.batch_name} ({batch.batch_code})", *lines, *_people(row)]
+        if moved and session.original_start_at:
+            details.append(
+                "Moved from "
+                + _when(session.original_start_at, session.original_end_at, batch_zone)
+            )
+        if session.reason:
+            details.append(f"{'Cancelled' if cancelled else 'Note'}: {session.reason}")
+        event.add("description", "\n".join(details))
+        if session.where:
+            event.add("location", session.where)
+        if session.link:
+            event.add("url", session.link)
         self.events.append(event)
-        self.days += [first, last_day]
+        self.span += [session.start_at, session.end_at]
 
     def calendar(self) -> Calendar:
         calendar = Calendar()
@@ -133,80 +107,56 @@ class _Feed:
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", "PUBLISH")
         calendar.add("x-wr-calname", self.name)
-        calendar.add("x-wr-timezone", self.zone.key)
+        # The reader's own zone: calendar apps that honour it show the events in it.
+        calendar.add("x-wr-timezone", self.owner_zone)
         for event in self.events:
             calendar.add_component(event)
-        if self.days:
-            # A VTIMEZONE for exactly the feed's dates, rather than icalendar's default of
-            # 1970-2038, which would list every daylight-saving change of 68 years.
+        if self.span:
+            # A VTIMEZONE per zone used, for exactly the feed's dates, rather than icalendar's
+            # default of 1970-2038 (every daylight-saving change of 68 years).
             calendar.add_missing_timezones(
-                first_date=min(self.days), last_date=max(self.days) + dt.timedelta(days=1)
+                first_date=min(self.span).date() - dt.timedelta(days=1),
+                last_date=max(self.span).date() + dt.timedelta(days=1),
             )
         return calendar
 
 
-def student_calendar(student: User, batches: Iterable[Batch]) -> Calendar:
-    """The student's classes: one weekly event per slot of each batch, over the batch's dates.
+def _summary(row: SessionRow) -> str:
+    batch = row.session.batch
+    return f"{batch.course.title} · {batch.batch_code}"
 
-    ``batches`` come from ``selectors.student_feed_batches`` (slots, staff and covers loaded).
-    Substitute covers are noted in the event's description.
-    """
-    feed = _Feed(f"Medh · {student.display_name} · classes")
-    for batch in batches:
-        description = "\n".join(_batch_lines(batch))
-        for slot in batch.schedule.all():
-            feed.add_weekly(
-                uid=f"slot-{slot.pk}-student",
-                slot=slot,
-                first_day=batch.start_date,
-                last_day=batch.end_date,
-                summary=f"{batch.course.title} · {batch.batch_code}",
-                description=description,
-            )
+
+def student_calendar(student: User, rows: Iterable[SessionRow]) -> Calendar:
+    """The student's sessions (``selectors.calendar_pages.student_feed_sessions``), cancelled
+    ones marked ``STATUS:CANCELLED``."""
+    feed = _Feed(f"Medh · {student.display_name} · classes", student)
+    for row in rows:
+        feed.add_session(row, audience="student", summary=_summary(row), lines=[])
     return feed.calendar()
 
 
-def instructor_calendar(
-    instructor: User, batches: Iterable[Batch], covers: Iterable[SubstituteCover]
-) -> Calendar:
-    """The instructor's teaching: their batches (primary or assistant) and their cover duties.
+ROLE_LINES = {
+    "primary": "Your role: Primary",
+    "assistant": "Your role: Assistant",
+    "cover": "Your role: Substitute",
+}
 
-    ``batches`` come from ``selectors.instructor_feed_batches``, ``covers`` from
-    ``selectors.instructor_cover_duties``. A batch's slot is one weekly event over the batch's
-    dates, minus the sessions a substitute teaches for this instructor (EXDATE). A cover duty
-    is one weekly event per slot of the covered batch, limited to the cover's dates.
-    """
-    feed = _Feed(f"Medh · {instructor.display_name} · teaching")
-    for batch in batches:
-        lines = _batch_lines(batch)
-        for row in batch.teaching_staff:
-            if row.trainer_id == instructor.pk:
-                lines.insert(1, f"Your role: {row.get_role_display()}")
-        away = [c for c in batch.cover_list if c.absent_trainer_id == instructor.pk]
-        for slot in batch.schedule.all():
-            feed.add_weekly(
-                uid=f"slot-{slot.pk}-instructor",
-                slot=slot,
-                first_day=batch.start_date,
-                last_day=batch.end_date,
-                summary=f"{batch.course.title} · {batch.batch_code}",
-                description="\n".join(lines),
-                skip=[(cover.start_date, cover.end_date) for cover in away],
-            )
-    for cover in covers:
-        batch = cover.batch
-        description = (
-            f"Covering for {cover.absent_trainer.display_name} "
-            f"from {cover.start_date:%Y-%m-%d} to {cover.end_date:%Y-%m-%d}\n"
-            f"Batch: {batch.batch_name} ({batch.batch_code})"
-        )
-        for slot in batch.schedule.all():
-            feed.add_weekly(
-                uid=f"cover-{cover.pk}-slot-{slot.pk}-instructor",
-                slot=slot,
-                first_day=max(cover.start_date, batch.start_date),
-                last_day=min(cover.end_date, batch.end_date),
-                summary=f"Substitute: {batch.course.title} · {batch.batch_code}",
-                description=description,
-            )
+
+def instructor_calendar(instructor: User, rows: Iterable[SessionRow]) -> Calendar:
+    """The sessions the instructor teaches (``selectors.calendar_pages.trainer_feed_sessions``:
+    as primary, assistant or cover); a cover duty's summary starts with "Substitute:"."""
+    feed = _Feed(f"Medh · {instructor.display_name} · teaching", instructor)
+    for row in rows:
+        summary = _summary(row)
+        if row.role == "cover":
+            absent = [
+                c.absent_trainer.display_name
+                for c in row.covers
+                if c.substitute_id == instructor.pk
+            ]
+            summary = f"Substitute: {summary}"
+            lines = [ROLE_LINES["cover"], f"Covering for {', '.join(absent) or '—'}"]
+        else:
+            lines = [ROLE_LINES.get(row.role, "")] if row.role in ROLE_LINES else []
+        feed.add_session(row, audience="instructor", summary=summary, lines=lines)
     return feed.calendar()

@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts
 from allocation import api as allocation
 from allocation import api_admin, api_leave
+from allocation import api_calendar as calendar
 from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
@@ -132,6 +133,16 @@ urlpatterns = [
         name="enrollment",
     ),
     # Users and instructors.
+    # The calendar (issue 18).
+    path(
+        "batches/<id:batch_id>/sessions",
+        calendar.BatchSessionsView.as_view(),
+        name="batch-sessions",
+    ),
+    path("sessions/<id:session_id>", calendar.SessionDetailView.as_view(), name="session"),
+    path("users/<id:user_id>/sessions", calendar.UserSessionsView.as_view(), name="user-sessions"),
+    path("holidays", calendar.HolidaysView.as_view(), name="holidays"),
+    path("holidays/<id:holiday_id>", calendar.HolidayDetailView.as_view(), name="holiday"),
     path("users", accounts.UsersView.as_view(), name="users"),
     path("users/<id:user_id>", api_admin.UserDetailView.as_view(), name="user"),
     path(

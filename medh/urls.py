@@ -40,6 +40,7 @@ account_patterns = [
         name="login",
     ),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("profile/", account_views.profile, name="profile"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",

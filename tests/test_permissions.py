@@ -47,7 +47,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation import services as allocation_services
-from allocation.models import CourseTrainer, Weekday
+from allocation.models import (
+    ClassSession,
+    CourseTrainer,
+    Holiday,
+    SessionKind,
+    TrainerBooking,
+    Weekday,
+)
 from allocation.tests.factories import (
     CourseFactory,
     StaffedBatchFactory,
@@ -183,6 +190,30 @@ def _build_world():
     )
     # batch_create put instructor A on the course roster.
     roster_entry_a = CourseTrainer.objects.get(course=course_a, trainer=instructor_a)
+    # A session of batch A taught by instructor A, and a closure of course A, for the
+    # calendar pages (made by hand: the pages are about showing them).
+    session_a = ClassSession.objects.create(
+        batch=batch_a,
+        start_at=dt.datetime.combine(TODAY + dt.timedelta(days=3), dt.time(9), tzinfo=dt.UTC),
+        end_at=dt.datetime.combine(TODAY + dt.timedelta(days=3), dt.time(11), tzinfo=dt.UTC),
+        local_date=TODAY + dt.timedelta(days=3),
+        kind=SessionKind.EXTRA,
+    )
+    TrainerBooking.objects.create(
+        trainer=instructor_a,
+        session=session_a,
+        batch=batch_a,
+        role="primary",
+        start_at=session_a.start_at,
+        end_at=session_a.end_at,
+    )
+    holiday_a = Holiday.objects.create(
+        name="Alpha closure",
+        start_date=TODAY + dt.timedelta(days=200),
+        end_date=TODAY + dt.timedelta(days=201),
+        course=course_a,
+        created_by=admin,
+    )
     # An uploaded CSV with no rows, for the bulk import pages.
     import_job = EnrollmentImport.objects.create(created_by=admin, filename="students.csv")
     # Instructor A covers a third batch (of a bystander) for two weeks from next week.
@@ -228,6 +259,8 @@ def _build_world():
         leave_a=leave_a,
         roster_entry_a=roster_entry_a,
         import_job=import_job,
+        session_a=session_a,
+        holiday_a=holiday_a,
     )
 
 
@@ -313,6 +346,10 @@ def batch_a(w):
     return {"pk": w.batch_a.pk}
 
 
+def session_a(w):
+    return {"pk": w.session_a.pk}
+
+
 CSV = "text/csv"
 ICAL = "text/calendar"
 
@@ -381,6 +418,8 @@ PAGES = [
     # --- the load balancer's probes (core/health.py): public, read-only --------------------------
     Page("healthz", get=any_user(200, anonymous=200)),
     Page("readyz", get=any_user(200, anonymous=200)),
+    # An empty form: the page again, with the error.
+    Page("profile", get=any_user(200), post=any_user(200)),
     # --- console: allocation -------------------------------------------------------------------
     Page("console:dashboard", get=admin_page()),
     Page("console:batch_list", get=admin_page()),
@@ -416,6 +455,29 @@ PAGES = [
         get=ADMIN_POST_ONLY_GET,
         post=admin_page(Redirect("console:course_staffing", lambda w: {"pk": w.course_a.pk})),
         kwargs=batch_a,
+    ),
+    # --- the calendar (allocation/views/calendar.py) -------------------------------------------
+    Page("console:batch_calendar", get=admin_page(), kwargs=batch_a),
+    Page("console:session_add", get=admin_page(), post=admin_page(200), kwargs=batch_a),
+    Page("console:session_detail", get=admin_page(), kwargs=session_a),
+    Page(
+        "console:session_cancel",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(200),  # no reason: the session page again, with the form error
+        kwargs=session_a,
+    ),
+    Page(
+        "console:session_move",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(200),  # no time: the session page again, with the form errors
+        kwargs=session_a,
+    ),
+    Page("console:holiday_list", get=admin_page(), post=admin_page(200)),
+    Page(
+        "console:holiday_delete",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("console:holiday_list")),
+        kwargs=lambda w: {"pk": w.holiday_a.pk},
     ),
     Page("console:course_list", get=admin_page()),
     Page("console:course_detail", get=admin_page(), kwargs=course_a),
@@ -479,6 +541,7 @@ PAGES = [
     # --- instructor ----------------------------------------------------------------------------
     Page("instructor:dashboard", get=instructor_page()),
     Page("instructor:mentees", get=instructor_page()),
+    Page("instructor:this_week", get=instructor_page()),
     Page(
         "instructor:session_log",
         # Instructor B gets 404 for A's assignment: not even whether it exists.

@@ -265,6 +265,7 @@ MENU = [
     ("Batches", "console:batch_list", "admin"),
     ("Courses", "console:course_list", "admin"),
     ("Leave", "console:leave_list", "admin"),
+    ("Holidays", "console:holiday_list", "admin"),
     ("Enrollments", "enroll:list", "admin"),
     ("Mentors", "console:mentor_list", "admin"),
     ("Waitlists", "waitlist:list", "admin"),
@@ -275,6 +276,7 @@ MENU = [
     ("Lifecycle", "lifecycle:preview", "admin"),
     ("Django admin", "admin:index", "admin"),
     ("My batches", "instructor:dashboard", "instructor"),
+    ("This week", "instructor:this_week", "instructor"),
     ("Mentees", "instructor:mentees", "instructor"),
     ("Availability", "instructor:availability", "instructor"),
     ("My schedule", "student:schedule", "student"),
@@ -480,6 +482,6 @@ def test_the_navbar_folds_the_occasional_admin_pages_into_more(rf):
         "Waitlists",
         "Reports",
     ]
-    assert more == ["Assignment", "Audit log", "Import", "Lifecycle", "Django admin"]
+    assert more == ["Holidays", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"]
     assert [item.label for item in context["nav_more"] if item.active] == ["Audit log"]
     assert sorted(context["nav_items"]) == sorted(context["nav_main"] + context["nav_more"])

@@ -1,6 +1,7 @@
 """Reads that the pages, the API and the reports share, already joined and annotated, by
 sub-domain: batches and courses, staffing (primaries, assistants, backups, rosters,
-candidates), cover (leave and substitutes), mentoring, workload and the timetable. The
+candidates), cover (leave and substitutes), sessions (the dated calendar and holidays),
+mentoring, workload and the timetable. The
 teaching rule they rank with is in ``allocation.eligibility``.
 
 Nothing here writes. Each selector runs a fixed number of queries however much data there
@@ -44,6 +45,17 @@ from allocation.selectors.mentoring import (
     student_assignment_history,
     students_of_instructor,
     students_with_instructors,
+)
+from allocation.selectors.sessions import (
+    SessionTeacher,
+    batch_sessions,
+    batch_sessions_of_any,
+    holiday_list,
+    session_teachers,
+    sessions_lost_to_holidays,
+    student_sessions,
+    trainer_sessions,
+    user_sessions,
 )
 from allocation.selectors.staffing import (
     CANDIDATE_FIELDS,
@@ -100,6 +112,7 @@ __all__ = [
     "ROSTER_ORDER",
     "STAFF_ORDER",
     "STALE_CONTACT_DAYS",
+    "SessionTeacher",
     "StaffingMatrix",
     "SubstituteCandidate",
     "TIMETABLE_END_HOUR",
@@ -114,6 +127,8 @@ __all__ = [
     "batch_list",
     "batch_notes",
     "batch_roster",
+    "batch_sessions",
+    "batch_sessions_of_any",
     "batch_staff_history",
     "batches_with_free_seats",
     "can_use_batch_notes",
@@ -125,6 +140,7 @@ __all__ = [
     "courses_with_figures",
     "current_teaching_roles",
     "dashboard_rows",
+    "holiday_list",
     "instructor_batches",
     "instructor_choices",
     "leave_affected_sessions",
@@ -138,9 +154,12 @@ __all__ = [
     "per_trainer",
     "refusal_counts",
     "roster_workload",
+    "session_teachers",
+    "sessions_lost_to_holidays",
     "stale_mentee_counts",
     "student_assignment_history",
     "students_of_instructor",
+    "student_sessions",
     "students_with_instructors",
     "substitute_candidates",
     "substitute_candidates_many",
@@ -148,10 +167,12 @@ __all__ = [
     "trainer_availability",
     "trainer_covered_absences",
     "trainer_covers",
+    "trainer_sessions",
     "trainer_workloads",
     "trainers_on_roster",
     "trainers_with_status",
     "trainers_with_workload",
+    "user_sessions",
     "weekly_timetable",
     "workload_of",
 ]

@@ -11,18 +11,28 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from accounts.models import User
-from allocation.eligibility import profile_of, teaching_contexts, teaching_refusal
+from allocation.eligibility import (
+    Interval,
+    Plan,
+    profile_of,
+    teaching_contexts,
+    teaching_refusal,
+    when_text,
+)
 from allocation.models import (
+    HELD_SESSION_STATUSES,
     OPEN_BATCH_STATUSES,
-    TEACHING_ROLES,
     Batch,
     BatchTrainer,
+    ClassSession,
     CourseTrainer,
-    ScheduleSlot,
+    SessionCover,
     StaffRole,
     SubstituteCover,
+    TrainerBooking,
 )
 from core import dates
+from core.timezones import zone
 
 
 @dataclass(frozen=True)
@@ -44,27 +54,70 @@ def substitute_candidates(
     end_date: dt.date,
     *,
     absent_trainer: User | None = None,
+    sessions: Sequence[ClassSession] | None = None,
 ) -> list[SubstituteCandidate]:
     """Who could cover ``batch`` from ``start_date`` to ``end_date``, best first.
 
+    The sessions to cover are ``sessions``, else the absent trainer's uncovered held
+    sessions of the batch on those dates (every held session without an absent trainer).
     The pool is the batch's backups (ranked first), then the course's substitutes, then its
     other roster trainers, each with the reason for its rank; within a rank the less loaded
     come first. Those who would be refused (inactive, on leave during the dates, at their cap,
-    unavailable or busy at those times) follow, each with the reason.
+    unavailable or busy at one of those sessions) follow, each with the reason.
     """
     return substitute_candidates_many(
-        [(batch, start_date, end_date)], absent_trainer=absent_trainer
+        [(batch, start_date, end_date)],
+        absent_trainer=absent_trainer,
+        sessions=None if sessions is None else [list(sessions)],
     )[0]
 
 
+def _sessions_to_cover(
+    requests: Sequence[tuple[Batch, dt.date, dt.date]], absent_trainer: User | None
+) -> list[list]:
+    """For each (batch, first day, last day): its held sessions on those days (in its zone)
+    that ``absent_trainer`` is booked to teach, or every held one without an absent trainer;
+    one query."""
+    lows, highs = [], []
+    for batch, start, end in requests:
+        tz = zone(batch.time_zone)
+        lows.append(dt.datetime.combine(start, dt.time(), tzinfo=tz))
+        highs.append(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz))
+    rows = ClassSession.objects.filter(
+        batch_id__in={batch.pk for batch, _, _ in requests},
+        status__in=HELD_SESSION_STATUSES,
+        start_at__gte=min(lows),
+        start_at__lt=max(highs),
+    ).order_by("start_at", "pk")
+    if absent_trainer is not None:
+        rows = rows.filter(bookings__trainer=absent_trainer)
+    by_batch: dict[int, list] = {}
+    for session in rows:
+        by_batch.setdefault(session.batch_id, []).append(session)
+    return [
+        [s for s in by_batch.get(batch.pk, ()) if low <= s.start_at < high]
+        for (batch, _, _), low, high in zip(requests, lows, highs, strict=True)
+    ]
+
+
 def substitute_candidates_many(
-    requests: Sequence[tuple[Batch, dt.date, dt.date]], *, absent_trainer: User | None = None
+    requests: Sequence[tuple[Batch, dt.date, dt.date]],
+    *,
+    absent_trainer: User | None = None,
+    sessions: Sequence[Sequence[ClassSession]] | None = None,
 ) -> list[list[SubstituteCandidate]]:
-    """``substitute_candidates`` for several (batch, first day, last day) at once, in a fixed
-    number of queries however many batches and roster trainers there are."""
+    """``substitute_candidates`` for several (batch, first day, last day) at once (with, when
+    given, the sessions to cover of each), in a fixed number of queries however many
+    batches and roster trainers there are."""
     requests = list(requests)
     if not requests:
         return []
+    if sessions is None:
+        sessions = _sessions_to_cover(requests, absent_trainer)
+    plans = [
+        Plan([Interval(s.start_at, s.end_at, batch.time_zone, s.pk) for s in chosen])
+        for (batch, _, _), chosen in zip(requests, sessions, strict=True)
+    ]
     rosters: dict[int, dict[int, CourseTrainer]] = {}
     for entry in CourseTrainer.objects.filter(
         course_id__in={batch.course_id for batch, _, _ in requests}
@@ -86,9 +139,10 @@ def substitute_candidates_many(
         pools.append(people)
     everyone = {pk: user for people in pools for pk, user in people.items()}
     contexts = teaching_contexts(
-        [(batch, list(batch.schedule.all()), (start, end)) for batch, start, end in requests],
+        [(batch, [], (start, end)) for batch, start, end in requests],
         everyone,
         profiles={pk: profile_of(user) for pk, user in everyone.items()},
+        plans=plans,
     )
     results = []
     for (batch, _, _), people, context in zip(requests, pools, contexts, strict=True):
@@ -123,76 +177,77 @@ def substitute_candidates_many(
 
 @dataclass(frozen=True)
 class AffectedSession:
-    date: dt.date
+    """A session a leave hits: the trainer's role on it, and the cover teaching it, if any."""
+
+    session: ClassSession
     batch: Batch
-    slot: ScheduleSlot
     role: str
-    cover: object | None  # the SubstituteCover teaching it, if one does
+    cover: SessionCover | None  # the per-session cover of the trainer's absence
 
     @property
     def covered(self) -> bool:
         return self.cover is not None
 
+    @property
+    def date(self) -> dt.date:
+        """The session's date in its batch's zone."""
+        return self.session.start_at.astimezone(zone(self.batch.time_zone)).date()
 
-def _teaching_rows_in_leaves(trainer_ids: Iterable[int], first: dt.date, last: dt.date):
-    """Current teaching roles of the trainers on Active/Upcoming batches that overlap
-    ``first``..``last``, with batch, course and slots loaded; two queries."""
-    return list(
-        BatchTrainer.objects.filter(
-            trainer_id__in=trainer_ids,
-            role__in=TEACHING_ROLES,
-            ended_at__isnull=True,
-            batch__status__in=OPEN_BATCH_STATUSES,
-            batch__start_date__lte=last,
-            batch__end_date__gte=first,
-        )
-        .select_related("batch__course")
-        .prefetch_related("batch__schedule")
+    @property
+    def when(self) -> str:
+        return when_text(self.session.start_at, self.session.end_at, self.batch.time_zone)
+
+
+def _leave_window(leaves) -> tuple[dt.datetime, dt.datetime]:
+    """UTC instants around the leaves' days with a day's margin each side: a session's date
+    is read in its batch's zone, so the exact test is made per session."""
+    # Clamped, so that a leave at the calendar's edge (year 1 or 9999) overflows nothing.
+    first = max(min(leave.start_date for leave in leaves), dt.date.min + dt.timedelta(days=1))
+    last = min(max(leave.end_date for leave in leaves), dt.date.max - dt.timedelta(days=2))
+    first -= dt.timedelta(days=1)
+    last += dt.timedelta(days=2)
+    return (
+        dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC),
+        dt.datetime.combine(last, dt.time(), tzinfo=dt.UTC),
     )
 
 
-def _sessions_in_leave(leave, roles: Iterable[BatchTrainer], covers: Iterable) -> list:
-    """The sessions of ``roles`` (the leave's trainer's) that ``leave`` hits, each with the
-    cover of the trainer's absence that teaches it, if any; no queries, in date order."""
-    sessions = []
-    covers = [c for c in covers if c.absent_trainer_id == leave.trainer_id]
-    for role in roles:
-        batch = role.batch
-        if role.trainer_id != leave.trainer_id:
-            continue
-        first = max(leave.start_date, batch.start_date)
-        last = min(leave.end_date, batch.end_date)
-        slots_by_day: dict[int, list] = {}
-        for slot in batch.schedule.all():
-            slots_by_day.setdefault(slot.day, []).append(slot)
-        day = first
-        while day <= last:
-            for slot in slots_by_day.get(day.weekday(), ()):
-                cover = next(
-                    (
-                        c
-                        for c in covers
-                        if c.batch_id == batch.pk and c.start_date <= day <= c.end_date
-                    ),
-                    None,
-                )
-                sessions.append(AffectedSession(day, batch, slot, role.role, cover))
-            day += dt.timedelta(days=1)
-    sessions.sort(key=lambda s: (s.date, s.slot.start_time, s.batch.batch_code))
-    return sessions
+def _in_leave(leave, session: ClassSession, batch: Batch) -> bool:
+    day = session.start_at.astimezone(zone(batch.time_zone)).date()
+    return leave.start_date <= day <= leave.end_date
 
 
 def leave_affected_sessions(leave) -> list[AffectedSession]:
-    """Each session (date + slot) of the trainer's Active/Upcoming teaching that the leave
-    hits, with the cover that teaches it, if any; in date order. Three queries."""
-    roles = _teaching_rows_in_leaves([leave.trainer_id], leave.start_date, leave.end_date)
-    covers = SubstituteCover.objects.filter(
+    """Each held session of an Active/Upcoming batch that the leave hits (its date in the
+    batch's zone within the leave) and that the trainer teaches or has covered, with the
+    cover that teaches it, if any; in time order. Two queries."""
+    low, high = _leave_window([leave])
+    found = []
+    for booking in TrainerBooking.objects.filter(
+        trainer_id=leave.trainer_id,
+        start_at__gte=low,
+        start_at__lt=high,
+        batch__status__in=OPEN_BATCH_STATUSES,
+    ).select_related("session", "batch__course"):
+        if _in_leave(leave, booking.session, booking.batch):
+            found.append(AffectedSession(booking.session, booking.batch, booking.role, None))
+    for cover in SessionCover.objects.filter(
         absent_trainer_id=leave.trainer_id,
-        batch_id__in=[r.batch_id for r in roles],
-        start_date__lte=leave.end_date,
-        end_date__gte=leave.start_date,
-    ).select_related("substitute")
-    return _sessions_in_leave(leave, roles, covers)
+        session__start_at__gte=low,
+        session__start_at__lt=high,
+        session__status__in=HELD_SESSION_STATUSES,
+        session__batch__status__in=OPEN_BATCH_STATUSES,
+    ).select_related("session__batch__course", "substitute"):
+        batch = cover.session.batch
+        if _in_leave(leave, cover.session, batch):
+            role = (
+                StaffRole.PRIMARY
+                if batch.assigned_instructor_id == leave.trainer_id
+                else StaffRole.ASSISTANT
+            )
+            found.append(AffectedSession(cover.session, batch, role, cover))
+    found.sort(key=lambda a: (a.session.start_at, a.batch.batch_code, a.session.pk))
+    return found
 
 
 def leaves_with_uncovered_sessions(
@@ -201,9 +256,9 @@ def leaves_with_uncovered_sessions(
     """Of the given trainers, those with a current or upcoming leave (ending today or later)
     that hits a session no substitute covers: trainer id -> the first such leave.
 
-    The same sessions as ``leave_affected_sessions``, for every trainer at once: one query
-    when none of them has such a leave, four otherwise (leaves, teaching roles, their slots,
-    covers), however many trainers and leaves.
+    The same sessions as ``leave_affected_sessions`` (an uncovered one is still booked to
+    the trainer), for every trainer at once: one query when none of them has such a leave,
+    two otherwise, however many trainers and leaves.
     """
     from trainers.models import TrainerLeave
 
@@ -215,23 +270,22 @@ def leaves_with_uncovered_sessions(
     )
     if not leaves:
         return {}
-    ids = {leave.trainer_id for leave in leaves}
-    first = min(leave.start_date for leave in leaves)
-    last = max(leave.end_date for leave in leaves)
-    roles = _teaching_rows_in_leaves(ids, first, last)
-    covers = list(
-        SubstituteCover.objects.filter(
-            absent_trainer_id__in=ids,
-            batch_id__in={r.batch_id for r in roles},
-            start_date__lte=last,
-            end_date__gte=first,
-        )
-    )
+    low, high = _leave_window(leaves)
+    booked: dict[int, list] = {}
+    for trainer_id, start_at, time_zone in TrainerBooking.objects.filter(
+        trainer_id__in={leave.trainer_id for leave in leaves},
+        start_at__gte=low,
+        start_at__lt=high,
+        batch__status__in=OPEN_BATCH_STATUSES,
+    ).values_list("trainer_id", "start_at", "batch__time_zone"):
+        booked.setdefault(trainer_id, []).append(start_at.astimezone(zone(time_zone)).date())
     found: dict[int, object] = {}
     for leave in leaves:
         if leave.trainer_id in found:
             continue
-        if any(not s.covered for s in _sessions_in_leave(leave, roles, covers)):
+        if any(
+            leave.start_date <= day <= leave.end_date for day in booked.get(leave.trainer_id, ())
+        ):
             found[leave.trainer_id] = leave
     return found
 
@@ -258,13 +312,9 @@ def leave_list() -> QuerySet:
 
 @dataclass(frozen=True)
 class LeaveBatch:
-    """One batch a leave hits: its sessions in the leave, and who could cover them.
-
-    ``start_date``/``end_date`` are the cover to propose: the leave's dates clamped to the
-    batch, narrowed to the uncovered sessions when some are already covered (a cover that
-    overlapped an existing one would be refused). ``candidates`` is empty once every session
-    is covered.
-    """
+    """One batch a leave hits: its sessions in the leave, and who could cover the uncovered
+    ones (``candidates``, ranked for exactly those sessions; empty once all are covered).
+    ``start_date``/``end_date`` are the days of the first and last uncovered session."""
 
     batch: Batch
     role: str
@@ -274,8 +324,12 @@ class LeaveBatch:
     candidates: list[SubstituteCandidate]
 
     @property
+    def uncovered(self) -> list[AffectedSession]:
+        return [s for s in self.sessions if not s.covered]
+
+    @property
     def uncovered_count(self) -> int:
-        return sum(not s.covered for s in self.sessions)
+        return len(self.uncovered)
 
     @property
     def fully_covered(self) -> bool:
@@ -284,7 +338,8 @@ class LeaveBatch:
 
 def leave_cover_plan(leave, sessions: list[AffectedSession] | None = None) -> list[LeaveBatch]:
     """The batches ``leave`` hits, in order of their first affected session, each with the
-    ranked substitute candidates (``substitute_candidates``) while sessions are uncovered.
+    ranked substitute candidates (``substitute_candidates``) for its uncovered sessions only:
+    a partly covered batch offers the rest.
 
     Reads ``leave_affected_sessions`` unless ``sessions`` are given, then ranks the candidates
     of every batch still to cover together, in a fixed number of queries.
@@ -294,28 +349,26 @@ def leave_cover_plan(leave, sessions: list[AffectedSession] | None = None) -> li
     by_batch: dict[int, list[AffectedSession]] = {}
     for session in sessions:
         by_batch.setdefault(session.batch.pk, []).append(session)
-    ranges = []
+    to_cover, chosen = [], []
     for batch_sessions in by_batch.values():
-        batch = batch_sessions[0].batch
-        start = max(leave.start_date, batch.start_date)
-        end = min(leave.end_date, batch.end_date)
         uncovered = [s for s in batch_sessions if not s.covered]
-        if uncovered and len(uncovered) < len(batch_sessions):
-            start, end = uncovered[0].date, uncovered[-1].date
-        ranges.append((batch, start, end, bool(uncovered)))
-    to_cover = [(batch, start, end) for batch, start, end, uncovered in ranges if uncovered]
-    ranked = iter(substitute_candidates_many(to_cover, absent_trainer=leave.trainer))
+        if uncovered:
+            to_cover.append((batch_sessions[0].batch, uncovered[0].date, uncovered[-1].date))
+            chosen.append([s.session for s in uncovered])
+    ranked = iter(
+        substitute_candidates_many(to_cover, absent_trainer=leave.trainer, sessions=chosen)
+    )
     plan = []
-    for (batch, start, end, uncovered), batch_sessions in zip(
-        ranges, by_batch.values(), strict=True
-    ):
+    for batch_sessions in by_batch.values():
+        uncovered = [s for s in batch_sessions if not s.covered]
+        first, last = (uncovered or batch_sessions)[0], (uncovered or batch_sessions)[-1]
         plan.append(
             LeaveBatch(
-                batch=batch,
+                batch=batch_sessions[0].batch,
                 role=batch_sessions[0].role,
                 sessions=batch_sessions,
-                start_date=start,
-                end_date=end,
+                start_date=first.date,
+                end_date=last.date,
                 candidates=next(ranked) if uncovered else [],
             )
         )

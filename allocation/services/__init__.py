@@ -1,6 +1,7 @@
 """Every write to courses, batches, their staffing, rosters, cover and mentoring, by
 sub-domain: batches (create, update, delete, schedule, notes, lifecycle moves), staffing
-(primary, assistants, backups, supervising lead), rosters, cover (substitutes) and mentoring
+(primary, assistants, backups, supervising lead), rosters, cover (substitutes), sessions
+(generation, cancel, move, add, per-session cover, trainer bookings), holidays and mentoring
 (individual assignments, mentoring sessions); checks holds the locks they share.
 
 Each service is keyword-only and atomic, validates with ``full_clean`` before it saves, and
@@ -36,6 +37,11 @@ from allocation.services.checks import (
 from allocation.services.cover import (
     substitute_assign,
 )
+from allocation.services.holidays import (
+    HolidayResult,
+    holiday_create,
+    holiday_delete,
+)
 from allocation.services.mentoring import (
     MSG_ALREADY_ASSIGNED,
     individual_assign,
@@ -52,6 +58,17 @@ from allocation.services.rosters import (
     roster_add,
     roster_remove,
     roster_update,
+)
+from allocation.services.sessions import (
+    Regeneration,
+    SessionChange,
+    batch_sessions_regenerate,
+    bookings_sync,
+    session_add,
+    session_cancel,
+    session_cover_assign,
+    session_move,
+    sessions_generate_missing,
 )
 from allocation.services.staffing import (
     batch_assign_instructor,
@@ -73,6 +90,9 @@ __all__ = [
     "LIFECYCLE_MOVES",
     "MSG_ALREADY_ASSIGNED",
     "MSG_OWN_ADMIN",
+    "HolidayResult",
+    "Regeneration",
+    "SessionChange",
     "Slot",
     "batch_advance_status",
     "batch_assign_instructor",
@@ -81,6 +101,8 @@ __all__ = [
     "batch_field_refusals",
     "batch_note_add",
     "batch_primary_row_restore",
+    "batch_sessions_regenerate",
+    "bookings_sync",
     "batch_set_supervising_lead",
     "batch_staff_add",
     "batch_staff_remove",
@@ -92,6 +114,8 @@ __all__ = [
     "course_create",
     "ensure_can_teach",
     "ensure_on_roster",
+    "holiday_create",
+    "holiday_delete",
     "individual_assign",
     "individual_reassign",
     "individual_unassign",
@@ -102,6 +126,11 @@ __all__ = [
     "roster_remove",
     "roster_update",
     "schedule_refusals",
+    "session_add",
+    "session_cancel",
+    "session_cover_assign",
+    "session_move",
+    "sessions_generate_missing",
     "set_primary",
     "staff_role",
     "substitute_assign",

@@ -30,8 +30,10 @@ from allocation.models import (
     slots_overlap,
 )
 from allocation.selectors.batches import can_use_batch_notes
+from allocation.services.bookings import bookings_sync
 from allocation.services.checks import lock_batch, lock_course, validate_instructor
 from allocation.services.rosters import ensure_on_roster
+from allocation.services.sessions import batch_sessions_regenerate, regeneration_plan
 from allocation.services.staffing import (
     ensure_can_teach,
     set_primary,
@@ -41,6 +43,7 @@ from allocation.services.staffing import (
 from allocation.signals import batch_seats_added
 from core import dates
 from core.errors import DomainError, full_clean_or_refuse
+from core.timezones import is_time_zone
 from trainers.services import trainers_lock
 from webhooks.services import event_emit
 
@@ -135,6 +138,12 @@ def _check_batch_fields(batch: Batch) -> None:
     )
     if refusals:
         raise refusals[0]
+    # Before anything reads the slots in it: the sessions are generated in this zone.
+    if not is_time_zone(batch.time_zone):
+        raise DomainError(
+            f"{batch.time_zone} is not a known time zone (use an IANA name such as Europe/Berlin)",
+            field="time_zone",
+        )
 
 
 def _save_batch(batch: Batch) -> None:
@@ -199,15 +208,21 @@ def batch_create(
     status: str = BatchStatus.UPCOMING,
     batch_notes: str = "",
     schedule: Sequence[Slot] = (),
+    time_zone: str | None = None,
+    default_room: str = "",
+    default_meeting_url: str = "",
 ) -> Batch:
-    """Create a batch with its weekly schedule and its primary trainer.
+    """Create a batch with its weekly schedule, its dated sessions and its primary trainer.
 
-    Locks the instructor's trainer profile (so two batches created at once cannot together
-    double-book them or break their cap), then the course row (so generated batch codes never
-    collide). Refuses: a user without the instructor role ("Assigned instructor must have
-    instructor role"), an inactive or on-leave trainer, one at their cap of Active + Upcoming
-    batches, a schedule conflict with another batch they teach, an end before the start, a
-    capacity below 1, a taken batch code, overlapping or reversed slots.
+    The slots are read in ``time_zone`` (an IANA name; default the platform's TIME_ZONE) and
+    generated into sessions over the dates, minus holidays and closures; the primary is
+    booked for them. Locks the instructor's trainer profile (so two batches created at once
+    cannot together double-book them or break their cap), then the course row (so generated
+    batch codes never collide). Refuses: a user without the instructor role ("Assigned
+    instructor must have instructor role"), an inactive or on-leave trainer, one at their cap
+    of Active + Upcoming batches, a schedule conflict (a session overlapping, in real time,
+    another session they teach), an unknown time zone, an end before the start, a capacity
+    below 1, a taken batch code, overlapping or reversed slots.
     """
     validate_instructor(assigned_instructor)
     slots = validate_schedule(schedule)
@@ -224,7 +239,11 @@ def batch_create(
         created_by=created_by,
         status=status,
         batch_notes=batch_notes,
+        default_room=(default_room or "").strip(),
+        default_meeting_url=(default_meeting_url or "").strip(),
     )
+    if time_zone:
+        batch.time_zone = time_zone.strip()
     _check_batch_fields(batch)
     ensure_can_teach(
         trainer=assigned_instructor, profile=profile, batch=batch, slots=slots, newly_teaching=True
@@ -233,6 +252,7 @@ def batch_create(
     _save_batch(batch)
     _replace_schedule(batch, slots)
     staff_role(batch, assigned_instructor, StaffRole.PRIMARY, assigned_by=created_by)
+    batch_sessions_regenerate(batch=batch)
     event_emit(type="batch.created", data={"batch": batch.pk, "course": course.pk})
     return batch
 
@@ -248,10 +268,14 @@ BATCH_UPDATABLE_FIELDS = frozenset(
         "capacity",
         "assigned_instructor",
         "batch_notes",
+        "time_zone",
+        "default_room",
+        "default_meeting_url",
     }
 )
-# Changes that move a batch in time and so can create schedule conflicts.
-BATCH_TIMING_FIELDS = frozenset({"start_date", "end_date", "status"})
+# Changes that move a batch in time and so can create schedule conflicts (and regenerate its
+# sessions).
+BATCH_TIMING_FIELDS = frozenset({"start_date", "end_date", "status", "time_zone"})
 
 
 @transaction.atomic
@@ -264,7 +288,9 @@ def batch_update(
 ) -> Batch:
     """Change a batch's fields and, when ``schedule`` is given, replace its weekly slots.
 
-    Locks the trainer profiles of everyone who teaches the batch (and of a new primary), in
+    When the slots, dates, time zone or status change, the sessions are regenerated
+    (``batch_sessions_regenerate``: sessions edited by hand are kept) and the bookings
+    follow. Locks the trainer profiles of everyone who teaches the batch (and of a new primary), in
     primary-key order, then the batch row; re-reads it, so the capacity check sees the
     current enrolled count. When dates, status or slots change, every teaching trainer is
     checked for conflicts; reopening a Completed/Cancelled batch or naming a new primary also
@@ -314,6 +340,7 @@ def batch_update(
     timing_changed = slots is not None or bool(BATCH_TIMING_FIELDS & changes.keys())
     if timing_changed or new_primary is not None:
         new_slots = slots if slots is not None else list(batch.schedule.all())
+        plan = regeneration_plan(batch, new_slots) if timing_changed else None
         for trainer_id in sorted(teaching_ids):
             is_new_primary = new_primary is not None and trainer_id == new_primary.pk
             if not (timing_changed or is_new_primary):
@@ -324,6 +351,7 @@ def batch_update(
                 batch=batch,
                 slots=new_slots,
                 newly_teaching=reopened or is_new_primary,
+                plan=plan,
             )
     _save_batch(batch)
     if slots is not None:
@@ -332,6 +360,10 @@ def batch_update(
         ensure_on_roster(batch.course, new_primary)
         set_primary(batch, new_primary, assigned_by=updated_by)
     batch.seats_filled_by = []
+    if timing_changed:
+        batch_sessions_regenerate(batch=batch)
+    elif new_primary is not None:
+        bookings_sync(batch=batch)
     if batch.capacity > old_capacity:
         for _receiver, students in batch_seats_added.send(sender=Batch, batch=batch):
             batch.seats_filled_by.extend(students or ())
@@ -408,7 +440,8 @@ def batch_advance_status(*, batch: Batch, to_status: str, today: dt.date | None 
     """Move a batch along its calendar: Upcoming → Active once its start date has come,
     Active (or a never-started Upcoming) → Completed once its end date has passed.
 
-    Locks the batch row and re-reads it. Unlike ``batch_update`` it checks no schedule
+    Locks the batch row and re-reads it; a completed batch's bookings are freed. Unlike
+    ``batch_update`` it checks no schedule
     conflicts and caps: the dates were accepted when the batch was planned, and the calendar
     must not stall on a conflict that appeared since. Refuses any other move, a start before
     the start date or after the end date, and a completion on or before the end date; a
@@ -442,4 +475,6 @@ def batch_advance_status(*, batch: Batch, to_status: str, today: dt.date | None 
     batch.status = to_status
     batch._change_reason = f"Lifecycle: {to_status.lower()} by the calendar on {today:%Y-%m-%d}"
     batch.save(update_fields=["status", "updated_at"])
+    if not batch.is_open:
+        bookings_sync(batch=batch)  # a completed batch books nobody any more
     return batch

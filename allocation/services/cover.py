@@ -1,4 +1,9 @@
-"""Substitute cover: the sessions of a trainer's leave taken over by another trainer."""
+"""Substitute cover: the sessions of a trainer's leave taken over by another trainer.
+
+Cover is per session (``SessionCover``); ``substitute_assign`` is the date-range form the
+leave page and older clients use: it covers the absent trainer's uncovered held sessions of
+the batch on those dates, through the same body as ``session_cover_assign``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ import datetime as dt
 from django.db import transaction
 
 from accounts.models import User
-from allocation import notices
-from allocation.models import Batch, CourseTrainer, SubstituteCover
-from allocation.selectors.batches import batch_roster
+from allocation.models import Batch, ClassSession, SubstituteCover
 from allocation.services.checks import lock_batch, validate_instructor
-from allocation.services.rosters import check_roster_active
-from allocation.services.staffing import ensure_can_teach, teaching_trainer_ids
-from core.errors import DomainError, full_clean_or_refuse
+from allocation.services.sessions import cover_sessions
+from allocation.services.staffing import teaching_trainer_ids
+from core.errors import DomainError
+from core.timezones import zone
 from trainers.services import trainers_lock
 from webhooks.services import event_emit
 
@@ -28,13 +32,15 @@ def substitute_assign(
     end_date: dt.date,
     assigned_by: User,
 ) -> SubstituteCover:
-    """Record that ``substitute`` teaches ``batch`` for ``absent_trainer`` over the dates.
+    """Record that ``substitute`` teaches ``batch`` for ``absent_trainer`` over the dates:
+    every held session of the batch on those dates (in the batch's zone) that the absent
+    trainer teaches and nobody covers yet.
 
     Locks the substitute's trainer profile (so two covers cannot double-book them), then the
-    batch row (so one absence is covered once). Refuses: dates outside the batch or reversed,
-    an absent trainer who does not teach the batch, a substitute who is not an active member
-    of the course's roster, who is inactive or on leave during the dates, who would clash with
-    their own teaching or other covers, and an absence already covered on those dates.
+    batch row (so one absence is covered once), then those sessions. Refuses: dates outside
+    the batch or reversed, an absent trainer who does not teach the batch, no uncovered
+    session of theirs on those dates, and everything ``session_cover_assign`` refuses (the
+    roster, status, leave, availability, a clash with their other bookings).
     """
     if end_date < start_date:
         raise DomainError("The cover must end on or after its first day", field="end_date")
@@ -54,54 +60,45 @@ def substitute_assign(
             f"{absent_trainer.display_name} does not teach {batch.batch_code}",
             field="absent_trainer",
         )
-    check_roster_active(
-        CourseTrainer.objects.filter(course_id=batch.course_id, trainer=substitute).first(),
-        substitute,
-        batch.course,
-    )
-    covered = (
-        SubstituteCover.objects.filter(
+    tz = zone(batch.time_zone)
+    low = dt.datetime.combine(start_date, dt.time(), tzinfo=tz)
+    high = dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    sessions = list(
+        ClassSession.objects.select_for_update(of=("self",))
+        .select_related("batch")
+        .filter(
             batch=batch,
-            absent_trainer=absent_trainer,
-            start_date__lte=end_date,
-            end_date__gte=start_date,
+            start_at__gte=low,
+            start_at__lt=high,
+            bookings__trainer=absent_trainer,
         )
-        .select_related("substitute")
-        .first()
+        .order_by("pk")
     )
-    if covered is not None:
-        raise DomainError(
-            f"{covered.substitute.display_name} already covers {absent_trainer.display_name} on "
-            f"{batch.batch_code} from {covered.start_date:%Y-%m-%d} to {covered.end_date:%Y-%m-%d}",
-            field="start_date",
+    sessions.sort(key=lambda s: (s.start_at, s.pk))
+    if not sessions:
+        covered = (
+            SubstituteCover.objects.filter(
+                batch=batch,
+                absent_trainer=absent_trainer,
+                start_date__lte=end_date,
+                end_date__gte=start_date,
+            )
+            .select_related("substitute")
+            .first()
         )
-    ensure_can_teach(
-        trainer=substitute,
-        profile=profile,
+        if covered is not None:
+            raise DomainError(
+                f"{covered.substitute.display_name} already covers "
+                f"{absent_trainer.display_name} on {batch.batch_code} from "
+                f"{covered.start_date:%Y-%m-%d} to {covered.end_date:%Y-%m-%d}",
+                field="start_date",
+            )
+    return cover_sessions(
         batch=batch,
-        slots=list(batch.schedule.all()),
-        newly_teaching=True,
-        date_range=(start_date, end_date),
-        covering=True,
-    )
-    cover = SubstituteCover(
-        batch=batch,
+        sessions=sessions,
         absent_trainer=absent_trainer,
         substitute=substitute,
-        start_date=start_date,
-        end_date=end_date,
+        profile=profile,
         assigned_by=assigned_by,
+        dates=(start_date, end_date),
     )
-    full_clean_or_refuse(cover)
-    cover.save()
-    notices.cover_assigned(cover, students=[e.student for e in batch_roster(batch)])
-    event_emit(
-        type="cover.assigned",
-        data={
-            "cover": cover.pk,
-            "batch": cover.batch_id,
-            "substitute": cover.substitute_id,
-            "absent_trainer": cover.absent_trainer_id,
-        },
-    )
-    return cover

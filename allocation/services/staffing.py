@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import User
 from allocation import notices
-from allocation.eligibility import teaching_context, teaching_refusal
+from allocation.eligibility import Plan, teaching_context, teaching_refusal
 from allocation.models import (
     TEACHING_ROLES,
     Batch,
@@ -21,6 +21,7 @@ from allocation.models import (
     RosterStatus,
     StaffRole,
 )
+from allocation.services.bookings import bookings_sync
 from allocation.services.checks import lock_batch, validate_instructor
 from allocation.services.rosters import check_roster_active, ensure_on_roster
 from core import dates
@@ -51,16 +52,25 @@ def ensure_can_teach(
     newly_teaching: bool,
     date_range: tuple[dt.date, dt.date] | None = None,
     covering: bool = False,
+    plan: Plan | None = None,
 ) -> None:
-    """Refuse a teaching duty (primary, assistant or cover) the trainer may not take.
+    """Refuse a teaching duty (primary, assistant, cover, a moved or extra session) the
+    trainer may not take.
 
     ``profile`` must be the trainer's locked profile (``trainers_lock``), so their cap and
     their conflicts are read while no one else can add teaching to them. ``batch`` carries the
-    dates and status it will have; ``date_range`` narrows the dates (a cover). The rule
-    itself is ``eligibility.teaching_refusal``, shared with the candidate lists.
+    dates and status it will have; ``date_range`` narrows the dates (a cover). ``plan`` is
+    the sessions they would teach (default: the batch's stored sessions in the dates, or
+    those its slots make when it is new). The rule itself is
+    ``eligibility.teaching_refusal``, shared with the candidate lists.
     """
     context = teaching_context(
-        batch, [trainer.pk], slots=slots, date_range=date_range, profiles={trainer.pk: profile}
+        batch,
+        [trainer.pk],
+        slots=slots,
+        date_range=date_range,
+        profiles={trainer.pk: profile},
+        plan=plan,
     )
     refusal = teaching_refusal(context, trainer, newly_teaching=newly_teaching, covering=covering)
     if refusal is not None:
@@ -130,6 +140,7 @@ def batch_assign_instructor(*, batch: Batch, instructor: User, assigned_by: User
     )
     ensure_on_roster(batch.course, instructor)
     set_primary(batch, instructor, assigned_by=assigned_by)
+    bookings_sync(batch=batch)
     return batch
 
 
@@ -142,9 +153,9 @@ def batch_staff_add(*, batch: Batch, trainer: User, role: str, added_by: User) -
 
     Locks the trainer's profile, then the batch row. Only active members of the course's
     roster may staff it. An assistant teaches, so they are checked like a primary (status,
-    leave, availability, cap, conflicts); a backup is not teaching time but cannot be on
-    leave when named. Refuses the batch's primary (change the primary instead) and a trainer
-    who already holds that role.
+    leave, availability, cap, conflicts with every session of the batch) and booked for its
+    sessions; a backup is not teaching time but cannot be on leave when named. Refuses the
+    batch's primary (change the primary instead) and a trainer who already holds that role.
     """
     if role not in (StaffRole.ASSISTANT, StaffRole.BACKUP):
         raise DomainError("A batch's extra trainers are assistants or backups", field="role")
@@ -182,7 +193,10 @@ def batch_staff_add(*, batch: Batch, trainer: User, role: str, added_by: User) -
         )
     else:
         _check_not_on_leave(trainer, profile)
-    return staff_role(batch, trainer, role, assigned_by=added_by)
+    row = staff_role(batch, trainer, role, assigned_by=added_by)
+    if role == StaffRole.ASSISTANT or current is not None:
+        bookings_sync(batch=batch)
+    return row
 
 
 @transaction.atomic
@@ -207,6 +221,8 @@ def batch_staff_remove(*, batch: Batch, trainer: User, removed_by: User) -> Batc
             field="trainer",
         )
     _end_role(current, ended_by=removed_by)
+    if current.role == StaffRole.ASSISTANT:
+        bookings_sync(batch=batch)
     return current
 
 

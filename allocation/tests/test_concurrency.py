@@ -13,7 +13,13 @@ import datetime as dt
 import pytest
 
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
-from allocation.models import BatchStatus, BatchTrainer, IndividualAssignment, StaffRole
+from allocation.models import (
+    BatchStatus,
+    BatchTrainer,
+    IndividualAssignment,
+    StaffRole,
+    Weekday,
+)
 from allocation.selectors import open_teaching_batch_count, teaching_batches
 from allocation.services import (
     MSG_ALREADY_ASSIGNED,
@@ -39,10 +45,19 @@ def at(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-def conflict_message(trainer: str, batch, existing: Slot, proposed: Slot) -> str:
+def first_session(slot: Slot, since: dt.date = TERM_START) -> str:
+    """The slot's first session from ``since``, as a refusal names it (UTC, the test zone)."""
+    day = since + dt.timedelta(days=(slot.day - since.weekday()) % 7)
+    times = f"{slot.start_time:%H:%M}–{slot.end_time:%H:%M}"
+    return f"{Weekday(slot.day).label} {day:%Y-%m-%d} {times} (UTC)"
+
+
+def conflict_message(
+    trainer: str, batch, existing: Slot, proposed: Slot, *, since: dt.date = TERM_START
+) -> str:
     return (
         f"Schedule conflict: {trainer} already teaches {batch.batch_code} ({batch.batch_name}) "
-        f"on {existing}, which overlaps {proposed}"
+        f"on {first_session(existing, since)}, which overlaps {first_session(proposed, since)}"
     )
 
 
@@ -100,9 +115,14 @@ def test_twenty_clashing_assignments_of_one_trainer_only_one_succeeds(admin, tar
     winners = [o.value for o in outcomes if o.ok]
     assert len(winners) == 1, f"{len(winners)} succeeded"
     winner = winners[0]
+    # Each refusal names the first Monday both batches have (the later start's).
     assert [o.message for o in outcomes if not o.ok] == [
-        conflict_message("Tara Trainer", winner, monday, monday)
-    ] * 19
+        conflict_message(
+            "Tara Trainer", winner, monday, monday, since=max(b.start_date, winner.start_date)
+        )
+        for o, b in zip(outcomes, batches, strict=True)
+        if not o.ok
+    ]
     assert list(teaching_batches(tara)) == [winner]
     assert BatchTrainer.objects.filter(trainer=tara).count() == 1
     for batch in batches:

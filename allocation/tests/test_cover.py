@@ -20,6 +20,7 @@ from allocation.services import (
     batch_create,
     batch_staff_add,
     batch_staff_remove,
+    bookings_sync,
     roster_add,
     substitute_assign,
 )
@@ -154,8 +155,8 @@ class TestSubstituteAssign:
         assert (made.start_date, made.end_date) == (WEEK_START, WEEK_END)
 
     def test_one_day_at_either_end_of_the_batch(self, cover, sue):
-        cover(sue, start_date=TERM_START, end_date=TERM_START)
-        cover(sue, start_date=TERM_END, end_date=TERM_END)
+        cover(sue, start_date=TERM_START, end_date=TERM_START)  # its first Monday
+        cover(sue, start_date=dt.date(2026, 5, 27), end_date=TERM_END)  # its last Wednesday
 
         assert SubstituteCover.objects.count() == 2
 
@@ -383,7 +384,8 @@ class TestSubstituteAssignRefuses:
 
         assert (error.message, error.field, error.code) == (
             "Schedule conflict: Sue Sub already teaches ENG-B2-WED (Wednesday English) on "
-            "Wednesday 11:00–13:00, which overlaps Wednesday 10:00–12:00",
+            "Wednesday 2026-04-08 11:00–13:00 (UTC), which overlaps Wednesday 2026-04-08 "
+            "10:00–12:00 (UTC)",
             "schedule",
             "conflict",
         )
@@ -397,22 +399,24 @@ class TestSubstituteAssignRefuses:
 
         assert error.message.startswith("Schedule conflict: Sue Sub already teaches ENG-B2-MON")
 
-    def test_a_clash_with_another_cover(self, cover, sue, elsewhere):
-        other = StaffedBatchFactory(
-            course=elsewhere,
-            batch_code="ENG-B2-X",
-            batch_name="English X",
-            start_date=TERM_START,
-            end_date=TERM_END,
+    def test_a_clash_with_another_cover(self, cover, sue, create, admin):
+        teacher = InstructorFactory()
+        other = create(teacher, "ENG-B2-X", slot(MONDAY, "10:00", "11:00"), batch_name="English X")
+        substitute_assign(
+            batch=other,
+            absent_trainer=teacher,
+            substitute=sue,
+            start_date=d(6),
+            end_date=d(6),
+            assigned_by=admin,
         )
-        ScheduleSlotFactory(batch=other, day=MONDAY, start_time=t("10:00"), end_time=t("11:00"))
-        SubstituteCoverFactory(batch=other, substitute=sue, start_date=d(6), end_date=d(6))
 
         error = refusal(cover, substitute=sue)
 
         assert (error.message, error.code) == (
             "Schedule conflict: Sue Sub already covers ENG-B2-X (English X) on "
-            "Monday 10:00–11:00, which overlaps Monday 10:00–12:00",
+            "Monday 2026-04-06 10:00–11:00 (UTC), which overlaps Monday 2026-04-06 "
+            "10:00–12:00 (UTC)",
             "conflict",
         )
 
@@ -421,13 +425,23 @@ class TestSubstituteAssignRefuses:
         ben = InstructorFactory(full_name="Ben Okafor")
         roster_add(course=course, trainer=ben, role=RosterRole.SUBSTITUTE)
 
-        error = refusal(cover, substitute=ben, start_date=d(10), end_date=d(17))
+        error = refusal(cover, substitute=ben, start_date=d(7), end_date=d(10))
 
         assert (error.message, error.field) == (
             "Sue Sub already covers Anna Schmidt on GER-A1-MON from 2026-04-06 to 2026-04-10",
             "start_date",
         )
         assert SubstituteCover.objects.count() == 1
+
+    def test_a_partly_covered_range_covers_the_remaining_sessions(self, course, cover, sue):
+        cover(sue)  # Monday 6 and Wednesday 8 April
+        ben = InstructorFactory(full_name="Ben Okafor")
+        roster_add(course=course, trainer=ben, role=RosterRole.SUBSTITUTE)
+
+        made = cover(ben, start_date=d(8), end_date=d(15))
+
+        assert [s.session.local_date for s in made.sessions.all()] == [d(13), d(15)]
+        assert (made.start_date, made.end_date) == (d(8), d(15))
 
     def test_the_same_substitute_twice(self, cover, sue):
         cover(sue)
@@ -471,7 +485,8 @@ class TestACoverIsADuty:
 
         assert error.message == (
             "Schedule conflict: Sue Sub already covers GER-A1-MON (Monday mornings) on "
-            "Wednesday 10:00–12:00, which overlaps Wednesday 11:00–12:30"
+            "Wednesday 2026-04-08 10:00–12:00 (UTC), which overlaps Wednesday 2026-04-08 "
+            "11:00–12:30 (UTC)"
         )
 
     def test_batch_assign_instructor_is_refused_too(self, cover, sue, create, elsewhere, admin):
@@ -526,8 +541,15 @@ class TestLeaveAffectedSessions:
             end_date=d(8),
             assigned_by=admin,
         )
-        SubstituteCoverFactory(
-            batch=tuesday, absent_trainer=tom, substitute=InstructorFactory(), start_date=d(7)
+        tom_cover = InstructorFactory()
+        roster_add(course=course, trainer=tom_cover, role=RosterRole.SUBSTITUTE)
+        substitute_assign(
+            batch=tuesday,
+            absent_trainer=tom,
+            substitute=tom_cover,
+            start_date=d(7),
+            end_date=d(7),
+            assigned_by=admin,
         )
         return leave_record(trainer=anna, start_date=d(6), end_date=d(14), created_by=admin)
 
@@ -538,19 +560,26 @@ class TestLeaveAffectedSessions:
             (
                 s.date,
                 s.batch.batch_code,
-                str(s.slot),
+                s.when,
                 s.role,
                 s.covered,
                 s.cover.substitute.full_name if s.cover else None,
             )
             for s in sessions
         ] == [
-            (d(6), "GER-A1-MON", "Monday 10:00–12:00", "primary", True, "Sue Sub"),
-            (d(7), "GER-A1-TUE", "Tuesday 14:00–15:00", "assistant", False, None),
-            (d(8), "GER-A1-MON", "Wednesday 10:00–12:00", "primary", True, "Sue Sub"),
-            (d(13), "GER-A1-MON", "Monday 10:00–12:00", "primary", False, None),
-            (d(14), "GER-A1-TUE", "Tuesday 14:00–15:00", "assistant", False, None),
-            (d(14), "GER-A1-LATE", "Tuesday 16:00–17:00", "primary", False, None),
+            (d(6), "GER-A1-MON", "Monday 2026-04-06 10:00–12:00 (UTC)", "primary", True, "Sue Sub"),
+            (d(7), "GER-A1-TUE", "Tuesday 2026-04-07 14:00–15:00 (UTC)", "assistant", False, None),
+            (
+                d(8),
+                "GER-A1-MON",
+                "Wednesday 2026-04-08 10:00–12:00 (UTC)",
+                "primary",
+                True,
+                "Sue Sub",
+            ),
+            (d(13), "GER-A1-MON", "Monday 2026-04-13 10:00–12:00 (UTC)", "primary", False, None),
+            (d(14), "GER-A1-TUE", "Tuesday 2026-04-14 14:00–15:00 (UTC)", "assistant", False, None),
+            (d(14), "GER-A1-LATE", "Tuesday 2026-04-14 16:00–17:00 (UTC)", "primary", False, None),
         ]
 
     def test_a_leave_outside_the_term_hits_nothing(self, anna, monday_batch):
@@ -618,11 +647,23 @@ class TestSubstituteCandidates:
         bill = member("Bill Busy")
         teach(bill, "ENG-BILL", slot(WEDNESDAY, "11:00", "12:00"))
         cora = member("Cora Cover")
-        covered = StaffedBatchFactory(
-            course=elsewhere, batch_code="ENG-CORA", batch_name="Cora's cover"
+        roster_add(course=elsewhere, trainer=cora, role=RosterRole.SUBSTITUTE)
+        absent = InstructorFactory()
+        covered = create(
+            absent,
+            "ENG-CORA",
+            slot(MONDAY, "10:00", "11:00"),
+            course=elsewhere,
+            batch_name="Cora's cover",
         )
-        ScheduleSlotFactory(batch=covered, day=MONDAY, start_time=t("10:00"), end_time=t("11:00"))
-        SubstituteCoverFactory(batch=covered, substitute=cora, start_date=d(6), end_date=d(6))
+        substitute_assign(
+            batch=covered,
+            absent_trainer=absent,
+            substitute=cora,
+            start_date=d(6),
+            end_date=d(6),
+            assigned_by=admin,
+        )
         max_ = member("Max Cap")
         set_trainer(max_, max_active_batches=1)
         teach(max_, "ENG-MAX", slot(FRIDAY, "14:00", "15:00"))
@@ -667,7 +708,8 @@ class TestSubstituteCandidates:
                 sub,
                 0,
                 "Schedule conflict: Cora Cover already covers ENG-CORA (Cora's cover) on "
-                "Monday 10:00–11:00, which overlaps Monday 10:00–12:00",
+                "Monday 2026-04-06 10:00–11:00 (UTC), which overlaps Monday 2026-04-06 "
+                "10:00–12:00 (UTC)",
             ),
             ("Ina", 1, sub, 0, "Ina Inactive is inactive on the roster of GER-A1"),
             ("Leo", 1, sub, 0, "Leo Leave is on leave 2026-04-09 – 2026-04-09"),
@@ -678,7 +720,8 @@ class TestSubstituteCandidates:
                 sub,
                 1,
                 "Schedule conflict: Bill Busy already teaches ENG-BILL (Eng-Bill) on "
-                "Wednesday 11:00–12:00, which overlaps Wednesday 10:00–12:00",
+                "Wednesday 2026-04-08 11:00–12:00 (UTC), which overlaps Wednesday 2026-04-08 "
+                "10:00–12:00 (UTC)",
             ),
             ("Max", 1, sub, 1, "Max Cap already teaches 1 Active/Upcoming batches, their cap of 1"),
         ]
@@ -716,4 +759,6 @@ class TestSubstituteCandidates:
                 assert error.message == candidate.refusal
             else:
                 assert candidate.eligible
-                made.delete()  # so the next candidate is not refused as a second cover
+                # So the next candidate is not refused as a second cover.
+                made.delete()
+                bookings_sync(batch=monday_batch)

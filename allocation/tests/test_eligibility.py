@@ -20,6 +20,7 @@ from allocation.services import (
     batch_assign_instructor,
     batch_create,
     batch_update,
+    bookings_sync,
     ensure_can_teach,
 )
 from allocation.tests.factories import BatchTrainerFactory, CourseFactory
@@ -35,8 +36,17 @@ MONDAY, TUESDAY = 0, 1
 TERM_START, TERM_END = dt.date(2026, 3, 2), dt.date(2026, 5, 29)
 
 
+# Mondays 2 March to 25 May: the sessions of a weekly Monday slot over the term.
+MONDAYS_IN_TERM = 13
+
+
 def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
+
+
+def at(day: dt.date, text: str) -> dt.datetime:
+    """``text`` (HH:MM) on ``day`` in UTC, the test settings' TIME_ZONE and the batches' zone."""
+    return dt.datetime.combine(day, t(text), tzinfo=dt.UTC)
 
 
 def refusal(call, **kwargs) -> DomainError:
@@ -45,10 +55,31 @@ def refusal(call, **kwargs) -> DomainError:
     return excinfo.value
 
 
-def conflict_message(trainer_name: str, code: str, name: str, existing: str, proposed: str):
+def dated(weekly: str, first: dt.date) -> str:
+    """ "Monday 10:00–12:00" as the first such session on or after ``first``, in UTC (the test
+    settings' zone): "Monday 2026-03-02 10:00–12:00 (UTC)". Already dated text is kept."""
+    day_name, _, times = weekly.partition(" ")
+    if times[:4].isdigit():
+        return weekly
+    day = first
+    while day.strftime("%A") != day_name:
+        day += dt.timedelta(days=1)
+    return f"{day_name} {day:%Y-%m-%d} {times} (UTC)"
+
+
+def conflict_message(
+    trainer_name: str,
+    code: str,
+    name: str,
+    existing: str,
+    proposed: str,
+    *,
+    first: dt.date = TERM_START,
+):
+    """The refusal for the first clashing session, found from ``first`` on."""
     return (
-        f"Schedule conflict: {trainer_name} already teaches {code} ({name}) on {existing}, "
-        f"which overlaps {proposed}"
+        f"Schedule conflict: {trainer_name} already teaches {code} ({name}) on "
+        f"{dated(existing, first)}, which overlaps {dated(proposed, first)}"
     )
 
 
@@ -147,9 +178,14 @@ class TestInstructorConflictsEdges:
     def test_any_shared_minute_clashes(self, monday_batch, anna, start, end):
         conflicts = instructor_conflicts(anna, [slot(MONDAY, start, end)], (TERM_START, TERM_END))
 
-        assert [(c.batch_code, c.existing_slot, c.proposed_slot) for c in conflicts] == [
-            ("GER-A1-MON", "Monday 10:00–12:00", f"Monday {start}–{end}")
-        ]
+        # One clash per Monday of the term, each a dated session.
+        assert len(conflicts) == MONDAYS_IN_TERM
+        first = conflicts[0]
+        assert (first.batch_code, first.existing_slot, first.proposed_slot) == (
+            "GER-A1-MON",
+            "Monday 2026-03-02 10:00–12:00 (UTC)",
+            f"Monday 2026-03-02 {start}–{end} (UTC)",
+        )
 
     def test_same_times_on_another_weekday_do_not_clash(self, monday_batch, anna):
         proposed = [slot(TUESDAY, "10:00", "12:00")]
@@ -170,31 +206,42 @@ class TestInstructorConflictsEdges:
         ("start", "end"),
         [
             (dt.date(2026, 1, 5), dt.date(2026, 3, 2)),  # ends on her first day: days inclusive
-            (dt.date(2026, 5, 29), dt.date(2026, 8, 28)),  # starts on her last day
-            (dt.date(2026, 4, 1), dt.date(2026, 4, 1)),  # one day inside
+            (dt.date(2026, 5, 25), dt.date(2026, 8, 28)),  # starts on her last Monday
+            (dt.date(2026, 4, 6), dt.date(2026, 4, 6)),  # one Monday inside
         ],
     )
-    def test_date_ranges_sharing_a_day_clash(self, monday_batch, anna, start, end):
+    def test_date_ranges_sharing_a_session_clash(self, monday_batch, anna, start, end):
         conflicts = instructor_conflicts(anna, [slot(MONDAY, "10:00", "12:00")], (start, end))
 
         assert [c.batch_code for c in conflicts] == ["GER-A1-MON"]
 
-    def test_conflict_carries_the_other_batch_and_both_slots(self, monday_batch, anna):
-        [conflict] = instructor_conflicts(
+    def test_a_weekday_without_a_session_in_the_range_does_not_clash(self, monday_batch, anna):
+        # A Wednesday alone has no Monday session: the sessions are the truth.
+        one_day = (dt.date(2026, 4, 1), dt.date(2026, 4, 1))
+
+        assert instructor_conflicts(anna, [slot(MONDAY, "10:00", "12:00")], one_day) == []
+
+    def test_conflict_carries_the_other_batch_and_both_sessions(self, monday_batch, anna):
+        conflict = instructor_conflicts(
             anna, [slot(MONDAY, "11:00", "13:00")], (TERM_START, TERM_END)
-        )
+        )[0]
 
         assert conflict.batch_id == monday_batch.pk
         assert (conflict.batch_code, conflict.batch_name) == ("GER-A1-MON", "Monday mornings")
-        assert conflict.day == MONDAY
-        assert (conflict.existing_start, conflict.existing_end) == (t("10:00"), t("12:00"))
-        assert (conflict.proposed_start, conflict.proposed_end) == (t("11:00"), t("13:00"))
+        assert (conflict.existing_start, conflict.existing_end) == (
+            at(TERM_START, "10:00"),
+            at(TERM_START, "12:00"),
+        )
+        assert (conflict.proposed_start, conflict.proposed_end) == (
+            at(TERM_START, "11:00"),
+            at(TERM_START, "13:00"),
+        )
         assert conflict.describe(anna) == conflict_message(
             "Anna Schmidt",
             "GER-A1-MON",
             "Monday mornings",
-            "Monday 10:00–12:00",
-            "Monday 11:00–13:00",
+            "Monday 2026-03-02 10:00–12:00 (UTC)",
+            "Monday 2026-03-02 11:00–13:00 (UTC)",
         )
 
     def test_every_clash_is_returned_in_day_and_time_order(self, create, anna):
@@ -212,11 +259,24 @@ class TestInstructorConflictsEdges:
 
         conflicts = instructor_conflicts(anna, proposed, (TERM_START, TERM_END))
 
-        assert [(c.batch_code, c.existing_slot, c.proposed_slot) for c in conflicts] == [
-            ("B-MON", "Monday 09:00–10:00", "Monday 09:30–14:30"),
-            ("B-MON", "Monday 14:00–15:00", "Monday 09:30–14:30"),
-            ("B-TUE", "Tuesday 18:00–20:00", "Tuesday 19:00–21:00"),
+        assert [(c.batch_code, c.existing_slot, c.proposed_slot) for c in conflicts[:3]] == [
+            (
+                "B-MON",
+                "Monday 2026-03-02 09:00–10:00 (UTC)",
+                "Monday 2026-03-02 09:30–14:30 (UTC)",
+            ),
+            (
+                "B-MON",
+                "Monday 2026-03-02 14:00–15:00 (UTC)",
+                "Monday 2026-03-02 09:30–14:30 (UTC)",
+            ),
+            (
+                "B-TUE",
+                "Tuesday 2026-03-03 18:00–20:00 (UTC)",
+                "Tuesday 2026-03-03 19:00–21:00 (UTC)",
+            ),
         ]
+        assert len(conflicts) == 3 * MONDAYS_IN_TERM
 
     def test_excluded_batch_does_not_clash_with_itself(self, monday_batch, anna):
         conflicts = instructor_conflicts(
@@ -245,7 +305,7 @@ class TestInstructorConflictsEdges:
             anna, [slot(MONDAY, "10:00", "12:00")], (TERM_START, TERM_END)
         )
 
-        assert [c.batch_code for c in conflicts] == ["GER-A1-MON"]
+        assert {c.batch_code for c in conflicts} == {"GER-A1-MON"}
 
     def test_another_trainers_batch_does_not_clash(self, monday_batch, ben):
         conflicts = instructor_conflicts(
@@ -256,12 +316,13 @@ class TestInstructorConflictsEdges:
 
     def test_an_assistant_role_clashes(self, monday_batch, ben):
         BatchTrainerFactory(batch=monday_batch, trainer=ben, role=StaffRole.ASSISTANT)
+        bookings_sync(batch=monday_batch)  # what batch_staff_add does after its checks
 
         conflicts = instructor_conflicts(
             ben, [slot(MONDAY, "10:00", "12:00")], (TERM_START, TERM_END)
         )
 
-        assert [c.batch_code for c in conflicts] == ["GER-A1-MON"]
+        assert {c.batch_code for c in conflicts} == {"GER-A1-MON"}
 
     def test_a_backup_role_does_not_clash(self, monday_batch, ben):
         BatchTrainerFactory(batch=monday_batch, trainer=ben, role=StaffRole.BACKUP)
@@ -293,10 +354,11 @@ class TestInstructorConflictsEdges:
             create(assigned_instructor=anna, schedule=[slot(day, "10:00", "12:00")])
         proposed = [slot(day, "11:00", "13:00") for day in range(5)]
 
-        with django_assert_num_queries(2):  # slots taught, slots covered as a substitute
+        with django_assert_num_queries(2):  # holidays, overlapping bookings
             conflicts = instructor_conflicts(anna, proposed, (TERM_START, TERM_END))
 
-        assert len(conflicts) == 5
+        assert {c.batch_code for c in conflicts} == {b.batch_code for b in Batch.objects.all()}
+        assert len(conflicts) == 5 * MONDAYS_IN_TERM  # a day of each week, 13 weeks
 
 
 # --- ensure_can_teach ----------------------------------------------------------------------
@@ -528,11 +590,11 @@ class TestCreateChecks:
             schedule=[slot(MONDAY, "10:00", "12:00")],
         )
 
-    def test_dates_sharing_one_day_are_refused(self, monday_batch, create, anna):
+    def test_dates_sharing_one_session_are_refused(self, monday_batch, create, anna):
         error = refusal(
             create,
             assigned_instructor=anna,
-            start_date=TERM_END,
+            start_date=dt.date(2026, 5, 25),  # her last Monday
             end_date=dt.date(2026, 8, 28),
             schedule=[slot(MONDAY, "10:00", "12:00")],
         )
@@ -567,6 +629,7 @@ class TestCreateChecks:
 
     def test_an_assistants_batch_blocks_their_new_primary_slot(self, monday_batch, create, ben):
         BatchTrainerFactory(batch=monday_batch, trainer=ben, role=StaffRole.ASSISTANT)
+        bookings_sync(batch=monday_batch)  # what batch_staff_add does after its checks
 
         error = refusal(create, assigned_instructor=ben, schedule=[slot(MONDAY, "11:00", "12:00")])
 
@@ -631,6 +694,7 @@ class TestUpdateChecks:
             "Monday mornings",
             "Monday 10:00–12:00",
             "Monday 10:00–12:00",
+            first=dt.date(2026, 5, 25),
         )
         later_batch.refresh_from_db()
         assert later_batch.start_date == dt.date(2026, 6, 1)

@@ -605,7 +605,8 @@ class TestBatchStaffAdd:
 
         assert (error.message, error.field, error.code) == (
             "Schedule conflict: Ben Okafor already teaches GER-A1-BEN (Ben's group) on "
-            "Monday 11:00–13:00, which overlaps Monday 10:00–12:00",
+            "Monday 2026-03-02 11:00–13:00 (UTC), which overlaps Monday 2026-03-02 10:00–12:00 "
+            "(UTC)",
             "schedule",
             "conflict",
         )
@@ -633,7 +634,7 @@ class TestBatchStaffAdd:
 
         assert error.message.startswith(
             "Schedule conflict: Ben Okafor already teaches GER-A1-TUE (Other group) on "
-            "Monday 09:00–10:30"
+            "Monday 2026-03-02 09:00–10:30 (UTC)"
         )
 
     def test_refuses_an_assistant_at_their_cap(self, course, monday_batch, ben, admin, create):

@@ -122,7 +122,8 @@ def test_ten_clashing_covers_for_one_substitute_only_one_is_recorded(course, adm
     [winner] = winners
     assert [o.message for o in outcomes if not o.ok] == [
         f"Schedule conflict: Sue Sub already covers {winner.batch.batch_code} "
-        f"({winner.batch.batch_name}) on Monday 10:00–12:00, which overlaps Monday 10:00–12:00"
+        f"({winner.batch.batch_name}) on Monday 2026-04-06 10:00–12:00 (UTC), which overlaps "
+        "Monday 2026-04-06 10:00–12:00 (UTC)"
     ] * 9
     assert list(SubstituteCover.objects.filter(substitute=sue)) == [winner]
 

@@ -310,11 +310,13 @@ def clash(world, make_batch):
         batch_id=theirs.pk,
         batch_code=theirs.batch_code,
         batch_name="Evening group",
-        day=MONDAY,
-        existing_start=dt.time(11),
-        existing_end=dt.time(13),
-        proposed_start=dt.time(10),
-        proposed_end=dt.time(12),
+        # the first Monday of the batches' dates (tests.support.BATCH_DEFAULTS), in UTC
+        existing_start=dt.datetime(2027, 1, 4, 11, tzinfo=dt.UTC),
+        existing_end=dt.datetime(2027, 1, 4, 13, tzinfo=dt.UTC),
+        existing_zone="UTC",
+        proposed_start=dt.datetime(2027, 1, 4, 10, tzinfo=dt.UTC),
+        proposed_end=dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC),
+        proposed_zone="UTC",
     ).describe(world["other"])
     return theirs, text
 

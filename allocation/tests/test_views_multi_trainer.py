@@ -531,15 +531,15 @@ class TestLeave:
         response = client.get(reverse("console:leave_detail", args=[leave.pk]))
 
         sessions = response.context["sessions"]
-        assert [(s.date, s.slot.start_time, s.covered) for s in sessions] == [
-            (dt.date(2027, 1, 11), dt.time(10), False),
-            (dt.date(2027, 1, 13), dt.time(10), False),
+        assert [(s.date, s.when, s.covered) for s in sessions] == [
+            (dt.date(2027, 1, 11), "Monday 2027-01-11 10:00–12:00 (UTC)", False),
+            (dt.date(2027, 1, 13), "Wednesday 2027-01-13 10:00–12:00 (UTC)", False),
         ]
         [item] = response.context["plan"]
         assert (item.batch, item.start_date, item.end_date) == (
             team["batch"],
-            LEAVE_START,
-            LEAVE_END,
+            dt.date(2027, 1, 11),
+            dt.date(2027, 1, 13),
         )
         ranked = [(c.trainer, c.why, c.eligible) for c in item.candidates]
         assert ranked == [
@@ -550,7 +550,10 @@ class TestLeave:
         html = response.content.decode()
         assert html.count("Uncovered") == 2
         assert "Backup of this batch" in html
-        assert html.count("Assign cover") == 3
+        # One form: a choice of the eligible candidates (the first chosen) and both sessions.
+        assert html.count("Assign cover") == 1
+        assert html.count('name="substitute"') == 3
+        assert html.count('name="sessions"') == 2
 
     def test_assigns_a_cover(self, client, team, leave):
         client.force_login(team["admin"])
@@ -559,7 +562,8 @@ class TestLeave:
         response = client.post(
             reverse("console:cover_assign", args=[leave.pk]),
             {"batch": team["batch"].pk, "substitute": team["backup"].pk,
-             "start_date": "2027-01-11", "end_date": "2027-01-15"},
+             "sessions": [s.pk for s in team["batch"].sessions.filter(
+                 start_at__date__range=(LEAVE_START, LEAVE_END))]},
             follow=True,
         )  # fmt: skip
 
@@ -571,10 +575,10 @@ class TestLeave:
             team["backup"],
             team["admin"],
         )
-        assert (cover.start_date, cover.end_date) == (LEAVE_START, LEAVE_END)
+        assert (cover.start_date, cover.end_date) == (dt.date(2027, 1, 11), dt.date(2027, 1, 13))
         assert messages_of(response) == [
-            f"Bert Backup covers {team['batch'].batch_code} for Ingrid Instructor from "
-            "2027-01-11 to 2027-01-15."
+            f"Bert Backup covers 2 sessions of {team['batch'].batch_code} for Ingrid Instructor "
+            "from 2027-01-11 to 2027-01-13."
         ]
         assert all(s.covered for s in response.context["sessions"])
         assert response.context["plan"][0].candidates == []
@@ -590,7 +594,8 @@ class TestLeave:
         )
         conflict = (
             f"Schedule conflict: Sofia Sub already teaches {other.batch_code} (Busy) on "
-            "Monday 09:00–10:30, which overlaps Monday 10:00–12:00"
+            "Monday 2027-01-11 09:00–10:30 (UTC), which overlaps Monday 2027-01-11 10:00–12:00 "
+            "(UTC)"
         )
         client.force_login(team["admin"])
 
@@ -598,7 +603,8 @@ class TestLeave:
         response = client.post(
             reverse("console:cover_assign", args=[leave.pk]),
             {"batch": team["batch"].pk, "substitute": team["substitute"].pk,
-             "start_date": "2027-01-11", "end_date": "2027-01-15"},
+             "sessions": [s.pk for s in team["batch"].sessions.filter(
+                 start_at__date__range=(LEAVE_START, LEAVE_END))]},
             follow=True,
         )  # fmt: skip
 
@@ -1018,9 +1024,10 @@ class TestQueryCounts:
             other = InstructorFactory()
             theirs = make_batch(instructor=other, schedule=[slot_number(n + i)])
             for batch, absent, substitute in ((mine, me, other), (theirs, other, me)):
-                services.substitute_assign(
+                services.substitute_assign(  # a whole week: every weekday has a session
                     batch=batch, absent_trainer=absent, substitute=substitute,
-                    start_date=LEAVE_START, end_date=LEAVE_END, assigned_by=admin,
+                    start_date=LEAVE_START, end_date=LEAVE_START + dt.timedelta(days=6),
+                    assigned_by=admin,
                 )  # fmt: skip
         client.force_login(me)
 

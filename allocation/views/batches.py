@@ -247,7 +247,8 @@ def batch_edit(request, pk: int):
 def batch_conflicts(request):
     """JSON for the batch form's live warning: the instructor's clashes with the slots over
     the dates (``instructor``, ``start_date``, ``end_date``, repeated ``slot=day,HH:MM,HH:MM``,
-    optional ``exclude`` batch and ``status``). Bad input: 400 with ``{"error": ...}``."""
+    optional ``exclude`` batch, ``status`` and ``time_zone``), each clash a dated session.
+    Bad input: 400 with ``{"error": ...}``."""
     query = BatchConflictQueryForm(request.GET)
     if not query.is_valid():
         return JsonResponse({"error": query.first_error()}, status=400)
@@ -261,6 +262,7 @@ def batch_conflicts(request):
             data["slots"],
             (data["start_date"], data["end_date"]),
             exclude_batch=data["exclude"],
+            time_zone=data["time_zone"] or None,
         )
     return JsonResponse(
         {

@@ -95,20 +95,26 @@ def leave_detail(request, pk: int):
 @admin_required
 @require_POST
 def cover_assign(request, pk: int):
-    """Have a substitute cover the leave's sessions of one batch; back to the leave page."""
+    """Have a substitute cover the chosen sessions of one batch that the leave hits; back to
+    the leave page."""
     leave = _get_leave(pk)
     form = CoverAssignForm(request.POST)
     if form.is_valid():
         try:
-            cover = services.substitute_assign(
-                absent_trainer=leave.trainer, assigned_by=request.user, **form.cleaned_data
+            cover = services.session_cover_assign(
+                sessions=list(form.cleaned_data["sessions"]),
+                absent_trainer=leave.trainer,
+                substitute=form.cleaned_data["substitute"],
+                assigned_by=request.user,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
+            count = cover.sessions.count()
             messages.success(
                 request,
-                f"{cover.substitute.display_name} covers {cover.batch.batch_code} for "
+                f"{cover.substitute.display_name} covers {count} session"
+                f"{'' if count == 1 else 's'} of {cover.batch.batch_code} for "
                 f"{leave.trainer.display_name} from {cover.start_date:%Y-%m-%d} to "
                 f"{cover.end_date:%Y-%m-%d}.",
             )

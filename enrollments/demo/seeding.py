@@ -20,6 +20,7 @@ from allocation.models import (
     BatchTemplate,
     BatchTrainer,
     Course,
+    Holiday,
     IndividualAssignment,
     StaffRole,
     SubstituteCover,
@@ -30,6 +31,7 @@ from allocation.services import (
     batch_set_supervising_lead,
     batch_staff_add,
     course_create,
+    holiday_create,
     individual_assign,
     mentoring_session_log,
     roster_add,
@@ -79,6 +81,7 @@ class SeedReport:
     assignments_created: int = 0
     sessions_created: int = 0
     staffing_changes: int = 0
+    holidays_created: int = 0
     courses: list[CourseReport] = field(default_factory=list)
 
 
@@ -265,7 +268,27 @@ def _seed_as_admin(
     for course_plan in plans:
         _seed_multi_trainer(course_plan, admin=admin, report=report)
     _seed_leave_and_cover(admin=admin, today=today, report=report)
+    _seed_holidays(admin=admin, today=today, report=report)
     _seed_batch_template(report=report)
+
+
+def _seed_holidays(*, admin: User, today: dt.date, report: SeedReport) -> None:
+    """A platform holiday in three weeks (a Wednesday, cancelling that day's sessions of
+    every batch) and a closure of English B2 the Friday after; added after the batches, so
+    they cancel sessions already generated, as an admin adding them later would."""
+    wednesday = monday_on_or_after(today + dt.timedelta(days=1)) + dt.timedelta(weeks=3, days=2)
+    english = Course.objects.filter(code="ENG-B2").first()
+    planned = (
+        ("Founders' Day", wednesday, wednesday, None),
+        ("English B2 staff training", wednesday + dt.timedelta(days=2), None, english),
+    )
+    for name, start, end, course in planned:
+        if Holiday.objects.filter(name=name).exists():
+            continue
+        holiday_create(
+            name=name, start_date=start, end_date=end or start, course=course, created_by=admin
+        )
+        report.holidays_created += 1
 
 
 @transaction.atomic

@@ -24,7 +24,6 @@ from accounts.models import User
 from allocation.models import (
     TEACHING_ROLES,
     Batch,
-    BatchStatus,
     BatchTrainer,
     IndividualAssignment,
     ScheduleSlot,
@@ -146,52 +145,3 @@ def user_by_feed_token(token: str) -> User | None:
     if not token:
         return None
     return User.objects.filter(feed_token=token, is_active=True).first()
-
-
-def student_feed_batches(student: User) -> list[Batch]:
-    """Batches of the student's active enrollments (not Cancelled ones: they hold no
-    sessions), with course, slots, teaching staff and every cover loaded; four queries.
-
-    No batch comes twice: a student has one active enrollment per course, and a batch has one
-    course.
-    """
-    return list(
-        Batch.objects.filter(
-            enrollments__student=student, enrollments__status=EnrollmentStatus.ACTIVE
-        )
-        .exclude(status=BatchStatus.CANCELLED)
-        .select_related("course")
-        .prefetch_related(_schedule(), _teaching_staff(), _covers())
-        .order_by("start_date", "batch_code")
-    )
-
-
-def instructor_feed_batches(instructor: User) -> list[Batch]:
-    """Batches the instructor teaches now as primary or assistant (not Cancelled ones),
-    with course, slots, teaching staff and every cover loaded; four queries.
-
-    No batch comes twice: a trainer holds one current role per batch.
-    """
-    return list(
-        Batch.objects.filter(
-            staff__trainer=instructor,
-            staff__role__in=TEACHING_ROLES,
-            staff__ended_at__isnull=True,
-        )
-        .exclude(status=BatchStatus.CANCELLED)
-        .select_related("course")
-        .prefetch_related(_schedule(), _teaching_staff(), _covers())
-        .order_by("start_date", "batch_code")
-    )
-
-
-def instructor_cover_duties(instructor: User) -> list[SubstituteCover]:
-    """The substitute covers the instructor teaches (not on Cancelled batches), with batch,
-    course, slots and the absent trainer loaded; two queries."""
-    return list(
-        SubstituteCover.objects.filter(substitute=instructor)
-        .exclude(batch__status=BatchStatus.CANCELLED)
-        .select_related("batch", "batch__course", "absent_trainer")
-        .prefetch_related(_schedule("batch__"))
-        .order_by("start_date", "pk")
-    )

@@ -179,6 +179,20 @@ def test_seed_demo_builds_both_scenarios():
     )
     assert not SubstituteCover.objects.filter(absent_trainer__email=demo.MARIA.email).exists()
 
+    # Every batch has its dated sessions, its trainers their bookings; the two holidays,
+    # added after the batches, cancelled what they hit.
+    from allocation.models import ClassSession, Holiday, TrainerBooking
+
+    assert not Batch.objects.filter(sessions__isnull=True).exists()
+    assert TrainerBooking.objects.exists()
+    assert sorted(Holiday.objects.values_list("name", flat=True)) == [
+        "English B2 staff training",
+        "Founders' Day",
+    ]
+    lost = ClassSession.objects.filter(status="cancelled", holiday__isnull=False)
+    assert lost.exists()
+    assert not TrainerBooking.objects.filter(session__in=lost).exists()
+
     # The logins are printed, one per role.
     assert "Admin: admin@medh.local / admin12345" in output
     assert "sarah.weber@medh.local / demo12345" in output

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer
-from allocation.services import batch_advance_status, batch_update
+from allocation.services import batch_advance_status, batch_update, sessions_generate_missing
 from allocation.tests.factories import ScheduleSlotFactory, StaffedBatchFactory
 from core import dates
 from core.errors import DomainError
@@ -362,6 +362,8 @@ def test_batch_advance_status_ignores_schedule_conflicts():
     )
     for each in (b, clash):
         ScheduleSlotFactory(batch=each)
+    # What batch_create would have stored for the clash: its sessions, its trainer's bookings.
+    sessions_generate_missing(batch_ids=[clash.pk])
     with pytest.raises(DomainError, match="B2"):
         batch_update(batch=b, status=BatchStatus.ACTIVE)
 

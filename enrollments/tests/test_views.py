@@ -767,12 +767,13 @@ def student_with_enrollments(n: int, admin):
 
 class TestQueryCounts:
     # session, user, active enrollments (course, batch, batch course joined), their slots,
-    # their current teaching staff, their covers, past enrollments, the mentor
+    # their current teaching staff, their covers, past enrollments, the mentor; the next
+    # sessions (batch, course, primary joined), their bookings, their covers
     @pytest.mark.parametrize("n", [1, 5])
     def test_student_schedule(self, client, admin, django_assert_max_num_queries, n):
         client.force_login(student_with_enrollments(n, admin))
 
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(11):
             response = client.get(SCHEDULE)
         assert len(response.context["enrollments"]) == n
         assert all(len(e.batch.teaching_staff) == 2 for e in response.context["enrollments"])

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import feed_token_reset
+from allocation.selectors import calendar_pages
 from core.web import attachment
 from enrollments import feeds, selectors
 from enrollments.views.redirects import next_url
@@ -35,19 +36,15 @@ def _feed_owner(token: str, has_role) -> object:
 @require_GET
 def student_feed(request, token: str):
     student = _feed_owner(token, lambda user: user.is_learner)
-    calendar = feeds.student_calendar(student, selectors.student_feed_batches(student))
-    return _ics_response(calendar, "medh-classes.ics")
+    rows = calendar_pages.student_feed_sessions(student, since=feeds.feed_since())
+    return _ics_response(feeds.student_calendar(student, rows), "medh-classes.ics")
 
 
 @require_GET
 def instructor_feed(request, token: str):
     instructor = _feed_owner(token, lambda user: user.is_instructor)
-    calendar = feeds.instructor_calendar(
-        instructor,
-        selectors.instructor_feed_batches(instructor),
-        selectors.instructor_cover_duties(instructor),
-    )
-    return _ics_response(calendar, "medh-teaching.ics")
+    rows = calendar_pages.trainer_feed_sessions(instructor, since=feeds.feed_since())
+    return _ics_response(feeds.instructor_calendar(instructor, rows), "medh-teaching.ics")
 
 
 @login_required

@@ -1,10 +1,12 @@
 """The student's own page: their schedule (``/me/``, namespace ``student``)."""
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import student_required
 from allocation import selectors as allocation_selectors
+from allocation.selectors import calendar_pages
 from enrollments import selectors
 
 
@@ -24,5 +26,6 @@ def student_schedule(request):
             ),
             "past": selectors.student_past_enrollments(student),
             "mentor": selectors.student_mentor(student),
+            "next_sessions": calendar_pages.student_next_sessions(student, now=timezone.now()),
         },
     )

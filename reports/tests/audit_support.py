@@ -1,5 +1,7 @@
 """Data the audit tests share: a round of changes touching the audited models."""
 
+import datetime as dt
+
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -44,7 +46,13 @@ def every_kind_of_change(make_batch, admin, n: int, **batch_fields) -> list:
         enrollment_create(student=StudentFactory(), course=batch.course, batch=batch)
         waitlist_join(student=StudentFactory(), batch=batch)
         services.individual_assign(student=student, instructor=instructor, assigned_by=admin)
-        leave = leave_record(trainer=instructor, start_date=START, end_date=START, created_by=admin)
+        # A week, so that it hits a session of the batch whatever its weekday.
+        leave = leave_record(
+            trainer=instructor,
+            start_date=START,
+            end_date=START + dt.timedelta(days=6),
+            created_by=admin,
+        )
         services.substitute_assign(
             batch=batch,
             absent_trainer=instructor,

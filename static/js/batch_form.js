@@ -14,7 +14,7 @@
 
   function query() {
     const params = new URLSearchParams();
-    for (const name of ["start_date", "end_date", "status"]) params.set(name, value(name));
+    for (const name of ["start_date", "end_date", "status", "time_zone"]) params.set(name, value(name));
     params.set("instructor", value("assigned_instructor"));
     if (form.dataset.batch) params.set("exclude", form.dataset.batch);
     for (let i = 0; i < Number(total.value); i++) {
@@ -54,7 +54,8 @@
         credentials: "same-origin",
       });
       const data = await response.json();
-      if (ticket === latest) show(response.ok ? data.conflicts.map((c) => c.message) : []);
+      // One line per clashing session; the first few say enough.
+      if (ticket === latest) show(response.ok ? data.conflicts.slice(0, 5).map((c) => c.message) : []);
     } catch (error) {
       if (ticket === latest) show([]); // offline or logged out: saving will still check
     }

@@ -74,6 +74,13 @@ def build_world() -> SimpleNamespace:
     assignment = allocation_services.individual_assign(
         student=student, instructor=instructor, assigned_by=admin
     )
+    # After the batches' dates: it cancels nothing.
+    holiday = allocation_services.holiday_create(
+        name="Spring break",
+        start_date=dt.date(2026, 3, 30),
+        end_date=dt.date(2026, 4, 3),
+        created_by=admin,
+    ).holiday
     users = {
         "admin": admin,
         "instructor": instructor,
@@ -92,6 +99,7 @@ def build_world() -> SimpleNamespace:
         empty_batch=empty_batch,
         enrollment=enrollment,
         assignment=assignment,
+        holiday=holiday,
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from accounts.tests.factories import InstructorFactory, StudentFactory
 from allocation.models import Batch, BatchStatus, BatchTrainer
+from allocation.services import sessions_generate_missing
 from allocation.tests.factories import BatchFactory, ScheduleSlotFactory
 
 from .conftest import assert_failure, assert_success
@@ -256,6 +257,7 @@ class TestAssignInstructor:
         other = BatchFactory(assigned_instructor=busy, status="Active")
         ScheduleSlotFactory(batch=other, day=0, start_time=dt.time(9), end_time=dt.time(10))
         BatchTrainer.objects.create(batch=other, trainer=busy, role="primary")
+        sessions_generate_missing(batch_ids=[other.pk])  # its sessions and busy's bookings
         url = f"/api/batches/{world.batch.pk}/assign-instructor/{busy.pk}"
         assert_failure(admin_client.put(url), 400, "Schedule conflict")
 

@@ -229,5 +229,9 @@ def test_a_day_with_the_app(live_server, page: Page, cast, screenshot):
     assert any(NEW_CODE in str(event.get("summary")) for event in events), [
         str(event.get("summary")) for event in events
     ]
-    weekly = [event for event in events if event.get("rrule")]
-    assert weekly and all(rule["rrule"]["FREQ"] == ["WEEKLY"] for rule in weekly)
+    # One event per dated session of the batch: every one on a Wednesday at 11:00 in the
+    # batch's zone.
+    sessions = [event for event in events if NEW_CODE in str(event.get("summary"))]
+    starts = [event.decoded("dtstart") for event in sessions]
+    assert len(sessions) > 1
+    assert {(start.weekday(), start.hour) for start in starts} == {(Weekday.WEDNESDAY, 11)}

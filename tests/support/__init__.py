@@ -26,7 +26,7 @@ from accounts.tests.factories import (
     UserFactory,
 )
 from allocation.models import Batch, BatchStatus, CourseTrainer, RosterRole, ScheduleSlot
-from allocation.services import Slot
+from allocation.services import Slot, batch_sessions_regenerate
 from allocation.tests.factories import (
     BatchFactory,
     BatchTrainerFactory,
@@ -90,9 +90,10 @@ def build_batch(
     **fields,
 ) -> Batch:
     """What ``allocation.services.batch_create`` stores, made with factories and no checks:
-    the batch, its weekly slots, the instructor's roster entry on the course (assistant, 0%,
-    when missing) and primary BatchTrainer row; ``enrolled`` active enrollments of new
-    students, with the seat counter equal to them."""
+    the batch, its weekly slots, its dated sessions and the instructor's bookings for them,
+    the instructor's roster entry on the course (assistant, 0%, when missing) and primary
+    BatchTrainer row; ``enrolled`` active enrollments of new students, with the seat counter
+    equal to them."""
     batch = StaffedBatchFactory(
         course=course,
         assigned_instructor=instructor,
@@ -104,6 +105,7 @@ def build_batch(
         ScheduleSlot(batch=batch, day=s.day, start_time=s.start_time, end_time=s.end_time)
         for s in schedule
     )
+    batch_sessions_regenerate(batch=batch)
     CourseTrainer.objects.get_or_create(
         course=course, trainer=instructor, defaults={"role": RosterRole.ASSISTANT}
     )

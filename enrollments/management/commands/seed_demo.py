@@ -31,7 +31,8 @@ class Command(BaseCommand):
                 f"{report.users_created} user(s), {report.profiles_created} trainer "
                 f"profile(s), {report.assignments_created} mentor assignment(s) and "
                 f"{report.sessions_created} mentoring session(s) created, "
-                f"{report.staffing_changes} roster/staffing/leave change(s) made in "
+                f"{report.staffing_changes} roster/staffing/leave change(s) made, "
+                f"{report.holidays_created} holiday(s) added in "
                 f"{time.monotonic() - started:.1f}s."
             )
         self.stdout.write(self.style.SUCCESS("Demo logins:"))

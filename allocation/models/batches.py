@@ -1,4 +1,4 @@
-"""What is taught by whom: courses, batches and their weekly schedule.
+"""What is taught by whom: courses, batches, their weekly schedule, staffing and cover.
 
 Each rule that fits in one row is a database constraint; the services check the same rules
 first to give a friendly message. Rules that span rows (capacity against enrollments,
@@ -11,6 +11,7 @@ from django.db import models
 
 from core import dates
 from core.history import HistoricalRecords
+from core.timezones import default_time_zone, validate_time_zone
 
 # Free text (notes, a course's description): room for any handover, but bounded, so three
 # notes cannot make a 7 MB batch page. The column stays ``text`` (no table rewrite, existing
@@ -87,6 +88,17 @@ class Batch(models.Model):
         help_text="The primary trainer.",
     )
     batch_notes = models.TextField(blank=True, validators=text_limit())
+    # The IANA zone the weekly slots are read in: an 18:00 Europe/Berlin slot is 18:00 Berlin
+    # time on every date, across the changes to and from summer time.
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="IANA time zone the weekly slots are read in, e.g. Europe/Berlin.",
+    )
+    # Where the sessions take place unless a session says otherwise.
+    default_room = models.CharField(max_length=100, blank=True)
+    default_meeting_url = models.URLField(max_length=500, blank=True)
     supervising_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -454,7 +466,12 @@ class CourseTrainer(models.Model):
 
 
 class SubstituteCover(models.Model):
-    """A substitute teaching a batch's sessions for an absent trainer over a date range."""
+    """A substitute teaching some of a batch's sessions for an absent trainer.
+
+    One decision of an admin: the sessions it covers are its ``SessionCover`` rows (the
+    truth); ``start_date`` and ``end_date`` are the dates of the first and last of them, kept
+    for lists and for clients that read a cover as a date range.
+    """
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="covers")
     absent_trainer = models.ForeignKey(

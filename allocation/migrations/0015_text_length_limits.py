@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("allocation", "0011_assignment_start_defaults_to_platform_today"),
+        ("allocation", "0014_booking_no_overlap_postgres"),
     ]
 
     operations = [
