@@ -20,6 +20,7 @@ from allocation.services import (
     batch_create,
     batch_staff_add,
     batch_staff_remove,
+    batch_update,
     bookings_sync,
     roster_add,
     substitute_assign,
@@ -211,8 +212,7 @@ class TestSubstituteAssign:
 
     def test_a_completed_batch_elsewhere_does_not_clash(self, cover, sue, create, elsewhere):
         other = create(sue, "ENG-B2-OLD", slot(MONDAY, "10:00", "12:00"), course=elsewhere)
-        other.status = BatchStatus.COMPLETED
-        other.save()
+        batch_update(batch=other, status=BatchStatus.COMPLETED)  # frees Sue's bookings
 
         assert cover(sue).substitute == sue
 

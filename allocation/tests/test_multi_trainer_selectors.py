@@ -344,10 +344,10 @@ def test_substitute_candidates_query_count(cover_scene, size, django_assert_num_
     batch = Batch.objects.get(pk=batch.pk)  # as a page would load it: nothing cached
 
     # 1. the roster with trainers and profiles; 2. the batch's backups, likewise;
-    # 3. the batch's slots; 4. open teaching counts; 5. availability windows; 6. leaves;
-    # 7. roster entries (teaching_context); 8-9. clashing teaching and clashing covers;
-    # 10. the batch's course, named in the inactive entry's refusal.
-    with django_assert_num_queries(10):
+    # 3. the sessions to cover (the absent trainer's, in the dates); 4. open teaching
+    # counts; 5. availability windows; 6. leaves; 7. roster entries (teaching_context);
+    # 8. overlapping bookings; 9. the batch's course, named in the inactive entry's refusal.
+    with django_assert_num_queries(9):
         candidates = substitute_candidates(batch, d(6), d(10), absent_trainer=anna)
 
     assert len(candidates) == size + 1
@@ -384,9 +384,9 @@ def test_leave_affected_sessions_query_count(course, admin, size, django_assert_
             )
     leave = leave_record(trainer=anna, start_date=d(6), end_date=d(17), created_by=admin)
 
-    # 1. the trainer's teaching roles with batch and course; 2. the batches' slots
-    # (prefetched); 3. the covers of those batches for the trainer, with the substitutes.
-    with django_assert_num_queries(3):
+    # 1. the trainer's bookings in the leave, with session, batch and course; 2. the
+    # per-session covers of the trainer's absence, with session, batch, course, substitute.
+    with django_assert_num_queries(2):
         sessions = leave_affected_sessions(leave)
         names = [s.cover.substitute.email for s in sessions if s.covered]
 
