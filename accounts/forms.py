@@ -78,6 +78,8 @@ class LoginForm(AuthenticationForm):
     """Django's login form with an error message that is true here."""
 
     error_messages = {**AuthenticationForm.error_messages, "invalid_login": MSG_INVALID_LOGIN}
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
     """Every IANA zone, grouped by region for the drop-down: ("Europe", [("Europe/Berlin",
     "Berlin"), ...]); UTC first."""

@@ -370,6 +370,7 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
             if refusal.field not in self.errors:
                 self.add_domain_error(refusal)
         return data
+
     def clean_time_zone(self) -> str:
         name = (self.cleaned_data.get("time_zone") or "").strip()
         if not name:

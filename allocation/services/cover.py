@@ -19,7 +19,6 @@ from allocation.services.staffing import teaching_trainer_ids
 from core.errors import DomainError
 from core.timezones import zone
 from trainers.services import trainers_lock
-from webhooks.services import event_emit
 
 
 @transaction.atomic

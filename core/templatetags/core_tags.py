@@ -55,6 +55,8 @@ def active_filters(form) -> int:
         for field in form.visible_fields()
         if any(value not in ("", None) for value in values(field.html_name))
     )
+
+
 # --- times in the viewer's zone ------------------------------------------------------------
 # The zone is the one the request activated (accounts.middleware.UserTimeZoneMiddleware: the
 # signed-in user's ``time_zone``, else the platform's). Every time a page shows goes through
