@@ -28,6 +28,7 @@ from allocation import services as allocation_services
 from allocation.models import BatchNote, BatchTemplate, StaffRole, Weekday
 from core.dates import today
 from enrollments import services as enrollment_services
+from enrollments.tasks import auto_batch_check
 from tests.support import (
     AdminFactory,
     CourseFactory,
@@ -115,6 +116,8 @@ def _build_world() -> SimpleNamespace:
     AccessFailureLog.objects.create(
         username=student.email, ip_address="127.0.0.1", user_agent="pytest"
     )
+    # A queued task row (emails go through the notification outbox, not the task queue).
+    auto_batch_check.enqueue(course.pk)
     assert BatchNote.objects.exists()
     return SimpleNamespace(admin=admin_user, batch=batch)
 
@@ -122,7 +125,7 @@ def _build_world() -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def module_world(django_db_setup, django_db_blocker):
     with module_transaction(django_db_blocker), override_settings(TASKS=DB_TASKS):
-        # The database task backend, so that the notification emails are queued task rows.
+        # The database task backend, so that the world's task is a queued task row.
         yield _build_world()
 
 

@@ -86,11 +86,13 @@ HOSTS = {
     "console:session_cancel": "console:session_detail",
     "console:session_move": "console:session_detail",
     "console:holiday_delete": "console:holiday_list",
+    "webhooks:redeliver": "webhooks:deliveries",
 }
 # Forms that are only a button: nothing to fill in.
 BUTTONS = {"logout", "feeds:reset", "inbox:read", "inbox:read_all", "lifecycle:run"}
 BUTTONS |= {"enroll:cancel", "imports:apply", "console:mentor_unassign", "waitlist:move"}
 BUTTONS |= {"waitlist:remove", "console:roster_entry_remove", "console:holiday_delete"}
+BUTTONS |= {"webhooks:redeliver"}
 # Forms the world does not show (no uncovered session to cover, the student already has a
 # mentor, nothing for the solver to staff): posted with the matrix's data and the payloads.
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}

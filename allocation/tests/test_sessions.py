@@ -45,6 +45,7 @@ from allocation.tests.factories import CourseFactory
 from core.errors import DomainError
 from enrollments.services import enrollment_create
 from notifications.models import Notification
+from notifications.outbox import render
 from tests.support import slot
 from trainers.services import Window, availability_set, leave_record
 
@@ -266,7 +267,11 @@ class TestHolidays:
         # The other course's batch keeps its Monday.
         assert ClassSession.objects.get(batch=other, local_date=dt.date(2026, 4, 6)).is_held
         assert sessions_lost_to_holidays() == {batch.pk: 1}
-        notes = {n.recipient_id: n for n in Notification.objects.filter(event="holiday_cancelled")}
+        # Rendered as the outbox worker renders them, in each recipient's zone.
+        notes = {
+            n.recipient_id: render(n)
+            for n in Notification.objects.filter(event="holiday_cancelled")
+        }
         assert set(notes) == {anna.pk, student.pk}
         # The student reads the time on their own clock: 10:00 UTC is 15:30 in Kolkata.
         assert "Monday 2026-04-06 15:30–17:30 (Asia/Kolkata)" in notes[student.pk].body
@@ -529,7 +534,10 @@ class TestMove:
             end_at=utc(2026, 3, 10, 17), moved_by=admin,
         )  # fmt: skip
 
-        notes = {n.recipient_id: n.body for n in Notification.objects.filter(event="session_moved")}
+        notes = {
+            n.recipient_id: render(n).body
+            for n in Notification.objects.filter(event="session_moved")
+        }
         assert "moves to Tuesday 2026-03-10 16:00–18:00 (Europe/Berlin)" in notes[anna.pk]
         assert "moves to Tuesday 2026-03-10 11:00–13:00 (America/New_York)" in notes[student.pk]
 

@@ -123,9 +123,8 @@ class TestRender:
             recipient=recipient, event="tz_test", context=freeze({"when": when})
         )
 
-    def test_renders_in_the_recipients_time_zone(self, tz_template, monkeypatch):
-        monkeypatch.setattr(User, "time_zone", "Europe/Berlin", raising=False)
-        n = render(self.notification(StudentFactory(full_name="Sam")))
+    def test_renders_in_the_recipients_time_zone(self, tz_template):
+        n = render(self.notification(StudentFactory(full_name="Sam", time_zone="Europe/Berlin")))
 
         assert n.subject == "Class at 18:00 CEST"
         assert n.body == "Hello Sam: 2027-03-29T18:00:00+02:00\n"
@@ -139,11 +138,12 @@ class TestRender:
 
         assert n.subject == "Class at 21:30 IST"
 
-    def test_rendered_once_the_first_stored_wins(self, tz_template, monkeypatch):
+    def test_rendered_once_the_first_stored_wins(self, tz_template):
         n = self.notification(StudentFactory())
         late = Notification.objects.get(pk=n.pk)  # a second renderer, loaded before
         render(n)
-        monkeypatch.setattr(User, "time_zone", "Europe/Berlin", raising=False)
+        User.objects.filter(pk=n.recipient_id).update(time_zone="Europe/Berlin")
+        late.recipient.refresh_from_db()
 
         render(late)
 

@@ -24,6 +24,7 @@ from core.api.parsers import MAX_DEPTH, MSG_TOO_DEEP
 from tests.support import module_transaction, reread
 
 from .conftest import bearer_client, build_world
+from .test_access import _delivery, _job, _leave, _waiting, _webhook
 
 BODY_METHODS = ("post", "put", "patch", "delete")
 # Path parameter → the world's object whose id fills it (an existing row, so the request gets
@@ -36,6 +37,14 @@ PATH_VALUES = {
     "enrollment_id": lambda w: w.enrollment.pk,
     "trainer_id": lambda w: w.roster_only.pk,
     "user_id": lambda w: w.admin.pk,
+    "session_id": lambda w: w.batch.sessions.order_by("start_at").first().pk,
+    "holiday_id": lambda w: w.holiday.pk,
+    # Objects the endpoint matrix builds for its own cases (tests/api/test_access.py).
+    "leave_id": lambda w: _leave(w).pk,
+    "entry_id": lambda w: _waiting(w).pk,
+    "job_id": lambda w: _job(w, "assignment").pk,
+    "webhook_id": lambda w: _webhook(w).pk,
+    "delivery_id": lambda w: _delivery(w).pk,
 }
 UNAUTHENTICATED = {"api:login"}
 
