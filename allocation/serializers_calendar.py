@@ -1,16 +1,18 @@
 """The API's view of the calendar: sessions and holidays.
 
-Times are ISO 8601 with their UTC offset. A session's start and end are given in its batch's
-time zone (``"2026-03-30T18:00:00+02:00"`` for an 18:00 Berlin class in summer), together
-with that zone's name; input times must carry an offset (or "Z"), since a bare wall time
-means nothing without a zone. Input serializers only check shapes; the rules are the
-services'.
+Times are ISO 8601 with their UTC offset. A session's start and end are given in the
+viewer's time zone (``viewer_time_zone``: the caller's own ``time_zone``, activated when the
+request is authenticated), so a New York learner reads the 18:00 Berlin class as
+``"2026-03-30T12:00:00-04:00"``; the batch's zone is ``time_zone``. Input times must carry
+an offset (or "Z"), since a bare wall time means nothing without a zone. Input serializers
+only check shapes; the rules are the services'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -79,6 +81,7 @@ class SessionSerializer(serializers.Serializer):
     batch = serializers.IntegerField(source="batch_id", read_only=True)
     batch_code = serializers.CharField(source="batch.batch_code", read_only=True)
     time_zone = serializers.CharField(source="batch.time_zone", read_only=True)
+    viewer_time_zone = serializers.SerializerMethodField()
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=SessionStatus.choices, read_only=True)
@@ -92,7 +95,12 @@ class SessionSerializer(serializers.Serializer):
     holiday = serializers.IntegerField(source="holiday_id", read_only=True, allow_null=True)
 
     def _zone(self, session) -> str:
-        return session.batch.time_zone
+        # The viewer's zone (core.api.authentication activates it for a token, the
+        # middleware for a browser session); the platform's for anyone else.
+        return timezone.get_current_timezone_name()
+
+    def get_viewer_time_zone(self, session) -> str:
+        return self._zone(session)
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, session) -> str:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from core.timezones import is_time_zone, zone
+
 MSG_TOKEN_EXPIRED = "Token has expired; log in again."
 
 
@@ -35,4 +37,9 @@ class BearerTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if token_expired(token):
             raise exceptions.AuthenticationFailed(MSG_TOKEN_EXPIRED)
+        # The API answers in the caller's zone, as the pages do. DRF authenticates inside the
+        # view, after the time zone middleware ran (it saw no user); it deactivates the zone
+        # at the end of the request.
+        if is_time_zone(getattr(user, "time_zone", "")):
+            timezone.activate(zone(user.time_zone))
         return user, token

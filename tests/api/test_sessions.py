@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from allocation import services as allocation_services
 from allocation.models import ClassSession, Holiday, SessionStatus
 
 from .conftest import assert_failure, assert_success, bearer_client
@@ -200,9 +201,41 @@ class TestBatchTimeZone:
 
         data = assert_success(response, 201)["data"]
         assert data["time_zone"] == "Europe/Berlin"
+        # The admin's zone is the platform's (UTC): 18:00 Berlin is 17:00, then 16:00.
         sessions = assert_success(admin_client.get(sessions_url_of(data["_id"])))["data"]
+        assert sessions[0]["viewer_time_zone"] == "UTC"
+        assert sessions[0]["start"] == "2026-03-01T17:00:00+00:00"
+        assert sessions[4]["start"] == "2026-03-29T16:00:00+00:00"  # Berlin's summer time
+        # A viewer in Berlin reads the class at 18:00 on both sides of the change.
+        world.admin.time_zone = "Europe/Berlin"
+        world.admin.save(update_fields=["time_zone"])
+        sessions = assert_success(admin_client.get(sessions_url_of(data["_id"])))["data"]
+        assert sessions[0]["viewer_time_zone"] == "Europe/Berlin"
         assert sessions[0]["start"] == "2026-03-01T18:00:00+01:00"
         assert sessions[4]["start"] == "2026-03-29T18:00:00+02:00"  # summer time
+
+    def test_a_learner_in_new_york_reads_a_berlin_class_on_their_own_clock(self, world):
+        world.batch.time_zone = "Europe/Berlin"
+        world.batch.save(update_fields=["time_zone"])
+        allocation_services.batch_sessions_regenerate(batch=world.batch)
+        world.student.time_zone = "America/New_York"
+        world.student.save(update_fields=["time_zone"])
+
+        response = bearer_client(world.student).get(
+            f"/api/users/{world.student.pk}/sessions",
+            {"from": "2026-03-01T00:00:00Z", "to": "2026-03-17T00:00:00Z"},
+        )
+
+        sessions = assert_success(response)["data"]
+        # Monday 08:00 in Berlin: 02:00 in New York before the US change (8 March), 03:00
+        # after it, while Berlin is still on winter time.
+        assert [s["start"] for s in sessions] == [
+            "2026-03-02T02:00:00-05:00",
+            "2026-03-09T03:00:00-04:00",
+            "2026-03-16T03:00:00-04:00",
+        ]
+        assert {s["viewer_time_zone"] for s in sessions} == {"America/New_York"}
+        assert {s["time_zone"] for s in sessions} == {"Europe/Berlin"}
 
     def test_an_unknown_name_is_a_400(self, admin_client, world):
         response = admin_client.put(
