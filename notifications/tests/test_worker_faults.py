@@ -342,7 +342,10 @@ def test_scripts_worker_runs_both_workers_and_sigterm_stops_both(smtp, tmp_path,
         assert len(children) == 2
 
         script.send_signal(signal.SIGTERM)
-        assert script.wait(15) == 0
+        # It takes about a second; the bound is generous because the whole suite runs beside
+        # it on CI (one run there went past 15 s). How fast run_outbox stops, even on a hung
+        # mail server, is the business of test_sigterm_* above.
+        assert script.wait(60) == 0
         for pid in children:
             with pytest.raises(ProcessLookupError):
                 os.kill(int(pid), 0)
