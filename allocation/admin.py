@@ -31,7 +31,7 @@ from .admin_forms import (
     InstructorChoiceField,
     ScheduleSlotFormSet,
 )
-from .feedback import no_slots_warning, saved_message
+from .feedback import kept_sessions_warning, no_slots_warning, saved_message
 from .models import (
     Batch,
     BatchNote,
@@ -293,6 +293,9 @@ class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
                 adopt_saved(form.instance, saved)
                 if saved.seats_filled_by:  # who moved up from the waitlist
                     self.message_user(request, saved_message(saved), messages.SUCCESS)
+                kept = kept_sessions_warning(saved)
+                if kept:
+                    self.message_user(request, kept, messages.WARNING)
         else:
             batch = batch_create(
                 course=data["course"],

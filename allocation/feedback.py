@@ -2,6 +2,10 @@
 in both places."""
 
 from allocation.models import Batch
+from core.timezones import zone
+
+# How many kept sessions a message names before "and N more".
+KEPT_SHOWN = 5
 
 
 def saved_message(batch: Batch) -> str:
@@ -23,4 +27,26 @@ def no_slots_warning(batch: Batch) -> str:
     return (
         f"Batch {batch.batch_code} has no weekly slots: it has no classes and its students "
         "see no timetable until you add them."
+    )
+
+
+def kept_sessions_warning(batch: Batch) -> str | None:
+    """What a save says when regeneration kept held sessions edited by hand that the new
+    slots or dates no longer make (``batch_update``'s ``sessions_kept``); None otherwise."""
+    kept = sorted(getattr(batch, "sessions_kept", []), key=lambda session: session.start_at)
+    if not kept:
+        return None
+    tz = zone(batch.time_zone)
+    named = ", ".join(f"{s.start_at.astimezone(tz):%a %Y-%m-%d %H:%M}" for s in kept[:KEPT_SHOWN])
+    more = f" and {len(kept) - KEPT_SHOWN} more" if len(kept) > KEPT_SHOWN else ""
+    if len(kept) == 1:
+        return (
+            f"1 session edited by hand no longer matches the weekly slots and dates and was "
+            f"kept as it is: {named} ({batch.time_zone}). Cancel or move it on the batch's "
+            "calendar if it should not take place."
+        )
+    return (
+        f"{len(kept)} sessions edited by hand no longer match the weekly slots and dates and "
+        f"were kept as they are: {named}{more} ({batch.time_zone}). Cancel or move them on the "
+        "batch's calendar if they should not take place."
     )

@@ -300,7 +300,8 @@ def batch_update(
 
     A raised capacity is offered to the apps that fill seats (``batch_seats_added``): the
     returned batch's ``seats_filled_by`` lists the students who took the new seats (from the
-    waitlist), for the page to say so.
+    waitlist), and its ``sessions_kept`` the held sessions edited by hand that regeneration
+    kept although the new slots or dates no longer make them, for the page to say so.
     """
     unknown = set(changes) - BATCH_UPDATABLE_FIELDS
     if unknown:
@@ -360,8 +361,11 @@ def batch_update(
         ensure_on_roster(batch.course, new_primary)
         set_primary(batch, new_primary, assigned_by=updated_by)
     batch.seats_filled_by = []
+    # Held sessions edited by hand that the new slots or dates no longer make: kept, and
+    # said on the page (allocation.feedback), never dropped silently.
+    batch.sessions_kept = []
     if timing_changed:
-        batch_sessions_regenerate(batch=batch)
+        batch.sessions_kept = batch_sessions_regenerate(batch=batch).kept
     elif new_primary is not None:
         bookings_sync(batch=batch)
     if batch.capacity > old_capacity:

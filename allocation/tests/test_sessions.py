@@ -724,3 +724,20 @@ class TestCheckQueryCount:
         # Monday 08:30 meets A0's Monday 08:00–09:00 (with 4 batches she is at her cap first)
         assert refusal.code == ("conflict" if n < 4 else "at_cap")
         assert context.conflicts[anna.pk][0].batch_code == "A0"
+
+
+def test_the_kept_sessions_warning_names_five_and_counts_the_rest():
+    from types import SimpleNamespace
+
+    from allocation.feedback import kept_sessions_warning
+
+    kept = [SimpleNamespace(start_at=utc(2026, 3, 2 + day, 9)) for day in range(7)]
+    batch = SimpleNamespace(time_zone=BERLIN, sessions_kept=kept)
+
+    assert kept_sessions_warning(batch) == (
+        "7 sessions edited by hand no longer match the weekly slots and dates and were kept as "
+        "they are: Mon 2026-03-02 10:00, Tue 2026-03-03 10:00, Wed 2026-03-04 10:00, "
+        "Thu 2026-03-05 10:00, Fri 2026-03-06 10:00 and 2 more (Europe/Berlin). Cancel or move "
+        "them on the batch's calendar if they should not take place."
+    )
+    assert kept_sessions_warning(SimpleNamespace(time_zone=BERLIN, sessions_kept=[])) is None

@@ -18,12 +18,14 @@ from allocation.models import (
     Batch,
     BatchStatus,
     BatchTrainer,
+    ClassSession,
     IndividualAssignment,
     RosterRole,
     RosterStatus,
     ScheduleSlot,
     StaffRole,
 )
+from allocation.services import session_move
 from allocation.tests.factories import CourseFactory
 from allocation.tests.test_views import messages_of, set_profile, slot
 from allocation.tests.view_support import END, START
@@ -343,6 +345,39 @@ class TestBatchEdit:
             "new seats: Wanda Waiting, Walt Waiting."
         ]
         assert 'data-warning="no-slots"' not in response.content.decode()
+
+    def test_new_slots_say_which_sessions_edited_by_hand_were_kept(
+        self, client, admin, course, make_batch, instructor
+    ):
+        batch = make_batch(instructor=instructor, schedule=[slot(MONDAY, "10:00", "12:00")])
+        first = ClassSession.objects.filter(batch=batch).order_by("start_at").first()
+        moved_to = first.start_at + dt.timedelta(days=1, hours=4)
+        session_move(
+            session=first, start_at=moved_to, end_at=moved_to + dt.timedelta(hours=2),
+            moved_by=admin,
+        )  # fmt: skip
+        client.force_login(admin)
+        data = form_data(
+            course,
+            instructor,
+            [(WEDNESDAY, "10:00", "12:00")],
+            batch_name=batch.batch_name,
+            batch_code=batch.batch_code,
+            status=batch.status,
+            start_date=batch.start_date.isoformat(),
+            end_date=batch.end_date.isoformat(),
+            capacity=batch.capacity,
+        )
+
+        response = client.post(self.url(batch), data, follow=True)
+
+        assert messages_of(response) == [
+            f"Batch {batch.batch_code} saved.",
+            "1 session edited by hand no longer matches the weekly slots and dates and was kept "
+            f"as it is: {moved_to:%a %Y-%m-%d %H:%M} (UTC). Cancel or move it on the batch's "
+            "calendar if it should not take place.",
+        ]
+        assert ClassSession.objects.filter(pk=first.pk, start_at=moved_to).exists()
 
     def test_unchanged_form_saves_nothing(self, client, admin, course, make_batch, instructor):
         batch = make_batch(instructor=instructor, schedule=[slot(MONDAY, "10:00", "12:00")])

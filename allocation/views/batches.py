@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import admin_required
 from allocation import eligibility, selectors, services
-from allocation.feedback import no_slots_warning, saved_message
+from allocation.feedback import kept_sessions_warning, no_slots_warning, saved_message
 from allocation.filters import BatchFilter
 from allocation.forms import (
     BatchAssignInstructorForm,
@@ -238,6 +238,9 @@ def batch_edit(request, pk: int):
             messages.success(request, saved_message(batch))
             if not slots:
                 messages.warning(request, no_slots_warning(batch))
+            kept = kept_sessions_warning(batch)
+            if kept:
+                messages.warning(request, kept)
             return redirect("console:batch_detail", pk=batch.pk)
     return _batch_form_page(request, form, formset, batch=batch)
 
