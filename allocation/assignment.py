@@ -267,6 +267,7 @@ class Proposal:
     max_deviation: int  # after, in minutes, over the trainers of the problem
     max_deviation_before: int
     tolerance: int | None = None
+    bound: int | None = None  # the solver's objective bound on max_deviation (solver.Solution)
     note: str = ""  # why balancing proposes nothing, when the solver found no staffing
     errors: list[str] = field(default_factory=list)  # solver.validate's complaints (none)
 
@@ -671,6 +672,7 @@ def _proposal(info: ProblemInfo, solution, *, time_limit: float, tolerance: int 
         max_deviation=after,
         max_deviation_before=before,
         tolerance=tolerance,
+        bound=solution.bound,
         note=note,
         errors=solver.validate(info.problem, solution),
     )

@@ -35,6 +35,7 @@ maximum-deviation variable a lower bound that often proves the optimum at once.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ class Solution:
     moves: int  # positions with a `current` whose trainer differs from it
     assigned: int
     wall_seconds: float
+    # CP-SAT's objective bound of the max-deviation phase (``BestObjectiveBound``): no
+    # assignment that staffs as many positions deviates less. None when that phase did not run.
+    bound: int | None = None
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -210,6 +214,7 @@ def _solution(
     stopped: str = "left unassigned although an eligible trainer is free "
     "(the solver stopped at its time limit)",
     reasons: dict[int, str] | None = None,
+    bound: int | None = None,
 ) -> Solution:
     assignment = {pid: assignment.get(pid) for pid in idx.order}
     assigned, max_dev, moves = _figures(idx.problem, assignment)
@@ -222,6 +227,7 @@ def _solution(
         moves=moves,
         assigned=assigned,
         wall_seconds=time.perf_counter() - start,
+        bound=bound,
     )
 
 
@@ -699,6 +705,7 @@ class _Phases:
         self.proven = True
         self.best: dict[int, int | None] | None = None
         self.infeasible = False
+        self.bound: int | None = None  # of the max-deviation phase, once it has run
 
     def run(self, objective, *, maximize: bool, hint: dict[int, int | None] | None) -> bool:
         """One phase: optimise ``objective``, then keep it at least as good in later phases.
@@ -740,6 +747,8 @@ class _Phases:
         if status != cp_model.OPTIMAL:
             self.proven = False
         value = round(solver.objective_value)
+        if objective is self.model.d:
+            self.bound = max(self.model.d_floor, math.ceil(solver.best_objective_bound - 1e-6))
         self.best = self.model.assignment_of(solver)
         if maximize:
             m.add(objective >= value)
@@ -749,6 +758,8 @@ class _Phases:
 
     def settle(self, objective, value: int, assignment: dict[int, int | None], *, maximize: bool):
         """A phase whose optimum is known without solving (it meets a bound)."""
+        if objective is self.model.d:
+            self.bound = value
         self.best = assignment
         self.model.model.add(objective >= value if maximize else objective <= value)
 
@@ -798,8 +809,15 @@ def _finish(
         found = _figures(idx.problem, phases.best)
         if not _better(_figures(idx.problem, fallback), found):
             status = "optimal" if phases.proven else "feasible"
-            return _solution(idx, phases.best, status=status, proven=phases.proven, start=start)
-    return _solution(idx, fallback, status="greedy", proven=False, start=start)
+            return _solution(
+                idx,
+                phases.best,
+                status=status,
+                proven=phases.proven,
+                start=start,
+                bound=phases.bound,
+            )
+    return _solution(idx, fallback, status="greedy", proven=False, start=start, bound=phases.bound)
 
 
 def _count(assignment: dict[int, int | None]) -> int:
@@ -905,7 +923,9 @@ def _balanced(
 ) -> Solution:
     if phases is not None and phases.best is not None:
         status = "optimal" if phases.proven else "feasible"
-        return _solution(idx, phases.best, status=status, proven=phases.proven, start=start)
+        return _solution(
+            idx, phases.best, status=status, proven=phases.proven, start=start, bound=phases.bound
+        )
     if missing:
         why = (
             f"balancing needs every position staffed, but {_plural(len(missing), 'position')} "

@@ -120,6 +120,12 @@ urlpatterns = [
         name="trainer-leave",
     ),
     path("leave/<id:leave_id>", api_leave.LeaveDetailView.as_view(), name="leave"),
+    path(
+        "leave/<id:leave_id>/candidates",
+        api_leave.LeaveCandidatesView.as_view(),
+        name="leave-candidates",
+    ),
+    path("leave/<id:leave_id>/covers", api_leave.LeaveCoversView.as_view(), name="leave-covers"),
     # Enrollments.
     path("enrollments", enrollments.EnrollmentsView.as_view(), name="enrollments"),
     path(

@@ -88,6 +88,13 @@ class ProposalSerializer(serializers.Serializer):
     positions = serializers.IntegerField()
     solver_status = serializers.CharField(help_text="optimal, feasible, infeasible or greedy")
     optimal = serializers.BooleanField(help_text="Proven optimal (else the best found in time)")
+    bound = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="CP-SAT's objective bound of the max-deviation phase, in minutes: no "
+        "proposal staffing as many positions deviates less (equal to max_deviation_minutes "
+        "when optimal); null when that phase did not run",
+    )
     max_deviation_before_minutes = serializers.IntegerField()
     max_deviation_minutes = serializers.IntegerField(
         help_text="The bound the proposal reaches: the largest |load - target| after it"

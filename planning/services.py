@@ -104,6 +104,7 @@ def proposal_data(proposal: assignment.Proposal) -> dict:
         "positions": proposal.positions,
         "solver_status": proposal.status,
         "optimal": proposal.proven_optimal,
+        "bound": proposal.bound,
         "max_deviation_before_minutes": proposal.max_deviation_before,
         "max_deviation_minutes": proposal.max_deviation,
         "tolerance_minutes": proposal.tolerance,

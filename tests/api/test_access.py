@@ -60,6 +60,20 @@ def _leave(w):
     )
 
 
+def _instructor_leave(w):
+    """A week of the batch's instructor's leave that hits one of its Monday sessions."""
+    from trainers.models import TrainerLeave
+    from trainers.services import leave_record
+
+    found = TrainerLeave.objects.filter(trainer=w.instructor, start_date=dt.date(2026, 3, 2))
+    return found.first() or leave_record(
+        trainer=w.instructor,
+        start_date=dt.date(2026, 3, 2),
+        end_date=dt.date(2026, 3, 6),
+        created_by=w.admin,
+    )
+
+
 def _backup(w):
     """The roster-only trainer as a backup of the batch; returns the batch."""
     from allocation.services import batch_staff_add
@@ -377,6 +391,19 @@ CASES = [
         lambda w: {"start_date": "2026-07-01", "end_date": "2026-07-03", "reason": "Holiday"},
     ),
     Case("delete leave", "delete", lambda w: f"/api/leave/{_leave(w).pk}", {"admin": 200}),
+    Case(
+        "leave cover candidates",
+        "get",
+        lambda w: f"/api/leave/{_instructor_leave(w).pk}/candidates",
+        {"admin": 200},
+    ),
+    Case(
+        "cover leave",
+        "post",
+        lambda w: f"/api/leave/{_instructor_leave(w).pk}/covers",
+        {"admin": 201},
+        lambda w: {"batch": w.batch.pk, "substitute": w.roster_only.pk},
+    ),
     Case(
         "remove batch trainer",
         "delete",

@@ -6,7 +6,8 @@ their range of batches, eight assistants teaching two to three batches each, and
 three substitutes. Then: students enroll, a trainer records leave, the course's template asks
 for an assistant per batch, and the solver job proposes and applies them.
 
-(Cover of the sessions a leave hits is per session and has its own endpoints.)
+Then a leave of an assistant is covered through the API: its candidates, then a cover per
+batch.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def test_german_a1_with_one_lead_and_three_assistants(
     for item in proposal["unassignable"]:
         assert item["reason"]  # says why
     assert {load["trainer"]["_id"] for load in proposal["loads"]} >= {extra}
+    assert proposal["bound"] is None or proposal["bound"] <= proposal["max_deviation_minutes"]
     applied = assert_success(client.post(f"/api/assignment/proposals/{job['_id']}/apply"))
     assert applied["data"]["status"] == "applied"
     assert applied["data"]["applied_count"] == len(proposal["rows"])
@@ -197,3 +199,31 @@ def test_english_b2_with_two_leads_assistants_and_substitutes(
     assert proposal["tolerance_minutes"] == 60
     assert proposal["max_deviation_minutes"] <= proposal["max_deviation_before_minutes"]
     assert isinstance(proposal["optimal"], bool)
+    # The solver's objective bound: none deviates less; the proposal reaches it when optimal.
+    assert proposal["bound"] is None or proposal["bound"] <= proposal["max_deviation_minutes"]
+    if proposal["optimal"] and proposal["bound"] is not None:
+        assert proposal["bound"] == proposal["max_deviation_minutes"]
+
+    # Leave for an assistant: the API lists the sessions it hits per batch with the ranked
+    # substitutes (the leave page's list), and each batch is covered through it.
+    absent = assistants[0]
+    leave = {"start_date": "2027-03-01", "end_date": "2027-03-03", "reason": "Illness"}
+    leave_id = assert_success(
+        client.post(f"/api/trainers/{absent}/leave", leave, format="json"), 201
+    )["data"]["_id"]
+    plan = assert_success(client.get(f"/api/leave/{leave_id}/candidates"))["data"]["batches"]
+    assert [b["batch"] for b in plan] == [b["_id"] for b in batches[:3]]
+    for batch in plan:
+        assert len(batch["sessions"]) == 1 and batch["covered_sessions"] == []
+        ranked = [c for c in batch["candidates"] if c["eligible"]]
+        assert ranked and all(c["why"] for c in batch["candidates"])
+        assert absent not in {c["trainer"]["_id"] for c in batch["candidates"]}
+        body = {"batch": batch["batch"], "substitute": ranked[0]["trainer"]["_id"]}
+        cover = assert_success(
+            client.post(f"/api/leave/{leave_id}/covers", body, format="json"), 201
+        )["data"]
+        assert cover["sessions"] == [batch["sessions"][0]["_id"]]
+        assert cover["absent_trainer"]["_id"] == absent
+    after = assert_success(client.get(f"/api/leave/{leave_id}/candidates"))["data"]["batches"]
+    assert all(b["sessions"] == [] and b["candidates"] == [] for b in after)
+    assert all(len(b["covered_sessions"]) == 1 for b in after)
