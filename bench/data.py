@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +38,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 BATCHES_PER_COURSE = 10
 STUDENTS_PER_BATCH = 20
@@ -148,6 +150,8 @@ def _text(value) -> str:
         return "t" if value else "f"
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, Jsonb):  # a JSONField (the notification outbox's context)
+        value = json.dumps(value.obj)
     text = str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
