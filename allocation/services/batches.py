@@ -116,6 +116,11 @@ def _next_batch_code(course: Course, start_date: dt.date) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:02d}"
 
 
+# The webhook event of a batch that reaches a status (batch_update; the daily lifecycle run
+# emits the same ones from enrollments.services.lifecycle).
+STATUS_EVENTS = {BatchStatus.ACTIVE: "batch.started", BatchStatus.COMPLETED: "batch.completed"}
+
+
 def batch_field_refusals(
     *, start_date: dt.date | None, end_date: dt.date | None, capacity: int | None
 ) -> list[DomainError]:
@@ -368,6 +373,11 @@ def batch_update(
         batch.sessions_kept = batch_sessions_regenerate(batch=batch).kept
     elif new_primary is not None:
         bookings_sync(batch=batch)
+    # An admin who starts or completes a batch by hand: the same events as the daily run's.
+    if batch.status != before.status and batch.status in STATUS_EVENTS:
+        event_emit(
+            type=STATUS_EVENTS[batch.status], data={"batch": batch.pk, "course": batch.course_id}
+        )
     if batch.capacity > old_capacity:
         for _receiver, students in batch_seats_added.send(sender=Batch, batch=batch):
             batch.seats_filled_by.extend(students or ())

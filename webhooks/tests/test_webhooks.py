@@ -223,3 +223,18 @@ def test_the_console_log_and_redeliver(allow_loopback, client):
     student = StudentFactory()
     client.force_login(student)
     assert client.get("/console/webhooks/").status_code in (302, 403)
+
+
+def test_an_admin_starting_and_completing_a_batch_by_hand_emits_its_events(allow_loopback):
+    from allocation.services import batch_update
+
+    batch = StaffedBatchFactory(status="Upcoming")
+    _endpoint("http://127.0.0.1:9/hook", types=["batch.started", "batch.completed"])
+
+    batch_update(batch=batch, status="Active")
+    batch_update(batch=batch, batch_name="Renamed")  # no status change: no event
+    batch_update(batch=batch, status="Completed")
+
+    events = list(WebhookEvent.objects.order_by("pk").values_list("type", "data"))
+    data = {"batch": batch.pk, "course": batch.course_id}
+    assert events == [("batch.started", data), ("batch.completed", data)]
