@@ -238,3 +238,20 @@ def test_an_admin_starting_and_completing_a_batch_by_hand_emits_its_events(allow
     events = list(WebhookEvent.objects.order_by("pk").values_list("type", "data"))
     data = {"batch": batch.pk, "course": batch.course_id}
     assert events == [("batch.started", data), ("batch.completed", data)]
+
+
+@pytest.mark.parametrize("n", [1, 15])
+def test_the_console_log_renders_in_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, n
+):
+    endpoint = _endpoint("http://127.0.0.1:9/hook", types=["batch.full"])
+    for _ in range(n):
+        event = WebhookEvent.objects.create(type="batch.full", data={"batch": 1})
+        WebhookDelivery.objects.create(event=event, endpoint=endpoint)
+    client.force_login(AdminFactory())
+    # Session, user, the endpoints, the log's count and its page of rows (event and endpoint
+    # joined): five, with 1 delivery as with 15.
+    with django_assert_max_num_queries(5):
+        page = client.get("/console/webhooks/")
+    assert page.status_code == 200
+    assert page.content.decode().count("/redeliver/") == n
