@@ -72,3 +72,24 @@ def pytest_collection_modifyitems(config, items):
         group = _xdist_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, then the read replica's alias (DATABASE_REPLICA_URL)
+    pointed at the primary's test database on the replica's server: streaming replication
+    brings every database made on the primary (``test_medh_ci``, ``test_medh_ci_gw0`` ...)
+    to the replica, read-only. The settings mark the alias as a test MIRROR so that Django
+    neither creates nor flushes it; a mirror's connection is given the primary's settings
+    (its server included), so its own server and the test database's name are put back."""
+    from django.conf import settings
+    from django.db import connections
+
+    if "replica" in settings.DATABASES:
+        replica = connections["replica"]
+        replica.close()
+        replica.settings_dict = {
+            **connections.settings["replica"],
+            "NAME": connections["default"].settings_dict["NAME"],
+        }
+    yield

@@ -23,6 +23,7 @@ from core.api import responses
 from core.api.fields import MAX_ID, IdOf, TimestampField
 from core.api.pagination import PageParams, paginate
 from core.api.schema import list_envelope
+from core.replica import replica_reads
 from core.web import csv_response
 
 from . import audit, tables
@@ -104,8 +105,9 @@ def _report(name: str, table, params=FormatParams, doc: str = ""):
 
     # A function of its own for each report: extend_schema annotates the function it is given,
     # and the inherited one is shared by every report.
+    # Its reads may come from the read replica (core/replica.py).
     def get(self, request):
-        return ReportView.get(self, request)
+        return replica_reads(lambda request: ReportView.get(self, request))(request)
 
     view.get = schema(get)
     return view

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import admin_required
 from allocation.models import BatchStatus, Course
 from allocation.selectors import course_choices, mentor_coverage
+from core.replica import replica_reads
 from core.web import csv_response, paginate, wants_csv
 from core.widgets import LongSelect
 
@@ -32,6 +33,7 @@ def _csv(filename: str, table: tables.Table):
 
 @admin_required
 @require_GET
+@replica_reads
 def index(request):
     """The headline figures of every course together, the students' distribution and links
     to each report; ``?format=csv`` downloads the headline figures."""
@@ -56,6 +58,7 @@ def index(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def courses(request):
     """Per course: batches, seats and enrollment outcomes, paginated, with the totals of
     every course (CSV with ?format=csv: every course)."""
@@ -89,6 +92,7 @@ class BatchReportFilter(forms.Form):
 
 @admin_required
 @require_GET
+@replica_reads
 def batches(request):
     """Per batch, filtered by course and status, paginated (CSV: every filtered batch)."""
     form = BatchReportFilter(request.GET)
@@ -113,6 +117,7 @@ def batches(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def instructors(request):
     """Per active instructor: batches, students, weekly hours, mentoring sessions and last
     contact, paginated (CSV with ?format=csv: every instructor)."""
@@ -129,6 +134,7 @@ def instructors(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def students(request):
     """How students are spread by individual instructor and by enrollment (CSV too)."""
     if wants_csv(request):

@@ -7,6 +7,7 @@ from accounts.access import admin_required
 from accounts.models import User
 from allocation import selectors
 from allocation.filters import TrainerWorkloadFilter
+from core.replica import replica_reads
 from core.web import csv_response, paginate, wants_csv
 from trainers.models import TrainerStatus
 
@@ -29,6 +30,7 @@ FILL_CHART_SIZE = 20
 
 @admin_required
 @require_GET
+@replica_reads
 def dashboard(request):
     """Every instructor's workload with flags (over cap, leave with uncovered sessions,
     mentees without contact) and charts; filterable by name, status, course roster and role;

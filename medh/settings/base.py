@@ -54,6 +54,8 @@ MIDDLEWARE = [
     # First, so every log line of the request (the other middleware's included) carries its id.
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Each request starts reading from the primary, unpinned (core/replica.py).
+    "core.replica.ReplicaRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise (static files stay cacheable): API answers and signed-in pages are not.
     "core.middleware.NoStoreMiddleware",
@@ -119,6 +121,16 @@ def database_from_url(url_variable: str = "DATABASE_URL") -> dict:
     return database
 
 
+def replica_database() -> dict:
+    """The read replica of ``DATABASE_REPLICA_URL`` (core/replica.py): a short connect timeout,
+    so a replica that is down costs a report page ``DATABASE_REPLICA_CONNECT_TIMEOUT`` seconds
+    once before it falls back to the primary, not a hung request."""
+    database = database_from_url("DATABASE_REPLICA_URL")
+    timeout = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    database.setdefault("OPTIONS", {}).setdefault("connect_timeout", timeout)
+    return database
+
+
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": database_from_url()}
 else:
@@ -129,6 +141,14 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+# A PostgreSQL streaming replica for the reports' and dashboards' reads (core/replica.py,
+# docs/deployment.md). Without DATABASE_REPLICA_URL there is no "replica" alias and no router.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_database()
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a replica failure, report pages read from the primary for this many seconds.
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=30)
+REPLICA_READS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

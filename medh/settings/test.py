@@ -20,3 +20,11 @@ NOTIFICATION_DELIVERY = "on_commit"
 # The webhook tests' receiver listens on loopback (webhooks/tests); the URL checks themselves
 # are tested with this turned off. It also keeps registration from resolving host names.
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+# The read replica (DATABASE_REPLICA_URL, core/replica.py): a streaming replica holds the
+# primary's test database under the same name, read-only. "MIRROR" keeps Django from creating
+# or flushing it; conftest.py's django_db_setup then points the alias at the test database's
+# name on the replica's own server. Reads go there only in the tests that turn REPLICA_READS
+# on (core/tests/test_replica.py): elsewhere a test's uncommitted rows are not on the replica.
+if "replica" in DATABASES:  # noqa: F405
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
+REPLICA_READS = False
