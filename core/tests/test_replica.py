@@ -80,7 +80,8 @@ def replica_script(action: str) -> None:
 def test_the_replica_alias_is_a_hot_standby_of_the_test_database(on_replica):
     assert server_of("replica") == (True, 5433)
     assert server_of("default")[0] is False
-    assert connections["replica"].settings_dict["NAME"] == connections["default"].settings_dict["NAME"]
+    name = connections["default"].settings_dict["NAME"]
+    assert connections["replica"].settings_dict["NAME"] == name
 
 
 @pytest.mark.postgres
@@ -131,7 +132,8 @@ def test_a_request_that_wrote_reads_its_own_write_from_the_primary(on_replica):
     assert seen["found"] is True and seen["title"]
     # The next request starts unpinned again.
     wait_for_replay()
-    fresh = ReplicaRequestMiddleware(replica_reads(lambda request: HttpResponse(Course.objects.count())))
+    count = replica_reads(lambda request: HttpResponse(Course.objects.count()))
+    fresh = ReplicaRequestMiddleware(count)
     response = fresh(RequestFactory().get("/"))
     assert response[READ_FROM_HEADER] == "replica" and response.content == b"1"
 
@@ -145,10 +147,9 @@ def test_locking_and_transactional_reads_and_other_methods_stay_on_the_primary(o
 
     @replica_reads
     def view(request):
-        with CaptureQueriesContext(connections["replica"]) as on_replica_:
-            with transaction.atomic():
-                Course.objects.get(pk=course.pk)  # decides a write: the primary
-                list(Course.objects.select_for_update(of=("self",)).filter(pk=course.pk))
+        with CaptureQueriesContext(connections["replica"]) as on_replica_, transaction.atomic():
+            Course.objects.get(pk=course.pk)  # decides a write: the primary
+            list(Course.objects.select_for_update(of=("self",)).filter(pk=course.pk))
         used["replica"] = len(on_replica_)
         return HttpResponse("ok")
 
@@ -196,6 +197,7 @@ def test_a_stopped_replica_makes_reports_fall_back_and_never_fails_writes(
         assert "Written while the replica is down" in csv.content.decode("utf-8-sig")
         api = client.get("/api/reports/courses")
         assert api.status_code == 200 and api[READ_FROM_HEADER] == "primary-fallback"
+
         # Writes go on, in a request that may read from the replica as well.
         @replica_reads
         def write_view(request):
