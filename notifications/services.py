@@ -26,6 +26,7 @@ from accounts.models import User
 from . import outbox
 from .context import freeze
 from .models import EmailStatus, Notification
+from .tasks import deliver_notifications
 
 logger = logging.getLogger(__name__)
 
@@ -75,17 +76,37 @@ def notify(
 def _wake(ids: list[int]) -> None:
     """Tell delivery that ``ids`` are waiting, once the caller's transaction (if any) commits.
 
-    With ``NOTIFICATION_DELIVERY = "worker"`` (production) nothing needs telling: the worker
-    polls the outbox (a future queue would only wake it sooner; the rows stay the record).
-    With ``"on_commit"`` (dev without a worker, tests) they are delivered in this process
-    right after the commit; a failure there is logged and the rows stay in the outbox.
+    With ``NOTIFICATION_DELIVERY = "worker"`` (production) the worker polls the outbox; with
+    the task queue on Redis (``OUTBOX_WAKE_QUEUE``, ``TASK_BACKEND=rq``) a wake-up job is
+    enqueued after the commit as well (``notifications.tasks``), so an RQ worker delivers them
+    at once. A failed enqueue (Redis down) is logged and left to the poll; the rows stay the
+    record. With ``"on_commit"`` (dev without a worker, tests) they are delivered in this
+    process right after the commit; a failure there is logged and the rows stay in the outbox.
     """
     if settings.NOTIFICATION_DELIVERY != "on_commit":
+        if getattr(settings, "OUTBOX_WAKE_QUEUE", False):
+            if outbox.in_a_transaction():
+                transaction.on_commit(lambda: _enqueue_wake(ids))
+            else:
+                _enqueue_wake(ids)
         return
     if outbox.in_a_transaction():
         transaction.on_commit(lambda: outbox.deliver_due(ids=ids, limit=len(ids)), robust=True)
     else:
         outbox.deliver_due(ids=ids, limit=len(ids))
+
+
+def _enqueue_wake(ids: list[int]) -> None:
+    try:
+        deliver_notifications.enqueue(ids)
+    except Exception as exc:  # Redis down or unreachable: the worker's poll sends them
+        logger.warning(
+            "Outbox wake-up for notifications %s not queued (%s: %s); the outbox worker's "
+            "poll will send them",
+            ids,
+            type(exc).__name__,
+            exc,
+        )
 
 
 def notifications_render(*, notifications: Iterable[Notification], recipient: User) -> None:

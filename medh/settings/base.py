@@ -313,9 +313,13 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # "immediate" runs a task in the process that enqueues it (dev, tests); "database" stores it
 # for the worker (`manage.py db_worker`), which production uses. README.md, "Deployment", and
 # docs/notifications.md.
+# "rq": queued on Redis (django-tasks-rq, REDIS_URL) and run by `manage.py rqworker default`
+# (scripts/worker); the notification outbox then also gets a wake-up task per change
+# (notifications/tasks.py), its rows staying the record.
 TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immediate")]}}
 # Notification emails go through the outbox (docs/notifications.md). "worker": sent by
@@ -342,6 +346,48 @@ OUTBOX_STOP_GRACE_SECONDS = env.float("OUTBOX_STOP_GRACE_SECONDS", default=3.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+
+# Redis (REDIS_URL, e.g. redis://127.0.0.1:6379/0): the shared cache of the login throttle
+# (accounts.security.CachedLoginThrottleHandler) and, with TASK_BACKEND=rq, the task queue.
+# Without it the throttle counts in the database and there is no cache server.
+REDIS_URL = env("REDIS_URL", default="")
+# Seconds a Redis command may take before the caller gives up and falls back (the throttle to
+# the database, the outbox wake-up to the worker's poll).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "medh",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
+        }
+    }
+    AXES_HANDLER = "accounts.security.CachedLoginThrottleHandler"
+    AXES_CACHE = "default"
+
+
+def rq_settings(tasks: dict) -> tuple[list[str], dict]:
+    """The apps and RQ_QUEUES that the RQ task backend needs (none for the others)."""
+    if tasks["default"]["BACKEND"] != TASK_BACKENDS["rq"]:
+        return [], {}
+    url = REDIS_URL or "redis://127.0.0.1:6379/0"
+    # A Redis that is down refuses an enqueue within REDIS_TIMEOUT (no socket_timeout: the
+    # worker's blocking wait for jobs must not time out).
+    url += ("&" if "?" in url else "?") + f"socket_connect_timeout={REDIS_TIMEOUT}"
+    return ["django_rq"], {"default": {"URL": url, "DEFAULT_TIMEOUT": 900}}
+
+
+_rq_apps, RQ_QUEUES = rq_settings(TASKS)
+INSTALLED_APPS += _rq_apps
+# With the queue on Redis, a change that notifies also enqueues a wake-up of the outbox
+# (notifications/tasks.py); the outbox worker's poll stays the fallback.
+OUTBOX_WAKE_QUEUE = bool(_rq_apps)
+# django-rq's queue dashboard stays out of the admin (the console has its own views).
+RQ_SHOW_ADMIN_LINK = False
 
 # Logs go to stderr. LOG_FORMAT=json writes one JSON object per line (python-json-logger) for
 # a log collector; "text" (the default) one readable line. Either way each record carries the

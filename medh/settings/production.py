@@ -31,6 +31,9 @@ CSRF_COOKIE_SECURE = True
 # the Content-Security-Policy come from base.py, the same in every environment.
 
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="database")]}}  # noqa: F405
+_rq_apps, RQ_QUEUES = rq_settings(TASKS)  # noqa: F405
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "django_rq"] + _rq_apps  # noqa: F405
+OUTBOX_WAKE_QUEUE = bool(_rq_apps)
 # Emails leave from the outbox worker (`manage.py run_outbox`), never from a request.
 NOTIFICATION_DELIVERY = env("NOTIFICATION_DELIVERY", default="worker")
 
