@@ -12,20 +12,31 @@
   ``AXES_IP_FAILURE_LIMIT`` failed logins from one address within the cool-off, whatever
   accounts they named, that address is refused too. Without it one address could try one
   password against every account (each a 401, no lock), and keep the workers busy hashing.
+- ``CachedLoginThrottleHandler`` (with ``REDIS_URL``): the same two limits, counted in the
+  shared cache (Redis) instead of the database, so a failed login costs no database write.
+  A lockout is not a lock that decides a write: losing the counts (a Redis restart) only
+  gives an attacker a fresh allowance. When Redis does not answer, each call falls back to
+  the database handler, so logins keep working and keep being throttled.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 from axes.attempts import get_cool_off_threshold
+from axes.handlers.cache import AxesCacheHandler
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_failure_limit
+from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -114,3 +125,99 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         if failures_from_address(request) >= address_limit:
             return pair_limit  # locked, as if the pair had reached its limit
         return failures
+
+
+def _address_key(ip_address: str) -> str:
+    return f"login-failures:address:{ip_address}"
+
+
+class CachedLoginThrottleHandler(AxesCacheHandler):
+    """``LoginThrottleHandler``'s limits with the counts in the shared cache (``AXES_CACHE``,
+    Redis): django-axes' cache handler for the (account, address) pairs, plus a count per
+    address that expires ``AXES_COOLOFF_TIME`` after its first failure. Any Redis error falls
+    back to the database handler for that call (logged)."""
+
+    def __init__(self):
+        super().__init__()
+        self.database = LoginThrottleHandler()
+
+    def _fallback(self, name: str, exc: Exception, *args, **kwargs):
+        logger.warning("Login throttle: the cache failed (%s), using the database", exc)
+        return getattr(self.database, name)(*args, **kwargs)
+
+    def get_failures(self, request, credentials=None) -> int:
+        try:
+            failures = super().get_failures(request, credentials)
+            pair_limit = get_failure_limit(request, credentials)
+            address_limit = settings.AXES_IP_FAILURE_LIMIT
+            if failures >= pair_limit or not address_limit:
+                return failures
+            if self.cache.get(_address_key(request.axes_ip_address), 0) >= address_limit:
+                return pair_limit
+            return failures
+        except RedisError as exc:
+            return self._fallback("get_failures", exc, request, credentials)
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        counted = (
+            request is not None
+            and not (
+                getattr(request, "axes_locked_out", False)
+                and not settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT
+            )
+            and not self.is_whitelisted(request, credentials)
+        )
+        try:
+            super().user_login_failed(sender, credentials, request, **kwargs)
+            if counted:
+                key = _address_key(request.axes_ip_address)
+                timeout = int(settings.AXES_COOLOFF_TIME.total_seconds())
+                count = 1 if self.cache.add(key, 1, timeout=timeout) else self.cache.incr(key)
+                self._lock_address(request, credentials, count)
+        except RedisError as exc:
+            self._fallback("user_login_failed", exc, sender, credentials, request, **kwargs)
+
+    # The database handler's signal hooks, for the attempts it records while Redis is down.
+    def post_save_access_attempt(self, instance, **kwargs):
+        return self.database.post_save_access_attempt(instance, **kwargs)
+
+    def post_delete_access_attempt(self, instance, **kwargs):
+        return self.database.post_delete_access_attempt(instance, **kwargs)
+
+    @staticmethod
+    def _lock_address(request, credentials, count: int) -> None:
+        """The failure that reaches the address's limit locks it at once, as a pair's does."""
+        limit = settings.AXES_IP_FAILURE_LIMIT
+        if not limit or count < limit or request.axes_locked_out:
+            return
+        if not getattr(settings, "AXES_LOCK_OUT_AT_FAILURE", True):
+            return
+        request.axes_locked_out = True
+        request.axes_credentials = credentials
+        user_locked_out.send(
+            "axes",
+            request=request,
+            username=get_client_username(request, credentials),
+            ip_address=request.axes_ip_address,
+        )
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        try:
+            super().user_logged_in(sender, request, user, **kwargs)
+        except RedisError as exc:
+            self._fallback("user_logged_in", exc, sender, request, user, **kwargs)
+
+    def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False) -> int:
+        try:
+            count = super().reset_attempts(
+                ip_address=ip_address, username=username, ip_or_username=ip_or_username
+            )
+            if ip_address and not username:  # an address's reset (axes_reset_ip), not a pair's
+                self.cache.delete(_address_key(ip_address))
+        except (RedisError, NotImplementedError) as exc:  # NotImplemented: "reset everything"
+            count = 0
+            logger.warning("Login throttle: the cache could not reset (%s)", exc or "all")
+        # Counts recorded in the database while Redis was down are reset too.
+        return count + self.database.reset_attempts(
+            ip_address=ip_address, username=username, ip_or_username=ip_or_username
+        )
