@@ -64,7 +64,7 @@ def redis_throttle(request, settings):
     AxesProxyHandler.get_implementation(force=True)
 
 
-def test_failed_logins_are_counted_in_redis_not_in_the_database(user):
+def test_failed_logins_are_counted_in_redis_not_in_the_database(user):  # noqa: F811
     client = Client()
     for _ in range(LIMIT - 1):
         assert_html_refused(html_login(client, user.email, "wrong-password"))
@@ -73,7 +73,7 @@ def test_failed_logins_are_counted_in_redis_not_in_the_database(user):
     assert AccessAttempt.objects.count() == 0
 
 
-def test_with_redis_down_logins_work_and_are_throttled_in_the_database(user, settings):
+def test_with_redis_down_logins_work_and_are_throttled_in_the_database(user, settings):  # noqa: F811
     use_cache_throttle(settings, "redis://127.0.0.1:1/0")  # nothing listens there
     client = Client()
     for _ in range(LIMIT - 1):

@@ -24,7 +24,7 @@ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 # primary's test database under the same name, read-only. "MIRROR" keeps Django from creating
 # or flushing it; conftest.py's django_db_setup then points the alias at the test database's
 # name on the replica's own server. Reads go there only in the tests that turn REPLICA_READS
-# on (core/tests/test_replica.py): elsewhere a test's uncommitted rows are not on the replica.
+# on (tests/test_replica.py): elsewhere a test's uncommitted rows are not on the replica.
 if "replica" in DATABASES:  # noqa: F405
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
 REPLICA_READS = False

@@ -27,7 +27,7 @@ from allocation.tests.factories import CourseFactory
 from core import replica
 from core.replica import READ_FROM_HEADER, ReplicaRequestMiddleware, replica_reads
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 REPLICA_DB = {"default", "replica"}
 
 
