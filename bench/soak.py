@@ -34,9 +34,21 @@ and sent notifications without an email. Emails sent twice (the same Message-ID 
 kill between the send and its record) are counted and reported, not a failure: delivery is
 at-least-once with that id as the idempotency key. Exit status 1 on any of the others.
 
+With ``--scale-out`` the same soak runs on the scaled-out topology of docs/deployment.md: a
+PostgreSQL streaming replica on port 5433 (``scripts/replica start``; the soak database
+reaches it by replication) serving the reports' and dashboards' reads
+(``DATABASE_REPLICA_URL``), Redis at 127.0.0.1:6379 as the task queue (``TASK_BACKEND=rq``,
+``manage.py rqworker`` instead of ``db_worker``; every notifying change enqueues an outbox
+wake-up) and as the login throttle's cache (``REDIS_URL``), and admins reading the report
+pages and the console dashboard as part of the mix. It also reports the replica's replay lag
+(sampled every second on the primary's ``pg_stat_replication``) and the share of reads it
+served (by the ``X-Medh-Read-From`` answer of each report request, and by the database
+transactions of the soak database on each server).
+
     python bench/soak.py                 # 300 s; writes the "soak" section of docs/performance.md
     python bench/soak.py --quick         # 30 s; prints only
     python bench/soak.py --duration 120 --concurrency 16 --workers 3 --no-write
+    python bench/soak.py --scale-out     # 300 s; writes the "soak-scale-out" section
 """
 
 from __future__ import annotations
@@ -95,6 +107,19 @@ MIX = {
     "transfer (console form)": 3,
     "assign primary (API)": 4,
 }
+# --scale-out adds the admins' reads of the reports and the dashboard (from the replica).
+SCALE_OUT_MIX = {
+    "admin report page (replica)": 4,
+    "admin report CSV (replica)": 1,
+    "admin dashboard (replica)": 2,
+}
+REPORT_PATHS = {
+    "admin report page (replica)": ["/console/reports/", "/console/reports/courses/"],
+    "admin report CSV (replica)": ["/console/reports/batches/?format=csv"],
+    "admin dashboard (replica)": ["/console/"],
+}
+REDIS_URL = "redis://127.0.0.1:6379/8"  # a Redis database of the soak's own (flushed)
+REPLICA_PORT = 5433
 # What each kind answers when it works, and when a service refuses (expected under load: a
 # full batch, a duplicate, a schedule conflict, an enrollment someone else already moved).
 OK = {
@@ -108,6 +133,7 @@ OK = {
     "transfer (API)": {200},
     "transfer (console form)": {302},
     "assign primary (API)": {200},
+    **dict.fromkeys(SCALE_OUT_MIX, {200}),
 }
 REFUSED = {
     "enroll (API)": {400},
@@ -145,6 +171,7 @@ class Result:
     outcome: str  # "ok", "refused", "5xx" or "unexpected"
     detail: str = ""
     cross_port: bool = False
+    read_from: str = ""  # X-Medh-Read-From of a replica-eligible answer
 
 
 @dataclass
@@ -152,6 +179,7 @@ class World:
     """What the virtual users know about the data (hints: the services have the last word)."""
 
     ports: list[int]
+    mix: dict[str, int] = field(default_factory=lambda: dict(MIX))
     token: str = ""
     students: list[int] = field(default_factory=list)
     batches_by_course: dict[int, list[int]] = field(default_factory=dict)
@@ -340,7 +368,8 @@ async def send(
         outcome = "unexpected"
         detail = f"{method} {path} -> {status} {response.headers.get('location', '')}"
     cross = session is not None and session.login_port != port
-    result = Result(kind, port, status, seconds, outcome, detail, cross)
+    read_from = response.headers.get("x-medh-read-from", "")
+    result = Result(kind, port, status, seconds, outcome, detail, cross, read_from)
     world.results.append(result)
     return result, response
 
@@ -395,8 +424,17 @@ def other_batch(world: World, course_id: int) -> int:
 
 async def one_request(client: httpx.AsyncClient, world: World) -> None:
     rng = world.rng
-    kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
-    if kind == "student schedule":
+    kind = rng.choices(list(world.mix), weights=list(world.mix.values()))[0]
+    if kind in REPORT_PATHS:
+        await send(
+            client,
+            world,
+            kind,
+            "GET",
+            rng.choice(REPORT_PATHS[kind]),
+            session=rng.choice(world.sessions["admin"]),
+        )
+    elif kind == "student schedule":
         await send(
             client,
             world,
@@ -613,6 +651,66 @@ def drain(seconds: float) -> tuple[float, int, int]:
         time.sleep(1)
 
 
+class LagSampler(threading.Thread):
+    """Every second, the replica's replay lag as the primary sees it (``pg_stat_replication``:
+    ``replay_lag``, NULL while there is nothing to replay, counted as 0, and the bytes of WAL
+    not yet replayed)."""
+
+    def __init__(self, primary_url: str):
+        super().__init__(daemon=True)
+        self.primary_url = primary_url
+        self.seconds: list[float] = []
+        self.bytes: list[int] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.primary_url, autocommit=True) as conn:
+            while not self.stopping.wait(1.0):
+                row = conn.execute(
+                    "SELECT COALESCE(EXTRACT(EPOCH FROM replay_lag), 0)::float,"
+                    " COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint"
+                    " FROM pg_stat_replication ORDER BY backend_start LIMIT 1"
+                ).fetchone()
+                if row is not None:
+                    self.seconds.append(row[0])
+                    self.bytes.append(row[1])
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
+
+
+def transactions(url: str, database: str) -> int:
+    """Transactions (each autocommit statement is one) of ``database`` on the server of ``url``."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+            [database],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def scale_out_setup() -> None:
+    """The replica (scripts/replica start) and Redis (flush the soak's database) must be up."""
+    subprocess.run([str(ROOT / "scripts" / "replica"), "start"], check=True)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def rq_failed() -> int:
+    import redis
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
+
+    queue = Queue("default", connection=redis.Redis.from_url(REDIS_URL))
+    return len(FailedJobRegistry(queue=queue))
+
+
 def percentile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
@@ -677,6 +775,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per instance (3)")
     parser.add_argument("--drain", type=float, default=120, help="seconds to wait for the worker")
     parser.add_argument("--database", default="medh_soak", help="scratch database (re-created)")
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="add the read replica (port 5433), Redis (queue and cache) and report reads",
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration, args.no_write = 30, True
@@ -684,14 +787,25 @@ def main() -> int:
 
     print(f"soak: preparing {args.database} (migrate, seed_demo, collectstatic)", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="medh-soak-"))
+    if args.scale_out:
+        scale_out_setup()
     url = fresh_database(args.database)
     env = server_env(url, workdir / "static")
+    replica_url = url.replace(":5432/", f":{REPLICA_PORT}/")
+    if args.scale_out:
+        env.update(
+            DATABASE_REPLICA_URL=replica_url,
+            REDIS_URL=REDIS_URL,
+            TASK_BACKEND="rq",
+        )
     manage(env, "seed_demo", "--quiet")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     ports = [free_port(), free_port()]
     while ports[0] == ports[1]:
         ports[1] = free_port()
     world = World(ports=ports)
+    if args.scale_out:
+        world.mix.update(SCALE_OUT_MIX)
     findings_before = prepare(env, world)
     plan = logins()
     from django.db import connection
@@ -707,13 +821,27 @@ def main() -> int:
         stack.callback(email_log.close)
         worker_err = (workdir / "worker.err").open("w")
         stack.callback(worker_err.close)
+        task_worker = [PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.5"]
+        if args.scale_out:  # as scripts/worker runs it with TASK_BACKEND=rq
+            task_worker = [
+                *(PYTHON, "manage.py", "rqworker", "default", "--with-scheduler"),
+                *("--job-class", "django_tasks_rq.backend.Job"),
+            ]
         tasks = subprocess.Popen(
-            [PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.5"],
+            task_worker,
             cwd=ROOT,
             env=env,
-            stdout=worker_err,
+            # The RQ worker delivers emails too (the outbox's wake-up jobs): into the same log.
+            stdout=email_log if args.scale_out else worker_err,
             stderr=worker_err,
         )
+        lag = LagSampler(url)
+        if args.scale_out:
+            lag.start()
+            xacts_before = (
+                transactions(url, args.database),
+                transactions(replica_url, args.database),
+            )
         outbox = Outbox(env, email_log, worker_err).start()
         kills = [
             threading.Timer(args.duration * share, outbox.kill_and_restart)
@@ -724,10 +852,17 @@ def main() -> int:
         print(
             f"soak: {args.duration:g} s, {args.concurrency} users, 2 × gunicorn "
             f"({args.workers} workers) on ports {ports[0]} and {ports[1]}, 1 run_outbox "
-            "(killed -9 and restarted twice), 1 db_worker",
+            "(killed -9 and restarted twice), "
+            + ("1 rqworker, a read replica, Redis" if args.scale_out else "1 db_worker"),
             flush=True,
         )
         seconds = asyncio.run(run_load(world, plan, args.duration, args.concurrency))
+        if args.scale_out:
+            xacts_after = (
+                transactions(url, args.database),
+                transactions(replica_url, args.database),
+            )
+            lag.stop()
         for timer in kills:
             timer.join()
         drained, queued, pending = drain(args.drain)
@@ -743,6 +878,28 @@ def main() -> int:
         r.outcome == "unexpected" for r in world.results
     )
     checks["new check_integrity findings"] = max(0, len(integrity_findings()) - findings_before)
+    scale_out_text = ""
+    if args.scale_out:
+        checks["RQ jobs failed"] = rq_failed()
+        reports = [r for r in world.results if r.kind in SCALE_OUT_MIX]
+        from_replica = sum(r.read_from == "replica" for r in reports)
+        fallbacks = sum(r.read_from == "primary-fallback" for r in reports)
+        primary_x = xacts_after[0] - xacts_before[0]
+        replica_x = xacts_after[1] - xacts_before[1]
+        share = replica_x / (primary_x + replica_x) if primary_x + replica_x else 0.0
+        lag_s = sorted(lag.seconds) or [0.0]
+        lag_b = sorted(lag.bytes) or [0]
+        scale_out_text = (
+            f"Read replica: {from_replica} of {len(reports)} report and dashboard answers "
+            f"({from_replica / max(len(reports), 1):.0%}) were read from the replica "
+            f"({fallbacks} fell back to the primary); the replica served {replica_x} of the "
+            f"soak database's {primary_x + replica_x} transactions during the load "
+            f"({share:.1%}; every other read and every write went to the primary). Replay "
+            f"lag, sampled every second ({len(lag.seconds)} samples): median "
+            f"{statistics.median(lag_s) * 1000:.0f} ms, max {lag_s[-1] * 1000:.0f} ms; WAL "
+            f"not yet replayed: median {statistics.median(lag_b) / 1024:.0f} KiB, max "
+            f"{lag_b[-1] / 1024:.0f} KiB."
+        )
     sent = scalar("SELECT count(*) FROM notifications_notification WHERE email_status = 'sent'")[0]
     ids = Counter(re.findall(r"<notification\.[^>]+>", (workdir / "worker.log").read_text()))
     emails = sum(ids.values())
@@ -768,7 +925,7 @@ def main() -> int:
     checks_table = "\n".join(check_lines)
     print(
         f"\n{kinds}\n\n{ports_table}\n\nMost frequent refusals:\n{refusal_lines}\n\n"
-        f"{checks_table}\n\n{summary}"
+        f"{checks_table}\n\n{summary}\n\n{scale_out_text}"
     )
     problems = {name: value for name, value in checks.items() if value}
     for r in [r for r in world.results if r.outcome in ("5xx", "unexpected")][:5]:
@@ -778,7 +935,46 @@ def main() -> int:
     else:
         print("soak: every check passed")
 
-    if not args.no_write:
+    if not args.no_write and args.scale_out:
+        command = (
+            f"python bench/soak.py --scale-out --duration {args.duration:g} "
+            f"--concurrency {args.concurrency} --workers {args.workers}"
+        )
+        write_section(
+            "soak-scale-out",
+            f"""## Soak, scaled out: two app servers, primary and read replica, Redis
+
+`{command}`, {today()}.
+{load_before}.
+
+The soak above on the scaled-out topology of docs/deployment.md, all on this one machine: two
+gunicorn instances ({args.workers} sync workers each, production settings) with
+`DATABASE_REPLICA_URL` (a streaming replica on port 5433 made by `scripts/replica start`),
+`REDIS_URL` and `TASK_BACKEND=rq`; one `rqworker` (tasks and the outbox's wake-up jobs) and
+one `run_outbox` (the outbox's poll; killed with SIGKILL and restarted twice) delivering the
+emails; the mix adds admins reading the report pages, a report CSV and the console dashboard
+(from the replica). The primary, the replica, Redis, the workers and the load generator share
+the machine's 2 CPUs: the latencies are those of a saturated machine.
+
+{kinds}
+
+{ports_table}
+
+"Refused" are the services' refusals the mix provokes on purpose (most frequent first):
+
+{refusal_lines}
+
+After the load, and after the workers drained the outbox:
+
+{checks_table}
+
+{summary}
+
+{scale_out_text}
+""",
+        )
+        print("soak: wrote the soak-scale-out section of docs/performance.md")
+    elif not args.no_write:
         command = (
             f"python bench/soak.py --duration {args.duration:g} "
             f"--concurrency {args.concurrency} --workers {args.workers}"
