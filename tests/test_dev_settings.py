@@ -73,3 +73,55 @@ def test_production_sends_from_the_outbox_worker_never_from_a_request():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert out.stdout.split() == ["worker", "10"], out.stderr
+
+
+def production_settings(**env: str) -> dict:
+    drop = ("TASK_BACKEND", "DATABASE_REPLICA_URL", "REDIS_URL", "NOTIFICATION_DELIVERY")
+    code = (
+        "import json, medh.settings.production as s; print(json.dumps({"
+        "'aliases': sorted(s.DATABASES), 'routers': getattr(s, 'DATABASE_ROUTERS', []),"
+        "'replica': s.DATABASES.get('replica'), 'caches': getattr(s, 'CACHES', {}),"
+        "'axes': s.AXES_HANDLER, 'tasks': s.TASKS, 'rq': 'django_rq' in s.INSTALLED_APPS,"
+        "'queues': s.RQ_QUEUES, 'wake': s.OUTBOX_WAKE_QUEUE}, default=str))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in drop},
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "medh.example",
+            "DATABASE_URL": "postgres://u@db:5432/medh",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_without_the_scale_out_variables_nothing_changes():
+    settings = production_settings()
+    assert settings["aliases"] == ["default"] and settings["routers"] == []
+    assert settings["caches"] == {} and settings["axes"] == "accounts.security.LoginThrottleHandler"
+    assert settings["tasks"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert not settings["rq"] and settings["queues"] == {} and not settings["wake"]
+
+
+def test_the_scale_out_variables_add_the_replica_the_cache_and_the_queue():
+    settings = production_settings(
+        DATABASE_REPLICA_URL="postgres://u@replica:5432/medh",
+        REDIS_URL="redis://cache:6379/0",
+        TASK_BACKEND="rq",
+    )
+    assert settings["aliases"] == ["default", "replica"]
+    assert settings["routers"] == ["core.replica.ReplicaRouter"]
+    replica = settings["replica"]
+    assert replica["HOST"] == "replica" and replica["OPTIONS"]["connect_timeout"] == 2
+    assert replica["CONN_MAX_AGE"] == 60
+    assert settings["caches"]["default"]["LOCATION"] == "redis://cache:6379/0"
+    assert settings["axes"] == "accounts.security.CachedLoginThrottleHandler"
+    assert settings["tasks"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert settings["rq"] and settings["wake"]
+    assert settings["queues"]["default"]["URL"].startswith("redis://cache:6379/0?")
