@@ -174,11 +174,13 @@ class ReplicaRouter:
     else, every write and every migration stays on ``default`` (see the module)."""
 
     def db_for_read(self, model, **hints):
+        # "default" by name, not None: with None Django would follow an instance read from
+        # the replica earlier in the request (its related objects) back to the replica.
         state = _current()
         if not state.replica_allowed or state.pinned:
-            return None
+            return DEFAULT_DB_ALIAS
         if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-            return None  # a read in a transaction may decide a write: the primary
+            return DEFAULT_DB_ALIAS  # a read in a transaction may decide a write: the primary
         state.replica_used = True
         return REPLICA
 

@@ -113,29 +113,34 @@ def test_report_pages_and_csv_are_read_from_the_replica(on_replica, admin, clien
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, databases=REPLICA_DB)
 def test_a_request_that_wrote_reads_its_own_write_from_the_primary(on_replica):
+    CourseFactory(code="RYW-0")
+    wait_for_replay()
     seen = {}
 
     @replica_reads
     def view(request):
         with CaptureQueriesContext(connections["replica"]) as before:
             seen["count_before"] = Course.objects.count()  # not written yet: the replica
+            earlier = Course.objects.get(code="RYW-0")
         course = CourseFactory(code="RYW-1")  # a write through the router pins the request
         with CaptureQueriesContext(connections["replica"]) as after:
             seen["found"] = Course.objects.filter(pk=course.pk).exists()
             seen["title"] = Course.objects.get(pk=course.pk).title
+            # An object read from the replica before the write does not lead back there.
+            seen["closures"] = earlier.closures.count()
         seen["replica_before"], seen["replica_after"] = len(before), len(after)
         return HttpResponse("ok")
 
     response = ReplicaRequestMiddleware(view)(RequestFactory().get("/"))
     assert response.status_code == 200
-    assert seen["replica_before"] == 1 and seen["replica_after"] == 0
+    assert seen["replica_before"] == 2 and seen["replica_after"] == 0
     assert seen["found"] is True and seen["title"]
     # The next request starts unpinned again.
     wait_for_replay()
     count = replica_reads(lambda request: HttpResponse(Course.objects.count()))
     fresh = ReplicaRequestMiddleware(count)
     response = fresh(RequestFactory().get("/"))
-    assert response[READ_FROM_HEADER] == "replica" and response.content == b"1"
+    assert response[READ_FROM_HEADER] == "replica" and response.content == b"2"
 
 
 @pytest.mark.postgres
