@@ -1,9 +1,10 @@
 """The outbox worker loop behind ``manage.py run_outbox``.
 
 It drains the outbox (``outbox.deliver_due``) batch after batch, and when nothing is due it
-waits ``poll`` seconds or until woken. ``wait`` is the only place that knows how it is woken:
-a Redis (or LISTEN/NOTIFY) wake-up replaces it without touching the rest, and the outbox
-rows stay the record, so a lost wake-up only delays an email until the next poll.
+waits ``poll`` seconds or until stopped. With the task queue on Redis (``TASK_BACKEND=rq``)
+the prompt delivery is the RQ worker's (``notifications/tasks.py``: a wake-up job per change
+runs the same ``deliver_due`` for its rows); this loop stays the poll that delivers whatever a
+lost wake-up left, since the outbox rows stay the record.
 
 - **Database gone** (restart, failover, a killed backend): the error is logged, the broken
   connection closed, and the loop tries again after 1, 2, 4 ... 30 s. It never exits on it.
