@@ -730,7 +730,7 @@ def tables(world: World, seconds: float) -> tuple[str, str, Counter]:
         "| request | count | ok | refused (4xx, expected) | 5xx | unexpected | p50 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for kind in MIX:
+    for kind in world.mix:
         rows = by_kind.get(kind, [])
         if not rows:
             continue
