@@ -28,7 +28,10 @@ from tests.test_security import (  # noqa: F401  (collected again here, with the
     user,
 )
 
-REDIS_URL = os.environ.get("MEDH_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+# A Redis database per xdist worker (10-15; the queue tests use 9, the soak 8): each test
+# empties its own, and two workers must not empty each other's in the middle of a test.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+REDIS_URL = f"redis://127.0.0.1:6379/{10 + int(_WORKER or 0) % 6}"
 
 
 def use_cache_throttle(settings, location: str) -> None:
