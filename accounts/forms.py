@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DomainErrorFormMixin
@@ -172,3 +173,27 @@ class LanguageSwitchForm(forms.Form):
 
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False, max_length=2000)
+
+
+class PeopleFilterForm(forms.Form):
+    """The console's people list: search by name or email, and by whether they signed in."""
+
+    NEVER, SIGNED_IN = "never", "yes"
+
+    q = forms.CharField(label=_("Name or email"), required=False, max_length=254)
+    signed_in = forms.ChoiceField(
+        label=_("Signed in"),
+        required=False,
+        choices=[("", _("Anyone")), (NEVER, _("Never signed in")), (SIGNED_IN, _("Has signed in"))],
+    )
+
+    def filter(self, users):
+        if not self.is_valid():
+            return users
+        if q := self.cleaned_data["q"].replace("\x00", "").strip():
+            users = users.filter(models.Q(email__icontains=q) | models.Q(full_name__icontains=q))
+        if self.cleaned_data["signed_in"] == self.NEVER:
+            users = users.filter(last_login__isnull=True)
+        elif self.cleaned_data["signed_in"] == self.SIGNED_IN:
+            users = users.filter(last_login__isnull=False)
+        return users

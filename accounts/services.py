@@ -7,9 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from core.errors import DomainError
@@ -18,6 +23,7 @@ from core.timezones import is_time_zone
 from .mail import INVITATION, PASSWORD_RESET, account_email_requested
 from .models import ROLE_FIELDS, Role, User, language_codes, new_feed_token
 from .preferences import EMAIL_EVENTS
+from .tokens import password_reset_tokens
 
 MSG_EMAIL_TAKEN = "A user with this email already exists."
 SYSTEM_EMAIL = "system@medh.internal"
@@ -162,6 +168,45 @@ def feed_token_reset(*, user: User) -> str:
     user.feed_token = new_feed_token()
     user.save(update_fields=["feed_token"])
     return user.feed_token
+
+
+MSG_RESET_LINK_INVALID = gettext_lazy(
+    "This password reset link is invalid or has expired: it works once, for a limited "
+    "time, and not after the password changed. Ask for a new one."
+)
+
+
+@transaction.atomic
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
+    """Set the password of the user a reset link (``uidb64`` and ``token`` from the email)
+    names, after the site's password validators; the token then stops working (the password
+    hash it was made from changed), and so do the user's API token and other sessions.
+
+    Locks the user's row and checks the token inside the lock, so a link used twice at the
+    same moment sets the password once. Refuses (``DomainError``) an unknown user, a wrong,
+    used or expired token (``MSG_RESET_LINK_INVALID``, on ``token``: the same message for all
+    of these) and a password the validators reject (their messages, on ``new_password``).
+    """
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        pk = None
+    user = (
+        User.objects.select_for_update(of=("self",)).filter(pk=pk, is_active=True).first()
+        if pk is not None and 0 < pk < 2**63
+        else None
+    )
+    if user is None or not password_reset_tokens.check_token(user, token):
+        raise DomainError(str(MSG_RESET_LINK_INVALID), field="token", code="invalid_token")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise DomainError(
+            " ".join(exc.messages), field="new_password", code="invalid_password"
+        ) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
 
 
 def user_profile_update(

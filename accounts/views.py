@@ -6,18 +6,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from accounts.access import is_admin, is_instructor, is_learner
+from accounts.access import admin_required, is_admin, is_instructor, is_learner
 from accounts.context_processors import reverse_or_none
-from accounts.forms import LanguageSwitchForm, PasswordResetRequestForm, ProfileForm
-from accounts.services import user_profile_update
+from accounts.forms import (
+    LanguageSwitchForm,
+    PasswordResetRequestForm,
+    PeopleFilterForm,
+    ProfileForm,
+)
+from accounts.models import User
+from accounts.services import user_invite, user_profile_update
 from accounts.tokens import invitation_tokens
 from core.errors import DomainError
+from core.web import csv_response, paginate, wants_csv
 
 # Where each role lands, most privileged first. A user holding several roles goes to the
 # first landing page that exists; pages not routed yet are skipped.
@@ -110,3 +118,49 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(self.request, _("Welcome! Your password is set and you are signed in."))
         return response
+
+
+PEOPLE_CSV_HEADER = ["Name", "Email", "Roles", "Last signed in", "Last invited"]
+
+
+@admin_required
+@require_GET
+def people_list(request):
+    """Console: every account, with whether it ever signed in and when it was last invited;
+    an account that never signed in can be invited (again). ``?format=csv`` downloads it."""
+    form = PeopleFilterForm(request.GET or None)
+    users = form.filter(User.objects.order_by("full_name", "email", "pk"))
+    if wants_csv(request):
+        rows = (
+            [
+                u.display_name,
+                u.email,
+                " ".join(u.roles),
+                u.last_login.isoformat() if u.last_login else "",
+                u.last_invited_at.isoformat() if u.last_invited_at else "",
+            ]
+            for u in users.iterator()
+        )
+        return csv_response("people.csv", PEOPLE_CSV_HEADER, rows)
+    return render(
+        request, "accounts/people_list.html", {"form": form, "page": paginate(request, users)}
+    )
+
+
+@admin_required
+@require_POST
+def people_invite(request, pk: int):
+    """Console: send (again) the invitation of an account that never signed in."""
+    user = get_object_or_404(User, pk=pk)
+    try:
+        user_invite(user=user, invited_by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse_lazy("people:list")
+    return redirect(back)

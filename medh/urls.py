@@ -71,6 +71,12 @@ account_patterns = [
     ),
 ]
 
+# The console's people list and invitations (accounts.views).
+people_patterns = [
+    path("", account_views.people_list, name="list"),
+    path("<int:pk>/invite/", account_views.people_invite, name="invite"),
+]
+
 urlpatterns = [
     # Load-balancer probes: no login, no HTTPS redirect (core/health.py).
     path("healthz", health.healthz, name="healthz"),
@@ -88,6 +94,7 @@ urlpatterns = [
     path("console/reports/", include((report_patterns, "reports"))),
     path("console/audit/", include((audit_patterns, "audit"))),
     path("console/webhooks/", include((webhook_patterns, "webhooks"))),
+    path("console/people/", include((people_patterns, "people"))),
     path("console/", include((console_patterns, "console"))),
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),
