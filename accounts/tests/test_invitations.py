@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.mail import INVITATION, PASSWORD_RESET
+from accounts.mail import PASSWORD_RESET
 from accounts.models import User
 from accounts.services import user_create, user_invite
 from accounts.tests.factories import AdminFactory, StudentFactory
@@ -40,9 +40,7 @@ def set_password_through(client, path: str, password: str = NEW_PASSWORD):
     password twice; returns the answer to the post."""
     opened = client.get(path)
     assert opened.status_code == 302, opened.status_code
-    return client.post(
-        opened["Location"], {"new_password1": password, "new_password2": password}
-    )
+    return client.post(opened["Location"], {"new_password1": password, "new_password2": password})
 
 
 def without_csrf(page: bytes) -> str:
