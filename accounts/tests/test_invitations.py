@@ -12,6 +12,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.mail import PASSWORD_RESET
@@ -345,3 +347,24 @@ def test_api_user_create_without_password_invites_unless_told_not_to(deliver, bo
     assert (user.last_invited_at is not None) is invited
     assert [m.to for m in mail.outbox] == ([["new@example.com"]] if invited else [])
     assert user.has_usable_password() is ("password" in body)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["", "x" * 10_000, "<script>alert(1)</script>", "a\x00b", "\u202egnp.exe 😀", "12345678"],
+)
+def test_the_set_password_form_of_a_live_link_survives_hostile_values(client, password):
+    student = user_create(email="imported@example.com", roles=["student"])
+    token = invitation_tokens.make_token(student)
+    uid = urlsafe_base64_encode(force_bytes(student.pk))
+    opened = client.get(reverse("invitation_accept", args=[uid, token]))
+    response = client.post(
+        opened["Location"], {"new_password1": password, "new_password2": password}
+    )
+    student.refresh_from_db()
+    if response.status_code == 302:  # a password the validators accept, stored as typed
+        assert student.check_password(password)
+    else:  # the form with its errors, nothing stored, nothing echoed unescaped
+        assert response.status_code == 200 and response.context["form"].errors
+        assert "<script>alert(1)</script>" not in response.content.decode()
+        assert not student.has_usable_password()
