@@ -38,8 +38,8 @@ def test_an_invited_student_signs_up_and_switches_to_german_on_a_phone(
     page.goto(link)
     assert page.evaluate(PAGE_OVERFLOW) == []
     screenshot(page, "invitation-phone")
-    page.get_by_label("New password", exact=True).fill("ina-chooses-a-long-one-7")
-    page.get_by_label("New password confirmation").fill("ina-chooses-a-long-one-7")
+    page.locator("#id_new_password1").fill("ina-chooses-a-long-one-7")
+    page.locator("#id_new_password2").fill("ina-chooses-a-long-one-7")
     page.get_by_role("button", name="Set password and sign in").click()
     expect(page.locator(".alert-success")).to_contain_text("Welcome")
     student.refresh_from_db()
