@@ -100,7 +100,7 @@ BUTTONS |= {"webhooks:redeliver", "people:invite"}
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}
 NOT_SHOWN |= {"assignment:preview", "assignment:balance"}
 # The set-password forms of a reset or invitation link the world has no valid token for (a
-# valid link's form: accounts/tests/test_invitations.py, test_the_set_password_form_*).
+# valid link's form: notifications/tests/test_account_emails.py, test_the_set_password_form_*).
 NOT_SHOWN |= {"password_reset_confirm", "invitation_accept"}
 
 

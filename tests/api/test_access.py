@@ -531,7 +531,7 @@ def test_every_endpoint_is_in_the_matrix(world):
     from medh import api_urls as urls
 
     # login: test_auth.py; docs: test_schema.py; the password reset: below and
-    # accounts/tests/test_invitations.py.
+    # notifications/tests/test_account_emails.py.
     untested_on_purpose = {
         "login",
         "schema",
