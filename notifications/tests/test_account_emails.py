@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
-from accounts.mail import PASSWORD_RESET
+from accounts.mail import INVITATION, PASSWORD_RESET
 from accounts.models import User
 from accounts.services import user_create, user_invite
 from accounts.tests.factories import AdminFactory, StudentFactory
@@ -368,3 +368,43 @@ def test_the_set_password_form_of_a_live_link_survives_hostile_values(client, pa
         assert response.status_code == 200 and response.context["form"].errors
         assert "<script>alert(1)</script>" not in response.content.decode()
         assert not student.has_usable_password()
+
+
+# --- races (PostgreSQL: row locks) ----------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_reset_link_used_twice_at_once_sets_the_password_once():
+    from accounts.services import password_reset_confirm
+    from core.testing import race
+
+    student = StudentFactory(email="sam@example.com")
+    uid = urlsafe_base64_encode(force_bytes(student.pk))
+    token = default_token_generator.make_token(student)
+    passwords = [f"racing-passphrase-{n}-xyz" for n in range(4)]
+
+    outcomes = race(
+        password_reset_confirm,
+        [{"uidb64": uid, "token": token, "new_password": p} for p in passwords],
+    )
+
+    won = [p for p, outcome in zip(passwords, outcomes, strict=True) if outcome.ok]
+    assert len(won) == 1, outcomes
+    assert all("invalid or has expired" in o.message for o in outcomes if not o.ok), outcomes
+    student.refresh_from_db()
+    assert student.check_password(won[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_inviting_at_once_each_send_one_and_the_time_is_the_last():
+    from core.testing import race
+
+    admins = [AdminFactory(), AdminFactory()]
+    student = user_create(email="imported@example.com", roles=["student"])
+    outcomes = race(user_invite, [{"user": student, "invited_by": a} for a in admins])
+    assert all(o.ok for o in outcomes), outcomes
+    assert Notification.objects.filter(recipient=student, event=INVITATION).count() == 2
+    student.refresh_from_db()
+    assert student.last_invited_at == max(o.value.last_invited_at for o in outcomes)
