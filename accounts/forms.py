@@ -169,10 +169,9 @@ class ProfileForm(DomainErrorFormMixin, forms.Form):
 
 
 class LanguageSwitchForm(forms.Form):
-    """The navigation's language switch."""
+    """The navigation's language switch (its ``next`` is read by Django's ``set_language``)."""
 
     language = forms.ChoiceField(choices=settings.LANGUAGES)
-    next = forms.CharField(required=False, max_length=2000)
 
 
 class PeopleFilterForm(forms.Form):
