@@ -40,6 +40,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import default_language
 from accounts.preferences import ACCOUNT_EVENTS
@@ -203,6 +204,18 @@ def _mark_sent(notification: Notification) -> None:
     )
 
 
+def _forget_link(notification: Notification) -> None:
+    """An account email's link is a credential (it sets the password): once the email is
+    out, the stored copy (the inbox's) keeps a note instead, so no live link rests in the
+    database or its backups."""
+    with translation.override(_recipient_language(notification.recipient)):
+        note = gettext(
+            "We emailed you a link to choose your password. For your safety the link is "
+            "not kept here: use the email, or ask for a new link."
+        )
+    Notification.objects.filter(pk=notification.pk).update(body=note + "\n", body_html="")
+
+
 def _mark_skipped(notification: Notification, token: str) -> None:
     """The recipient switched this kind of email off: no email, the inbox keeps the row."""
     Notification.objects.filter(pk=notification.pk, lease_token=token).update(
@@ -313,6 +326,8 @@ def deliver_due(
                     break
             else:
                 _mark_sent(notification)
+                if notification.event in ACCOUNT_EVENTS:
+                    _forget_link(notification)
                 counts["sent"] += 1
     except BaseException:
         # Stopped mid-send (SIGTERM's grace ran out) or the database went away: what was

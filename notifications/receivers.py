@@ -25,4 +25,7 @@ def queue_account_email(sender, user, event: str, invited_by=None, **kwargs) -> 
         )
         if recent.exists():
             return
-    notify(recipients=[user], event=event, context={"invited_by": invited_by})
+    created = notify(recipients=[user], event=event, context={"invited_by": invited_by})
+    # Read already: the email is what counts, and the bell of a user who signs in with
+    # the link should not ring for the link itself.
+    Notification.objects.filter(pk__in=[n.pk for n in created]).update(read_at=timezone.now())

@@ -370,6 +370,20 @@ def test_the_set_password_form_of_a_live_link_survives_hostile_values(client, pa
         assert not student.has_usable_password()
 
 
+def test_no_live_link_is_kept_in_the_database_once_the_email_is_out(client, deliver):
+    student = StudentFactory(email="sam@example.com")
+    with deliver():
+        client.post(reverse("password_reset"), {"email": student.email})
+    [message] = mail.outbox
+    assert LINK.search(message.body)
+    row = Notification.objects.get(recipient=student, event=PASSWORD_RESET)
+    assert row.email_status == EmailStatus.SENT
+    assert not LINK.search(row.body) and not LINK.search(row.body_html)
+    assert "not kept here" in row.body
+    # Read already: the bell does not ring for it.
+    assert row.read_at is not None
+
+
 # --- races (PostgreSQL: row locks) ----------------------------------------------------------
 
 
