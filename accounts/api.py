@@ -5,6 +5,8 @@ from __future__ import annotations
 import axes.utils
 from django.contrib.auth import authenticate, logout
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -25,12 +27,27 @@ from .permissions import ByMethod, IsAdmin, IsSignedIn, require
 from .serializers import (
     LoginResultSerializer,
     LoginSerializer,
+    MeSerializer,
+    MeUpdateSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     RoleFilterSerializer,
     UserCreateSerializer,
     UserSerializer,
 )
 
 MSG_BAD_LOGIN = "Invalid email or password"
+
+
+# The service's field names that the API calls differently.
+API_FIELDS = {"email_off": "email_notifications"}
+
+
+def refused(exc: DomainError) -> exceptions.ValidationError:
+    """A service's refusal as a 400 naming its field (``errors``), message word for word."""
+    if not exc.field:
+        return exceptions.ValidationError(exc.message)
+    return exceptions.ValidationError({API_FIELDS.get(exc.field, exc.field): [exc.message]})
 
 
 class LoginView(APIView):
@@ -128,6 +145,8 @@ class UsersView(ByMethod, APIView):
                 password=data["password"],
                 roles=data["role"],
                 full_name=data["full_name"],
+                invite=data["send_invitation"],
+                invited_by=request.user,
             )
         except DomainError as exc:  # the same email registered meanwhile
             raise exceptions.ValidationError({"email": [exc.message]}) from exc
@@ -144,3 +163,96 @@ class UserDetailView(APIView):
         require(is_admin(request.user) or request.user.pk == user_id)
         user = get_object_or_404(User, pk=user_id)
         return responses.ok(UserSerializer(user).data, "User fetched successfully")
+
+
+class MeView(APIView):
+    """``GET /api/users/me`` and ``PUT /api/users/me``: the caller's own account and
+    preferences (``full_name``, ``time_zone``, ``language``, ``email_notifications``).
+
+    The API itself answers in the language of ``Accept-Language``, not in ``language``:
+    ``language`` is for the user's pages, emails and calendar feed."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(tags=["users"], responses={200: envelope(MeSerializer, "Me")})
+    def get(self, request):
+        return responses.ok(MeSerializer(request.user).data, _("Profile fetched successfully"))
+
+    @extend_schema(
+        tags=["users"], request=MeUpdateSerializer, responses={200: envelope(MeSerializer, "Me")}
+    )
+    def put(self, request):
+        body = MeUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user = request.user
+        email_off = None
+        if "email_notifications" in data:
+            off = set(user.email_off or ())
+            for event, wanted in data["email_notifications"].items():
+                (off.discard if wanted else off.add)(event)
+            email_off = sorted(off)
+        try:
+            services.user_profile_update(
+                user=user,
+                full_name=data.get("full_name"),
+                time_zone=data.get("time_zone"),
+                language=data.get("language"),
+                email_off=email_off,
+            )
+        except DomainError as exc:
+            raise refused(exc) from exc
+        return responses.ok(MeSerializer(user).data, _("Profile updated successfully"))
+
+
+MSG_RESET_SENT = gettext_lazy(
+    "If an account has this email address, a link to choose a new password is on its way to it."
+)
+
+
+class PasswordResetView(APIView):
+    """``POST /api/v1/auth/password-reset`` with ``{"email"}``: email that account a
+    reset link, through the outbox. The answer is the same 200 whether or not the address
+    has an account (no account enumeration)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        request=PasswordResetSerializer,
+        responses={200: envelope(serializers.JSONField(allow_null=True), "PasswordReset")},
+        auth=[],
+    )
+    def post(self, request):
+        body = PasswordResetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.password_reset_request(email=body.validated_data["email"])
+        return responses.ok(None, str(MSG_RESET_SENT))
+
+
+class PasswordResetConfirmView(APIView):
+    """``POST /api/v1/auth/password-reset/confirm`` with ``{"uid", "token", "new_password"}``
+    from the reset email's link: set the new password (the site's validators decide; their
+    messages in a 400). The link then stops working."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        request=PasswordResetConfirmSerializer,
+        responses={200: envelope(serializers.JSONField(allow_null=True), "PasswordResetConfirm")},
+        auth=[],
+    )
+    def post(self, request):
+        body = PasswordResetConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            services.password_reset_confirm(
+                uidb64=data["uid"], token=data["token"], new_password=data["new_password"]
+            )
+        except DomainError as exc:
+            raise refused(exc) from exc
+        return responses.ok(None, _("Your password has been set. Log in with it."))

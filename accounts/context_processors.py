@@ -35,6 +35,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Assignment", "assignment:preview", "diagram-3", is_admin),
     ("Reports", "reports:index", "bar-chart", is_admin),
     ("Audit log", "audit:log", "clock-history", is_admin),
+    ("People", "people:list", "person-lines-fill", is_admin),
     ("Import", "imports:list", "upload", is_admin),
     ("Lifecycle", "lifecycle:preview", "arrow-repeat", is_admin),
     ("Django admin", "admin:index", "gear", is_admin),
@@ -48,7 +49,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
 
 # Entries shown under "More" in the navbar (by label).
 MORE_MENU = frozenset(
-    {"Holidays", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"}
+    {"Holidays", "Assignment", "Audit log", "People", "Import", "Lifecycle", "Django admin"}
 )
 
 

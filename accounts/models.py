@@ -8,9 +8,11 @@ what grants the admin console and the Django admin.
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.timezones import default_time_zone, validate_time_zone
 
@@ -34,6 +36,21 @@ ROLE_FIELDS = {
 def new_feed_token() -> str:
     """A fresh calendar-feed token: 32 random bytes, URL-safe base64 (43 characters)."""
     return secrets.token_urlsafe(32)
+
+
+def language_codes() -> list[str]:
+    """The codes of the languages a user may pick (``settings.LANGUAGES``)."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def default_language() -> str:
+    """The platform's language (``LANGUAGE_CODE``, "en-us" → "en"): every user's default."""
+    code = settings.LANGUAGE_CODE.lower()
+    codes = language_codes()
+    if code in codes:
+        return code
+    base = code.split("-")[0]
+    return base if base in codes else codes[0]
 
 
 # A learner of either kind (``UserQuerySet.students``).
@@ -102,6 +119,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         help_text="IANA time zone, e.g. Asia/Kolkata. Times are shown in it.",
     )
+    # The language of the user's pages, emails, inbox and calendar feed (not of the API,
+    # which answers in the Accept-Language of each request).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=default_language,
+        help_text=_("Pages, emails and your calendar feed are in this language."),
+    )
+    # When the last invitation email was queued (accounts.services.user_invite); empty for
+    # a user never invited. With last_login empty: invited, not signed in yet.
+    last_invited_at = models.DateTimeField(_("last invited"), null=True, blank=True)
+    # The notification events (accounts.preferences.EMAIL_EVENTS) the user wants no email
+    # for. The inbox gets them all the same; the outbox worker skips the email.
+    email_off = models.JSONField(
+        _("no email for"),
+        default=list,
+        blank=True,
+        help_text=_("Kinds of notification that reach the inbox only, without an email."),
+    )
 
     objects = UserManager()
 
@@ -120,6 +157,12 @@ class User(AbstractBaseUser, PermissionsMixin):
             # once with its rows (deduplication): a third of the pages an index of the ids
             # takes, and the count of 100,000 students is 3 ms instead of 5.
             models.Index(fields=["is_student"], condition=LEARNER, name="user_learners"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="user_language_known",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,3 +197,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_learner(self) -> bool:
         return self.is_student or self.is_corporate_student
+
+    @property
+    def never_signed_in(self) -> bool:
+        """Never signed in (an imported or invited account): may be invited (again)."""
+        return self.last_login is None
+
+    def wants_email(self, event: str) -> bool:
+        """Whether a notification of ``event`` is emailed to the user, or only in the inbox."""
+        return event not in (self.email_off or ())

@@ -9,6 +9,7 @@ here too, next to the forms it shares choice labels with.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserEmailField
 from accounts.models import User
@@ -260,6 +261,12 @@ class ImportUploadForm(forms.Form):
         choices=ImportMode.choices,
         initial=ImportMode.VALID_ROWS,
         widget=forms.RadioSelect,
+    )
+    send_invitations = forms.BooleanField(
+        label=_("Email new students an invitation"),
+        required=False,
+        initial=True,
+        help_text=_("A link to choose their password; they cannot sign in without one."),
     )
 
     def clean_file(self):

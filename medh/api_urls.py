@@ -28,6 +28,12 @@ urlpatterns = [
     # Authentication and individual assignments live under /api/v1/auth/ in the original.
     path("v1/auth/login", accounts.LoginView.as_view(), name="login"),
     path("v1/auth/logout", accounts.LogoutView.as_view(), name="logout"),
+    path("v1/auth/password-reset", accounts.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "v1/auth/password-reset/confirm",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path(
         "v1/auth/assign-instructor-to-student",
         allocation.AssignInstructorToStudentView.as_view(),
@@ -150,6 +156,7 @@ urlpatterns = [
     path("holidays", calendar.HolidaysView.as_view(), name="holidays"),
     path("holidays/<id:holiday_id>", calendar.HolidayDetailView.as_view(), name="holiday"),
     path("users", accounts.UsersView.as_view(), name="users"),
+    path("users/me", accounts.MeView.as_view(), name="me"),
     path("users/<id:user_id>", api_admin.UserDetailView.as_view(), name="user"),
     path(
         "instructors/<id:instructor_id>/workload",

@@ -29,8 +29,8 @@ admin.site.site_header = "Medh Allocation"
 admin.site.site_title = "Medh Allocation admin"
 admin.site.index_title = "Courses, batches, trainers and enrollments"
 
-# Login, logout and password change with the site's own templates (templates/registration/).
-# Password reset is left out on purpose: it needs outgoing email and its own pages.
+# Login, logout, password change and reset, and invitations, with the site's own templates
+# (templates/registration/). Reset and invitation emails go through the notifications outbox.
 account_patterns = [
     path(
         "login/",
@@ -41,12 +41,40 @@ account_patterns = [
     ),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
     path("profile/", account_views.profile, name="profile"),
+    path("language/", account_views.language_switch, name="language_switch"),
+    path("password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "invitation/<uidb64>/<token>/",
+        account_views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
+    ),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+]
+
+# The console's people list and invitations (accounts.views).
+people_patterns = [
+    path("", account_views.people_list, name="list"),
+    path("<int:pk>/invite/", account_views.people_invite, name="invite"),
 ]
 
 urlpatterns = [
@@ -66,6 +94,7 @@ urlpatterns = [
     path("console/reports/", include((report_patterns, "reports"))),
     path("console/audit/", include((audit_patterns, "audit"))),
     path("console/webhooks/", include((webhook_patterns, "webhooks"))),
+    path("console/people/", include((people_patterns, "people"))),
     path("console/", include((console_patterns, "console"))),
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),

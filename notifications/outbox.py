@@ -8,7 +8,11 @@ in dev and tests):
    ``SKIP LOCKED`` in pk order, get a lease (``lease_until``, ``lease_token``) and one more
    attempt. A row whose lease expired (its worker died or hung) is due again.
 2. **render** (no transaction): the event's templates with the stored context, in the
-   recipient's time zone; stored on the row unless the inbox got there first.
+   recipient's language and time zone; stored on the row unless the inbox got there first.
+   An email the recipient switched off (``User.email_off``, their notification
+   preferences) is marked skipped instead, unrendered: the inbox renders it when shown.
+   The preference is read here, not when the row is written, so a change made while an
+   email waits (a retry, a worker backlog) still counts.
 3. **send** (no transaction, no lock): one SMTP conversation bounded by ``EMAIL_TIMEOUT``,
    with a stable ``Message-ID`` (``Notification.message_id``).
 4. **mark** (one statement): sent, or pending with a growing delay, or failed after
@@ -35,7 +39,11 @@ from django.db import Error as DatabaseFailure
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from accounts.models import default_language
+from accounts.preferences import ACCOUNT_EVENTS
 
 from .context import thaw
 from .models import EmailStatus, Notification
@@ -60,10 +68,15 @@ def _recipient_zone(recipient) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+def _recipient_language(recipient) -> str:
+    return getattr(recipient, "language", None) or default_language()
+
+
 def render(notification: Notification) -> Notification:
     """Fill ``subject``, ``body`` and ``body_html`` of ``notification`` (recipient loaded)
-    from its event's templates, once: the first rendering stored wins, so the inbox and the
-    email say the same. Writes one conditional UPDATE; locks nothing."""
+    from its event's templates, once, in the recipient's language and time zone: the first
+    rendering stored wins, so the inbox and the email say the same. Writes one conditional
+    UPDATE; locks nothing."""
     if notification.rendered_at is not None:
         return notification
     recipient = notification.recipient
@@ -73,7 +86,10 @@ def render(notification: Notification) -> Notification:
         "url": notification.url,
         "site_url": settings.SITE_URL,
     }
-    with timezone.override(_recipient_zone(recipient)):
+    with (
+        timezone.override(_recipient_zone(recipient)),
+        translation.override(_recipient_language(recipient)),
+    ):
         event = notification.event
         subject = render_to_string(f"{TEMPLATE_DIR}/{event}.subject.txt", context)
         text = render_to_string(f"{TEMPLATE_DIR}/{event}.txt", context)
@@ -188,6 +204,33 @@ def _mark_sent(notification: Notification) -> None:
     )
 
 
+def _forget_link(notification: Notification) -> None:
+    """An account email's link is a credential (it sets the password): once the email is
+    out, the stored copy (the inbox's) keeps a note instead, so no live link rests in the
+    database or its backups."""
+    with translation.override(_recipient_language(notification.recipient)):
+        note = gettext(
+            "We emailed you a link to choose your password. For your safety the link is "
+            "not kept here: use the email, or ask for a new link."
+        )
+    Notification.objects.filter(pk=notification.pk).update(body=note + "\n", body_html="")
+
+
+def _mark_skipped(notification: Notification, token: str) -> None:
+    """The recipient switched this kind of email off: no email, the inbox keeps the row."""
+    Notification.objects.filter(pk=notification.pk, lease_token=token).update(
+        email_status=EmailStatus.SKIPPED, lease_until=None, lease_token="", send_after=None
+    )
+
+
+def wants_email(notification: Notification) -> bool:
+    """Whether the recipient gets this notification by email (their preferences); account
+    emails (invitation, password reset) always."""
+    return notification.event in ACCOUNT_EVENTS or notification.recipient.wants_email(
+        notification.event
+    )
+
+
 def _mark_failed(notification: Notification, token: str, exc: BaseException) -> str:
     attempts = notification.email_attempts  # counted at the claim
     gave_up = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
@@ -243,7 +286,8 @@ def deliver_due(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> dict[str, int]:
     """Claim, render, send and mark up to ``limit`` due notifications (of ``ids`` only, if
-    given); returns how many were ``sent``, ``retrying``, ``failed`` and ``released``.
+    given); returns how many were ``sent``, ``retrying``, ``failed``, ``released`` and
+    ``skipped`` (the recipient switched that kind of email off).
 
     Runs outside any transaction (refuses to run inside one: it would hold it open while it
     talks to the mail server). Stops early, handing the rest back, when ``should_stop()``
@@ -252,7 +296,7 @@ def deliver_due(
     if in_a_transaction():
         raise RuntimeError("deliver_due must not run inside a transaction")
     token, claimed = claim(limit=limit, ids=ids)
-    counts = {"sent": 0, "retrying": 0, "failed": 0, "released": 0}
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "released": 0, "skipped": 0}
     if not claimed:
         return counts
     deadline = time.monotonic() + settings.NOTIFICATION_LEASE_SECONDS / 2
@@ -263,6 +307,10 @@ def deliver_due(
                 _release(claimed[index:], token)
                 counts["released"] += len(claimed) - index
                 break
+            if not wants_email(notification):
+                _mark_skipped(notification, token)
+                counts["skipped"] += 1
+                continue
             try:
                 message = email_of(render(notification))
                 mail.open()  # once per batch: a no-op while the connection is open
@@ -278,6 +326,8 @@ def deliver_due(
                     break
             else:
                 _mark_sent(notification)
+                if notification.event in ACCOUNT_EVENTS:
+                    _forget_link(notification)
                 counts["sent"] += 1
     except BaseException:
         # Stopped mid-send (SIGTERM's grace ran out) or the database went away: what was

@@ -91,7 +91,8 @@ class OutboxWorker:
             backoff = 1.0
             if sum(counts.values()):
                 logger.info("Outbox worker: %s", counts)
-            if not counts["sent"]:  # nothing due, or the mail server is failing: pause
+            # Nothing due, or the mail server is failing: pause.
+            if not (counts["sent"] or counts["skipped"]):
                 self.wait(self.poll)
         self._drop_connection()
         logger.info("Outbox worker stopped")

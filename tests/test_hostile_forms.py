@@ -87,16 +87,21 @@ HOSTS = {
     "console:session_move": "console:session_detail",
     "console:holiday_delete": "console:holiday_list",
     "webhooks:redeliver": "webhooks:deliveries",
+    "language_switch": "profile",
+    "people:invite": "people:list",
 }
 # Forms that are only a button: nothing to fill in.
 BUTTONS = {"logout", "feeds:reset", "inbox:read", "inbox:read_all", "lifecycle:run"}
 BUTTONS |= {"enroll:cancel", "imports:apply", "console:mentor_unassign", "waitlist:move"}
 BUTTONS |= {"waitlist:remove", "console:roster_entry_remove", "console:holiday_delete"}
-BUTTONS |= {"webhooks:redeliver"}
+BUTTONS |= {"webhooks:redeliver", "people:invite"}
 # Forms the world does not show (no uncovered session to cover, the student already has a
 # mentor, nothing for the solver to staff): posted with the matrix's data and the payloads.
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}
 NOT_SHOWN |= {"assignment:preview", "assignment:balance"}
+# The set-password forms of a reset or invitation link the world has no valid token for (a
+# valid link's form: notifications/tests/test_account_emails.py, test_the_set_password_form_*).
+NOT_SHOWN |= {"password_reset_confirm", "invitation_accept"}
 
 
 # --- finding the forms ------------------------------------------------------------------------

@@ -420,6 +420,42 @@ PAGES = [
     Page("readyz", get=any_user(200, anonymous=200)),
     # An empty form: the page again, with the error.
     Page("profile", get=any_user(200), post=any_user(200)),
+    # --- language, password reset and invitations (accounts/views.py): open to everyone ----------
+    # The switch without a language changes nothing and goes back (no ``next``: home).
+    Page(
+        "language_switch",
+        get=any_user(405, anonymous=405),
+        post=any_user(Redirect("home"), anonymous=Redirect("home")),
+    ),
+    # An empty form: the page again, with the error.
+    Page("password_reset", get=any_user(200, anonymous=200), post=any_user(200, anonymous=200)),
+    Page("password_reset_done", get=any_user(200, anonymous=200)),
+    # A link that names nobody: the page that says the link does not work.
+    Page(
+        "password_reset_confirm",
+        get=any_user(200, anonymous=200),
+        post=any_user(200, anonymous=200),
+        kwargs=lambda w: {"uidb64": "MQ", "token": "no-such-token"},
+        data=lambda w: {"new_password1": "a-long-passphrase-1", "new_password2": "x"},
+    ),
+    Page("password_reset_complete", get=any_user(200, anonymous=200)),
+    Page(
+        "invitation_accept",
+        get=any_user(200, anonymous=200),
+        post=any_user(200, anonymous=200),
+        kwargs=lambda w: {"uidb64": "MQ", "token": "no-such-token"},
+        data=lambda w: {"new_password1": "a-long-passphrase-1", "new_password2": "x"},
+    ),
+    # --- console: people and invitations (accounts/views.py) -------------------------------------
+    Page("people:list", get=admin_page()),
+    csv_page("people:list"),
+    # Student A has signed in: refused with a message, back to the list.
+    Page(
+        "people:invite",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("people:list")),
+        kwargs=lambda w: {"pk": w.student_a.pk},
+    ),
     # --- console: allocation -------------------------------------------------------------------
     Page("console:dashboard", get=admin_page()),
     Page("console:batch_list", get=admin_page()),

@@ -106,6 +106,8 @@ def test_change_edits_name_and_roles(admin_client):
         {
             "email": user.email,
             "full_name": "Sam Student",
+            "time_zone": "Europe/Berlin",
+            "language": "de",
             "is_student": "on",
             "is_corporate_student": "on",
             "is_active": "on",
@@ -116,6 +118,7 @@ def test_change_edits_name_and_roles(admin_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     user.refresh_from_db()
     assert user.full_name == "Sam Student"
+    assert (user.time_zone, user.language) == ("Europe/Berlin", "de")
     assert user.roles == ["student", "corporate_student"]
 
 

@@ -272,6 +272,7 @@ MENU = [
     ("Assignment", "assignment:preview", "admin"),
     ("Reports", "reports:index", "admin"),
     ("Audit log", "audit:log", "admin"),
+    ("People", "people:list", "admin"),
     ("Import", "imports:list", "admin"),
     ("Lifecycle", "lifecycle:preview", "admin"),
     ("Django admin", "admin:index", "admin"),
@@ -482,6 +483,14 @@ def test_the_navbar_folds_the_occasional_admin_pages_into_more(rf):
         "Waitlists",
         "Reports",
     ]
-    assert more == ["Holidays", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"]
+    assert more == [
+        "Holidays",
+        "Assignment",
+        "Audit log",
+        "People",
+        "Import",
+        "Lifecycle",
+        "Django admin",
+    ]
     assert [item.label for item in context["nav_more"] if item.active] == ["Audit log"]
     assert sorted(context["nav_items"]) == sorted(context["nav_main"] + context["nav_more"])

@@ -300,10 +300,16 @@ def import_validate(rows: list[dict]) -> list[dict]:
 
 @transaction.atomic
 def import_create(
-    *, rows: list[dict], filename: str, mode: str, created_by: User
+    *,
+    rows: list[dict],
+    filename: str,
+    mode: str,
+    created_by: User,
+    send_invitations: bool = True,
 ) -> EnrollmentImport:
     """Check ``rows`` (from ``import_parse``) and store them with their report, status
-    ``validated``. Locks nothing and enrolls nobody. Refuses an unknown mode."""
+    ``validated``; with ``send_invitations``, each student the import creates will get an
+    invitation email. Locks nothing and enrolls nobody. Refuses an unknown mode."""
     if mode not in ImportMode.values:
         raise DomainError(f"Unknown import mode {mode!r}", field="mode")
     report = import_validate(rows)
@@ -314,6 +320,7 @@ def import_create(
         report=report,
         mode=mode,
         total=len(rows),
+        send_invitations=send_invitations,
     )
 
 
@@ -368,9 +375,12 @@ class _Abort(Exception):
         self.message = message
 
 
-def _import_row(row: dict, courses: dict[str, Course], batches: dict[str, Batch]) -> _Outcome:
-    """Create the student when new, then enroll them through ``enrollment_create``. Run it in
-    a transaction: a refused enrollment must not leave a student behind."""
+def _import_row(
+    row: dict, courses: dict[str, Course], batches: dict[str, Batch], job: EnrollmentImport
+) -> _Outcome:
+    """Create the student when new (invited, if the job says so), then enroll them through
+    ``enrollment_create``. Run it in a transaction: a refused enrollment must not leave a
+    student (or their invitation) behind."""
     email = row["email"].lower()
     course = courses.get(row["course_code"])
     if course is None:  # deleted since the check
@@ -383,7 +393,13 @@ def _import_row(row: dict, courses: dict[str, Course], batches: dict[str, Batch]
     student = User.objects.filter(email=email).first()
     created = student is None
     if created:
-        student = user_create(email=email, roles=(Role.STUDENT,), full_name=row["full_name"])
+        student = user_create(
+            email=email,
+            roles=(Role.STUDENT,),
+            full_name=row["full_name"],
+            invite=job.send_invitations,
+            invited_by=job.created_by,
+        )
     enrollment_create(
         student=student,
         course=course,
@@ -456,7 +472,7 @@ def _apply_valid_rows(job, courses, batches) -> EnrollmentImport:
         else:
             try:
                 with transaction.atomic():
-                    outcome = _import_row(row, courses, batches)
+                    outcome = _import_row(row, courses, batches, job)
             except DomainError as exc:
                 entry.update(result="failed", error=exc.message)
                 counts["failed"] = F("failed") + 1
@@ -484,7 +500,7 @@ def _apply_all_or_nothing(job, courses, batches) -> EnrollmentImport:
                 if not entry["ok"]:  # import_start refuses such a job; be safe anyway
                     raise _Abort(row["line"], entry["error"])
                 try:
-                    outcome = _import_row(row, courses, batches)
+                    outcome = _import_row(row, courses, batches, job)
                 except DomainError as exc:
                     raise _Abort(row["line"], exc.message) from exc
                 created += outcome.created_student

@@ -284,8 +284,17 @@ def test_import_valid_rows_creates_and_enrolls_exactly_the_valid_ones(
     assert results == [
         (line, "imported" if ok else "skipped") for line, (_, (ok, _)) in enumerate(MIXED, start=2)
     ]
-    # The welcome emails of the service, one per enrollment.
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(e[0] for e in imported)
+    # The welcome emails of the service, one per enrollment, and an invitation to each new
+    # student (the job's default).
+    invitations = [m for m in mail.outbox if "invited" in m.subject]
+    welcomes = [m for m in mail.outbox if m not in invitations]
+    assert sorted(m.to[0] for m in welcomes) == sorted(e[0] for e in imported)
+    assert sorted(m.to[0] for m in invitations) == [
+        "new@example.com",
+        "s1@example.com",
+        "s2@example.com",
+    ]
+    assert all(u.last_invited_at for u in User.objects.filter(email__in=["new@example.com"]))
 
 
 def test_a_row_invalid_since_the_check_is_refused_with_the_service_message(
@@ -494,3 +503,27 @@ def test_the_limits_are_the_model_fields():
         "batch_code": 50,
         "enrollment_type": 12,
     }
+
+
+@pytest.mark.parametrize("send_invitations", [True, False])
+def test_new_students_are_invited_unless_the_job_says_not_to(
+    school, admin, django_capture_on_commit_callbacks, send_invitations
+):
+    rows = import_parse(
+        data=csv_bytes("fresh@example.com,Fay Fresh,GER-A1,GER-1,", "known@example.com,,FRE-B1,,")
+    )
+    job = import_create(
+        rows=rows,
+        filename="a.csv",
+        mode=ImportMode.VALID_ROWS,
+        created_by=admin,
+        send_invitations=send_invitations,
+    )
+    start_and_run(job, django_capture_on_commit_callbacks)
+
+    invitations = [m.to[0] for m in mail.outbox if "invited" in m.subject]
+    # Only the student the import created; an existing account is never invited by it.
+    assert invitations == (["fresh@example.com"] if send_invitations else [])
+    fresh = User.objects.get(email="fresh@example.com")
+    assert (fresh.last_invited_at is not None) is send_invitations
+    assert User.objects.get(email="known@example.com").last_invited_at is None

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import feed_token_reset
@@ -37,14 +38,17 @@ def _feed_owner(token: str, has_role) -> object:
 def student_feed(request, token: str):
     student = _feed_owner(token, lambda user: user.is_learner)
     rows = calendar_pages.student_feed_sessions(student, since=feeds.feed_since())
-    return _ics_response(feeds.student_calendar(student, rows), "medh-classes.ics")
+    # In the owner's language: a calendar app sends no useful Accept-Language, and no cookie.
+    with translation.override(student.language):
+        return _ics_response(feeds.student_calendar(student, rows), "medh-classes.ics")
 
 
 @require_GET
 def instructor_feed(request, token: str):
     instructor = _feed_owner(token, lambda user: user.is_instructor)
     rows = calendar_pages.trainer_feed_sessions(instructor, since=feeds.feed_since())
-    return _ics_response(feeds.instructor_calendar(instructor, rows), "medh-teaching.ics")
+    with translation.override(instructor.language):
+        return _ics_response(feeds.instructor_calendar(instructor, rows), "medh-teaching.ics")
 
 
 @login_required

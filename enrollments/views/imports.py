@@ -84,6 +84,7 @@ def upload(request):
             filename=form.cleaned_data["file"].name,
             mode=form.cleaned_data["mode"],
             created_by=request.user,
+            send_invitations=form.cleaned_data["send_invitations"],
         )
     except DomainError as exc:
         form.add_error("mode" if exc.field == "mode" else None, exc.message)

@@ -60,11 +60,17 @@ MIDDLEWARE = [
     # After whitenoise (static files stay cacheable): API answers and signed-in pages are not.
     "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of an anonymous page: the django_language cookie (set_language), else
+    # Accept-Language. UserLanguageMiddleware overrides it for a signed-in user's pages and
+    # for the API (Accept-Language only).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Times on every page in the signed-in user's zone (User.time_zone).
     "accounts.middleware.UserTimeZoneMiddleware",
+    # Pages in the signed-in user's language (User.language); the API by Accept-Language.
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The audit trail records the logged-in user as the author of every change in a request.
@@ -193,11 +199,20 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # (accounts/signals.py).
 API_TOKEN_LIFETIME = dt.timedelta(hours=env.int("API_TOKEN_LIFETIME_HOURS", default=24))
 
+# A password-reset link works this long after the email was rendered, once, and dies when the
+# password changes or the user signs in (Django's tokens hash both). An invitation, sent to
+# someone who never signed in, may wait longer to be opened.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60 * 24)
+INVITATION_TIMEOUT = env.int("INVITATION_TIMEOUT_SECONDS", default=60 * 60 * 24 * 7)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# The languages a user may pick (User.language) and the pages, emails and API speak.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -108,7 +108,8 @@ class TestRetries:
             for _ in range(3):
                 deliver_due()
                 make_due(n)
-            assert deliver_due() == {"sent": 0, "retrying": 0, "failed": 0, "released": 0}
+            idle = {"sent": 0, "retrying": 0, "failed": 0, "released": 0, "skipped": 0}
+            assert deliver_due() == idle
 
         n.refresh_from_db()
         assert failing_mail.calls == 3
@@ -176,7 +177,7 @@ class TestRetries:
 
         counts = deliver_due(limit=3)
 
-        assert counts == {"sent": 0, "retrying": 1, "failed": 0, "released": 2}
+        assert counts == {"sent": 0, "retrying": 1, "failed": 0, "released": 2, "skipped": 0}
         assert DownBackend.calls == 1  # not three connection timeouts in a row
         for n in (first, second, third):
             n.refresh_from_db()
@@ -214,7 +215,7 @@ class TestLease:
         assert [c.pk for c in claimed] == [n.pk]
 
         assert claim(limit=10)[1] == []  # a second worker finds nothing
-        assert deliver_due() == {"sent": 0, "retrying": 0, "failed": 0, "released": 0}
+        assert deliver_due() == {"sent": 0, "retrying": 0, "failed": 0, "released": 0, "skipped": 0}
 
         # The first worker died: its lease runs out, and the email is due again.
         Notification.objects.filter(pk=n.pk).update(lease_until=timezone.now())

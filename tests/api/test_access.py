@@ -330,6 +330,14 @@ CASES = [
         lambda w: f"/api/users/{w.student.pk}",
         {"admin": 200, "student": 200},
     ),
+    Case("me", "get", lambda w: "/api/users/me", ALL_SIGNED_IN),
+    Case(
+        "update me",
+        "put",
+        lambda w: "/api/users/me",
+        ALL_SIGNED_IN,
+        lambda w: {"time_zone": "Europe/Berlin", "email_notifications": {"session_moved": False}},
+    ),
     Case(
         "batch sessions",
         "get",
@@ -522,7 +530,15 @@ def test_every_endpoint_is_in_the_matrix(world):
 
     from medh import api_urls as urls
 
-    untested_on_purpose = {"login", "schema", "docs"}  # login: test_auth.py; docs: test_schema.py
+    # login: test_auth.py; docs: test_schema.py; the password reset: below and
+    # notifications/tests/test_account_emails.py.
+    untested_on_purpose = {
+        "login",
+        "schema",
+        "docs",
+        "password-reset",
+        "password-reset-confirm",
+    }
     endpoints = {
         (route.name, method)
         for route in urls.urlpatterns
@@ -532,6 +548,21 @@ def test_every_endpoint_is_in_the_matrix(world):
     }
     covered = {(resolve(case.url(world).split("?")[0]).url_name, case.method) for case in CASES}
     assert endpoints - covered == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_password_reset_endpoints_answer_every_caller_alike(world, as_user, role):
+    """Open to anyone (a user who forgot their password has no token): every role, anonymous
+    included, gets the same answer, and a stale session or token does not stand in the way."""
+    client = as_user(role)
+    sent = client.post("/api/v1/auth/password-reset", {"email": world.student.email}, format="json")
+    assert_success(sent, 200)
+    confirm = client.post(
+        "/api/v1/auth/password-reset/confirm",
+        {"uid": "MQ", "token": "no-such-token", "new_password": "a-long-enough-passphrase"},
+        format="json",
+    )
+    assert_failure(confirm, 400, contains="invalid or has expired")
 
 
 # --- CSRF: a browser session needs the token, a Bearer token does not -------------------------

@@ -46,7 +46,7 @@ PATH_VALUES = {
     "webhook_id": lambda w: _webhook(w).pk,
     "delivery_id": lambda w: _delivery(w).pk,
 }
-UNAUTHENTICATED = {"api:login"}
+UNAUTHENTICATED = {"api:login", "api:password-reset", "api:password-reset-confirm"}
 
 
 def api_endpoints() -> list[tuple[str, str, str]]:

@@ -87,12 +87,14 @@ def admin_pages(demo) -> list[str]:
         ("imports:list", ()),
         ("lifecycle:preview", ()),
         ("inbox:list", ()),
+        ("people:list", ()),
+        ("profile", ()),
     ]
     return [reverse(name, args=args) for name, args in names]
 
 
 INSTRUCTOR_PAGES = ["instructor:dashboard", "instructor:mentees", "instructor:availability"]
-STUDENT_PAGES = ["student:schedule", "inbox:list"]
+STUDENT_PAGES = ["student:schedule", "inbox:list", "profile"]
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:

@@ -25,12 +25,12 @@ class Command(BaseCommand):
     def handle(self, *args, batch, poll, once, **options):
         worker = OutboxWorker(batch=batch, poll=poll, grace=settings.OUTBOX_STOP_GRACE_SECONDS)
         if once:
-            total = {"sent": 0, "retrying": 0, "failed": 0, "released": 0}
+            total = {"sent": 0, "retrying": 0, "failed": 0, "released": 0, "skipped": 0}
             while True:
                 counts = worker.run_once()
                 for key, value in counts.items():
                     total[key] += value
-                if not counts["sent"]:
+                if not (counts["sent"] or counts["skipped"]):
                     break
             self.stdout.write(f"Outbox: {total}")
             return
