@@ -5,6 +5,7 @@ from __future__ import annotations
 import axes.utils
 from django.contrib.auth import authenticate, logout
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -30,7 +31,7 @@ from .serializers import (
     UserSerializer,
 )
 
-MSG_BAD_LOGIN = "Invalid email or password"
+MSG_BAD_LOGIN = gettext_noop("Invalid email or password")
 
 
 class LoginView(APIView):
@@ -58,7 +59,7 @@ class LoginView(APIView):
             password=body.validated_data["password"],
         )
         if user is None:
-            raise exceptions.AuthenticationFailed(MSG_BAD_LOGIN)
+            raise exceptions.AuthenticationFailed(gettext(MSG_BAD_LOGIN))
         # A success clears this account's failures from this address (AXES_RESET_ON_SUCCESS
         # does that for session logins, through the user_logged_in signal a token login lacks).
         axes.utils.reset(ip=client_ip(request._request), username=user.email)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy
 
 from core.forms import DomainErrorFormMixin
 from core.ids import parse_id
@@ -68,7 +69,7 @@ class UserEmailField(forms.ModelChoiceField):
 
 # The login error. Django's says "both fields may be case-sensitive"; the email is not (it is
 # stored and looked up lower-cased), only the password is.
-MSG_INVALID_LOGIN = (
+MSG_INVALID_LOGIN = gettext_lazy(
     "This email address and password do not match an account. Check the password: it is "
     "case-sensitive (the email address is not)."
 )
@@ -96,8 +97,8 @@ class ProfileForm(DomainErrorFormMixin, forms.Form):
     """The user's own preferences (a later issue adds the language)."""
 
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Pages, emails and your calendar show times in this zone.",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy("Pages, emails and your calendar show times in this zone."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from rest_framework.authtoken.models import Token
 
 from core.errors import DomainError
@@ -16,7 +17,7 @@ from core.timezones import is_time_zone
 
 from .models import ROLE_FIELDS, Role, User, new_feed_token
 
-MSG_EMAIL_TAKEN = "A user with this email already exists."
+MSG_EMAIL_TAKEN = gettext_noop("A user with this email already exists.")
 SYSTEM_EMAIL = "system@medh.internal"
 
 
@@ -111,7 +112,10 @@ def user_profile_update(*, user: User, time_zone: str) -> User:
     (a user edits only their own row)."""
     if not is_time_zone(time_zone):
         raise DomainError(
-            f"{time_zone} is not a known time zone (use an IANA name such as Europe/Berlin)",
+            gettext(
+                "%(time_zone)s is not a known time zone (use an IANA name such as Europe/Berlin)"
+            )
+            % {"time_zone": time_zone},
             field="time_zone",
             code="invalid_time_zone",
         )

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import is_admin, is_instructor, is_learner
@@ -42,7 +43,7 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         if was_logged_in:
             # Stored in the messages cookie: the session was just flushed.
-            messages.info(request, "You have been logged out.")
+            messages.info(request, gettext("You have been logged out."))
         return response
 
 
@@ -57,6 +58,10 @@ def profile(request):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, f"Saved. Times are now shown in {request.user.time_zone}.")
+            messages.success(
+                request,
+                gettext("Saved. Times are now shown in %(time_zone)s.")
+                % {"time_zone": request.user.time_zone},
+            )
             return redirect("profile")
     return render(request, "registration/profile.html", {"form": form})
