@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
@@ -52,7 +53,7 @@ from .serializers import (
     WorkloadSerializer,
 )
 
-MSG_NOT_YOURS = "Only admins and the batch's own trainers can do this"
+MSG_NOT_YOURS = gettext_noop("Only admins and the batch's own trainers can do this")
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ class BatchStudentsView(APIView):
     )
     def get(self, request, batch_id: int):
         batch = get_object_or_404(Batch, pk=batch_id)
-        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
+        require(is_admin(request.user) or teaches(request.user, batch), gettext(MSG_NOT_YOURS))
         page = paginate(request, selectors.batch_roster(batch))
         return responses.listing(
             BatchStudentSerializer(page.items, many=True).data,
@@ -439,7 +440,7 @@ class InstructorWorkloadView(APIView):
             User.objects.filter(pk=instructor_id, is_instructor=True)
         )
         if not workloads:
-            raise NotFound("No instructor with this id")
+            raise NotFound(gettext("No instructor with this id"))
         return responses.ok(
             WorkloadSerializer(workloads[0]).data, "Instructor workload fetched successfully"
         )
@@ -532,7 +533,7 @@ class BatchTrainersView(ByMethod, APIView):
     )
     def get(self, request, batch_id: int):
         batch = get_object_or_404(Batch.objects.select_related("assigned_instructor"), pk=batch_id)
-        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
+        require(is_admin(request.user) or teaches(request.user, batch), gettext(MSG_NOT_YOURS))
         return responses.ok(_batch_trainers_data(batch), "Batch trainers fetched successfully")
 
     @extend_schema(

@@ -8,6 +8,7 @@ Thin views over ``allocation.services`` (``user_update``, ``batch_staff_remove``
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -42,7 +43,7 @@ class UserUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Give a full_name, a role list or both.")
+            raise serializers.ValidationError(gettext("Give a full_name, a role list or both."))
         return attrs
 
 

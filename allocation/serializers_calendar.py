@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -134,8 +135,10 @@ class SessionWindowSerializer(serializers.Serializer):
     """``?from=&to=``: the sessions overlapping ``[from, to)``; either may be left out."""
 
     # "from" is a Python keyword: the field is put into the class namespace by name.
-    locals()["from"] = InstantField(required=False, help_text="Sessions ending after this time")
-    to = InstantField(required=False, help_text="Sessions starting before this time")
+    locals()["from"] = InstantField(
+        required=False, help_text=gettext_lazy("Sessions ending after this time")
+    )
+    to = InstantField(required=False, help_text=gettext_lazy("Sessions starting before this time"))
 
     def validate(self, data):
         start, end = data.get("from"), data.get("to")
@@ -171,15 +174,19 @@ class SessionUpdateSerializer(serializers.Serializer):
         if data.get("status") == SessionStatus.CANCELLED:
             if moving:
                 raise serializers.ValidationError(
-                    'Either move the session (start, end) or cancel it (status "cancelled"), '
-                    "not both."
+                    gettext(
+                        'Either move the session (start, end) or cancel it (status "cancelled"), '
+                        "not both."
+                    )
                 )
             if not data.get("reason", "").strip():
                 raise serializers.ValidationError({"reason": "A cancellation needs a reason."})
             return data
         if not ("start" in data and "end" in data):
             raise serializers.ValidationError(
-                'Give start and end to move the session, or status "cancelled" and a reason.'
+                gettext(
+                    'Give start and end to move the session, or status "cancelled" and a reason.'
+                )
             )
         return data
 

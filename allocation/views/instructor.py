@@ -9,6 +9,7 @@ and ``eligibility``.
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import instructor_required
@@ -85,7 +86,11 @@ def session_log(request, assignment_pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, f"Session with {assignment.student.display_name} logged.")
+            messages.success(
+                request,
+                gettext("Session with %(student)s logged.")
+                % {"student": assignment.student.display_name},
+            )
             return redirect("instructor:mentees")
     return render(request, "allocation/session_log.html", {"assignment": assignment, "form": form})
 
@@ -113,7 +118,7 @@ def batch_notes(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, "Note posted.")
+            messages.success(request, gettext("Note posted."))
             return redirect("instructor:batch_notes", pk=batch.pk)
     return render(
         request,
