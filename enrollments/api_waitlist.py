@@ -7,6 +7,7 @@ Thin views over ``enrollments.services`` (``waitlist_reorder``, ``waitlist_remov
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -36,7 +37,9 @@ class WaitlistEntrySerializer(serializers.Serializer):
     enrolled_elsewhere = serializers.BooleanField(
         read_only=True,
         default=False,
-        help_text="Already enrolled in the course elsewhere: skipped when a seat frees",
+        help_text=gettext_lazy(
+            "Already enrolled in the course elsewhere: skipped when a seat frees"
+        ),
     )
 
 
@@ -73,7 +76,7 @@ class BatchWaitlistView(ByMethod, APIView):
     )
     def get(self, request, batch_id: int):
         batch = _batch(batch_id)
-        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
+        require(is_admin(request.user) or teaches(request.user, batch), gettext(MSG_NOT_YOURS))
         page = paginate(request, selectors.waitlist_waiting(batch))
         return responses.listing(
             WaitlistEntrySerializer(page.items, many=True).data,

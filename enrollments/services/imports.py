@@ -30,6 +30,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Role, User
 from accounts.services import user_create
@@ -61,7 +62,9 @@ MAX_BYTES = 2 * 1024 * 1024
 # each row.
 REPORT_EVERY = 100
 
-MSG_NOT_CSV = "This is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that."
+MSG_NOT_CSV = gettext_noop(
+    "This is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that."
+)
 
 # The model field each column is stored in (or looked up by): its max_length bounds the cell,
 # so a value the database cannot store is a clear error on its row at the check, not a
@@ -92,11 +95,14 @@ def import_parse(*, data: bytes) -> list[dict]:
     rows. Extra columns are ignored; fully blank lines are skipped.
     """
     if not data:
-        raise DomainError("The file is empty.", field="file")
+        raise DomainError(gettext("The file is empty."), field="file")
     if len(data) > MAX_BYTES:
         raise DomainError(
-            f"The file is too large ({len(data) // 1024} KB); the limit is "
-            f"{MAX_BYTES // (1024 * 1024)} MB. Split it into several imports.",
+            gettext(
+                "The file is too large (%(data)s KB); the limit is %(MAX_BYTES)s MB. Split "
+                "it into several imports."
+            )
+            % {"data": len(data) // 1024, "MAX_BYTES": MAX_BYTES // (1024 * 1024)},
             field="file",
         )
     if b"\x00" in data:  # spreadsheets (.xlsx is a zip), images, PDFs: never text
@@ -105,21 +111,23 @@ def import_parse(*, data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.",
+            gettext("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."),
             field="file",
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
         if header is None:
-            raise DomainError("The file has no header row.", field="file")
+            raise DomainError(gettext("The file has no header row."), field="file")
         keys = [_header_key(cell) for cell in header]
         missing = [column for column in COLUMNS if column not in keys]
         if missing:
             raise DomainError(
-                f"The header row lacks the column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}. Expected: {', '.join(COLUMNS)} "
-                "(download the template).",
+                gettext(
+                    "The header row lacks the column(s) %(missing)s. Expected: %(expected)s "
+                    "(download the template)."
+                )
+                % {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)},
                 field="file",
             )
         position = {column: keys.index(column) for column in COLUMNS}
@@ -129,7 +137,10 @@ def import_parse(*, data: bytes) -> list[dict]:
                 continue
             if len(rows) == MAX_ROWS:
                 raise DomainError(
-                    f"The file has more than {MAX_ROWS} rows. Split it into several imports.",
+                    gettext(
+                        "The file has more than %(MAX_ROWS)s rows. Split it into several imports."
+                    )
+                    % {"MAX_ROWS": MAX_ROWS},
                     field="file",
                 )
             row = {"line": reader.line_num}
@@ -138,10 +149,12 @@ def import_parse(*, data: bytes) -> list[dict]:
             rows.append(row)
     except csv.Error as exc:
         raise DomainError(
-            f"The file is not valid CSV (line {reader.line_num}: {exc}).", field="file"
+            gettext("The file is not valid CSV (line %(line_num)s: %(exc)s).")
+            % {"line_num": reader.line_num, "exc": exc},
+            field="file",
         ) from None
     if not rows:
-        raise DomainError("The file has a header but no rows.", field="file")
+        raise DomainError(gettext("The file has a header but no rows."), field="file")
     return rows
 
 
@@ -305,7 +318,9 @@ def import_create(
     """Check ``rows`` (from ``import_parse``) and store them with their report, status
     ``validated``. Locks nothing and enrolls nobody. Refuses an unknown mode."""
     if mode not in ImportMode.values:
-        raise DomainError(f"Unknown import mode {mode!r}", field="mode")
+        raise DomainError(
+            gettext("Unknown import mode %(mode)s") % {"mode": repr(mode)}, field="mode"
+        )
     report = import_validate(rows)
     return EnrollmentImport.objects.create(
         created_by=created_by,
@@ -374,12 +389,16 @@ def _import_row(row: dict, courses: dict[str, Course], batches: dict[str, Batch]
     email = row["email"].lower()
     course = courses.get(row["course_code"])
     if course is None:  # deleted since the check
-        raise DomainError(f"Unknown course “{row['course_code']}”")
+        raise DomainError(
+            gettext("Unknown course “%(course_code)s”") % {"course_code": row["course_code"]}
+        )
     batch = None
     if row["batch_code"]:
         batch = batches.get(row["batch_code"])
         if batch is None:
-            raise DomainError(f"Unknown batch “{row['batch_code']}”")
+            raise DomainError(
+                gettext("Unknown batch “%(batch_code)s”") % {"batch_code": row["batch_code"]}
+            )
     student = User.objects.filter(email=email).first()
     created = student is None
     if created:

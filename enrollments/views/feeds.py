@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import feed_token_reset
@@ -54,7 +55,9 @@ def feed_reset(request):
     feed_token_reset(user=request.user)
     messages.success(
         request,
-        "Your calendar feed has a new address. The old one no longer works: subscribe again "
-        "with the new address in your calendar app.",
+        gettext(
+            "Your calendar feed has a new address. The old one no longer works: subscribe again "
+            "with the new address in your calendar app."
+        ),
     )
     return HttpResponseRedirect(next_url(request, reverse("home")))
