@@ -10,6 +10,7 @@ Both come from ``reports.tables``, so the API and the pages share each column's 
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -40,7 +41,10 @@ class ReportRowSerializer(serializers.Serializer):
 
 class FormatParams(serializers.Serializer):
     format = serializers.ChoiceField(
-        choices=["json", "csv"], required=False, default="json", help_text="csv: a CSV file"
+        choices=["json", "csv"],
+        required=False,
+        default="json",
+        help_text=gettext_lazy("csv: a CSV file"),
     )
 
 
@@ -155,13 +159,22 @@ class AuditParams(serializers.Serializer):
         choices=[key for key, _ in audit.MODEL_CHOICES], required=False
     )
     object_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    user = IdOf("user", queryset=User.objects.all(), required=False, help_text="Who changed it")
+    user = IdOf(
+        "user",
+        queryset=User.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Who changed it"),
+    )
     # "from" is a keyword in Python: the fields are declared below by name.
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False, help_text="First day, inclusive")
-        fields["to"] = serializers.DateField(required=False, help_text="Last day, inclusive")
+        fields["from"] = serializers.DateField(
+            required=False, help_text=gettext("First day, inclusive")
+        )
+        fields["to"] = serializers.DateField(
+            required=False, help_text=gettext("Last day, inclusive")
+        )
         return fields
 
     def validate(self, attrs):
