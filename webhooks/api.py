@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -29,7 +30,9 @@ class EndpointSerializer(serializers.Serializer):
 
 
 class EndpointCreatedSerializer(EndpointSerializer):
-    secret = serializers.CharField(help_text="Shown once: keep it to verify the signatures")
+    secret = serializers.CharField(
+        help_text=gettext_lazy("Shown once: keep it to verify the signatures")
+    )
 
 
 class EndpointInputSerializer(serializers.Serializer):
@@ -38,7 +41,11 @@ class EndpointInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False, max_length=20
     )
     secret = Text(
-        max_length=128, required=False, allow_blank=True, default="", help_text="Generated if empty"
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Generated if empty"),
     )
     description = Text(max_length=200, required=False, allow_blank=True, default="")
 
