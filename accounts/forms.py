@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from core.forms import DomainErrorFormMixin
 from core.ids import parse_id
@@ -26,7 +26,7 @@ class UserEmailField(forms.ModelChoiceField):
     default_error_messages = {"invalid_choice": "No user has this email address."}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", "Their email address.")
+        kwargs.setdefault("help_text", gettext("Their email address."))
         super().__init__(**kwargs)
         self.widget.attrs.update(
             {"placeholder": "name@example.org", "autocomplete": "off", "spellcheck": "false"}

@@ -17,7 +17,7 @@ from .forms import DateInput, TimeInput
 from .models import Batch, Course
 from .session_times import interval
 
-CALENDAR_VIEWS = (("month", "Month"), ("week", "Week"))
+CALENDAR_VIEWS = (("month", gettext_lazy("Month")), ("week", gettext_lazy("Week")))
 
 
 class CalendarQueryForm(forms.Form):

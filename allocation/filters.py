@@ -4,7 +4,7 @@ the rules behind each choice (what counts as active, as full) live in the select
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core import dates
@@ -21,7 +21,9 @@ def _instructor_label(user: User) -> str:
 
 def _yes_no(any_label: str) -> forms.Select:
     """A select for a BooleanFilter: empty (no filtering), yes or no."""
-    return forms.Select(choices=[("", any_label), ("true", "Yes"), ("false", "No")])
+    return forms.Select(
+        choices=[("", any_label), ("true", gettext("Yes")), ("false", gettext("No"))]
+    )
 
 
 class TrainerWorkloadFilter(django_filters.FilterSet):
@@ -152,7 +154,11 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
 
-LEAVE_WHEN_CHOICES = (("current", "Current"), ("upcoming", "Upcoming"), ("past", "Past"))
+LEAVE_WHEN_CHOICES = (
+    ("current", gettext_lazy("Current")),
+    ("upcoming", gettext_lazy("Upcoming")),
+    ("past", gettext_lazy("Past")),
+)
 
 
 class LeaveFilter(django_filters.FilterSet):

@@ -41,7 +41,7 @@ class InstructorChoiceField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.instructors())
-        kwargs.setdefault("empty_label", "Choose an instructor…")
+        kwargs.setdefault("empty_label", gettext("Choose an instructor…"))
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: User) -> str:
@@ -129,7 +129,7 @@ class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
 
 class WorkloadPercentField(forms.IntegerField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Workload %")
+        kwargs.setdefault("label", gettext("Workload %"))
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 100)
         super().__init__(**kwargs)

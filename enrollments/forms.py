@@ -52,7 +52,7 @@ class StudentChoiceField(UserEmailField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.students().filter(is_active=True))
-        kwargs.setdefault("help_text", "The student's email address.")
+        kwargs.setdefault("help_text", gettext("The student's email address."))
         super().__init__(**kwargs)
         self.widget.attrs["placeholder"] = "student@example.org"
 
@@ -258,7 +258,9 @@ class WaitlistEntryForm(forms.Form):
     """Which waiting entry of the batch to move or remove, and how to move it."""
 
     entry = forms.IntegerField(min_value=1, max_value=2**31 - 1)
-    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
+    direction = forms.ChoiceField(
+        choices=[("up", gettext_lazy("Up")), ("down", gettext_lazy("Down"))], required=False
+    )
     position = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
 
 

@@ -212,7 +212,7 @@ class WaitlistEntry(models.Model):
 
     class Meta:
         ordering = ["batch", "position", "created_at", "pk"]
-        verbose_name_plural = "waitlist entries"
+        verbose_name_plural = gettext_lazy("waitlist entries")
         indexes = [models.Index(fields=["batch", "status", "position"])]
         constraints = [
             models.UniqueConstraint(

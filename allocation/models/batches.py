@@ -120,7 +120,7 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["start_date", "batch_code"]
-        verbose_name_plural = "batches"
+        verbose_name_plural = gettext_lazy("batches")
         indexes = [models.Index(fields=["assigned_instructor", "status"])]
         constraints = [
             models.CheckConstraint(

@@ -119,7 +119,9 @@ class ApplyForm(QueryForm):
 
 class BalanceApplyForm(BalanceQueryForm):
     rows = RowsField()
-    action = forms.ChoiceField(choices=[("one", "Apply this move"), ("all", "Apply all")])
+    action = forms.ChoiceField(
+        choices=[("one", gettext_lazy("Apply this move")), ("all", gettext_lazy("Apply all"))]
+    )
 
     def clean(self):
         data = super().clean()
