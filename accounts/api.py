@@ -70,7 +70,7 @@ class LoginView(APIView):
                 "expiresAt": timestamp_out(token_expires_at(token)),
                 "user": UserSerializer(user).data,
             },
-            "Logged in successfully",
+            gettext("Logged in successfully"),
         )
 
     def get_authenticate_header(self, request):
@@ -89,7 +89,7 @@ class LogoutView(APIView):
         services.api_token_revoke(user=request.user)
         if request._request.session.session_key:
             logout(request._request)
-        return responses.ok(None, "Logged out successfully")
+        return responses.ok(None, gettext("Logged out successfully"))
 
 
 class UsersView(ByMethod, APIView):
@@ -111,7 +111,7 @@ class UsersView(ByMethod, APIView):
             users = users.with_role(role)
         page = paginate(request, users)
         return responses.listing(
-            UserSerializer(page.items, many=True).data, "Users fetched successfully", page
+            UserSerializer(page.items, many=True).data, gettext("Users fetched successfully"), page
         )
 
     @extend_schema(
@@ -132,7 +132,7 @@ class UsersView(ByMethod, APIView):
             )
         except DomainError as exc:  # the same email registered meanwhile
             raise exceptions.ValidationError({"email": [exc.message]}) from exc
-        return responses.created(UserSerializer(user).data, "User created successfully")
+        return responses.created(UserSerializer(user).data, gettext("User created successfully"))
 
 
 class UserDetailView(APIView):
@@ -144,4 +144,4 @@ class UserDetailView(APIView):
     def get(self, request, user_id: int):
         require(is_admin(request.user) or request.user.pk == user_id)
         user = get_object_or_404(User, pk=user_id)
-        return responses.ok(UserSerializer(user).data, "User fetched successfully")
+        return responses.ok(UserSerializer(user).data, gettext("User fetched successfully"))

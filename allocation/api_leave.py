@@ -68,7 +68,7 @@ class TrainerLeaveView(ByMethod, APIView):
         trainer = get_object_or_404(User, pk=trainer_id)
         page = paginate(request, selectors.leave_list().filter(trainer=trainer))
         return responses.listing(
-            LeaveSerializer(page.items, many=True).data, "Leave fetched successfully", page
+            LeaveSerializer(page.items, many=True).data, gettext("Leave fetched successfully"), page
         )
 
     @extend_schema(
@@ -83,7 +83,9 @@ class TrainerLeaveView(ByMethod, APIView):
         leave = trainer_services.leave_record(
             trainer=trainer, created_by=request.user, **body.validated_data
         )
-        return responses.created(LeaveSerializer(leave).data, "Leave recorded successfully")
+        return responses.created(
+            LeaveSerializer(leave).data, gettext("Leave recorded successfully")
+        )
 
 
 class LeaveDetailView(APIView):
@@ -96,7 +98,7 @@ class LeaveDetailView(APIView):
         leave = get_object_or_404(TrainerLeave.objects.select_related("trainer"), pk=leave_id)
         data = LeaveSerializer(leave).data
         trainer_services.leave_delete(leave=leave)
-        return responses.ok(data, "Leave deleted successfully")
+        return responses.ok(data, gettext("Leave deleted successfully"))
 
 
 # --- cover of the sessions a leave hits ----------------------------------------------------
@@ -216,7 +218,7 @@ class LeaveCandidatesView(APIView):
         data = LeaveCandidatesSerializer(
             {"leave": leave, "batches": plan}, context={"sessions": rows}
         ).data
-        return responses.ok(data, "Cover candidates fetched successfully")
+        return responses.ok(data, gettext("Cover candidates fetched successfully"))
 
 
 class LeaveCoversView(APIView):
@@ -270,4 +272,6 @@ class LeaveCoversView(APIView):
         cover = SubstituteCover.objects.select_related("batch", "substitute", "absent_trainer").get(
             pk=cover.pk
         )
-        return responses.created(CoverSerializer(cover).data, "Cover assigned successfully")
+        return responses.created(
+            CoverSerializer(cover).data, gettext("Cover assigned successfully")
+        )

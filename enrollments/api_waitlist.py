@@ -80,7 +80,7 @@ class BatchWaitlistView(ByMethod, APIView):
         page = paginate(request, selectors.waitlist_waiting(batch))
         return responses.listing(
             WaitlistEntrySerializer(page.items, many=True).data,
-            "Waitlist fetched successfully",
+            gettext("Waitlist fetched successfully"),
             page,
         )
 
@@ -97,7 +97,7 @@ class BatchWaitlistView(ByMethod, APIView):
         page = paginate(request, selectors.waitlist_waiting(batch))
         return responses.listing(
             WaitlistEntrySerializer(page.items, many=True).data,
-            "Waitlist reordered successfully",
+            gettext("Waitlist reordered successfully"),
             page,
         )
 
@@ -126,5 +126,6 @@ class WaitlistEntryView(APIView):
         )
         removed.refresh_from_db()
         return responses.ok(
-            WaitlistEntrySerializer(removed).data, "Student removed from waitlist successfully"
+            WaitlistEntrySerializer(removed).data,
+            gettext("Student removed from waitlist successfully"),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.views import APIView
@@ -156,7 +156,7 @@ def _views(kind: str, request_serializer, tag: str):
                 time_limit=data["time_limit"],
                 tolerance_minutes=data.get("tolerance_minutes"),
             )
-            return _answer(job.pk, "Proposal job queued", code=status.HTTP_202_ACCEPTED)
+            return _answer(job.pk, gettext("Proposal job queued"), code=status.HTTP_202_ACCEPTED)
 
     class DetailView(APIView):
         permission_classes = [IsAdmin]
@@ -168,7 +168,7 @@ def _views(kind: str, request_serializer, tag: str):
         )
         def get(self, request, job_id: int):
             get_object_or_404(PlanningJob, pk=job_id, kind=kind)
-            return _answer(job_id, "Proposal job fetched successfully")
+            return _answer(job_id, gettext("Proposal job fetched successfully"))
 
     class ApplyView(APIView):
         permission_classes = [IsAdmin]
@@ -182,7 +182,7 @@ def _views(kind: str, request_serializer, tag: str):
         def post(self, request, job_id: int):
             job = get_object_or_404(PlanningJob, pk=job_id, kind=kind)
             services.job_apply(job=job, applied_by=request.user)
-            return _answer(job_id, "Proposal applied successfully")
+            return _answer(job_id, gettext("Proposal applied successfully"))
 
     return CreateView, DetailView, ApplyView
 

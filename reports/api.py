@@ -85,7 +85,7 @@ class ReportView(APIView):
         keys = table.keys
         rows = [dict(zip(keys, row, strict=True)) for row in table.rows]
         page = paginate(request, rows)
-        return responses.listing(page.items, "Report fetched successfully", page)
+        return responses.listing(page.items, gettext("Report fetched successfully"), page)
 
 
 def _report(name: str, table, params=FormatParams, doc: str = ""):
@@ -232,7 +232,9 @@ class AuditLogView(APIView):
         page = paginate(request, audit.audit_log(**params.filters()))
         entries = audit.audit_entries(page.items)
         return responses.listing(
-            AuditEntrySerializer(entries, many=True).data, "Audit log fetched successfully", page
+            AuditEntrySerializer(entries, many=True).data,
+            gettext("Audit log fetched successfully"),
+            page,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -79,7 +79,9 @@ class EndpointsView(ByMethod, APIView):
     def get(self, request):
         page = paginate(request, WebhookEndpoint.objects.order_by("pk"))
         return responses.listing(
-            EndpointSerializer(page.items, many=True).data, "Webhooks fetched successfully", page
+            EndpointSerializer(page.items, many=True).data,
+            gettext("Webhooks fetched successfully"),
+            page,
         )
 
     @extend_schema(
@@ -92,7 +94,7 @@ class EndpointsView(ByMethod, APIView):
         body.is_valid(raise_exception=True)
         endpoint = services.endpoint_register(created_by=request.user, **body.validated_data)
         return responses.created(
-            EndpointCreatedSerializer(endpoint).data, "Webhook registered successfully"
+            EndpointCreatedSerializer(endpoint).data, gettext("Webhook registered successfully")
         )
 
 
@@ -108,7 +110,7 @@ class EndpointDetailView(APIView):
         endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id)
         data = EndpointSerializer(endpoint).data
         services.endpoint_delete(endpoint=endpoint)
-        return responses.ok(data, "Webhook deleted successfully")
+        return responses.ok(data, gettext("Webhook deleted successfully"))
 
 
 class DeliveriesView(APIView):
@@ -126,7 +128,7 @@ class DeliveriesView(APIView):
         page = paginate(request, endpoint.deliveries.select_related("event").order_by("-pk"))
         return responses.listing(
             DeliverySerializer(page.items, many=True).data,
-            "Deliveries fetched successfully",
+            gettext("Deliveries fetched successfully"),
             page,
         )
 
@@ -145,7 +147,7 @@ class RedeliverView(APIView):
         delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
         delivery = services.delivery_redeliver(delivery=delivery)
         delivery = WebhookDelivery.objects.select_related("event").get(pk=delivery.pk)
-        return responses.ok(DeliverySerializer(delivery).data, "Delivery queued again")
+        return responses.ok(DeliverySerializer(delivery).data, gettext("Delivery queued again"))
 
 
 def urlpatterns() -> list:
