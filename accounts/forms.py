@@ -23,7 +23,7 @@ class UserEmailField(forms.ModelChoiceField):
     """
 
     widget = forms.TextInput
-    default_error_messages = {"invalid_choice": "No user has this email address."}
+    default_error_messages = {"invalid_choice": gettext_lazy("No user has this email address.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", gettext("Their email address."))

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 
 def client_ip(request) -> str:
@@ -65,10 +66,13 @@ def lockout_minutes() -> int:
 
 def lockout_message() -> str:
     minutes = lockout_minutes()
-    return (
-        f"Too many failed login attempts. Try again in {minutes} "
-        f"minute{'' if minutes == 1 else 's'}, or ask an admin to unlock your account."
-    )
+    return ngettext(
+        "Too many failed login attempts. Try again in %(minutes)s minute, or ask an admin to "
+        "unlock your account.",
+        "Too many failed login attempts. Try again in %(minutes)s minutes, or ask an admin to "
+        "unlock your account.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -248,7 +248,7 @@ class BatchDetailView(ByMethod, APIView):
         user = request.user
         require(
             is_admin(user) or teaches(user, batch) or learns_in(user, batch),
-            "Only admins, the batch's trainers and its students can see this batch",
+            gettext("Only admins, the batch's trainers and its students can see this batch"),
         )
         return responses.ok(BatchSerializer(batch).data, gettext("Batch fetched successfully"))
 
@@ -371,7 +371,7 @@ class InstructorStudentsView(APIView):
     def get(self, request, instructor_id: int):
         require(
             is_admin(request.user) or request.user.pk == instructor_id,
-            "Instructors can only see their own students",
+            gettext("Instructors can only see their own students"),
         )
         instructor = get_object_or_404(User, pk=instructor_id, is_instructor=True)
         assignments = list(selectors.students_of_instructor(instructor))
@@ -444,7 +444,7 @@ class InstructorWorkloadView(APIView):
     def get(self, request, instructor_id: int):
         require(
             is_admin(request.user) or request.user.pk == instructor_id,
-            "Instructors can only see their own workload",
+            gettext("Instructors can only see their own workload"),
         )
         workloads = selectors.trainer_workloads(
             User.objects.filter(pk=instructor_id, is_instructor=True)

@@ -69,7 +69,7 @@ class BatchSessionsView(ByMethod, APIView):
         user = request.user
         require(
             is_admin(user) or teaches(user, batch) or learns_in(user, batch),
-            "Only admins, the batch's trainers and its students can see its sessions",
+            gettext("Only admins, the batch's trainers and its students can see its sessions"),
         )
         page = paginate(request, selectors.batch_sessions(batch, **_window(request)))
         return responses.listing(
@@ -147,7 +147,7 @@ class UserSessionsView(APIView):
         user = get_object_or_404(User, pk=user_id)
         require(
             is_admin(request.user) or request.user.pk == user.pk,
-            "Only admins and the user themself can see these sessions",
+            gettext("Only admins and the user themself can see these sessions"),
         )
         page = paginate(request, selectors.user_sessions(user, **_window(request)))
         return responses.listing(

@@ -63,7 +63,7 @@ class TrainerLeaveView(ByMethod, APIView):
     def get(self, request, trainer_id: int):
         require(
             is_admin(request.user) or request.user.pk == trainer_id,
-            "Instructors can only see their own leave",
+            gettext("Instructors can only see their own leave"),
         )
         trainer = get_object_or_404(User, pk=trainer_id)
         page = paginate(request, selectors.leave_list().filter(trainer=trainer))

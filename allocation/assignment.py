@@ -652,7 +652,7 @@ def _proposal(info: ProblemInfo, solution, *, time_limit: float, tolerance: int 
         elif trainer_id is None:
             reason = solution.unassigned_reasons.get(pid, "")
             if not info.problem.positions[pid - 1].eligible:
-                reason = "No roster trainer may take it (see why below)"
+                reason = gettext("No roster trainer may take it (see why below)")
             unassignable.append(Unassignable(p.batch, p.role, p.minutes, reason, p.refusals))
         elif trainer_id != holder:
             trainer = info.trainers[trainer_id]
@@ -963,7 +963,9 @@ def best_trainer_for(
         else:
             eligible.add(pk)
     if not eligible:
-        return TrainerChoice(None, "No roster trainer may teach it: " + "; ".join(refusals))
+        return TrainerChoice(
+            None, gettext("No roster trainer may teach it: ") + "; ".join(refusals)
+        )
     minutes = slots_minutes(slots)
     positions = 1 + _template_assistants(course)
     targets = _targets(eligible, extra={course.pk: minutes * positions})
@@ -986,7 +988,7 @@ def best_trainer_for(
     )
     solution = solver.solve(problem, time_limit=time_limit, mode="assign")
     if solution.assignment.get(1) is None:
-        return TrainerChoice(None, "The solver found no trainer for it")
+        return TrainerChoice(None, gettext("The solver found no trainer for it"))
     # Every trainer who reaches the solver's optimum is as good to it; the one furthest
     # below their target (then by name) is chosen, so the answer does not depend on ties.
     before = solver.deviations(problem, {})

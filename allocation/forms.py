@@ -87,7 +87,7 @@ class MentorReassignForm(DomainErrorFormMixin, forms.Form):
     instructor = InstructorChoiceField(label=gettext_lazy("New instructor"))
     assignment_type = forms.ChoiceField(
         label=gettext_lazy("Type"),
-        choices=[("", "Keep the current type"), *AssignmentType.choices],
+        choices=[("", gettext_lazy("Keep the current type")), *AssignmentType.choices],
         required=False,
     )
     notes = forms.CharField(
@@ -165,9 +165,9 @@ class RosterEntryForm(DomainErrorFormMixin, forms.Form):
 STAFFING_REMOVE = "remove"
 STAFFING_ACTIONS = [
     (StaffRole.PRIMARY, "Make primary"),
-    (StaffRole.ASSISTANT, "Add as assistant"),
-    (StaffRole.BACKUP, "Add as backup"),
-    (STAFFING_REMOVE, "Remove from the batch"),
+    (StaffRole.ASSISTANT, gettext_lazy("Add as assistant")),
+    (StaffRole.BACKUP, gettext_lazy("Add as backup")),
+    (STAFFING_REMOVE, gettext_lazy("Remove from the batch")),
 ]
 
 
@@ -215,11 +215,14 @@ class CoverAssignForm(DomainErrorFormMixin, forms.Form):
 
     batch = forms.ModelChoiceField(queryset=Batch.objects.all())
     substitute = InstructorChoiceField(
-        error_messages={"required": "Choose who covers", "invalid_choice": "Choose who covers"}
+        error_messages={
+            "required": gettext_lazy("Choose who covers"),
+            "invalid_choice": gettext_lazy("Choose who covers"),
+        }
     )
     sessions = forms.ModelMultipleChoiceField(
         queryset=ClassSession.objects.select_related("batch"),
-        error_messages={"required": "Choose the sessions to cover"},
+        error_messages={"required": gettext_lazy("Choose the sessions to cover")},
     )
 
     def clean(self):
@@ -240,7 +243,9 @@ class BatchNoteForm(DomainErrorFormMixin, forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 3,
-                "placeholder": "Handover, progress, anything the next trainer should know",
+                "placeholder": gettext_lazy(
+                    "Handover, progress, anything the next trainer should know"
+                ),
             }
         ),
     )
@@ -274,7 +279,9 @@ class TimeInput(forms.TimeInput):
 
 class AvailabilityWindowForm(forms.Form):
     day = forms.TypedChoiceField(
-        choices=[("", "Choose a day…"), *Weekday.choices], coerce=int, empty_value=None
+        choices=[("", gettext_lazy("Choose a day…")), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
     )
     start_time = forms.TimeField(label=gettext_lazy("From"), widget=TimeInput)
     end_time = forms.TimeField(label=gettext_lazy("Until"), widget=TimeInput)
@@ -327,7 +334,9 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
     start_date = forms.DateField(widget=DateInput)
     end_date = forms.DateField(widget=DateInput)
     capacity = forms.IntegerField(
-        min_value=1, initial=20, error_messages={"min_value": "Capacity must be at least 1"}
+        min_value=1,
+        initial=20,
+        error_messages={"min_value": gettext_lazy("Capacity must be at least 1")},
     )
     assigned_instructor = InstructorChoiceField(label=gettext_lazy("Primary instructor"))
     batch_notes = forms.CharField(
@@ -365,7 +374,7 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if batch is not None:
             self.fields["course"].disabled = True
-            self.fields["course"].help_text = "Fixed once the batch exists."
+            self.fields["course"].help_text = gettext("Fixed once the batch exists.")
 
     def clean(self):
         # The services' own checks of the dates and the capacity, all of them at once, so one
@@ -397,7 +406,9 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
 
 class ScheduleSlotForm(forms.Form):
     day = forms.TypedChoiceField(
-        choices=[("", "Choose a day…"), *Weekday.choices], coerce=int, empty_value=None
+        choices=[("", gettext_lazy("Choose a day…")), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
     )
     start_time = forms.TimeField(label=gettext_lazy("From"), widget=TimeInput)
     end_time = forms.TimeField(label=gettext_lazy("Until"), widget=TimeInput)

@@ -42,10 +42,15 @@ class InstantField(serializers.Field):
     """An absolute time: ISO 8601 with a UTC offset or "Z" ("2026-03-30T18:00:00+02:00")."""
 
     default_error_messages = {
-        "invalid": 'Use an ISO 8601 date and time such as "2026-03-30T18:00:00+02:00".',
-        "naive": 'Give the time with its UTC offset, e.g. "2026-03-30T18:00:00+02:00" or '
-        '"2026-03-30T16:00:00Z".',
-        "range": f"The year must be between {MIN_YEAR} and {MAX_YEAR}.",
+        "invalid": gettext_lazy(
+            'Use an ISO 8601 date and time such as "2026-03-30T18:00:00+02:00".'
+        ),
+        "naive": gettext_lazy(
+            'Give the time with its UTC offset, e.g. "2026-03-30T18:00:00+02:00" or '
+            '"2026-03-30T16:00:00Z".'
+        ),
+        "range": gettext("The year must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
+        % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR},
     }
 
     def to_internal_value(self, data) -> dt.datetime:
@@ -144,10 +149,13 @@ class SessionWindowSerializer(serializers.Serializer):
         start, end = data.get("from"), data.get("to")
         if start is not None and end is not None:
             if end <= start:
-                raise serializers.ValidationError({"to": "Must be after from."})
+                raise serializers.ValidationError({"to": gettext("Must be after from.")})
             if end - start > MAX_WINDOW:
                 raise serializers.ValidationError(
-                    {"to": f"A window is at most {MAX_WINDOW.days} days."}
+                    {
+                        "to": gettext("A window is at most %(days)s days.")
+                        % {"days": MAX_WINDOW.days}
+                    }
                 )
         return data
 
@@ -180,7 +188,9 @@ class SessionUpdateSerializer(serializers.Serializer):
                     )
                 )
             if not data.get("reason", "").strip():
-                raise serializers.ValidationError({"reason": "A cancellation needs a reason."})
+                raise serializers.ValidationError(
+                    {"reason": gettext("A cancellation needs a reason.")}
+                )
             return data
         if not ("start" in data and "end" in data):
             raise serializers.ValidationError(

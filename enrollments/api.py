@@ -56,7 +56,7 @@ class EnrollView(APIView):
     def post(self, request, student_id: int):
         require(
             is_admin(request.user) or request.user.pk == student_id,
-            "Students can only enroll themselves",
+            gettext("Students can only enroll themselves"),
         )
         student = get_object_or_404(User, pk=student_id)
         body = EnrollInputSerializer(data=request.data)
@@ -126,7 +126,7 @@ class EnrollmentDetailView(ByMethod, APIView):
             is_admin(user)
             or enrollment.student_id == user.pk
             or (enrollment.batch is not None and teaches(user, enrollment.batch)),
-            "Only admins, the student and the batch's trainers can see this enrollment",
+            gettext("Only admins, the student and the batch's trainers can see this enrollment"),
         )
         return responses.ok(
             EnrollmentSerializer(enrollment).data, gettext("Enrollment fetched successfully")
@@ -151,7 +151,7 @@ class EnrollmentDetailView(ByMethod, APIView):
         enrollment = _enrollment(enrollment_id)
         require(
             is_admin(request.user) or enrollment.student_id == request.user.pk,
-            "Only admins and the student can cancel this enrollment",
+            gettext("Only admins and the student can cancel this enrollment"),
         )
         services.enrollment_cancel(enrollment=enrollment)
         return responses.ok(_data(enrollment_id), gettext("Enrollment cancelled successfully"))

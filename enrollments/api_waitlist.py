@@ -122,7 +122,7 @@ class WaitlistEntryView(APIView):
         removed = services.waitlist_remove(
             entry=entry,
             by=request.user,
-            reason=body.validated_data["reason"].strip() or "Removed by an admin",
+            reason=body.validated_data["reason"].strip() or gettext("Removed by an admin"),
         )
         removed.refresh_from_db()
         return responses.ok(

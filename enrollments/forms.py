@@ -48,7 +48,9 @@ def batch_label(batch: Batch) -> str:
 class StudentChoiceField(UserEmailField):
     """An active user who may be enrolled (student or corporate student), by email."""
 
-    default_error_messages = {"invalid_choice": "No active student has this email address."}
+    default_error_messages = {
+        "invalid_choice": gettext_lazy("No active student has this email address.")
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.students().filter(is_active=True))
@@ -87,7 +89,7 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
         label=gettext_lazy("Type"),
         # Blank lets enrollment_create choose: "batch" with a batch, else "individual".
         choices=[
-            ("", "From the batch (batch, or individual without one)"),
+            ("", gettext_lazy("From the batch (batch, or individual without one)")),
             *EnrollmentType.choices,
         ],
         required=False,
@@ -175,7 +177,7 @@ class EnrollmentTransferForm(DomainErrorFormMixin, forms.Form):
         """``targets``: the batches offered (``selectors.transfer_targets``)."""
         super().__init__(*args, **kwargs)
         self.fields["to_batch"].queryset = targets.select_related("course")
-        self.fields["to_batch"].empty_label = "Choose a batch…"
+        self.fields["to_batch"].empty_label = gettext("Choose a batch…")
 
 
 class EnrollmentFilter(django_filters.FilterSet):

@@ -134,7 +134,7 @@ class EnrollInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("courseId") is None and attrs.get("batchId") is None:
-            raise serializers.ValidationError({"courseId": ["This field is required."]})
+            raise serializers.ValidationError({"courseId": [gettext("This field is required.")]})
         return attrs
 
     def read_references(self) -> dict:

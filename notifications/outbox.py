@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .context import thaw
 from .models import EmailStatus, Notification
@@ -151,7 +152,7 @@ def claim(*, limit: int, ids: Iterable[int] | None = None) -> tuple[str, list[No
                 email_status=EmailStatus.FAILED,
                 lease_until=None,
                 lease_token="",
-                email_error="The worker stopped during the last attempt (lease expired).",
+                email_error=gettext("The worker stopped during the last attempt (lease expired)."),
             )
             logger.error("Notifications %s: last attempt lost, marked failed", exhausted)
         # The filter again: on SQLite (no row locks) a concurrent claim may have won a row.

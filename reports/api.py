@@ -180,7 +180,7 @@ class AuditParams(serializers.Serializer):
     def validate(self, attrs):
         start, end = attrs.get("from"), attrs.get("to")
         if start and end and end < start:
-            raise serializers.ValidationError({"to": ["Must be on or after from."]})
+            raise serializers.ValidationError({"to": [gettext("Must be on or after from.")]})
         return attrs
 
     def filters(self) -> dict:

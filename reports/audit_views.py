@@ -44,7 +44,7 @@ class AuditLogFilter(forms.Form):
         queryset=User.objects.all(), required=False, label=gettext_lazy("Changed by"), help_text=""
     )
     model = forms.ChoiceField(
-        choices=[("", "Any object type"), *audit.MODEL_CHOICES],
+        choices=[("", gettext_lazy("Any object type")), *audit.MODEL_CHOICES],
         required=False,
         label=gettext_lazy("Object type"),
     )

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy
+
 from accounts.models import User
 from allocation.models import Course
 from allocation.selectors import mentor_coverage, mentoring_report
@@ -42,11 +44,11 @@ def _name(user) -> str:
 FIGURES_HEADER = [
     "Capacity",
     "Enrolled",
-    "Fill rate %",
+    gettext_lazy("Fill rate %"),
     "Completed",
     "Cancelled",
     "Expired",
-    "Completion rate %",
+    gettext_lazy("Completion rate %"),
     "Waitlist",
 ]
 
@@ -72,18 +74,18 @@ def overview_table() -> Table:
         ["Figure", "Value"],
         [
             ("Courses", Course.objects.count()),
-            ("Seats in open batches", overall.capacity),
+            (gettext("Seats in open batches"), overall.capacity),
             ("Enrolled", overall.enrolled),
             ("Free seats", overall.free_seats),
-            ("Fill rate %", overall.fill_percent),
+            (gettext("Fill rate %"), overall.fill_percent),
             ("Completed enrollments", overall.completed),
             ("Cancellations", overall.cancelled),
             ("Expired enrollments", overall.expired),
-            ("Completion rate %", overall.completion_percent),
+            (gettext("Completion rate %"), overall.completion_percent),
             ("Waitlist", overall.waitlist),
             ("Students", coverage.students),
-            ("Students with an individual instructor", coverage.mentored),
-            ("Students without an individual instructor", coverage.unassigned),
+            (gettext("Students with an individual instructor"), coverage.mentored),
+            (gettext("Students without an individual instructor"), coverage.unassigned),
         ],
     )
 
@@ -132,7 +134,7 @@ def instructors_table() -> Table:
             "Instructor",
             "Email",
             "Open batches",
-            "Students across batches",
+            gettext("Students across batches"),
             "Individual students",
             "Weekly hours",
             "Mentoring sessions",
@@ -172,7 +174,7 @@ def mentoring_table(*, instructor: User | None = None, today: dt.date | None = N
             "Sessions",
             "Minutes",
             "Last contact",
-            "Days since contact",
+            gettext("Days since contact"),
             "Stale",
         ],
         (

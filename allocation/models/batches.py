@@ -30,7 +30,7 @@ class Course(models.Model):
         max_length=20,
         unique=True,
         help_text=gettext_lazy("Short code used in batch codes, e.g. GER-A1."),
-        error_messages={"unique": "This course code is already in use"},
+        error_messages={"unique": gettext_lazy("This course code is already in use")},
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, validators=text_limit())
@@ -70,7 +70,7 @@ class Batch(models.Model):
         max_length=50,
         unique=True,
         help_text=gettext_lazy("Generated from the course code when left blank."),
-        error_messages={"unique": "This batch code is already in use"},
+        error_messages={"unique": gettext_lazy("This batch code is already in use")},
     )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="batches")
     status = models.CharField(

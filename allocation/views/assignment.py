@@ -141,7 +141,16 @@ def _back(url_name: str, form: QueryForm):
     return redirect(f"{url}?{urlencode(query)}" if query else url)
 
 
-CSV_HEADER = ["Batch", "Batch name", "Course", "Role", "Trainer", "Email", "Hours a week", "From"]
+CSV_HEADER = [
+    "Batch",
+    "Batch name",
+    "Course",
+    "Role",
+    "Trainer",
+    "Email",
+    gettext_lazy("Hours a week"),
+    "From",
+]
 
 
 def _csv(filename: str, proposal) -> object:

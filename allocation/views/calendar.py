@@ -60,7 +60,9 @@ def batch_calendar(request, pk: int):
     batch = get_object_or_404(Batch.objects.select_related("course"), pk=pk)
     query = _calendar_query(request)
     if query is None:
-        return HttpResponseBadRequest("Bad calendar query: use ?view=month|week&date=YYYY-MM-DD")
+        return HttpResponseBadRequest(
+            gettext("Bad calendar query: use ?view=month|week&date=YYYY-MM-DD")
+        )
     view, day = query
     calendar = calendar_pages.batch_calendar(
         batch,
@@ -277,7 +279,7 @@ def this_week(request):
     the ones a substitute covers for them; ``?date=`` shows another week."""
     query = _calendar_query(request)
     if query is None:
-        return HttpResponseBadRequest("Bad week: use ?date=YYYY-MM-DD")
+        return HttpResponseBadRequest(gettext("Bad week: use ?date=YYYY-MM-DD"))
     _, day = query
     calendar = calendar_pages.trainer_week(
         request.user,

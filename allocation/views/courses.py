@@ -49,7 +49,7 @@ def course_list(request):
                 "Enrolled",
                 "Capacity",
                 "Roster size",
-                "Roster workload %",
+                gettext("Roster workload %"),
             ),
             (
                 (

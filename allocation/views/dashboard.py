@@ -1,6 +1,7 @@
 """Console: every instructor's workload, the fill-rate chart and mentor coverage."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.access import admin_required
@@ -17,9 +18,9 @@ WORKLOAD_CSV_HEADER = [
     "Active batches",
     "Cap",
     "Individual students",
-    "Students across batches",
+    gettext_lazy("Students across batches"),
     "Weekly hours",
-    "Fill rate %",
+    gettext_lazy("Fill rate %"),
 ]
 
 

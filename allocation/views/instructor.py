@@ -100,7 +100,7 @@ def _batch_for_notes(user: User, pk: int) -> Batch:
     learn nothing about it."""
     batch = get_object_or_404(Batch.objects.select_related("course"), pk=pk)
     if not selectors.can_use_batch_notes(user, batch):
-        raise Http404("No notes thread of this batch is open to you")
+        raise Http404(gettext("No notes thread of this batch is open to you"))
     return batch
 
 
@@ -146,7 +146,7 @@ def availability(request):
                 request,
                 f"Availability saved: {len(saved)} weekly window{'s' if len(saved) != 1 else ''}."
                 if saved
-                else "Availability cleared: you are available at any time.",
+                else gettext("Availability cleared: you are available at any time."),
             )
             return redirect("instructor:availability")
     return render(request, "allocation/availability.html", {"formset": formset, "windows": windows})

@@ -30,7 +30,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import Role, User
 from accounts.services import user_create
@@ -231,16 +231,20 @@ def import_validate(rows: list[dict]) -> list[dict]:
             continue
         email = row["email"].lower()
         if not email:
-            entry["error"] = "The email is missing"
+            entry["error"] = gettext("The email is missing")
             continue
         try:
             validate_email(email)
         except ValidationError:
-            entry["error"] = f"Bad email address “{row['email']}”"
+            entry["error"] = gettext("Bad email address “%(row_email)s”") % {
+                "row_email": row["email"]
+            }
             continue
         key = (email, row["course_code"])
         if key in first_line:
-            entry["error"] = f"Duplicate of line {first_line[key]}: the same student and course"
+            entry["error"] = gettext("Duplicate of line %(key)s: the same student and course") % {
+                "key": first_line[key]
+            }
             continue
         first_line[key] = row["line"]
         user = users.get(email)
@@ -248,34 +252,38 @@ def import_validate(rows: list[dict]) -> list[dict]:
             entry["error"] = f"{email} is a user without the student role; not enrolled"
             continue
         if user is None and email not in new_students and not row["full_name"]:
-            entry["error"] = "A new student needs a full name"
+            entry["error"] = gettext("A new student needs a full name")
             continue
         course = courses.get(row["course_code"])
         if course is None:
             entry["error"] = (
-                f"Unknown course “{row['course_code']}”"
+                gettext("Unknown course “%(course_code)s”") % {"course_code": row["course_code"]}
                 if row["course_code"]
-                else "The course code is missing"
+                else gettext("The course code is missing")
             )
             continue
         enrollment_type = _resolve_type(row)
         if enrollment_type not in EnrollmentType.values:
-            entry["error"] = (
-                f"Unknown enrollment type “{row['enrollment_type']}” "
-                f"(one of {', '.join(EnrollmentType.values)})"
-            )
+            entry["error"] = gettext(
+                "Unknown enrollment type “%(enrollment_type)s” (one of %(join)s)"
+            ) % {
+                "enrollment_type": row["enrollment_type"],
+                "join": ", ".join(EnrollmentType.values),
+            }
             continue
         batch = None
         if row["batch_code"]:
             batch = batches.get(row["batch_code"])
             if batch is None:
-                entry["error"] = f"Unknown batch “{row['batch_code']}”"
+                entry["error"] = gettext("Unknown batch “%(batch_code)s”") % {
+                    "batch_code": row["batch_code"]
+                }
                 continue
         if enrollment_type == EnrollmentType.INDIVIDUAL and batch is not None:
-            entry["error"] = "An individual enrollment cannot name a batch"
+            entry["error"] = gettext("An individual enrollment cannot name a batch")
             continue
         if enrollment_type == EnrollmentType.BATCH and batch is None:
-            entry["error"] = "A batch enrollment needs a batch"
+            entry["error"] = gettext("A batch enrollment needs a batch")
             continue
         # The same refusals, in the same words and order, as the service: the duplicate
         # before the seat check (seats.enroll).
@@ -335,16 +343,20 @@ def import_create(
 def import_blocker(job: EnrollmentImport) -> str:
     """Why "Import" cannot run for ``job`` now, or "" when it can."""
     if job.status != ImportStatus.VALIDATED:
-        return f"This import was already started (it is {job.get_status_display().lower()})."
+        return gettext("This import was already started (it is %(status)s).") % {
+            "status": job.get_status_display().lower()
+        }
     invalid = sum(1 for entry in job.report if not entry["ok"])
     if job.mode == ImportMode.ALL_OR_NOTHING and invalid:
-        return (
-            f"All or nothing: {invalid} row{'s' if invalid > 1 else ''} "
-            f"{'are' if invalid > 1 else 'is'} invalid. Fix the file and upload it again, "
-            "or upload it with “import the valid rows”."
-        )
+        return ngettext(
+            "All or nothing: %(invalid)s row is invalid. Fix the file and upload it again, "
+            "or upload it with “import the valid rows”.",
+            "All or nothing: %(invalid)s rows are invalid. Fix the file and upload it again, "
+            "or upload it with “import the valid rows”.",
+            invalid,
+        ) % {"invalid": invalid}
     if invalid == len(job.report):
-        return "No row is valid: there is nothing to import."
+        return gettext("No row is valid: there is nothing to import.")
     return ""
 
 
@@ -454,7 +466,8 @@ def import_crashed(*, job: EnrollmentImport, exc: BaseException) -> EnrollmentIm
     return _finish(
         job,
         status=ImportStatus.DONE if job.enrolled else ImportStatus.FAILED,
-        error=f"The import stopped at an unexpected error ({type(exc).__name__}).",
+        error=gettext("The import stopped at an unexpected error (%(error)s).")
+        % {"error": type(exc).__name__},
     )
 
 
@@ -481,7 +494,10 @@ def _apply_valid_rows(job, courses, batches) -> EnrollmentImport:
                 counts["failed"] = F("failed") + 1
             except Exception as exc:  # a bug or a database error: record it, go on
                 logger.exception("Import %s, line %s failed", job.pk, row["line"])
-                entry.update(result="failed", error=f"Unexpected error ({type(exc).__name__})")
+                entry.update(
+                    result="failed",
+                    error=gettext("Unexpected error (%(error)s)") % {"error": type(exc).__name__},
+                )
                 counts["failed"] = F("failed") + 1
             else:
                 entry["result"] = "imported"
@@ -525,7 +541,8 @@ def _apply_all_or_nothing(job, courses, batches) -> EnrollmentImport:
         return _finish(
             job,
             status=ImportStatus.FAILED,
-            error=f"Unexpected error ({type(exc).__name__}). Nothing was imported.",
+            error=gettext("Unexpected error (%(error)s). Nothing was imported.")
+            % {"error": type(exc).__name__},
         )
     return _finish(
         job,

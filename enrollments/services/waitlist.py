@@ -159,7 +159,7 @@ def _lock_entry(entry: WaitlistEntry) -> tuple[Batch, list[WaitlistEntry], Waitl
 
 @transaction.atomic
 def waitlist_remove(
-    *, entry: WaitlistEntry, by: User | None = None, reason: str = "Removed by an admin"
+    *, entry: WaitlistEntry, by: User | None = None, reason: str = gettext("Removed by an admin")
 ) -> WaitlistEntry:
     """Take a student off a waitlist; the entry is kept as history (``removed``, with
     ``reason`` and ``by``).
@@ -302,7 +302,7 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                 waitlist_entry_resolve(
                     entry,
                     WaitlistStatus.PROMOTED,
-                    reason="Enrolled from the waitlist",
+                    reason=gettext("Enrolled from the waitlist"),
                     enrollment=enrollment,
                 )
                 _notify_promoted(enrollment)
@@ -318,7 +318,9 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                 promoted.append(entry)
                 continue
         waitlist_entry_resolve(
-            entry, WaitlistStatus.REMOVED, reason=f"Skipped when a seat freed: {reason}"
+            entry,
+            WaitlistStatus.REMOVED,
+            reason=gettext("Skipped when a seat freed: %(reason)s") % {"reason": reason},
         )
     return promoted
 

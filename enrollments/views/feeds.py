@@ -30,7 +30,7 @@ def _ics_response(calendar, filename: str) -> HttpResponse:
 def _feed_owner(token: str, has_role) -> object:
     user = selectors.user_by_feed_token(token)
     if user is None or not has_role(user):
-        raise Http404("No such calendar feed")
+        raise Http404(gettext("No such calendar feed"))
     return user
 
 

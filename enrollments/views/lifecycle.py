@@ -29,7 +29,12 @@ def cron_lines() -> list[str]:
 
 def _csv_rows(plan, findings):
     for b in plan.to_start:
-        yield ("Start batch", b.batch_code, f"Upcoming → Active (starts {b.start_date:%Y-%m-%d})")
+        yield (
+            "Start batch",
+            b.batch_code,
+            gettext("Upcoming → Active (starts %(start_date)s)")
+            % {"start_date": format(b.start_date, "%Y-%m-%d")},
+        )
     for b in plan.to_complete:
         yield (
             "Complete batch",
