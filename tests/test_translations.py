@@ -59,7 +59,7 @@ XGETTEXT_KEYWORDS = [
     "--keyword=pgettext_lazy:1c,2",
     "--keyword=npgettext_lazy:1c,2,3",
 ]
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%|%[sdif]")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%|%[sdif]|\{\w+\}")
 TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^>]*>")
 
 
