@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_lazy
-
 from accounts.models import User
 from allocation.models import Course
 from allocation.selectors import mentor_coverage, mentoring_report
@@ -44,11 +42,11 @@ def _name(user) -> str:
 FIGURES_HEADER = [
     "Capacity",
     "Enrolled",
-    gettext_lazy("Fill rate %"),
+    "Fill rate %",
     "Completed",
     "Cancelled",
     "Expired",
-    gettext_lazy("Completion rate %"),
+    "Completion rate %",
     "Waitlist",
 ]
 
@@ -74,18 +72,18 @@ def overview_table() -> Table:
         ["Figure", "Value"],
         [
             ("Courses", Course.objects.count()),
-            (gettext("Seats in open batches"), overall.capacity),
+            ("Seats in open batches", overall.capacity),
             ("Enrolled", overall.enrolled),
             ("Free seats", overall.free_seats),
-            (gettext("Fill rate %"), overall.fill_percent),
+            ("Fill rate %", overall.fill_percent),
             ("Completed enrollments", overall.completed),
             ("Cancellations", overall.cancelled),
             ("Expired enrollments", overall.expired),
-            (gettext("Completion rate %"), overall.completion_percent),
+            ("Completion rate %", overall.completion_percent),
             ("Waitlist", overall.waitlist),
             ("Students", coverage.students),
-            (gettext("Students with an individual instructor"), coverage.mentored),
-            (gettext("Students without an individual instructor"), coverage.unassigned),
+            ("Students with an individual instructor", coverage.mentored),
+            ("Students without an individual instructor", coverage.unassigned),
         ],
     )
 
@@ -134,7 +132,7 @@ def instructors_table() -> Table:
             "Instructor",
             "Email",
             "Open batches",
-            gettext("Students across batches"),
+            "Students across batches",
             "Individual students",
             "Weekly hours",
             "Mentoring sessions",
@@ -174,7 +172,7 @@ def mentoring_table(*, instructor: User | None = None, today: dt.date | None = N
             "Sessions",
             "Minutes",
             "Last contact",
-            gettext("Days since contact"),
+            "Days since contact",
             "Stale",
         ],
         (

@@ -148,7 +148,7 @@ CSV_HEADER = [
     "Role",
     "Trainer",
     "Email",
-    gettext_lazy("Hours a week"),
+    "Hours a week",
     "From",
 ]
 

@@ -49,7 +49,7 @@ def course_list(request):
                 "Enrolled",
                 "Capacity",
                 "Roster size",
-                gettext("Roster workload %"),
+                "Roster workload %",
             ),
             (
                 (
