@@ -285,6 +285,7 @@ def test_an_email_is_rendered_in_german(settings):
     assert "Willkommen! Sie sind in <strong>German A1</strong> eingeschrieben." in (
         welcome.body_html
     )
+    assert '<html lang="de">' in welcome.body_html
 
 
 def test_the_english_api_texts_stay_word_for_word():

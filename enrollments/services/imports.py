@@ -123,9 +123,12 @@ def import_parse(*, data: bytes) -> list[dict]:
         missing = [column for column in COLUMNS if column not in keys]
         if missing:
             raise DomainError(
-                gettext(
-                    "The header row lacks the column(s) %(missing)s. Expected: %(expected)s "
-                    "(download the template)."
+                ngettext(
+                    "The header row lacks the column %(missing)s. Expected: %(expected)s "
+                    "(download the template).",
+                    "The header row lacks the columns %(missing)s. Expected: %(expected)s "
+                    "(download the template).",
+                    len(missing),
                 )
                 % {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)},
                 field="file",
