@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -49,8 +50,13 @@ class InstantField(serializers.Field):
             'Give the time with its UTC offset, e.g. "2026-03-30T18:00:00+02:00" or '
             '"2026-03-30T16:00:00Z".'
         ),
-        "range": gettext("The year must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
-        % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR},
+        "range": lazy(
+            lambda: (
+                gettext("The year must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
+                % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}
+            ),
+            str,
+        )(),
     }
 
     def to_internal_value(self, data) -> dt.datetime:

@@ -9,6 +9,7 @@ here too, next to the forms it shares choice labels with.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.forms import UserEmailField
@@ -275,13 +276,16 @@ SPREADSHEET_SUFFIXES = (".xls", ".xlsx", ".xlsm", ".ods", ".numbers")
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        help_text=(
-            gettext(
-                "UTF-8, with the header row email, full_name, course_code, batch_code, "
-                "enrollment_type; at most %(MAX_BYTES)s MB."
-            )
-            % {"MAX_BYTES": MAX_BYTES // (1024 * 1024)}
-        ),
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "UTF-8, with the header row email, full_name, course_code, batch_code, "
+                    "enrollment_type; at most %(MAX_BYTES)s MB."
+                )
+                % {"MAX_BYTES": MAX_BYTES // (1024 * 1024)}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     mode = forms.ChoiceField(

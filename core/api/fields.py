@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -93,8 +94,13 @@ class ApiDateField(serializers.Field):
                 '"2025-01-15T00:00:00.000Z".'
             )
         ),
-        "range": gettext("Date must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
-        % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR},
+        "range": lazy(
+            lambda: (
+                gettext("Date must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
+                % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}
+            ),
+            str,
+        )(),
     }
 
     def to_internal_value(self, data) -> dt.date:
