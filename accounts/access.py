@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 
 def is_admin(user) -> bool:
@@ -58,15 +59,15 @@ def _role_required(has_role: Callable[[object], bool], refusal: str):
 
 def admin_required(view_func):
     """Let in logged-in admins (``is_staff``); others get 403, anonymous visitors the login page."""
-    return _role_required(is_admin, "This page is for admins.")(view_func)
+    return _role_required(is_admin, gettext("This page is for admins."))(view_func)
 
 
 def instructor_required(view_func):
     """Let in logged-in instructors; others get 403, anonymous visitors the login page."""
-    return _role_required(is_instructor, "This page is for instructors.")(view_func)
+    return _role_required(is_instructor, gettext("This page is for instructors."))(view_func)
 
 
 def student_required(view_func):
     """Let in logged-in students and corporate students (``user.is_learner``); others get 403,
     anonymous visitors the login page."""
-    return _role_required(is_learner, "This page is for students.")(view_func)
+    return _role_required(is_learner, gettext("This page is for students."))(view_func)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import axes.utils
 from django.contrib.auth import authenticate, logout
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -36,7 +36,7 @@ from .serializers import (
     UserSerializer,
 )
 
-MSG_BAD_LOGIN = "Invalid email or password"
+MSG_BAD_LOGIN = gettext_noop("Invalid email or password")
 
 
 # The service's field names that the API calls differently.
@@ -75,7 +75,7 @@ class LoginView(APIView):
             password=body.validated_data["password"],
         )
         if user is None:
-            raise exceptions.AuthenticationFailed(MSG_BAD_LOGIN)
+            raise exceptions.AuthenticationFailed(gettext(MSG_BAD_LOGIN))
         # A success clears this account's failures from this address (AXES_RESET_ON_SUCCESS
         # does that for session logins, through the user_logged_in signal a token login lacks).
         axes.utils.reset(ip=client_ip(request._request), username=user.email)
@@ -86,7 +86,7 @@ class LoginView(APIView):
                 "expiresAt": timestamp_out(token_expires_at(token)),
                 "user": UserSerializer(user).data,
             },
-            "Logged in successfully",
+            gettext("Logged in successfully"),
         )
 
     def get_authenticate_header(self, request):
@@ -105,7 +105,7 @@ class LogoutView(APIView):
         services.api_token_revoke(user=request.user)
         if request._request.session.session_key:
             logout(request._request)
-        return responses.ok(None, "Logged out successfully")
+        return responses.ok(None, gettext("Logged out successfully"))
 
 
 class UsersView(ByMethod, APIView):
@@ -127,7 +127,7 @@ class UsersView(ByMethod, APIView):
             users = users.with_role(role)
         page = paginate(request, users)
         return responses.listing(
-            UserSerializer(page.items, many=True).data, "Users fetched successfully", page
+            UserSerializer(page.items, many=True).data, gettext("Users fetched successfully"), page
         )
 
     @extend_schema(
@@ -150,7 +150,7 @@ class UsersView(ByMethod, APIView):
             )
         except DomainError as exc:  # the same email registered meanwhile
             raise exceptions.ValidationError({"email": [exc.message]}) from exc
-        return responses.created(UserSerializer(user).data, "User created successfully")
+        return responses.created(UserSerializer(user).data, gettext("User created successfully"))
 
 
 class UserDetailView(APIView):
@@ -162,7 +162,7 @@ class UserDetailView(APIView):
     def get(self, request, user_id: int):
         require(is_admin(request.user) or request.user.pk == user_id)
         user = get_object_or_404(User, pk=user_id)
-        return responses.ok(UserSerializer(user).data, "User fetched successfully")
+        return responses.ok(UserSerializer(user).data, gettext("User fetched successfully"))
 
 
 class MeView(APIView):

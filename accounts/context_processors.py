@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.access import is_admin, is_instructor, is_learner
 
@@ -22,28 +23,29 @@ class NavItem(NamedTuple):
 
 
 # (label, URL name, icon, who sees it). The test is the same predicate the page's access
-# decorator uses, so a link is shown exactly when the page would let the user in.
+# decorator uses, so a link is shown exactly when the page would let the user in. The label is
+# marked for translation (gettext_noop) and shown in the user's language.
 MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
-    ("Console", "console:dashboard", "speedometer2", is_admin),
-    ("Batches", "console:batch_list", "collection", is_admin),
-    ("Courses", "console:course_list", "journal-bookmark", is_admin),
-    ("Leave", "console:leave_list", "calendar-x", is_admin),
-    ("Holidays", "console:holiday_list", "calendar2-x", is_admin),
-    ("Enrollments", "enroll:list", "person-plus", is_admin),
-    ("Mentors", "console:mentor_list", "person-badge", is_admin),
-    ("Waitlists", "waitlist:list", "hourglass-split", is_admin),
-    ("Assignment", "assignment:preview", "diagram-3", is_admin),
-    ("Reports", "reports:index", "bar-chart", is_admin),
-    ("Audit log", "audit:log", "clock-history", is_admin),
-    ("People", "people:list", "person-lines-fill", is_admin),
-    ("Import", "imports:list", "upload", is_admin),
-    ("Lifecycle", "lifecycle:preview", "arrow-repeat", is_admin),
-    ("Django admin", "admin:index", "gear", is_admin),
-    ("My batches", "instructor:dashboard", "easel", is_instructor),
-    ("This week", "instructor:this_week", "calendar3-week", is_instructor),
-    ("Mentees", "instructor:mentees", "people", is_instructor),
-    ("Availability", "instructor:availability", "clock", is_instructor),
-    ("My schedule", "student:schedule", "calendar-week", is_learner),
+    (gettext_noop("Console"), "console:dashboard", "speedometer2", is_admin),
+    (gettext_noop("Batches"), "console:batch_list", "collection", is_admin),
+    (gettext_noop("Courses"), "console:course_list", "journal-bookmark", is_admin),
+    (gettext_noop("Leave"), "console:leave_list", "calendar-x", is_admin),
+    (gettext_noop("Holidays"), "console:holiday_list", "calendar2-x", is_admin),
+    (gettext_noop("Enrollments"), "enroll:list", "person-plus", is_admin),
+    (gettext_noop("Mentors"), "console:mentor_list", "person-badge", is_admin),
+    (gettext_noop("Waitlists"), "waitlist:list", "hourglass-split", is_admin),
+    (gettext_noop("Assignment"), "assignment:preview", "diagram-3", is_admin),
+    (gettext_noop("Reports"), "reports:index", "bar-chart", is_admin),
+    (gettext_noop("Audit log"), "audit:log", "clock-history", is_admin),
+    (gettext_noop("People"), "people:list", "person-lines-fill", is_admin),
+    (gettext_noop("Import"), "imports:list", "upload", is_admin),
+    (gettext_noop("Lifecycle"), "lifecycle:preview", "arrow-repeat", is_admin),
+    (gettext_noop("Django admin"), "admin:index", "gear", is_admin),
+    (gettext_noop("My batches"), "instructor:dashboard", "easel", is_instructor),
+    (gettext_noop("This week"), "instructor:this_week", "calendar3-week", is_instructor),
+    (gettext_noop("Mentees"), "instructor:mentees", "people", is_instructor),
+    (gettext_noop("Availability"), "instructor:availability", "clock", is_instructor),
+    (gettext_noop("My schedule"), "student:schedule", "calendar-week", is_learner),
 ]
 
 
@@ -76,11 +78,15 @@ def navigation(request) -> dict:
     # /console/batches/ "Batches" is active rather than "Console" (/console/) as well.
     matches = [url for _, url, _ in entries if request.path.startswith(url)]
     current = max(matches, key=len, default=None)
-    items = [NavItem(label, url, icon, url == current) for label, url, icon in entries]
+    # The label is shown in the user's language; MORE_MENU names the English one.
+    main = [
+        (label not in MORE_MENU, NavItem(gettext(label), url, icon, url == current))
+        for label, url, icon in entries
+    ]
     return {
-        "nav_items": items,
+        "nav_items": [item for _, item in main],
         # The navbar shows the daily pages and folds the rest into a "More" menu, so that the
         # admin's many entries fit one line.
-        "nav_main": [item for item in items if item.label not in MORE_MENU],
-        "nav_more": [item for item in items if item.label in MORE_MENU],
+        "nav_main": [item for is_main, item in main if is_main],
+        "nav_more": [item for is_main, item in main if not is_main],
     }

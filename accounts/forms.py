@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DomainErrorFormMixin
@@ -27,10 +28,10 @@ class UserEmailField(forms.ModelChoiceField):
     """
 
     widget = forms.TextInput
-    default_error_messages = {"invalid_choice": "No user has this email address."}
+    default_error_messages = {"invalid_choice": gettext_lazy("No user has this email address.")}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", "Their email address.")
+        kwargs.setdefault("help_text", gettext("Their email address."))
         super().__init__(**kwargs)
         self.widget.attrs.update(
             {"placeholder": "name@example.org", "autocomplete": "off", "spellcheck": "false"}
@@ -73,7 +74,7 @@ class UserEmailField(forms.ModelChoiceField):
 
 # The login error. Django's says "both fields may be case-sensitive"; the email is not (it is
 # stored and looked up lower-cased), only the password is.
-MSG_INVALID_LOGIN = (
+MSG_INVALID_LOGIN = gettext_lazy(
     "This email address and password do not match an account. Check the password: it is "
     "case-sensitive (the email address is not)."
 )
@@ -113,8 +114,8 @@ class ProfileForm(DomainErrorFormMixin, forms.Form):
     email (``email_on``: the events ticked; the service stores the others as ``email_off``)."""
 
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Pages, emails and your calendar show times in this zone.",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy("Pages, emails and your calendar show times in this zone."),
     )
     # Optional, and so is the email section: a form posted without them (an older page, a
     # script) changes the time zone only.

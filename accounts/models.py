@@ -12,16 +12,17 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.timezones import default_time_zone, validate_time_zone
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    INSTRUCTOR = "instructor", "Instructor"
-    STUDENT = "student", "Student"
-    CORPORATE_STUDENT = "corporate_student", "Corporate student"
+    ADMIN = "admin", gettext_lazy("Admin")
+    INSTRUCTOR = "instructor", gettext_lazy("Instructor")
+    STUDENT = "student", gettext_lazy("Student")
+    CORPORATE_STUDENT = "corporate_student", gettext_lazy("Corporate student")
 
 
 # The column that stores each role.
@@ -100,7 +101,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
     is_staff = models.BooleanField(
-        "admin", default=False, help_text="Admin role: may use the admin console."
+        "admin", default=False, help_text=gettext_lazy("Admin role: may use the admin console.")
     )
     is_instructor = models.BooleanField("instructor", default=False, db_index=True)
     is_student = models.BooleanField("student", default=False, db_index=True)
@@ -117,7 +118,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64,
         default=default_time_zone,
         validators=[validate_time_zone],
-        help_text="IANA time zone, e.g. Asia/Kolkata. Times are shown in it.",
+        help_text=gettext_lazy("IANA time zone, e.g. Asia/Kolkata. Times are shown in it."),
     )
     # The language of the user's pages, emails, inbox and calendar feed (not of the API,
     # which answers in the Accept-Language of each request).

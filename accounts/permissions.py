@@ -8,6 +8,7 @@ signed-in callers without the role 403. Object-level rules ("the instructor of t
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
@@ -15,7 +16,7 @@ from accounts.access import is_admin, is_instructor
 
 
 class _Role(BasePermission):
-    message = "You are not allowed to do this"
+    message = gettext_lazy("You are not allowed to do this")
 
     def allowed(self, user) -> bool:  # pragma: no cover - every subclass overrides it
         raise NotImplementedError
@@ -28,14 +29,14 @@ class _Role(BasePermission):
 
 
 class IsAdmin(_Role):
-    message = "Admin role required"
+    message = gettext_lazy("Admin role required")
 
     def allowed(self, user) -> bool:
         return is_admin(user)
 
 
 class IsAdminOrInstructor(_Role):
-    message = "Admin or instructor role required"
+    message = gettext_lazy("Admin or instructor role required")
 
     def allowed(self, user) -> bool:
         return is_admin(user) or is_instructor(user)
@@ -46,7 +47,7 @@ class IsSignedIn(_Role):
         return True
 
 
-def require(condition: bool, message: str = "You are not allowed to access this") -> None:
+def require(condition: bool, message: str = gettext("You are not allowed to access this")) -> None:
     """Refuse with 403 unless ``condition``: an object-level check inside a view."""
     if not condition:
         raise exceptions.PermissionDenied(message)

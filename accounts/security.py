@@ -37,6 +37,7 @@ from django.shortcuts import render
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+from django.utils.translation import ngettext
 
 
 def client_ip(request) -> str:
@@ -76,10 +77,13 @@ def lockout_minutes() -> int:
 
 def lockout_message() -> str:
     minutes = lockout_minutes()
-    return (
-        f"Too many failed login attempts. Try again in {minutes} "
-        f"minute{'' if minutes == 1 else 's'}, or ask an admin to unlock your account."
-    )
+    return ngettext(
+        "Too many failed login attempts. Try again in %(minutes)s minute, or ask an admin to "
+        "unlock your account.",
+        "Too many failed login attempts. Try again in %(minutes)s minutes, or ask an admin to "
+        "unlock your account.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_response(request, original_response=None, credentials=None):

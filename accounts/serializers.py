@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import Role, User
@@ -34,7 +35,9 @@ class LoginSerializer(serializers.Serializer):
 
 class LoginResultSerializer(serializers.Serializer):
     token = serializers.CharField()
-    expiresAt = TimestampField(help_text="When the token stops working (API_TOKEN_LIFETIME)")
+    expiresAt = TimestampField(
+        help_text=gettext_lazy("When the token stops working (API_TOKEN_LIFETIME)")
+    )
     user = UserSerializer()
 
 
@@ -59,7 +62,7 @@ class UserCreateSerializer(serializers.Serializer):
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()
         if User.objects.filter(email=value).exists():
-            raise serializers.ValidationError("A user with this email already exists.")
+            raise serializers.ValidationError(gettext("A user with this email already exists."))
         return value
 
     def validate(self, attrs):

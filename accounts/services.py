@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework.authtoken.models import Token
 
 from core.errors import DomainError
@@ -25,7 +25,7 @@ from .models import ROLE_FIELDS, Role, User, language_codes, new_feed_token
 from .preferences import EMAIL_EVENTS
 from .tokens import password_reset_tokens
 
-MSG_EMAIL_TAKEN = "A user with this email already exists."
+MSG_EMAIL_TAKEN = gettext_noop("A user with this email already exists.")
 SYSTEM_EMAIL = "system@medh.internal"
 
 
@@ -230,7 +230,8 @@ def user_profile_update(
     if time_zone is not None:
         if not is_time_zone(time_zone):
             raise DomainError(
-                f"{time_zone} is not a known time zone (use an IANA name such as Europe/Berlin)",
+                _("%(time_zone)s is not a known time zone (use an IANA name such as Europe/Berlin)")
+                % {"time_zone": time_zone},
                 field="time_zone",
                 code="invalid_time_zone",
             )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -56,7 +57,7 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         if was_logged_in:
             # Stored in the messages cookie: the session was just flushed.
-            messages.info(request, "You have been logged out.")
+            messages.info(request, gettext("You have been logged out."))
         return response
 
 
@@ -79,7 +80,11 @@ def profile(request):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, f"Saved. Times are now shown in {user.time_zone}.")
+            messages.success(
+                request,
+                gettext("Saved. Times are now shown in %(time_zone)s.")
+                % {"time_zone": user.time_zone},
+            )
             return redirect("profile")
     return render(request, "registration/profile.html", {"form": form})
 

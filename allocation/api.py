@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
@@ -52,7 +53,7 @@ from .serializers import (
     WorkloadSerializer,
 )
 
-MSG_NOT_YOURS = "Only admins and the batch's own trainers can do this"
+MSG_NOT_YOURS = gettext_noop("Only admins and the batch's own trainers can do this")
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -144,7 +145,9 @@ class CoursesView(ByMethod, APIView):
     def get(self, request):
         page = paginate(request, Course.objects.order_by("title", "code", "pk"))
         return responses.listing(
-            CourseSerializer(page.items, many=True).data, "Courses fetched successfully", page
+            CourseSerializer(page.items, many=True).data,
+            gettext("Courses fetched successfully"),
+            page,
         )
 
     @extend_schema(
@@ -159,7 +162,9 @@ class CoursesView(ByMethod, APIView):
         course = services.course_create(
             code=data["code"], title=data["course_title"], description=data["description"]
         )
-        return responses.created(CourseSerializer(course).data, "Course created successfully")
+        return responses.created(
+            CourseSerializer(course).data, gettext("Course created successfully")
+        )
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -183,7 +188,9 @@ class CourseBatchesView(ByMethod, APIView):
         batches = _filter_batches(_batches().filter(course=course), filters.validated_data)
         page = paginate(request, batches)
         return responses.listing(
-            BatchSerializer(page.items, many=True).data, "Batches fetched successfully", page
+            BatchSerializer(page.items, many=True).data,
+            gettext("Batches fetched successfully"),
+            page,
         )
 
     @extend_schema(
@@ -202,7 +209,7 @@ class CourseBatchesView(ByMethod, APIView):
             batch = services.batch_create(course=course, created_by=request.user, **changes)
             if lead is not None:
                 services.batch_set_supervising_lead(batch=batch, lead=lead)
-        return responses.created(_batch_data(batch.pk), "Batch created successfully")
+        return responses.created(_batch_data(batch.pk), gettext("Batch created successfully"))
 
 
 class BatchesView(APIView):
@@ -222,7 +229,9 @@ class BatchesView(APIView):
         filters.is_valid(raise_exception=True)
         page = paginate(request, _filter_batches(_batches(), filters.validated_data))
         return responses.listing(
-            BatchSerializer(page.items, many=True).data, "Batches fetched successfully", page
+            BatchSerializer(page.items, many=True).data,
+            gettext("Batches fetched successfully"),
+            page,
         )
 
 
@@ -239,9 +248,9 @@ class BatchDetailView(ByMethod, APIView):
         user = request.user
         require(
             is_admin(user) or teaches(user, batch) or learns_in(user, batch),
-            "Only admins, the batch's trainers and its students can see this batch",
+            gettext("Only admins, the batch's trainers and its students can see this batch"),
         )
-        return responses.ok(BatchSerializer(batch).data, "Batch fetched successfully")
+        return responses.ok(BatchSerializer(batch).data, gettext("Batch fetched successfully"))
 
     @extend_schema(
         tags=["batches"],
@@ -265,7 +274,7 @@ class BatchDetailView(ByMethod, APIView):
                 services.batch_update(batch=batch, updated_by=request.user, **changes)
             if has_lead:
                 services.batch_set_supervising_lead(batch=batch, lead=lead)
-        return responses.ok(_batch_data(batch.pk), "Batch updated successfully")
+        return responses.ok(_batch_data(batch.pk), gettext("Batch updated successfully"))
 
     @extend_schema(
         tags=["batches"], responses={200: envelope(BatchInstructorSerializer, "BatchRef")}
@@ -274,7 +283,7 @@ class BatchDetailView(ByMethod, APIView):
         batch = get_object_or_404(Batch, pk=batch_id)
         data = BatchInstructorSerializer(batch).data
         services.batch_delete(batch=batch)
-        return responses.ok(data, "Batch deleted successfully")
+        return responses.ok(data, gettext("Batch deleted successfully"))
 
 
 class BatchAssignInstructorView(APIView):
@@ -294,7 +303,8 @@ class BatchAssignInstructorView(APIView):
             batch=batch, instructor=instructor, assigned_by=request.user
         )
         return responses.ok(
-            BatchInstructorSerializer(batch).data, "Instructor assigned to batch successfully"
+            BatchInstructorSerializer(batch).data,
+            gettext("Instructor assigned to batch successfully"),
         )
 
 
@@ -310,11 +320,11 @@ class BatchStudentsView(APIView):
     )
     def get(self, request, batch_id: int):
         batch = get_object_or_404(Batch, pk=batch_id)
-        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
+        require(is_admin(request.user) or teaches(request.user, batch), gettext(MSG_NOT_YOURS))
         page = paginate(request, selectors.batch_roster(batch))
         return responses.listing(
             BatchStudentSerializer(page.items, many=True).data,
-            "Batch students fetched successfully",
+            gettext("Batch students fetched successfully"),
             page,
         )
 
@@ -344,7 +354,8 @@ class AssignInstructorToStudentView(APIView):
             notes=data["notes"],
         )
         return responses.ok(
-            AssignmentSerializer(assignment).data, "Instructor assigned to student successfully"
+            AssignmentSerializer(assignment).data,
+            gettext("Instructor assigned to student successfully"),
         )
 
 
@@ -360,7 +371,7 @@ class InstructorStudentsView(APIView):
     def get(self, request, instructor_id: int):
         require(
             is_admin(request.user) or request.user.pk == instructor_id,
-            "Instructors can only see their own students",
+            gettext("Instructors can only see their own students"),
         )
         instructor = get_object_or_404(User, pk=instructor_id, is_instructor=True)
         assignments = list(selectors.students_of_instructor(instructor))
@@ -369,7 +380,7 @@ class InstructorStudentsView(APIView):
             "assigned_students": AssignedStudentSerializer(assignments, many=True).data,
             "total_students": len(assignments),
         }
-        return responses.ok(data, "Students assigned to instructor fetched successfully")
+        return responses.ok(data, gettext("Students assigned to instructor fetched successfully"))
 
 
 class UnassignInstructorView(APIView):
@@ -394,7 +405,7 @@ class UnassignInstructorView(APIView):
             "student_name": student.full_name,
             "previous_instructor": PersonSerializer(ended.instructor).data,
         }
-        return responses.ok(data, "Instructor unassigned from student successfully")
+        return responses.ok(data, gettext("Instructor unassigned from student successfully"))
 
 
 class StudentsWithInstructorsView(APIView):
@@ -416,7 +427,7 @@ class StudentsWithInstructorsView(APIView):
         page = paginate(request, students)
         return responses.listing(
             StudentWithInstructorSerializer(page.items, many=True).data,
-            "Students with instructor information fetched successfully",
+            gettext("Students with instructor information fetched successfully"),
             page,
         )
 
@@ -433,15 +444,16 @@ class InstructorWorkloadView(APIView):
     def get(self, request, instructor_id: int):
         require(
             is_admin(request.user) or request.user.pk == instructor_id,
-            "Instructors can only see their own workload",
+            gettext("Instructors can only see their own workload"),
         )
         workloads = selectors.trainer_workloads(
             User.objects.filter(pk=instructor_id, is_instructor=True)
         )
         if not workloads:
-            raise NotFound("No instructor with this id")
+            raise NotFound(gettext("No instructor with this id"))
         return responses.ok(
-            WorkloadSerializer(workloads[0]).data, "Instructor workload fetched successfully"
+            WorkloadSerializer(workloads[0]).data,
+            gettext("Instructor workload fetched successfully"),
         )
 
 
@@ -462,7 +474,7 @@ class CourseTrainersView(ByMethod, APIView):
     def get(self, request, course_id: int):
         course = get_object_or_404(Course, pk=course_id)
         page = paginate(request, _roster_data(course))
-        return responses.listing(page.items, "Course trainers fetched successfully", page)
+        return responses.listing(page.items, gettext("Course trainers fetched successfully"), page)
 
     @extend_schema(
         tags=["multi-trainer"],
@@ -475,7 +487,8 @@ class CourseTrainersView(ByMethod, APIView):
         body.is_valid(raise_exception=True)
         entry = services.roster_add(course=course, **body.service_kwargs())
         return responses.created(
-            _roster_entry_data(course, entry.trainer_id), "Trainer assigned to course successfully"
+            _roster_entry_data(course, entry.trainer_id),
+            gettext("Trainer assigned to course successfully"),
         )
 
 
@@ -502,7 +515,8 @@ class CourseTrainerDetailView(APIView):
         body.is_valid(raise_exception=True)
         services.roster_update(entry=entry, **body.service_kwargs())
         return responses.ok(
-            _roster_entry_data(entry.course, trainer_id), "Course trainer updated successfully"
+            _roster_entry_data(entry.course, trainer_id),
+            gettext("Course trainer updated successfully"),
         )
 
     @extend_schema(
@@ -513,7 +527,7 @@ class CourseTrainerDetailView(APIView):
         entry = self._entry(course_id, trainer_id)
         data = _roster_entry_data(entry.course, trainer_id)
         services.roster_remove(entry=entry)
-        return responses.ok(data, "Trainer removed from course successfully")
+        return responses.ok(data, gettext("Trainer removed from course successfully"))
 
 
 # --- multi-trainer: batch staffing -----------------------------------------------------------
@@ -532,8 +546,10 @@ class BatchTrainersView(ByMethod, APIView):
     )
     def get(self, request, batch_id: int):
         batch = get_object_or_404(Batch.objects.select_related("assigned_instructor"), pk=batch_id)
-        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
-        return responses.ok(_batch_trainers_data(batch), "Batch trainers fetched successfully")
+        require(is_admin(request.user) or teaches(request.user, batch), gettext(MSG_NOT_YOURS))
+        return responses.ok(
+            _batch_trainers_data(batch), gettext("Batch trainers fetched successfully")
+        )
 
     @extend_schema(
         tags=["multi-trainer"],
@@ -550,7 +566,9 @@ class BatchTrainersView(ByMethod, APIView):
             role=body.validated_data["role"],
             added_by=request.user,
         )
-        return _staffing_changed(batch_id, "Trainer assigned to batch successfully", created=True)
+        return _staffing_changed(
+            batch_id, gettext("Trainer assigned to batch successfully"), created=True
+        )
 
 
 class BatchPrimaryTrainerView(APIView):
@@ -571,7 +589,7 @@ class BatchPrimaryTrainerView(APIView):
         services.batch_assign_instructor(
             batch=batch, instructor=body.validated_data["trainer"], assigned_by=request.user
         )
-        return _staffing_changed(batch_id, "Primary trainer set successfully")
+        return _staffing_changed(batch_id, gettext("Primary trainer set successfully"))
 
 
 class BatchBackupTrainerView(APIView):
@@ -594,7 +612,9 @@ class BatchBackupTrainerView(APIView):
             role=StaffRole.BACKUP,
             added_by=request.user,
         )
-        return _staffing_changed(batch_id, "Backup trainer added successfully", created=True)
+        return _staffing_changed(
+            batch_id, gettext("Backup trainer added successfully"), created=True
+        )
 
 
 def _staffing_changed(batch_id: int, message: str, *, created: bool = False):

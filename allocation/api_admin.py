@@ -8,6 +8,7 @@ Thin views over ``allocation.services`` (``user_update``, ``batch_staff_remove``
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -42,7 +43,7 @@ class UserUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Give a full_name, a role list or both.")
+            raise serializers.ValidationError(gettext("Give a full_name, a role list or both."))
         return attrs
 
 
@@ -64,7 +65,7 @@ class UserDetailView(ByMethod, accounts_api.UserDetailView):
         user = services.user_update(
             user=user, by=request.user, full_name=data.get("full_name"), roles=data.get("role")
         )
-        return responses.ok(UserSerializer(user).data, "User updated successfully")
+        return responses.ok(UserSerializer(user).data, gettext("User updated successfully"))
 
 
 # --- batch staffing --------------------------------------------------------------------------
@@ -84,7 +85,7 @@ class BatchTrainerDetailView(APIView):
         batch = get_object_or_404(Batch, pk=batch_id)
         trainer = get_object_or_404(User, pk=trainer_id)
         services.batch_staff_remove(batch=batch, trainer=trainer, removed_by=request.user)
-        return _staffing_changed(batch_id, "Trainer removed from batch successfully")
+        return _staffing_changed(batch_id, gettext("Trainer removed from batch successfully"))
 
 
 # --- batch template --------------------------------------------------------------------------
@@ -137,7 +138,7 @@ class CourseBatchTemplateView(ByMethod, APIView):
         course = get_object_or_404(Course, pk=course_id)
         template = services.batch_template_of(course)
         return responses.ok(
-            BatchTemplateSerializer(template).data, "Batch template fetched successfully"
+            BatchTemplateSerializer(template).data, gettext("Batch template fetched successfully")
         )
 
     @extend_schema(
@@ -151,5 +152,5 @@ class CourseBatchTemplateView(ByMethod, APIView):
         body.is_valid(raise_exception=True)
         template = services.batch_template_save(course=course, **body.service_kwargs())
         return responses.ok(
-            BatchTemplateSerializer(template).data, "Batch template saved successfully"
+            BatchTemplateSerializer(template).data, gettext("Batch template saved successfully")
         )

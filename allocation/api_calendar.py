@@ -8,6 +8,7 @@ answer in the envelope; a service's refusal is a 400 with its message.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
@@ -68,11 +69,13 @@ class BatchSessionsView(ByMethod, APIView):
         user = request.user
         require(
             is_admin(user) or teaches(user, batch) or learns_in(user, batch),
-            "Only admins, the batch's trainers and its students can see its sessions",
+            gettext("Only admins, the batch's trainers and its students can see its sessions"),
         )
         page = paginate(request, selectors.batch_sessions(batch, **_window(request)))
         return responses.listing(
-            SessionSerializer(page.items, many=True).data, "Sessions fetched successfully", page
+            SessionSerializer(page.items, many=True).data,
+            gettext("Sessions fetched successfully"),
+            page,
         )
 
     @extend_schema(
@@ -94,7 +97,7 @@ class BatchSessionsView(ByMethod, APIView):
             room=data["room"],
             meeting_url=data["meeting_url"],
         )
-        return responses.created(_change_data(change), "Session added successfully")
+        return responses.created(_change_data(change), gettext("Session added successfully"))
 
 
 class SessionDetailView(APIView):
@@ -117,7 +120,7 @@ class SessionDetailView(APIView):
             change = services.session_cancel(
                 session=session, reason=data["reason"], cancelled_by=request.user
             )
-            return responses.ok(_change_data(change), "Session cancelled successfully")
+            return responses.ok(_change_data(change), gettext("Session cancelled successfully"))
         change = services.session_move(
             session=session,
             start_at=data["start"],
@@ -125,7 +128,7 @@ class SessionDetailView(APIView):
             moved_by=request.user,
             reason=data["reason"],
         )
-        return responses.ok(_change_data(change), "Session moved successfully")
+        return responses.ok(_change_data(change), gettext("Session moved successfully"))
 
 
 class UserSessionsView(APIView):
@@ -144,11 +147,13 @@ class UserSessionsView(APIView):
         user = get_object_or_404(User, pk=user_id)
         require(
             is_admin(request.user) or request.user.pk == user.pk,
-            "Only admins and the user themself can see these sessions",
+            gettext("Only admins and the user themself can see these sessions"),
         )
         page = paginate(request, selectors.user_sessions(user, **_window(request)))
         return responses.listing(
-            SessionSerializer(page.items, many=True).data, "Sessions fetched successfully", page
+            SessionSerializer(page.items, many=True).data,
+            gettext("Sessions fetched successfully"),
+            page,
         )
 
 
@@ -166,7 +171,9 @@ class HolidaysView(APIView):
     def get(self, request):
         page = paginate(request, selectors.holiday_list())
         return responses.listing(
-            HolidaySerializer(page.items, many=True).data, "Holidays fetched successfully", page
+            HolidaySerializer(page.items, many=True).data,
+            gettext("Holidays fetched successfully"),
+            page,
         )
 
     @extend_schema(
@@ -184,7 +191,8 @@ class HolidaysView(APIView):
         }
         return responses.created(
             data,
-            f"Holiday added; {len(result.cancelled)} session(s) cancelled",
+            gettext("Holiday added; %(value)s session(s) cancelled")
+            % {"value": len(result.cancelled)},
         )
 
 
@@ -198,4 +206,4 @@ class HolidayDetailView(APIView):
         holiday = get_object_or_404(Holiday, pk=holiday_id)
         data = HolidaySerializer(holiday).data
         services.holiday_delete(holiday=holiday, deleted_by=request.user)
-        return responses.ok(data, "Holiday deleted successfully")
+        return responses.ok(data, gettext("Holiday deleted successfully"))

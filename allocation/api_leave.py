@@ -8,6 +8,7 @@ Thin views over ``trainers.services.leave_record``/``leave_delete`` (the pages' 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -62,12 +63,12 @@ class TrainerLeaveView(ByMethod, APIView):
     def get(self, request, trainer_id: int):
         require(
             is_admin(request.user) or request.user.pk == trainer_id,
-            "Instructors can only see their own leave",
+            gettext("Instructors can only see their own leave"),
         )
         trainer = get_object_or_404(User, pk=trainer_id)
         page = paginate(request, selectors.leave_list().filter(trainer=trainer))
         return responses.listing(
-            LeaveSerializer(page.items, many=True).data, "Leave fetched successfully", page
+            LeaveSerializer(page.items, many=True).data, gettext("Leave fetched successfully"), page
         )
 
     @extend_schema(
@@ -82,7 +83,9 @@ class TrainerLeaveView(ByMethod, APIView):
         leave = trainer_services.leave_record(
             trainer=trainer, created_by=request.user, **body.validated_data
         )
-        return responses.created(LeaveSerializer(leave).data, "Leave recorded successfully")
+        return responses.created(
+            LeaveSerializer(leave).data, gettext("Leave recorded successfully")
+        )
 
 
 class LeaveDetailView(APIView):
@@ -95,7 +98,7 @@ class LeaveDetailView(APIView):
         leave = get_object_or_404(TrainerLeave.objects.select_related("trainer"), pk=leave_id)
         data = LeaveSerializer(leave).data
         trainer_services.leave_delete(leave=leave)
-        return responses.ok(data, "Leave deleted successfully")
+        return responses.ok(data, gettext("Leave deleted successfully"))
 
 
 # --- cover of the sessions a leave hits ----------------------------------------------------
@@ -107,13 +110,18 @@ class CandidateSerializer(serializers.Serializer):
     trainer = UserBriefSerializer(read_only=True)
     rank = serializers.IntegerField(
         read_only=True,
-        help_text="0 a backup of the batch, 1 a substitute on the course roster, 2 another "
-        "trainer on the course roster",
+        help_text=gettext_lazy(
+            "0 a backup of the batch, 1 a substitute on the course roster, 2 another "
+            "trainer on the course roster"
+        ),
     )
-    why = serializers.CharField(read_only=True, help_text="Why they are ranked where they are")
+    why = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Why they are ranked where they are")
+    )
     eligible = serializers.BooleanField(read_only=True)
     refusal = serializers.CharField(
-        read_only=True, help_text="Why a cover by them would be refused; empty when eligible"
+        read_only=True,
+        help_text=gettext_lazy("Why a cover by them would be refused; empty when eligible"),
     )
     open_batches = serializers.IntegerField(read_only=True)
 
@@ -124,7 +132,9 @@ class LeaveBatchSerializer(serializers.Serializer):
 
     batch = serializers.IntegerField(source="batch.pk", read_only=True)
     batch_code = serializers.CharField(source="batch.batch_code", read_only=True)
-    role = serializers.CharField(read_only=True, help_text="The absent trainer's role in it")
+    role = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("The absent trainer's role in it")
+    )
     start_date = ApiDateField(read_only=True)
     end_date = ApiDateField(read_only=True)
     sessions = serializers.SerializerMethodField()
@@ -156,8 +166,9 @@ class CoverInputSerializer(serializers.Serializer):
         allow_empty=False,
         max_length=1_000,
         required=False,
-        help_text="Session ids of the batch; default every uncovered session of the batch "
-        "in the leave",
+        help_text=gettext_lazy(
+            "Session ids of the batch; default every uncovered session of the batch in the leave"
+        ),
     )
 
 
@@ -207,7 +218,7 @@ class LeaveCandidatesView(APIView):
         data = LeaveCandidatesSerializer(
             {"leave": leave, "batches": plan}, context={"sessions": rows}
         ).data
-        return responses.ok(data, "Cover candidates fetched successfully")
+        return responses.ok(data, gettext("Cover candidates fetched successfully"))
 
 
 class LeaveCoversView(APIView):
@@ -235,18 +246,23 @@ class LeaveCoversView(APIView):
             ]
             if not sessions:
                 raise DomainError(
-                    f"{leave.trainer.display_name} has no uncovered session of "
-                    f"{batch.batch_code} in this leave",
+                    gettext("%(trainer)s has no uncovered session of %(batch_code)s in this leave")
+                    % {"trainer": leave.trainer.display_name, "batch_code": batch.batch_code},
                     field="sessions",
                 )
         else:
             found = ClassSession.objects.select_related("batch").in_bulk(ids)
             missing = [pk for pk in ids if pk not in found]
             if missing:
-                raise DomainError(f"No session with id {missing[0]}.", field="sessions")
+                raise DomainError(
+                    gettext("No session with id %(missing)s.") % {"missing": missing[0]},
+                    field="sessions",
+                )
             sessions = [found[pk] for pk in dict.fromkeys(ids)]
             if any(s.batch_id != batch.pk for s in sessions):
-                raise DomainError("The sessions to cover must be of this batch", field="sessions")
+                raise DomainError(
+                    gettext("The sessions to cover must be of this batch"), field="sessions"
+                )
         cover = services.session_cover_assign(
             sessions=sessions,
             absent_trainer=leave.trainer,
@@ -256,4 +272,6 @@ class LeaveCoversView(APIView):
         cover = SubstituteCover.objects.select_related("batch", "substitute", "absent_trainer").get(
             pk=cover.pk
         )
-        return responses.created(CoverSerializer(cover).data, "Cover assigned successfully")
+        return responses.created(
+            CoverSerializer(cover).data, gettext("Cover assigned successfully")
+        )

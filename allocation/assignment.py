@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.errors import DomainError
@@ -651,7 +652,7 @@ def _proposal(info: ProblemInfo, solution, *, time_limit: float, tolerance: int 
         elif trainer_id is None:
             reason = solution.unassigned_reasons.get(pid, "")
             if not info.problem.positions[pid - 1].eligible:
-                reason = "No roster trainer may take it (see why below)"
+                reason = gettext("No roster trainer may take it (see why below)")
             unassignable.append(Unassignable(p.batch, p.role, p.minutes, reason, p.refusals))
         elif trainer_id != holder:
             trainer = info.trainers[trainer_id]
@@ -681,7 +682,8 @@ def _proposal(info: ProblemInfo, solution, *, time_limit: float, tolerance: int 
 def _time_limit(time_limit: float) -> float:
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise DomainError(
-            f"The time limit must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds",
+            gettext("The time limit must be more than 0 and at most %(MAX_TIME_LIMIT)s seconds")
+            % {"MAX_TIME_LIMIT": format(MAX_TIME_LIMIT, "g")},
             field="time_limit",
         )
     return float(time_limit)
@@ -709,7 +711,7 @@ def balance_propose(
     within ``tolerance_minutes`` of their target (or, when no moves can, as close as the
     solver gets). Each row is a move: the batch, its current primary, the new one."""
     if tolerance_minutes < 0:
-        raise DomainError("The tolerance cannot be negative", field="tolerance")
+        raise DomainError(gettext("The tolerance cannot be negative"), field="tolerance")
     time_limit = _time_limit(time_limit)
     info = _balance_info(course)
     solution = solver.solve(
@@ -734,7 +736,10 @@ def _lock_rows(rows: Sequence[AssignmentRow]) -> tuple[dict[int, User], dict[int
     trainers = {u.pk: u for u in User.objects.filter(pk__in={r.trainer_id for r in rows})}
     for row in rows:
         if row.trainer_id not in trainers:
-            raise DomainError(f"{_describe(row, None, None)}: this trainer no longer exists")
+            raise DomainError(
+                gettext("%(describe)s: this trainer no longer exists")
+                % {"describe": _describe(row, None, None)}
+            )
     # Freeing teaching needs no lock (the previous primaries are not locked).
     for trainer_id, profile in trainers_lock(*trainers.values()).items():
         trainers[trainer_id].trainer_profile = profile
@@ -747,14 +752,20 @@ def _lock_rows(rows: Sequence[AssignmentRow]) -> tuple[dict[int, User], dict[int
     }
     for row in rows:
         if row.batch_id not in batches:
-            raise DomainError(f"{_describe(row, None, trainers[row.trainer_id])}: no such batch")
+            raise DomainError(
+                gettext("%(describe)s: no such batch")
+                % {"describe": _describe(row, None, trainers[row.trainer_id])}
+            )
     return trainers, batches
 
 
 def _refuse_row(index: int, row, batch, trainer, message: str) -> DomainError:
     return DomainError(
-        f"Row {index} ({_describe(row, batch, trainer)}) was refused: {message}. "
-        "Nothing was applied; preview again."
+        gettext(
+            "Row %(index)s (%(describe)s) was refused: %(message)s. Nothing was applied; "
+            "preview again."
+        )
+        % {"index": index, "describe": _describe(row, batch, trainer), "message": message}
     )
 
 
@@ -772,13 +783,16 @@ def assignment_apply(*, proposal_rows: Sequence[AssignmentRow], applied_by: User
     """
     rows = list(proposal_rows)
     if not rows:
-        raise DomainError("The proposal has no rows to apply")
+        raise DomainError(gettext("The proposal has no rows to apply"))
     seen, primaries = set(), set()
     for row in rows:
         if (row.batch_id, row.trainer_id) in seen or (
             row.role == PRIMARY and row.batch_id in primaries
         ):
-            raise DomainError(f"{_describe(row, None, None)} appears twice in the proposal")
+            raise DomainError(
+                gettext("%(describe)s appears twice in the proposal")
+                % {"describe": _describe(row, None, None)}
+            )
         seen.add((row.batch_id, row.trainer_id))
         if row.role == PRIMARY:
             primaries.add(row.batch_id)
@@ -796,12 +810,18 @@ def assignment_apply(*, proposal_rows: Sequence[AssignmentRow], applied_by: User
     for index, row in enumerate(rows, start=1):
         batch, trainer = batches[row.batch_id], trainers[row.trainer_id]
         if row.role == PRIMARY and batch.assigned_instructor_id != row.previous_id:
-            raise _refuse_row(index, row, batch, trainer, "its primary changed since the preview")
+            raise _refuse_row(
+                index, row, batch, trainer, gettext("its primary changed since the preview")
+            )
         if row.role == ASSISTANT:
             adding[batch.pk] = adding.get(batch.pk, 0) + 1
             if have.get(batch.pk, 0) + adding[batch.pk] > _template_assistants(batch.course):
                 raise _refuse_row(
-                    index, row, batch, trainer, "it has the assistants its template asks for"
+                    index,
+                    row,
+                    batch,
+                    trainer,
+                    gettext("it has the assistants its template asks for"),
                 )
     for index, row in enumerate(rows, start=1):
         batch, trainer = batches[row.batch_id], trainers[row.trainer_id]
@@ -852,14 +872,19 @@ def _move_order(rows: list[AssignmentRow], trainers: dict[int, User]) -> list[As
 def _apply_moves(rows: list[AssignmentRow], applied_by: User) -> int:
     for row in rows:
         if row.role != PRIMARY or row.previous_id is None:
-            raise DomainError(f"{_describe(row, None, None)} is not a move of a primary")
+            raise DomainError(
+                gettext("%(describe)s is not a move of a primary")
+                % {"describe": _describe(row, None, None)}
+            )
     if len({r.batch_id for r in rows}) != len(rows):
-        raise DomainError("A batch appears twice among the moves")
+        raise DomainError(gettext("A batch appears twice among the moves"))
     trainers, batches = _lock_rows(rows)
     for index, row in enumerate(_move_order(rows, trainers), start=1):
         batch, trainer = batches[row.batch_id], trainers[row.trainer_id]
         if batch.assigned_instructor_id != row.previous_id:
-            raise _refuse_row(index, row, batch, trainer, "its primary changed since the preview")
+            raise _refuse_row(
+                index, row, batch, trainer, gettext("its primary changed since the preview")
+            )
         try:
             services.batch_assign_instructor(
                 batch=batch, instructor=trainer, assigned_by=applied_by
@@ -887,7 +912,7 @@ def balance_apply(*, moves: Sequence[AssignmentRow], applied_by: User) -> int:
     refusal (as ``balance_apply_move``) rolls them all back, naming the move."""
     moves = list(moves)
     if not moves:
-        raise DomainError("There are no moves to apply")
+        raise DomainError(gettext("There are no moves to apply"))
     return _apply_moves(moves, applied_by)
 
 
@@ -938,7 +963,9 @@ def best_trainer_for(
         else:
             eligible.add(pk)
     if not eligible:
-        return TrainerChoice(None, "No roster trainer may teach it: " + "; ".join(refusals))
+        return TrainerChoice(
+            None, gettext("No roster trainer may teach it: ") + "; ".join(refusals)
+        )
     minutes = slots_minutes(slots)
     positions = 1 + _template_assistants(course)
     targets = _targets(eligible, extra={course.pk: minutes * positions})
@@ -961,7 +988,7 @@ def best_trainer_for(
     )
     solution = solver.solve(problem, time_limit=time_limit, mode="assign")
     if solution.assignment.get(1) is None:
-        return TrainerChoice(None, "The solver found no trainer for it")
+        return TrainerChoice(None, gettext("The solver found no trainer for it"))
     # Every trainer who reaches the solver's optimum is as good to it; the one furthest
     # below their target (then by name) is chosen, so the answer does not depend on ties.
     before = solver.deviations(problem, {})

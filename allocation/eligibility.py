@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from allocation.models import (
@@ -42,7 +43,7 @@ from core import dates
 from core.errors import DomainError
 from core.timezones import default_time_zone, zone
 
-MSG_NOT_INSTRUCTOR = "Assigned instructor must have instructor role"
+MSG_NOT_INSTRUCTOR = gettext_noop("Assigned instructor must have instructor role")
 
 
 def _slot_text(day: int, start: dt.time, end: dt.time) -> str:
@@ -349,7 +350,8 @@ def teaching_refusal(
         status = profile.status if profile else TrainerStatus.ACTIVE
         if status != TrainerStatus.ACTIVE:
             return DomainError(
-                f"{name} is {TrainerStatus(status).label.lower()} and cannot take new batches",
+                gettext("%(name)s is %(TrainerStatus)s and cannot take new batches")
+                % {"name": name, "TrainerStatus": TrainerStatus(status).label.lower()},
                 field="assigned_instructor",
                 code="trainer_status",
             )
@@ -357,15 +359,24 @@ def teaching_refusal(
         for leave in context.leaves.get(trainer.pk, ()):
             if leave.start_date <= end and start <= leave.end_date:
                 return DomainError(
-                    f"{name} is on leave {leave.start_date:%Y-%m-%d} – {leave.end_date:%Y-%m-%d}",
+                    gettext("%(name)s is on leave %(start_date)s – %(end_date)s")
+                    % {
+                        "name": name,
+                        "start_date": format(leave.start_date, "%Y-%m-%d"),
+                        "end_date": format(leave.end_date, "%Y-%m-%d"),
+                    },
                     field="assigned_instructor",
                     code="on_leave",
                 )
         entry = context.roster.get(trainer.pk)
         if entry is not None and entry.status != "active":
             return DomainError(
-                f"{name} is {entry.get_status_display().lower()} on the roster of "
-                f"{context.batch.course.code}",
+                gettext("%(name)s is %(status)s on the roster of %(course_code)s")
+                % {
+                    "name": name,
+                    "status": entry.get_status_display().lower(),
+                    "course_code": context.batch.course.code,
+                },
                 field="assigned_instructor",
                 code="roster_status",
             )
@@ -373,7 +384,11 @@ def teaching_refusal(
         count = context.open_batches.get(trainer.pk, 0)
         if count >= cap:
             return DomainError(
-                f"{name} already teaches {count} Active/Upcoming batches, their cap of {cap}",
+                gettext(
+                    "%(name)s already teaches %(count)s Active/Upcoming batches, their cap "
+                    "of %(cap)s"
+                )
+                % {"name": name, "count": count, "cap": cap},
                 field="assigned_instructor",
                 code="at_cap",
             )
@@ -382,7 +397,10 @@ def teaching_refusal(
         outside = _unavailable(windows, trainer, context.sessions)
         if outside is not None:
             return DomainError(
-                f"{name} is not available on {outside} (outside their declared availability)",
+                gettext(
+                    "%(name)s is not available on %(outside)s (outside their declared availability)"
+                )
+                % {"name": name, "outside": outside},
                 field="schedule",
                 code="unavailable",
             )

@@ -4,6 +4,7 @@ the rules behind each choice (what counts as active, as full) live in the select
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core import dates
@@ -20,32 +21,34 @@ def _instructor_label(user: User) -> str:
 
 def _yes_no(any_label: str) -> forms.Select:
     """A select for a BooleanFilter: empty (no filtering), yes or no."""
-    return forms.Select(choices=[("", any_label), ("true", "Yes"), ("false", "No")])
+    return forms.Select(
+        choices=[("", any_label), ("true", gettext("Yes")), ("false", gettext("No"))]
+    )
 
 
 class TrainerWorkloadFilter(django_filters.FilterSet):
     """Filters the instructors (users) whose workload the dashboard lists."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Name or email")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Name or email"))
     status = django_filters.ChoiceFilter(
-        label="Status",
+        label=gettext_lazy("Status"),
         choices=TrainerStatus.choices,
         method="filter_status",
-        empty_label="Any status",
+        empty_label=gettext_lazy("Any status"),
     )
 
     course = django_filters.ModelChoiceFilter(
-        label="Course roster",
+        label=gettext_lazy("Course roster"),
         queryset=selectors.course_choices(),
         method="filter_roster",
-        empty_label="Any course",
+        empty_label=gettext_lazy("Any course"),
         widget=LongSelect,
     )
     role = django_filters.ChoiceFilter(
-        label="Roster role",
+        label=gettext_lazy("Roster role"),
         choices=RosterRole.choices,
         method="filter_roster",
-        empty_label="Any role",
+        empty_label=gettext_lazy("Any role"),
     )
 
     class Meta:
@@ -68,24 +71,26 @@ class TrainerWorkloadFilter(django_filters.FilterSet):
 
 
 class BatchFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Code or name")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Code or name"))
     course = django_filters.ModelChoiceFilter(
-        label="Course",
+        label=gettext_lazy("Course"),
         queryset=selectors.course_choices(),
-        empty_label="Any course",
+        empty_label=gettext_lazy("Any course"),
         widget=LongSelect,
     )
     status = django_filters.ChoiceFilter(
-        label="Status", choices=BatchStatus.choices, empty_label="Any status"
+        label=gettext_lazy("Status"),
+        choices=BatchStatus.choices,
+        empty_label=gettext_lazy("Any status"),
     )
     assigned_instructor = django_filters.ModelChoiceFilter(
-        label="Instructor",
+        label=gettext_lazy("Instructor"),
         queryset=selectors.instructor_choices(),
-        empty_label="Any instructor",
+        empty_label=gettext_lazy("Any instructor"),
         widget=LongSelect,
     )
     has_free_seats = django_filters.BooleanFilter(
-        method="filter_free", label="Has free seats", widget=_yes_no("Any")
+        method="filter_free", label=gettext_lazy("Has free seats"), widget=_yes_no("Any")
     )
 
     class Meta:
@@ -106,15 +111,15 @@ class BatchFilter(django_filters.FilterSet):
 class MentorFilter(django_filters.FilterSet):
     """Filters ``selectors.students_with_instructors()``, whose annotations it reads."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Student name or email")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Student name or email"))
     has_mentor = django_filters.BooleanFilter(
-        method="filter_has_mentor", label="Has a mentor", widget=_yes_no("Any")
+        method="filter_has_mentor", label=gettext_lazy("Has a mentor"), widget=_yes_no("Any")
     )
     instructor = django_filters.ModelChoiceFilter(
-        label="Instructor",
+        label=gettext_lazy("Instructor"),
         queryset=selectors.instructor_choices(),
         method="filter_instructor",
-        empty_label="Any instructor",
+        empty_label=gettext_lazy("Any instructor"),
         widget=LongSelect,
     )
 
@@ -139,7 +144,7 @@ class MentorFilter(django_filters.FilterSet):
 class CourseFilter(django_filters.FilterSet):
     """Filters the console's course list."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Code or title")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Code or title"))
 
     class Meta:
         model = Course
@@ -149,15 +154,22 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
 
-LEAVE_WHEN_CHOICES = (("current", "Current"), ("upcoming", "Upcoming"), ("past", "Past"))
+LEAVE_WHEN_CHOICES = (
+    ("current", gettext_lazy("Current")),
+    ("upcoming", gettext_lazy("Upcoming")),
+    ("past", gettext_lazy("Past")),
+)
 
 
 class LeaveFilter(django_filters.FilterSet):
     """Filters the console's leave list by trainer and by when the leave falls."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Trainer name or email")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Trainer name or email"))
     when = django_filters.ChoiceFilter(
-        label="When", choices=LEAVE_WHEN_CHOICES, method="filter_when", empty_label="Any time"
+        label=gettext_lazy("When"),
+        choices=LEAVE_WHEN_CHOICES,
+        method="filter_when",
+        empty_label=gettext_lazy("Any time"),
     )
 
     class Meta:

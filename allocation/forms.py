@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core import dates
@@ -40,7 +41,7 @@ class InstructorChoiceField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.instructors())
-        kwargs.setdefault("empty_label", "Choose an instructor…")
+        kwargs.setdefault("empty_label", gettext("Choose an instructor…"))
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: User) -> str:
@@ -59,7 +60,7 @@ class DateInput(forms.DateInput):
 class BatchAssignInstructorForm(DomainErrorFormMixin, forms.Form):
     field_aliases = {"assigned_instructor": "instructor"}
 
-    instructor = InstructorChoiceField(label="New primary instructor")
+    instructor = InstructorChoiceField(label=gettext_lazy("New primary instructor"))
 
     def offer(self, instructors: Iterable[User]) -> None:
         """List ``instructors``, already loaded by the page (its candidates), as the choices
@@ -75,7 +76,7 @@ class BatchAssignInstructorForm(DomainErrorFormMixin, forms.Form):
 class MentorAssignForm(DomainErrorFormMixin, forms.Form):
     instructor = InstructorChoiceField()
     assignment_type = forms.ChoiceField(
-        label="Type", choices=AssignmentType.choices, initial=AssignmentType.MENTOR
+        label=gettext_lazy("Type"), choices=AssignmentType.choices, initial=AssignmentType.MENTOR
     )
     notes = forms.CharField(
         required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
@@ -83,19 +84,21 @@ class MentorAssignForm(DomainErrorFormMixin, forms.Form):
 
 
 class MentorReassignForm(DomainErrorFormMixin, forms.Form):
-    instructor = InstructorChoiceField(label="New instructor")
+    instructor = InstructorChoiceField(label=gettext_lazy("New instructor"))
     assignment_type = forms.ChoiceField(
-        label="Type",
-        choices=[("", "Keep the current type"), *AssignmentType.choices],
+        label=gettext_lazy("Type"),
+        choices=[("", gettext_lazy("Keep the current type")), *AssignmentType.choices],
         required=False,
     )
     notes = forms.CharField(
         required=False,
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Leave empty to keep the current notes.",
+        help_text=gettext_lazy("Leave empty to keep the current notes."),
     )
-    reason = forms.CharField(required=False, max_length=300, label="Reason for the change")
+    reason = forms.CharField(
+        required=False, max_length=300, label=gettext_lazy("Reason for the change")
+    )
 
     def service_kwargs(self) -> dict:
         """Empty type and notes mean "carry over", which the service does when given None."""
@@ -109,12 +112,12 @@ class MentorReassignForm(DomainErrorFormMixin, forms.Form):
 
 
 class MentorUnassignForm(DomainErrorFormMixin, forms.Form):
-    reason = forms.CharField(required=False, max_length=300, label="Reason")
+    reason = forms.CharField(required=False, max_length=300, label=gettext_lazy("Reason"))
 
 
 class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
     session_date = forms.DateField(widget=DateInput, initial=dates.today)
-    duration_minutes = forms.IntegerField(label="Duration (minutes)", initial=60)
+    duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), initial=60)
     notes = forms.CharField(
         required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -126,7 +129,7 @@ class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
 
 class WorkloadPercentField(forms.IntegerField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Workload %")
+        kwargs.setdefault("label", gettext("Workload %"))
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 100)
         super().__init__(**kwargs)
@@ -162,9 +165,9 @@ class RosterEntryForm(DomainErrorFormMixin, forms.Form):
 STAFFING_REMOVE = "remove"
 STAFFING_ACTIONS = [
     (StaffRole.PRIMARY, "Make primary"),
-    (StaffRole.ASSISTANT, "Add as assistant"),
-    (StaffRole.BACKUP, "Add as backup"),
-    (STAFFING_REMOVE, "Remove from the batch"),
+    (StaffRole.ASSISTANT, gettext_lazy("Add as assistant")),
+    (StaffRole.BACKUP, gettext_lazy("Add as backup")),
+    (STAFFING_REMOVE, gettext_lazy("Remove from the batch")),
 ]
 
 
@@ -177,8 +180,12 @@ class BatchStaffingForm(DomainErrorFormMixin, forms.Form):
 
     field_aliases = {"assigned_instructor": "trainer"}
 
-    batch = forms.ModelChoiceField(queryset=Batch.objects.none(), empty_label="Choose a batch…")
-    trainer = InstructorChoiceField(label="Trainer", empty_label="Choose a trainer…")
+    batch = forms.ModelChoiceField(
+        queryset=Batch.objects.none(), empty_label=gettext_lazy("Choose a batch…")
+    )
+    trainer = InstructorChoiceField(
+        label=gettext_lazy("Trainer"), empty_label=gettext_lazy("Choose a trainer…")
+    )
     action = forms.ChoiceField(choices=STAFFING_ACTIONS)
 
     def __init__(self, *args, course, **kwargs):
@@ -189,7 +196,7 @@ class BatchStaffingForm(DomainErrorFormMixin, forms.Form):
 class SupervisingLeadForm(DomainErrorFormMixin, forms.Form):
     field_aliases = {"supervising_lead": "lead"}
 
-    lead = InstructorChoiceField(required=False, empty_label="No supervising lead")
+    lead = InstructorChoiceField(required=False, empty_label=gettext_lazy("No supervising lead"))
 
 
 # --- leave and substitute cover ------------------------------------------------------------
@@ -197,8 +204,8 @@ class SupervisingLeadForm(DomainErrorFormMixin, forms.Form):
 
 class LeaveForm(DomainErrorFormMixin, forms.Form):
     trainer = InstructorChoiceField()
-    start_date = forms.DateField(label="First day", widget=DateInput)
-    end_date = forms.DateField(label="Last day", widget=DateInput)
+    start_date = forms.DateField(label=gettext_lazy("First day"), widget=DateInput)
+    end_date = forms.DateField(label=gettext_lazy("Last day"), widget=DateInput)
     reason = forms.CharField(required=False, max_length=300)
 
 
@@ -208,18 +215,21 @@ class CoverAssignForm(DomainErrorFormMixin, forms.Form):
 
     batch = forms.ModelChoiceField(queryset=Batch.objects.all())
     substitute = InstructorChoiceField(
-        error_messages={"required": "Choose who covers", "invalid_choice": "Choose who covers"}
+        error_messages={
+            "required": gettext_lazy("Choose who covers"),
+            "invalid_choice": gettext_lazy("Choose who covers"),
+        }
     )
     sessions = forms.ModelMultipleChoiceField(
         queryset=ClassSession.objects.select_related("batch"),
-        error_messages={"required": "Choose the sessions to cover"},
+        error_messages={"required": gettext_lazy("Choose the sessions to cover")},
     )
 
     def clean(self):
         data = super().clean()
         batch, sessions = data.get("batch"), data.get("sessions")
         if batch is not None and sessions and any(s.batch_id != batch.pk for s in sessions):
-            raise forms.ValidationError("The sessions to cover must be of this batch")
+            raise forms.ValidationError(gettext("The sessions to cover must be of this batch"))
         return data
 
 
@@ -228,12 +238,14 @@ class CoverAssignForm(DomainErrorFormMixin, forms.Form):
 
 class BatchNoteForm(DomainErrorFormMixin, forms.Form):
     body = forms.CharField(
-        label="Note",
+        label=gettext_lazy("Note"),
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(
             attrs={
                 "rows": 3,
-                "placeholder": "Handover, progress, anything the next trainer should know",
+                "placeholder": gettext_lazy(
+                    "Handover, progress, anything the next trainer should know"
+                ),
             }
         ),
     )
@@ -267,10 +279,12 @@ class TimeInput(forms.TimeInput):
 
 class AvailabilityWindowForm(forms.Form):
     day = forms.TypedChoiceField(
-        choices=[("", "Choose a day…"), *Weekday.choices], coerce=int, empty_value=None
+        choices=[("", gettext_lazy("Choose a day…")), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
     )
-    start_time = forms.TimeField(label="From", widget=TimeInput)
-    end_time = forms.TimeField(label="Until", widget=TimeInput)
+    start_time = forms.TimeField(label=gettext_lazy("From"), widget=TimeInput)
+    end_time = forms.TimeField(label=gettext_lazy("Until"), widget=TimeInput)
 
 
 class BaseAvailabilityFormSet(forms.BaseFormSet):
@@ -306,40 +320,44 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
 
     course = forms.ModelChoiceField(
         queryset=Course.objects.order_by("title", "code"),
-        empty_label="Choose a course…",
+        empty_label=gettext_lazy("Choose a course…"),
         widget=LongSelect,
     )
-    batch_name = forms.CharField(label="Name", max_length=200)
+    batch_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     batch_code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=50,
         required=False,
-        help_text="Leave blank to generate one from the course code and start month.",
+        help_text=gettext_lazy("Leave blank to generate one from the course code and start month."),
     )
     status = forms.ChoiceField(choices=BatchStatus.choices, initial=BatchStatus.UPCOMING)
     start_date = forms.DateField(widget=DateInput)
     end_date = forms.DateField(widget=DateInput)
     capacity = forms.IntegerField(
-        min_value=1, initial=20, error_messages={"min_value": "Capacity must be at least 1"}
+        min_value=1,
+        initial=20,
+        error_messages={"min_value": gettext_lazy("Capacity must be at least 1")},
     )
-    assigned_instructor = InstructorChoiceField(label="Primary instructor")
+    assigned_instructor = InstructorChoiceField(label=gettext_lazy("Primary instructor"))
     batch_notes = forms.CharField(
-        label="Notes",
+        label=gettext_lazy("Notes"),
         required=False,
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     time_zone = forms.CharField(
-        label="Time zone",
+        label=gettext_lazy("Time zone"),
         max_length=64,
         required=False,
         validators=[validate_time_zone],
-        help_text="IANA name, e.g. Europe/Berlin: the weekly slots are read in it. "
-        "Blank: the platform's zone (a new batch) or unchanged.",
+        help_text=gettext_lazy(
+            "IANA name, e.g. Europe/Berlin: the weekly slots are read in it. "
+            "Blank: the platform's zone (a new batch) or unchanged."
+        ),
     )
-    default_room = forms.CharField(label="Room", max_length=100, required=False)
+    default_room = forms.CharField(label=gettext_lazy("Room"), max_length=100, required=False)
     default_meeting_url = forms.URLField(
-        label="Meeting link", max_length=500, required=False, assume_scheme="https"
+        label=gettext_lazy("Meeting link"), max_length=500, required=False, assume_scheme="https"
     )
 
     # Fields batch_update takes (all but the course), compared with the batch's values.
@@ -356,7 +374,7 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if batch is not None:
             self.fields["course"].disabled = True
-            self.fields["course"].help_text = "Fixed once the batch exists."
+            self.fields["course"].help_text = gettext("Fixed once the batch exists.")
 
     def clean(self):
         # The services' own checks of the dates and the capacity, all of them at once, so one
@@ -388,10 +406,12 @@ class BatchForm(DomainErrorFormMixin, forms.Form):
 
 class ScheduleSlotForm(forms.Form):
     day = forms.TypedChoiceField(
-        choices=[("", "Choose a day…"), *Weekday.choices], coerce=int, empty_value=None
+        choices=[("", gettext_lazy("Choose a day…")), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
     )
-    start_time = forms.TimeField(label="From", widget=TimeInput)
-    end_time = forms.TimeField(label="Until", widget=TimeInput)
+    start_time = forms.TimeField(label=gettext_lazy("From"), widget=TimeInput)
+    end_time = forms.TimeField(label=gettext_lazy("Until"), widget=TimeInput)
 
 
 SLOT_FIELDS = ("day", "start_time", "end_time")
@@ -430,7 +450,9 @@ def _parse_slot(text: str) -> Slot:
     """``day,HH:MM,HH:MM`` with the day as 0–6 (Monday = 0) or its English name."""
     parts = [part.strip() for part in text.split(",")]
     if len(parts) != 3:
-        raise forms.ValidationError(f"Slot {text!r} is not day,HH:MM,HH:MM")
+        raise forms.ValidationError(
+            gettext("Slot %(text)s is not day,HH:MM,HH:MM") % {"text": repr(text)}
+        )
     day_text, start_text, end_text = parts
     names = {label.lower(): value for value, label in Weekday.choices}
     if day_text.isdigit() and int(day_text) in Weekday.values:
@@ -438,7 +460,10 @@ def _parse_slot(text: str) -> Slot:
     elif day_text.lower() in names:
         day = names[day_text.lower()]
     else:
-        raise forms.ValidationError(f"Slot {text!r}: unknown day {day_text!r}")
+        raise forms.ValidationError(
+            gettext("Slot %(text)s: unknown day %(day_text)s")
+            % {"text": repr(text), "day_text": repr(day_text)}
+        )
     try:
         # Only the time of day is kept: no naive datetime leaves this line.
         start, end = (
@@ -446,9 +471,14 @@ def _parse_slot(text: str) -> Slot:
             for t in (start_text, end_text)
         )
     except ValueError:
-        raise forms.ValidationError(f"Slot {text!r}: times must be HH:MM") from None
+        raise forms.ValidationError(
+            gettext("Slot %(text)s: times must be HH:MM") % {"text": repr(text)}
+        ) from None
     if not start < end:
-        raise forms.ValidationError(f"Slot {text!r}: the end time must be after the start time")
+        raise forms.ValidationError(
+            gettext("Slot %(text)s: the end time must be after the start time")
+            % {"text": repr(text)}
+        )
     return Slot(day=day, start_time=start, end_time=end)
 
 
@@ -476,7 +506,7 @@ class BatchConflictQueryForm(forms.Form):
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
-            raise forms.ValidationError("end_date is before start_date")
+            raise forms.ValidationError(gettext("end_date is before start_date"))
         data["slots"] = [_parse_slot(text) for text in self.data.getlist("slot") if text]
         return data
 

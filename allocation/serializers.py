@@ -8,6 +8,7 @@ their own message.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import User
@@ -98,7 +99,9 @@ class BatchSerializer(serializers.Serializer):
     supervising_lead = UserBriefSerializer(read_only=True, allow_null=True)
     schedule = ScheduleSlotSerializer(many=True, read_only=True, source="schedule.all")
     batch_notes = serializers.CharField(read_only=True)
-    time_zone = serializers.CharField(read_only=True, help_text="IANA name the slots are read in")
+    time_zone = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("IANA name the slots are read in")
+    )
     default_room = serializers.CharField(read_only=True)
     default_meeting_url = serializers.CharField(read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
@@ -121,7 +124,10 @@ class BatchWriteSerializer(serializers.Serializer):
 
     batch_name = Text(max_length=200)
     batch_code = Text(
-        max_length=50, required=False, allow_blank=True, help_text="Generated when left out"
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("Generated when left out"),
     )
     status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
     start_date = ApiDateField()
@@ -134,15 +140,18 @@ class BatchWriteSerializer(serializers.Serializer):
         queryset=User.objects.all(),
         required=False,
         allow_null=True,
-        help_text="An active lead of the course's roster who supervises the batch; null clears",
+        help_text=gettext_lazy(
+            "An active lead of the course's roster who supervises the batch; null clears"
+        ),
     )
     batch_notes = Text(max_length=MAX_NOTES, required=False, allow_blank=True)
     schedule = ScheduleSlotSerializer(many=True, required=False, max_length=50)
     time_zone = Text(
         max_length=64,
         required=False,
-        help_text="IANA time zone the slots are read in, e.g. Europe/Berlin; default the "
-        "platform's",
+        help_text=gettext_lazy(
+            "IANA time zone the slots are read in, e.g. Europe/Berlin; default the platform's"
+        ),
     )
     default_room = Text(max_length=100, required=False, allow_blank=True)
     default_meeting_url = Text(max_length=500, required=False, allow_blank=True)
@@ -150,7 +159,10 @@ class BatchWriteSerializer(serializers.Serializer):
     def validate_time_zone(self, value: str) -> str:
         if not is_time_zone(value):
             raise serializers.ValidationError(
-                f"{value} is not a known time zone (use an IANA name such as Europe/Berlin)"
+                gettext(
+                    "%(value)s is not a known time zone (use an IANA name such as Europe/Berlin)"
+                )
+                % {"value": value}
             )
         return value
 
@@ -167,14 +179,17 @@ class BatchUpdateSerializer(BatchWriteSerializer):
         "course",
         queryset=Course.objects.all(),
         required=False,
-        help_text="Fixed once the batch exists; accepted only when unchanged",
+        help_text=gettext_lazy("Fixed once the batch exists; accepted only when unchanged"),
     )
 
 
 class BatchFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
     instructor = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="The primary trainer's id"
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text=gettext_lazy("The primary trainer's id"),
     )
 
 

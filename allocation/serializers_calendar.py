@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -41,10 +43,20 @@ class InstantField(serializers.Field):
     """An absolute time: ISO 8601 with a UTC offset or "Z" ("2026-03-30T18:00:00+02:00")."""
 
     default_error_messages = {
-        "invalid": 'Use an ISO 8601 date and time such as "2026-03-30T18:00:00+02:00".',
-        "naive": 'Give the time with its UTC offset, e.g. "2026-03-30T18:00:00+02:00" or '
-        '"2026-03-30T16:00:00Z".',
-        "range": f"The year must be between {MIN_YEAR} and {MAX_YEAR}.",
+        "invalid": gettext_lazy(
+            'Use an ISO 8601 date and time such as "2026-03-30T18:00:00+02:00".'
+        ),
+        "naive": gettext_lazy(
+            'Give the time with its UTC offset, e.g. "2026-03-30T18:00:00+02:00" or '
+            '"2026-03-30T16:00:00Z".'
+        ),
+        "range": lazy(
+            lambda: (
+                gettext("The year must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
+                % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}
+            ),
+            str,
+        )(),
     }
 
     def to_internal_value(self, data) -> dt.datetime:
@@ -134,17 +146,22 @@ class SessionWindowSerializer(serializers.Serializer):
     """``?from=&to=``: the sessions overlapping ``[from, to)``; either may be left out."""
 
     # "from" is a Python keyword: the field is put into the class namespace by name.
-    locals()["from"] = InstantField(required=False, help_text="Sessions ending after this time")
-    to = InstantField(required=False, help_text="Sessions starting before this time")
+    locals()["from"] = InstantField(
+        required=False, help_text=gettext_lazy("Sessions ending after this time")
+    )
+    to = InstantField(required=False, help_text=gettext_lazy("Sessions starting before this time"))
 
     def validate(self, data):
         start, end = data.get("from"), data.get("to")
         if start is not None and end is not None:
             if end <= start:
-                raise serializers.ValidationError({"to": "Must be after from."})
+                raise serializers.ValidationError({"to": gettext("Must be after from.")})
             if end - start > MAX_WINDOW:
                 raise serializers.ValidationError(
-                    {"to": f"A window is at most {MAX_WINDOW.days} days."}
+                    {
+                        "to": gettext("A window is at most %(days)s days.")
+                        % {"days": MAX_WINDOW.days}
+                    }
                 )
         return data
 
@@ -171,15 +188,21 @@ class SessionUpdateSerializer(serializers.Serializer):
         if data.get("status") == SessionStatus.CANCELLED:
             if moving:
                 raise serializers.ValidationError(
-                    'Either move the session (start, end) or cancel it (status "cancelled"), '
-                    "not both."
+                    gettext(
+                        'Either move the session (start, end) or cancel it (status "cancelled"), '
+                        "not both."
+                    )
                 )
             if not data.get("reason", "").strip():
-                raise serializers.ValidationError({"reason": "A cancellation needs a reason."})
+                raise serializers.ValidationError(
+                    {"reason": gettext("A cancellation needs a reason.")}
+                )
             return data
         if not ("start" in data and "end" in data):
             raise serializers.ValidationError(
-                'Give start and end to move the session, or status "cancelled" and a reason.'
+                gettext(
+                    'Give start and end to move the session, or status "cancelled" and a reason.'
+                )
             )
         return data
 

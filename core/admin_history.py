@@ -12,6 +12,7 @@ Put it after ``ServiceAdminMixin`` (or ``ReadOnlyAdminMixin``) in the bases, in 
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -24,5 +25,5 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
-            raise PermissionDenied("A past version is shown here, never restored.")
+            raise PermissionDenied(gettext("A past version is shown here, never restored."))
         return super().history_form_view(request, object_id, version_id, extra_context)

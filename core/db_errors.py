@@ -15,12 +15,15 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error as default_server_error
 
-MSG_CONNECTION_LOST = "The database connection was lost; nothing was saved. Please try again."
-MSG_SERVER_ERROR = "Internal server error"
-MSG_DATABASE_BUSY = (
+MSG_CONNECTION_LOST = gettext_noop(
+    "The database connection was lost; nothing was saved. Please try again."
+)
+MSG_SERVER_ERROR = gettext_noop("Internal server error")
+MSG_DATABASE_BUSY = gettext_noop(
     "The database could not complete the request; nothing was saved. Please try again."
 )
 
@@ -48,10 +51,10 @@ def unavailable_message(exc: BaseException | None) -> str | None:
     Decided from the exception alone: by the time a handler sees it, Django has already
     dropped the dead connection and opened a new one."""
     if isinstance(exc, InterfaceError):
-        return MSG_CONNECTION_LOST
+        return gettext(MSG_CONNECTION_LOST)
     if not isinstance(exc, OperationalError):
         return None
-    return MSG_CONNECTION_LOST if _connection_lost(exc) else MSG_DATABASE_BUSY
+    return gettext(MSG_CONNECTION_LOST if _connection_lost(exc) else MSG_DATABASE_BUSY)
 
 
 @requires_csrf_token
@@ -63,7 +66,9 @@ def server_error(request, template_name: str = "500.html"):
     if request.path.startswith("/api/"):
         # API clients read the envelope, whatever failed.
         if message is None:
-            return JsonResponse({"success": False, "message": MSG_SERVER_ERROR}, status=500)
+            return JsonResponse(
+                {"success": False, "message": gettext(MSG_SERVER_ERROR)}, status=500
+            )
         return JsonResponse({"success": False, "message": message}, status=503)
     if message is None:
         return default_server_error(request, template_name)

@@ -5,9 +5,14 @@ Pages turn it into a form error, the admin into an inline error, the API into
 when there is one, so forms can attach the message to it.
 """
 
+from django.utils.translation import gettext
+
 
 class DomainError(Exception):
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
+        # A message marked with gettext_noop (a module's MSG_* constant) is translated here,
+        # into the language active for the request; one already translated passes unchanged.
+        message = gettext(str(message)) if message else message
         super().__init__(message)
         self.message = message
         self.field = field

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 def default_time_zone() -> str:
@@ -33,7 +34,7 @@ def validate_time_zone(name: object) -> None:
     """Model and form validator: refuse anything but a known IANA zone name."""
     if not is_time_zone(name):
         raise ValidationError(
-            "%(name)s is not a known time zone (use an IANA name such as Europe/Berlin)",
+            gettext("%(name)s is not a known time zone (use an IANA name such as Europe/Berlin)"),
             code="invalid_time_zone",
             params={"name": name if isinstance(name, str) else repr(name)},
         )

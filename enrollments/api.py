@@ -8,6 +8,7 @@ rules, enforced under their row locks; a refusal reaches the client as 400 with 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
@@ -55,7 +56,7 @@ class EnrollView(APIView):
     def post(self, request, student_id: int):
         require(
             is_admin(request.user) or request.user.pk == student_id,
-            "Students can only enroll themselves",
+            gettext("Students can only enroll themselves"),
         )
         student = get_object_or_404(User, pk=student_id)
         body = EnrollInputSerializer(data=request.data)
@@ -70,9 +71,9 @@ class EnrollView(APIView):
                     body.read_references()  # "batchId: No batch with id N.", as always
                 raise
         message = (
-            "Student enrolled in batch successfully"
+            gettext("Student enrolled in batch successfully")
             if enrollment.batch_id
-            else "Student enrolled in course successfully"
+            else gettext("Student enrolled in course successfully")
         )
         # The enrollment was just inserted as it is in memory: no need to read it back.
         return responses.created(EnrollmentSerializer(enrollment).data, message)
@@ -102,7 +103,7 @@ class EnrollmentsView(APIView):
         page = paginate(request, enrollments)
         return responses.listing(
             EnrollmentSerializer(page.items, many=True).data,
-            "Enrollments fetched successfully",
+            gettext("Enrollments fetched successfully"),
             page,
         )
 
@@ -125,10 +126,10 @@ class EnrollmentDetailView(ByMethod, APIView):
             is_admin(user)
             or enrollment.student_id == user.pk
             or (enrollment.batch is not None and teaches(user, enrollment.batch)),
-            "Only admins, the student and the batch's trainers can see this enrollment",
+            gettext("Only admins, the student and the batch's trainers can see this enrollment"),
         )
         return responses.ok(
-            EnrollmentSerializer(enrollment).data, "Enrollment fetched successfully"
+            EnrollmentSerializer(enrollment).data, gettext("Enrollment fetched successfully")
         )
 
     @extend_schema(
@@ -141,7 +142,7 @@ class EnrollmentDetailView(ByMethod, APIView):
         body = EnrollmentUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.enrollment_update(enrollment=enrollment, **body.service_kwargs())
-        return responses.ok(_data(enrollment_id), "Enrollment updated successfully")
+        return responses.ok(_data(enrollment_id), gettext("Enrollment updated successfully"))
 
     @extend_schema(
         tags=["enrollments"], responses={200: envelope(EnrollmentSerializer, "Enrollment")}
@@ -150,7 +151,7 @@ class EnrollmentDetailView(ByMethod, APIView):
         enrollment = _enrollment(enrollment_id)
         require(
             is_admin(request.user) or enrollment.student_id == request.user.pk,
-            "Only admins and the student can cancel this enrollment",
+            gettext("Only admins and the student can cancel this enrollment"),
         )
         services.enrollment_cancel(enrollment=enrollment)
-        return responses.ok(_data(enrollment_id), "Enrollment cancelled successfully")
+        return responses.ok(_data(enrollment_id), gettext("Enrollment cancelled successfully"))

@@ -7,6 +7,7 @@ Thin views over ``enrollments.services`` (``waitlist_reorder``, ``waitlist_remov
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -36,7 +37,9 @@ class WaitlistEntrySerializer(serializers.Serializer):
     enrolled_elsewhere = serializers.BooleanField(
         read_only=True,
         default=False,
-        help_text="Already enrolled in the course elsewhere: skipped when a seat frees",
+        help_text=gettext_lazy(
+            "Already enrolled in the course elsewhere: skipped when a seat frees"
+        ),
     )
 
 
@@ -73,11 +76,11 @@ class BatchWaitlistView(ByMethod, APIView):
     )
     def get(self, request, batch_id: int):
         batch = _batch(batch_id)
-        require(is_admin(request.user) or teaches(request.user, batch), MSG_NOT_YOURS)
+        require(is_admin(request.user) or teaches(request.user, batch), gettext(MSG_NOT_YOURS))
         page = paginate(request, selectors.waitlist_waiting(batch))
         return responses.listing(
             WaitlistEntrySerializer(page.items, many=True).data,
-            "Waitlist fetched successfully",
+            gettext("Waitlist fetched successfully"),
             page,
         )
 
@@ -94,7 +97,7 @@ class BatchWaitlistView(ByMethod, APIView):
         page = paginate(request, selectors.waitlist_waiting(batch))
         return responses.listing(
             WaitlistEntrySerializer(page.items, many=True).data,
-            "Waitlist reordered successfully",
+            gettext("Waitlist reordered successfully"),
             page,
         )
 
@@ -119,9 +122,10 @@ class WaitlistEntryView(APIView):
         removed = services.waitlist_remove(
             entry=entry,
             by=request.user,
-            reason=body.validated_data["reason"].strip() or "Removed by an admin",
+            reason=body.validated_data["reason"].strip() or gettext("Removed by an admin"),
         )
         removed.refresh_from_db()
         return responses.ok(
-            WaitlistEntrySerializer(removed).data, "Student removed from waitlist successfully"
+            WaitlistEntrySerializer(removed).data,
+            gettext("Student removed from waitlist successfully"),
         )

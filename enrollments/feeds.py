@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from icalendar import Calendar, Event
 
 from accounts.models import User
@@ -51,9 +52,13 @@ def _people(row: SessionRow) -> list[str]:
         f"{teacher.trainer.display_name} ({teacher.role}, {teacher.trainer.email})"
         for teacher in row.teachers
     )
-    lines = [f"Instructors: {teachers or '—'}"]
+    lines = [gettext("Instructors: %(teachers)s") % {"teachers": teachers or "—"}]
     lines += [
-        f"Substitute: {cover.substitute.display_name} for {cover.absent_trainer.display_name}"
+        gettext("Substitute: %(substitute)s for %(absent_trainer)s")
+        % {
+            "substitute": cover.substitute.display_name,
+            "absent_trainer": cover.absent_trainer.display_name,
+        }
         for cover in row.covers
     ]
     return lines
@@ -83,15 +88,26 @@ class _Feed:
         event.add("dtstart", session.start_at.astimezone(tz))
         event.add("dtend", session.end_at.astimezone(tz))
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("summary", f"Cancelled: {summary}" if cancelled else summary)
-        details = [f"Batch: {batch.batch_name} ({batch.batch_code})", *lines, *_people(row)]
+        event.add(
+            "summary",
+            gettext("Cancelled: %(summary)s") % {"summary": summary} if cancelled else summary,
+        )
+        details = [
+            gettext("Batch: %(batch_name)s (%(batch_code)s)")
+            % {"batch_name": batch.batch_name, "batch_code": batch.batch_code},
+            *lines,
+            *_people(row),
+        ]
         if moved and session.original_start_at:
             details.append(
-                "Moved from "
-                + _when(session.original_start_at, session.original_end_at, batch_zone)
+                gettext("Moved from %(when)s")
+                % {"when": _when(session.original_start_at, session.original_end_at, batch_zone)}
             )
         if session.reason:
-            details.append(f"{'Cancelled' if cancelled else 'Note'}: {session.reason}")
+            details.append(
+                (gettext("Cancelled: %(reason)s") if cancelled else gettext("Note: %(reason)s"))
+                % {"reason": session.reason}
+            )
         event.add("description", "\n".join(details))
         if session.where:
             event.add("location", session.where)
@@ -129,23 +145,28 @@ def _summary(row: SessionRow) -> str:
 def student_calendar(student: User, rows: Iterable[SessionRow]) -> Calendar:
     """The student's sessions (``selectors.calendar_pages.student_feed_sessions``), cancelled
     ones marked ``STATUS:CANCELLED``."""
-    feed = _Feed(f"Medh · {student.display_name} · classes", student)
+    feed = _Feed(
+        gettext("Medh · %(student)s · classes") % {"student": student.display_name}, student
+    )
     for row in rows:
         feed.add_session(row, audience="student", summary=_summary(row), lines=[])
     return feed.calendar()
 
 
 ROLE_LINES = {
-    "primary": "Your role: Primary",
-    "assistant": "Your role: Assistant",
-    "cover": "Your role: Substitute",
+    "primary": gettext_lazy("Your role: Primary"),
+    "assistant": gettext_lazy("Your role: Assistant"),
+    "cover": gettext_lazy("Your role: Substitute"),
 }
 
 
 def instructor_calendar(instructor: User, rows: Iterable[SessionRow]) -> Calendar:
     """The sessions the instructor teaches (``selectors.calendar_pages.trainer_feed_sessions``:
     as primary, assistant or cover); a cover duty's summary starts with "Substitute:"."""
-    feed = _Feed(f"Medh · {instructor.display_name} · teaching", instructor)
+    feed = _Feed(
+        gettext("Medh · %(instructor)s · teaching") % {"instructor": instructor.display_name},
+        instructor,
+    )
     for row in rows:
         summary = _summary(row)
         if row.role == "cover":
@@ -154,9 +175,12 @@ def instructor_calendar(instructor: User, rows: Iterable[SessionRow]) -> Calenda
                 for c in row.covers
                 if c.substitute_id == instructor.pk
             ]
-            summary = f"Substitute: {summary}"
-            lines = [ROLE_LINES["cover"], f"Covering for {', '.join(absent) or '—'}"]
+            summary = gettext("Substitute: %(summary)s") % {"summary": summary}
+            lines = [
+                str(ROLE_LINES["cover"]),
+                gettext("Covering for %(absent)s") % {"absent": ", ".join(absent) or "—"},
+            ]
         else:
-            lines = [ROLE_LINES.get(row.role, "")] if row.role in ROLE_LINES else []
+            lines = [str(ROLE_LINES[row.role])] if row.role in ROLE_LINES else []
         feed.add_session(row, audience="instructor", summary=summary, lines=lines)
     return feed.calendar()

@@ -9,6 +9,8 @@ here too, next to the forms it shares choice labels with.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserEmailField
@@ -48,11 +50,13 @@ def batch_label(batch: Batch) -> str:
 class StudentChoiceField(UserEmailField):
     """An active user who may be enrolled (student or corporate student), by email."""
 
-    default_error_messages = {"invalid_choice": "No active student has this email address."}
+    default_error_messages = {
+        "invalid_choice": gettext_lazy("No active student has this email address.")
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.students().filter(is_active=True))
-        kwargs.setdefault("help_text", "The student's email address.")
+        kwargs.setdefault("help_text", gettext("The student's email address."))
         super().__init__(**kwargs)
         self.widget.attrs["placeholder"] = "student@example.org"
 
@@ -69,53 +73,68 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
 
     student = StudentChoiceField()
     course = forms.ModelChoiceField(
-        queryset=Course.objects.order_by("title"), empty_label="Choose a course…", widget=LongSelect
+        queryset=Course.objects.order_by("title"),
+        empty_label=gettext_lazy("Choose a course…"),
+        widget=LongSelect,
     )
     batch = BatchChoiceField(
         # Completed and Cancelled batches take no students, so they are not offered.
         queryset=Batch.objects.open().select_related("course").order_by("start_date", "pk"),
         required=False,
-        empty_label="No batch: individual, or placed automatically",
-        help_text="A batch of the chosen course. Leave empty for an individual enrollment, or "
-        "with type Batch to place the student in the open batch that suits them.",
+        empty_label=gettext_lazy("No batch: individual, or placed automatically"),
+        help_text=gettext_lazy(
+            "A batch of the chosen course. Leave empty for an individual enrollment, or "
+            "with type Batch to place the student in the open batch that suits them."
+        ),
     )
     enrollment_type = forms.ChoiceField(
-        label="Type",
+        label=gettext_lazy("Type"),
         # Blank lets enrollment_create choose: "batch" with a batch, else "individual".
         choices=[
-            ("", "From the batch (batch, or individual without one)"),
+            ("", gettext_lazy("From the batch (batch, or individual without one)")),
             *EnrollmentType.choices,
         ],
         required=False,
     )
     enrollment_source = forms.ChoiceField(
-        label="Source", choices=EnrollmentSource.choices, initial=EnrollmentSource.ADMIN
+        label=gettext_lazy("Source"),
+        choices=EnrollmentSource.choices,
+        initial=EnrollmentSource.ADMIN,
     )
     payment_amount = forms.DecimalField(
-        label="Amount", max_digits=10, decimal_places=2, required=False
+        label=gettext_lazy("Amount"), max_digits=10, decimal_places=2, required=False
     )
     payment_currency = forms.CharField(
-        label="Currency", max_length=3, required=False, help_text="ISO code, e.g. EUR."
+        label=gettext_lazy("Currency"),
+        max_length=3,
+        required=False,
+        help_text=gettext_lazy("ISO code, e.g. EUR."),
     )
-    payment_method = forms.CharField(label="Method", max_length=30, required=False)
+    payment_method = forms.CharField(label=gettext_lazy("Method"), max_length=30, required=False)
     payment_status = forms.ChoiceField(
-        label="Payment status", choices=[("", "—"), *PaymentStatus.choices], required=False
+        label=gettext_lazy("Payment status"),
+        choices=[("", "—"), *PaymentStatus.choices],
+        required=False,
     )
-    transaction_id = forms.CharField(label="Transaction ID", max_length=100, required=False)
+    transaction_id = forms.CharField(
+        label=gettext_lazy("Transaction ID"), max_length=100, required=False
+    )
     # Only for automatic placement (type Batch, no batch): see enrollments.services.placement.
     preferred_days = forms.TypedMultipleChoiceField(
-        label="Preferred days",
+        label=gettext_lazy("Preferred days"),
         choices=Weekday.choices,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     preferred_times = forms.MultipleChoiceField(
-        label="Preferred times",
+        label=gettext_lazy("Preferred times"),
         choices=PART_OF_DAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Morning: before 12:00; afternoon: 12:00–17:00; evening: from 17:00.",
+        help_text=gettext_lazy(
+            "Morning: before 12:00; afternoon: 12:00–17:00; evening: from 17:00."
+        ),
     )
 
     def places_automatically(self) -> bool:
@@ -154,33 +173,37 @@ class EnrollmentTransferForm(DomainErrorFormMixin, forms.Form):
     # enrollment_transfer names the target batch "batch".
     field_aliases = {"batch": "to_batch"}
 
-    to_batch = BatchChoiceField(queryset=Batch.objects.none(), label="Move to batch")
+    to_batch = BatchChoiceField(queryset=Batch.objects.none(), label=gettext_lazy("Move to batch"))
 
     def __init__(self, *args, targets, **kwargs):
         """``targets``: the batches offered (``selectors.transfer_targets``)."""
         super().__init__(*args, **kwargs)
         self.fields["to_batch"].queryset = targets.select_related("course")
-        self.fields["to_batch"].empty_label = "Choose a batch…"
+        self.fields["to_batch"].empty_label = gettext("Choose a batch…")
 
 
 class EnrollmentFilter(django_filters.FilterSet):
     """Filters ``selectors.enrollment_list()`` on the console's enrollment list."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Student name or email")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Student name or email"))
     course = django_filters.ModelChoiceFilter(
-        label="Course",
+        label=gettext_lazy("Course"),
         queryset=course_choices(),
-        empty_label="Any course",
+        empty_label=gettext_lazy("Any course"),
         widget=LongSelect,
     )
     # A code typed in, not a drop-down of every batch (5,000 options at scale); the id is
     # accepted too, for links.
-    batch = django_filters.CharFilter(method="filter_batch", label="Batch code")
+    batch = django_filters.CharFilter(method="filter_batch", label=gettext_lazy("Batch code"))
     status = django_filters.ChoiceFilter(
-        label="Status", choices=EnrollmentStatus.choices, empty_label="Any status"
+        label=gettext_lazy("Status"),
+        choices=EnrollmentStatus.choices,
+        empty_label=gettext_lazy("Any status"),
     )
     enrollment_type = django_filters.ChoiceFilter(
-        label="Type", choices=EnrollmentType.choices, empty_label="Any type"
+        label=gettext_lazy("Type"),
+        choices=EnrollmentType.choices,
+        empty_label=gettext_lazy("Any type"),
     )
 
     class Meta:
@@ -207,9 +230,9 @@ class WaitlistFilter(django_filters.FilterSet):
     """Filters ``selectors.waitlist_batches()`` on the waitlist list page."""
 
     course = django_filters.ModelChoiceFilter(
-        label="Course",
+        label=gettext_lazy("Course"),
         queryset=course_choices(),
-        empty_label="Any course",
+        empty_label=gettext_lazy("Any course"),
         widget=LongSelect,
     )
 
@@ -223,13 +246,15 @@ class WaitlistAddForm(DomainErrorFormMixin, forms.Form):
 
     student = StudentChoiceField()
     enrollment_type = forms.ChoiceField(
-        label="Type",
+        label=gettext_lazy("Type"),
         # An individual enrollment takes no seat, so it never waits for one.
         choices=[c for c in EnrollmentType.choices if c[0] != EnrollmentType.INDIVIDUAL],
         initial=EnrollmentType.BATCH,
     )
     enrollment_source = forms.ChoiceField(
-        label="Source", choices=EnrollmentSource.choices, initial=EnrollmentSource.ADMIN
+        label=gettext_lazy("Source"),
+        choices=EnrollmentSource.choices,
+        initial=EnrollmentSource.ADMIN,
     )
 
 
@@ -237,7 +262,9 @@ class WaitlistEntryForm(forms.Form):
     """Which waiting entry of the batch to move or remove, and how to move it."""
 
     entry = forms.IntegerField(min_value=1, max_value=2**31 - 1)
-    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
+    direction = forms.ChoiceField(
+        choices=[("up", gettext_lazy("Up")), ("down", gettext_lazy("Down"))], required=False
+    )
     position = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
 
 
@@ -249,15 +276,21 @@ SPREADSHEET_SUFFIXES = (".xls", ".xlsx", ".xlsm", ".ods", ".numbers")
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
-            "UTF-8, with the header row email, full_name, course_code, batch_code, "
-            f"enrollment_type; at most {MAX_BYTES // (1024 * 1024)} MB."
-        ),
+        label=gettext_lazy("CSV file"),
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "UTF-8, with the header row email, full_name, course_code, batch_code, "
+                    "enrollment_type; at most %(MAX_BYTES)s MB."
+                )
+                % {"MAX_BYTES": MAX_BYTES // (1024 * 1024)}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     mode = forms.ChoiceField(
-        label="When some rows are invalid",
+        label=gettext_lazy("When some rows are invalid"),
         choices=ImportMode.choices,
         initial=ImportMode.VALID_ROWS,
         widget=forms.RadioSelect,
@@ -273,14 +306,19 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.name.lower().endswith(SPREADSHEET_SUFFIXES):
             raise forms.ValidationError(
-                "This is a spreadsheet file, not a CSV. Save the sheet as “CSV UTF-8” and "
-                "upload that."
+                gettext(
+                    "This is a spreadsheet file, not a CSV. Save the sheet as “CSV UTF-8” and "
+                    "upload that."
+                )
             )
         # Check the size before reading: an oversized upload is refused without loading it.
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(
-                f"The file is too large ({upload.size // 1024} KB); the limit is "
-                f"{MAX_BYTES // (1024 * 1024)} MB. Split it into several imports."
+                gettext(
+                    "The file is too large (%(size)s KB); the limit is %(MAX_BYTES)s MB. "
+                    "Split it into several imports."
+                )
+                % {"size": upload.size // 1024, "MAX_BYTES": MAX_BYTES // (1024 * 1024)}
             )
         try:
             self.cleaned_data["rows"] = import_parse(data=upload.read())

@@ -3,58 +3,59 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from allocation.models import Batch, Course
 from core.history import HistoricalRecords
 
 
 class EnrollmentType(models.TextChoices):
-    INDIVIDUAL = "individual", "Individual"
-    BATCH = "batch", "Batch"
-    CORPORATE = "corporate", "Corporate"
-    GROUP = "group", "Group"
-    SCHOLARSHIP = "scholarship", "Scholarship"
-    TRIAL = "trial", "Trial"
+    INDIVIDUAL = "individual", gettext_lazy("Individual")
+    BATCH = "batch", gettext_lazy("Batch")
+    CORPORATE = "corporate", gettext_lazy("Corporate")
+    GROUP = "group", gettext_lazy("Group")
+    SCHOLARSHIP = "scholarship", gettext_lazy("Scholarship")
+    TRIAL = "trial", gettext_lazy("Trial")
 
 
 class EnrollmentStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    ON_HOLD = "on_hold", "On hold"
-    EXPIRED = "expired", "Expired"
+    ACTIVE = "active", gettext_lazy("Active")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    ON_HOLD = "on_hold", gettext_lazy("On hold")
+    EXPIRED = "expired", gettext_lazy("Expired")
 
 
 class EnrollmentSource(models.TextChoices):
-    WEBSITE = "website", "Website"
-    ADMIN = "admin", "Admin"
-    API = "api", "API"
-    IMPORT = "import", "Import"
-    REFERRAL = "referral", "Referral"
-    CORPORATE = "corporate", "Corporate"
-    OTHER = "other", "Other"
+    WEBSITE = "website", gettext_lazy("Website")
+    ADMIN = "admin", gettext_lazy("Admin")
+    API = "api", gettext_lazy("API")
+    IMPORT = "import", gettext_lazy("Import")
+    REFERRAL = "referral", gettext_lazy("Referral")
+    CORPORATE = "corporate", gettext_lazy("Corporate")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
-    REFUNDED = "refunded", "Refunded"
-    WAIVED = "waived", "Waived"
+    PENDING = "pending", gettext_lazy("Pending")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    FAILED = "failed", gettext_lazy("Failed")
+    REFUNDED = "refunded", gettext_lazy("Refunded")
+    WAIVED = "waived", gettext_lazy("Waived")
 
 
 class PaymentMethod(models.TextChoices):
     """The payment methods the original clients send, with their names for people. The field
     stays free text (clients send others as well): these only name the known ones."""
 
-    CREDIT_CARD = "credit_card", "Credit card"
-    DEBIT_CARD = "debit_card", "Debit card"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    NET_BANKING = "net_banking", "Net banking"
-    UPI = "upi", "UPI"
-    WALLET = "wallet", "Wallet"
-    PAYPAL = "paypal", "PayPal"
-    CASH = "cash", "Cash"
+    CREDIT_CARD = "credit_card", gettext_lazy("Credit card")
+    DEBIT_CARD = "debit_card", gettext_lazy("Debit card")
+    BANK_TRANSFER = "bank_transfer", gettext_lazy("Bank transfer")
+    NET_BANKING = "net_banking", gettext_lazy("Net banking")
+    UPI = "upi", gettext_lazy("UPI")
+    WALLET = "wallet", gettext_lazy("Wallet")
+    PAYPAL = "paypal", gettext_lazy("PayPal")
+    CASH = "cash", gettext_lazy("Cash")
 
 
 def payment_method_label(value: str) -> str:
@@ -131,7 +132,9 @@ class Enrollment(models.Model):
                 fields=["student", "course"],
                 condition=models.Q(status="active"),
                 name="one_active_enrollment_per_student_course",
-                violation_error_message="Student already has an active enrollment in this course",
+                violation_error_message=gettext_lazy(
+                    "Student already has an active enrollment in this course"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=EnrollmentStatus.values),
@@ -145,17 +148,19 @@ class Enrollment(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(enrollment_type="batch", batch__isnull=True),
                 name="batch_enrollment_has_batch",
-                violation_error_message="A batch enrollment needs a batch",
+                violation_error_message=gettext_lazy("A batch enrollment needs a batch"),
             ),
             models.CheckConstraint(
                 condition=~models.Q(enrollment_type="individual", batch__isnull=False),
                 name="individual_enrollment_has_no_batch",
-                violation_error_message="An individual enrollment cannot name a batch",
+                violation_error_message=gettext_lazy(
+                    "An individual enrollment cannot name a batch"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(payment_amount__isnull=True) | models.Q(payment_amount__gte=0),
                 name="enrollment_payment_not_negative",
-                violation_error_message="The payment amount cannot be negative",
+                violation_error_message=gettext_lazy("The payment amount cannot be negative"),
             ),
         ]
 
@@ -173,9 +178,9 @@ class Enrollment(models.Model):
 
 
 class WaitlistStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    PROMOTED = "promoted", "Enrolled"
-    REMOVED = "removed", "Removed"
+    WAITING = "waiting", gettext_lazy("Waiting")
+    PROMOTED = "promoted", gettext_lazy("Enrolled")
+    REMOVED = "removed", gettext_lazy("Removed")
 
 
 class WaitlistEntry(models.Model):
@@ -207,14 +212,16 @@ class WaitlistEntry(models.Model):
 
     class Meta:
         ordering = ["batch", "position", "created_at", "pk"]
-        verbose_name_plural = "waitlist entries"
+        verbose_name_plural = gettext_lazy("waitlist entries")
         indexes = [models.Index(fields=["batch", "status", "position"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["batch", "student"],
                 condition=models.Q(status="waiting"),
                 name="one_waiting_entry_per_student_batch",
-                violation_error_message="The student is already on this batch's waitlist",
+                violation_error_message=gettext_lazy(
+                    "The student is already on this batch's waitlist"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=WaitlistStatus.values),
@@ -227,15 +234,18 @@ class WaitlistEntry(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    VALIDATED = "validated", "Checked, not imported"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Failed, nothing imported"
+    VALIDATED = "validated", gettext_lazy("Checked, not imported")
+    RUNNING = "running", gettext_lazy("Importing")
+    DONE = "done", gettext_lazy("Imported")
+    FAILED = "failed", gettext_lazy("Failed, nothing imported")
 
 
 class ImportMode(models.TextChoices):
-    VALID_ROWS = "valid_rows", "Import the valid rows, skip the others"
-    ALL_OR_NOTHING = "all_or_nothing", "All or nothing: import only if every row is valid"
+    VALID_ROWS = "valid_rows", gettext_lazy("Import the valid rows, skip the others")
+    ALL_OR_NOTHING = (
+        "all_or_nothing",
+        gettext_lazy("All or nothing: import only if every row is valid"),
+    )
 
 
 class EnrollmentImport(models.Model):

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import IntegrityError
 from django.db.models import Exists, F, OuterRef, UniqueConstraint
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from allocation.models import Batch, Course
@@ -30,8 +31,8 @@ from webhooks.services import event_emit
 from . import notices
 from .models import Enrollment, EnrollmentStatus
 
-MSG_FULL = "Batch has reached maximum capacity"
-MSG_ALREADY_ENROLLED = "Student already has an active enrollment in this course"
+MSG_FULL = gettext_noop("Batch has reached maximum capacity")
+MSG_ALREADY_ENROLLED = gettext_noop("Student already has an active enrollment in this course")
 # The code of a refusal naming a course or batch id that has no row.
 NOT_FOUND = "not_found"
 # Access to course material lasts this long after a batch ends, as in the original examples.
@@ -80,7 +81,7 @@ def lock_batches(*batches: Batch) -> dict[int, Batch]:
         len(pks),
     )
     if locked is None:
-        raise DomainError("This batch no longer exists")
+        raise DomainError(gettext("This batch no longer exists"))
     return {b.pk: b for b in locked}
 
 
@@ -102,7 +103,7 @@ def lock_batch_to_enroll(batch_id: int, *, student: User) -> Batch:
         1,
     )
     if locked is None:
-        raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND)
+        raise DomainError(gettext("This batch no longer exists"), field="batch", code=NOT_FOUND)
     return locked[0]
 
 
@@ -116,12 +117,18 @@ def check_seat(batch: Batch, course: Course) -> None:
     """
     if batch.course_id != course.pk:
         raise DomainError(
-            f"Batch {batch.batch_code} belongs to course {batch.course.code}, not {course.code}",
+            gettext("Batch %(batch_code)s belongs to course %(course_code)s, not %(course_code2)s")
+            % {
+                "batch_code": batch.batch_code,
+                "course_code": batch.course.code,
+                "course_code2": course.code,
+            },
             field="batch",
         )
     if not batch.is_open:
         raise DomainError(
-            f"Batch {batch.batch_code} is {batch.status} and no longer accepts students",
+            gettext("Batch %(batch_code)s is %(status)s and no longer accepts students")
+            % {"batch_code": batch.batch_code, "status": batch.status},
             field="batch",
         )
     if batch.enrolled_students >= batch.capacity:
@@ -190,7 +197,9 @@ def refuse_second_active(
 
 def refuse_non_learner(student: User) -> None:
     if not student.is_learner:
-        raise DomainError("Only a user with the student role can be enrolled", field="student")
+        raise DomainError(
+            gettext("Only a user with the student role can be enrolled"), field="student"
+        )
 
 
 # --- the insert ------------------------------------------------------------------------------
@@ -273,7 +282,7 @@ def enroll(
     # full_clean below skips constraints, so without this the check constraint would surface
     # as an IntegrityError instead of a refusal.
     if payment.amount is not None and payment.amount < 0:
-        raise DomainError("The payment amount cannot be negative", field="payment_amount")
+        raise DomainError(gettext("The payment amount cannot be negative"), field="payment_amount")
     enrollment = Enrollment(
         student=student,
         course=course,

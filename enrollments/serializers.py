@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from allocation.models import Batch, Course, Weekday
@@ -97,17 +98,22 @@ class EnrollInputSerializer(serializers.Serializer):
         child=WeekdayName(),
         required=False,
         max_length=7,
-        help_text="Automatic placement only (enrollment_type batch, no batchId): the days the "
-        'student prefers, e.g. ["monday", "wednesday"]. The open batch whose sessions '
-        "fit the preference best is chosen; ties and no preference go to the batch with the "
-        "most free seats.",
+        help_text=gettext_lazy(
+            "Automatic placement only (enrollment_type batch, no batchId): the days the "
+            'student prefers, e.g. ["monday", "wednesday"]. The open batch whose sessions '
+            "fit the preference best is chosen; ties and no preference go to the batch with the "
+            "most free seats."
+        ),
     )
     preferred_times = serializers.ListField(
         child=serializers.ChoiceField(choices=PART_OF_DAY_CHOICES),
         required=False,
         max_length=3,
-        help_text="Automatic placement only: parts of the day the student prefers, by a "
-        "session's start: morning (before 12:00), afternoon (12:00-17:00), evening (from 17:00).",
+        help_text=gettext_lazy(
+            "Automatic placement only: parts of the day the student prefers, by a "
+            "session's start: morning (before 12:00), afternoon (12:00-17:00), evening (from "
+            "17:00)."
+        ),
     )
 
     def to_internal_value(self, data):
@@ -128,7 +134,7 @@ class EnrollInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("courseId") is None and attrs.get("batchId") is None:
-            raise serializers.ValidationError({"courseId": ["This field is required."]})
+            raise serializers.ValidationError({"courseId": [gettext("This field is required.")]})
         return attrs
 
     def read_references(self) -> dict:
@@ -181,20 +187,27 @@ class EnrollmentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices, required=False)
     batchId = IdOf("batch", queryset=Batch.objects.all(), required=False)
     paymentDetails = PaymentDetailsSerializer(
-        required=False, help_text="Replaces the payment details (fields left out are cleared)"
+        required=False,
+        help_text=gettext_lazy("Replaces the payment details (fields left out are cleared)"),
     )
     access_expiry_date = serializers.DateTimeField(required=False)
     enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, required=False)
 
     def validate_access_expiry_date(self, value):
         if not MIN_YEAR <= value.year <= MAX_YEAR:
-            raise serializers.ValidationError(f"Date must be between {MIN_YEAR} and {MAX_YEAR}.")
+            raise serializers.ValidationError(
+                gettext("Date must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
+                % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}
+            )
         return value
 
     def validate(self, attrs):
         if not attrs:
             raise serializers.ValidationError(
-                "Give a status, a batchId, paymentDetails, access_expiry_date or enrollment_type."
+                gettext(
+                    "Give a status, a batchId, paymentDetails, access_expiry_date or "
+                    "enrollment_type."
+                )
             )
         return attrs
 

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 
 from .models import Notification
 from .services import notification_emails_resend
@@ -31,4 +32,4 @@ class NotificationAdmin(admin.ModelAdmin):
         count = notification_emails_resend(
             notification_ids=queryset.values_list("pk", flat=True), include_sent=True
         )
-        messages.success(request, f"Queued {count} email(s).")
+        messages.success(request, gettext("Queued %(count)s email(s).") % {"count": count})

@@ -10,14 +10,15 @@ worker) makes it due again. docs/notifications.md, "Delivery guarantee".
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class EmailStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    SENT = "sent", gettext_lazy("Sent")
+    FAILED = "failed", gettext_lazy("Failed")
     # Written while email was switched off (notifications_without_email, e.g. the demo seed).
-    SKIPPED = "skipped", "Not emailed"
+    SKIPPED = "skipped", gettext_lazy("Not emailed")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -37,7 +38,7 @@ class Notification(models.Model):
     rendered_at = models.DateTimeField(null=True, blank=True)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(
-        blank=True, help_text="Plain text; the email's text part and the inbox text."
+        blank=True, help_text=gettext_lazy("Plain text; the email's text part and the inbox text.")
     )
     body_html = models.TextField(blank=True)
     # Where the inbox entry links to (a path on this site), e.g. the batch's page.

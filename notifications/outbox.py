@@ -167,7 +167,7 @@ def claim(*, limit: int, ids: Iterable[int] | None = None) -> tuple[str, list[No
                 email_status=EmailStatus.FAILED,
                 lease_until=None,
                 lease_token="",
-                email_error="The worker stopped during the last attempt (lease expired).",
+                email_error=gettext("The worker stopped during the last attempt (lease expired)."),
             )
             logger.error("Notifications %s: last attempt lost, marked failed", exhausted)
         # The filter again: on SQLite (no row locks) a concurrent claim may have won a row.

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.web import paginate
@@ -35,7 +36,7 @@ def mark_read(request, pk: int):
     """Mark one of the user's notifications read, then open its link (or the inbox).
     Another user's notification is a 404."""
     if not services.notification_mark_read(user=request.user, notification_id=pk):
-        raise Http404("No such notification")
+        raise Http404(gettext("No such notification"))
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         # Not redirect(): it would look a bare word ("next=abc") up as a URL name and fail.
@@ -47,5 +48,13 @@ def mark_read(request, pk: int):
 @require_POST
 def mark_all_read(request):
     count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} as read.")
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)s notification as read.",
+            "Marked %(count)s notifications as read.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("inbox:list")

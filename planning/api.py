@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.views import APIView
@@ -36,7 +37,7 @@ class ProposalRequestSerializer(serializers.Serializer):
 
 class BalanceRequestSerializer(ProposalRequestSerializer):
     tolerance_minutes = serializers.IntegerField(
-        min_value=0, max_value=168 * 60, default=120, help_text="Minutes a week"
+        min_value=0, max_value=168 * 60, default=120, help_text=gettext_lazy("Minutes a week")
     )
 
 
@@ -86,18 +87,26 @@ class ProposalSerializer(serializers.Serializer):
     loads = _Load(many=True)
     unassignable = _Unassignable(many=True)
     positions = serializers.IntegerField()
-    solver_status = serializers.CharField(help_text="optimal, feasible, infeasible or greedy")
-    optimal = serializers.BooleanField(help_text="Proven optimal (else the best found in time)")
+    solver_status = serializers.CharField(
+        help_text=gettext_lazy("optimal, feasible, infeasible or greedy")
+    )
+    optimal = serializers.BooleanField(
+        help_text=gettext_lazy("Proven optimal (else the best found in time)")
+    )
     bound = serializers.IntegerField(
         allow_null=True,
         required=False,
-        help_text="CP-SAT's objective bound of the max-deviation phase, in minutes: no "
-        "proposal staffing as many positions deviates less (equal to max_deviation_minutes "
-        "when optimal); null when that phase did not run",
+        help_text=gettext_lazy(
+            "CP-SAT's objective bound of the max-deviation phase, in minutes: no "
+            "proposal staffing as many positions deviates less (equal to max_deviation_minutes "
+            "when optimal); null when that phase did not run"
+        ),
     )
     max_deviation_before_minutes = serializers.IntegerField()
     max_deviation_minutes = serializers.IntegerField(
-        help_text="The bound the proposal reaches: the largest |load - target| after it"
+        help_text=gettext_lazy(
+            "The bound the proposal reaches: the largest |load - target| after it"
+        )
     )
     tolerance_minutes = serializers.IntegerField(allow_null=True)
     wall_seconds = serializers.FloatField()
@@ -147,7 +156,7 @@ def _views(kind: str, request_serializer, tag: str):
                 time_limit=data["time_limit"],
                 tolerance_minutes=data.get("tolerance_minutes"),
             )
-            return _answer(job.pk, "Proposal job queued", code=status.HTTP_202_ACCEPTED)
+            return _answer(job.pk, gettext("Proposal job queued"), code=status.HTTP_202_ACCEPTED)
 
     class DetailView(APIView):
         permission_classes = [IsAdmin]
@@ -159,7 +168,7 @@ def _views(kind: str, request_serializer, tag: str):
         )
         def get(self, request, job_id: int):
             get_object_or_404(PlanningJob, pk=job_id, kind=kind)
-            return _answer(job_id, "Proposal job fetched successfully")
+            return _answer(job_id, gettext("Proposal job fetched successfully"))
 
     class ApplyView(APIView):
         permission_classes = [IsAdmin]
@@ -173,7 +182,7 @@ def _views(kind: str, request_serializer, tag: str):
         def post(self, request, job_id: int):
             job = get_object_or_404(PlanningJob, pk=job_id, kind=kind)
             services.job_apply(job=job, applied_by=request.user)
-            return _answer(job_id, "Proposal applied successfully")
+            return _answer(job_id, gettext("Proposal applied successfully"))
 
     return CreateView, DetailView, ApplyView
 

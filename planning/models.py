@@ -3,21 +3,22 @@ course or all, run by the task worker; its proposal is stored until someone appl
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from allocation.models import Course
 
 
 class JobKind(models.TextChoices):
-    ASSIGN = "assign", "Trainer assignment"
-    BALANCE = "balance", "Workload balancing"
+    ASSIGN = "assign", gettext_lazy("Trainer assignment")
+    BALANCE = "balance", gettext_lazy("Workload balancing")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Proposal ready"
-    FAILED = "failed", "Failed"
-    APPLIED = "applied", "Applied"
+    QUEUED = "queued", gettext_lazy("Queued")
+    RUNNING = "running", gettext_lazy("Running")
+    DONE = "done", gettext_lazy("Proposal ready")
+    FAILED = "failed", gettext_lazy("Failed")
+    APPLIED = "applied", gettext_lazy("Applied")
 
 
 class PlanningJob(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation import assignment
@@ -35,13 +36,14 @@ def job_create(
     solver module's messages; a balancing job without a tolerance gets 120 minutes."""
     if not 0 < time_limit <= assignment.MAX_TIME_LIMIT:
         raise DomainError(
-            f"The time limit must be more than 0 and at most {assignment.MAX_TIME_LIMIT:g} seconds",
+            gettext("The time limit must be more than 0 and at most %(MAX_TIME_LIMIT)s seconds")
+            % {"MAX_TIME_LIMIT": format(assignment.MAX_TIME_LIMIT, "g")},
             field="time_limit",
         )
     if kind == JobKind.BALANCE:
         tolerance_minutes = 120 if tolerance_minutes is None else tolerance_minutes
         if tolerance_minutes < 0:
-            raise DomainError("The tolerance cannot be negative", field="tolerance")
+            raise DomainError(gettext("The tolerance cannot be negative"), field="tolerance")
     else:
         tolerance_minutes = None
     job = PlanningJob.objects.create(
@@ -151,12 +153,14 @@ def job_apply(*, job: PlanningJob, applied_by: User) -> PlanningJob:
     """
     job = PlanningJob.objects.select_for_update(of=("self",)).get(pk=job.pk)
     if job.status == JobStatus.APPLIED:
-        raise DomainError("This proposal was already applied")
+        raise DomainError(gettext("This proposal was already applied"))
     if job.status != JobStatus.DONE:
-        raise DomainError(f"This proposal is not ready (status: {job.status})")
+        raise DomainError(
+            gettext("This proposal is not ready (status: %(status)s)") % {"status": job.status}
+        )
     rows = [AssignmentRow.parse(r["token"]) for r in job.proposal["rows"]]
     if not rows:
-        raise DomainError("The proposal has nothing to apply")
+        raise DomainError(gettext("The proposal has nothing to apply"))
     if job.kind == JobKind.ASSIGN:
         applied = assignment.assignment_apply(proposal_rows=rows, applied_by=applied_by)
     else:

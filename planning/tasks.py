@@ -6,6 +6,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import task
 
 from .models import JobStatus, PlanningJob
@@ -23,7 +24,7 @@ def run_planning_job(job_id: int) -> str:
         logger.exception("Planning job %s crashed", job_id)
         PlanningJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED,
-            error="The solver stopped unexpectedly",
+            error=gettext("The solver stopped unexpectedly"),
             finished_at=timezone.now(),
         )
         return "failed"

@@ -10,6 +10,7 @@ Both come from ``reports.tables``, so the API and the pages share each column's 
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -41,7 +42,10 @@ class ReportRowSerializer(serializers.Serializer):
 
 class FormatParams(serializers.Serializer):
     format = serializers.ChoiceField(
-        choices=["json", "csv"], required=False, default="json", help_text="csv: a CSV file"
+        choices=["json", "csv"],
+        required=False,
+        default="json",
+        help_text=gettext_lazy("csv: a CSV file"),
     )
 
 
@@ -82,7 +86,7 @@ class ReportView(APIView):
         keys = table.keys
         rows = [dict(zip(keys, row, strict=True)) for row in table.rows]
         page = paginate(request, rows)
-        return responses.listing(page.items, "Report fetched successfully", page)
+        return responses.listing(page.items, gettext("Report fetched successfully"), page)
 
 
 def _report(name: str, table, params=FormatParams, doc: str = ""):
@@ -157,19 +161,28 @@ class AuditParams(serializers.Serializer):
         choices=[key for key, _ in audit.MODEL_CHOICES], required=False
     )
     object_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    user = IdOf("user", queryset=User.objects.all(), required=False, help_text="Who changed it")
+    user = IdOf(
+        "user",
+        queryset=User.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Who changed it"),
+    )
     # "from" is a keyword in Python: the fields are declared below by name.
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False, help_text="First day, inclusive")
-        fields["to"] = serializers.DateField(required=False, help_text="Last day, inclusive")
+        fields["from"] = serializers.DateField(
+            required=False, help_text=gettext("First day, inclusive")
+        )
+        fields["to"] = serializers.DateField(
+            required=False, help_text=gettext("Last day, inclusive")
+        )
         return fields
 
     def validate(self, attrs):
         start, end = attrs.get("from"), attrs.get("to")
         if start and end and end < start:
-            raise serializers.ValidationError({"to": ["Must be on or after from."]})
+            raise serializers.ValidationError({"to": [gettext("Must be on or after from.")]})
         return attrs
 
     def filters(self) -> dict:
@@ -221,7 +234,9 @@ class AuditLogView(APIView):
         page = paginate(request, audit.audit_log(**params.filters()))
         entries = audit.audit_entries(page.items)
         return responses.listing(
-            AuditEntrySerializer(entries, many=True).data, "Audit log fetched successfully", page
+            AuditEntrySerializer(entries, many=True).data,
+            gettext("Audit log fetched successfully"),
+            page,
         )
 
 

@@ -13,6 +13,7 @@ rows as well.
 from django import forms
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.access import admin_required
@@ -40,21 +41,23 @@ class AuditLogFilter(forms.Form):
     """The log's filters; an invalid value is shown as an error and not applied."""
 
     user = UserEmailField(
-        queryset=User.objects.all(), required=False, label="Changed by", help_text=""
+        queryset=User.objects.all(), required=False, label=gettext_lazy("Changed by"), help_text=""
     )
     model = forms.ChoiceField(
-        choices=[("", "Any object type"), *audit.MODEL_CHOICES],
+        choices=[("", gettext_lazy("Any object type")), *audit.MODEL_CHOICES],
         required=False,
-        label="Object type",
+        label=gettext_lazy("Object type"),
     )
     action = forms.ChoiceField(
-        choices=[("", "Any change"), *audit.ACTION_CHOICES], required=False, label="Change"
+        choices=[("", "Any change"), *audit.ACTION_CHOICES],
+        required=False,
+        label=gettext_lazy("Change"),
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     # Set by the links from a batch's or a student's page; shown as a removable scope.
     # max_value: a larger number is no id (BigAutoField) and would overflow the query.
@@ -69,7 +72,7 @@ class AuditLogFilter(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", "The end date must be on or after the start date")
+            self.add_error("date_to", gettext("The end date must be on or after the start date"))
         return data
 
     def filters(self) -> dict:

@@ -10,6 +10,7 @@ live in ``reports.reports``; these views only parse the filters and render.
 from django import forms
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.access import admin_required
@@ -84,7 +85,7 @@ class BatchReportFilter(forms.Form):
     course = forms.ModelChoiceField(
         queryset=course_choices(),
         required=False,
-        empty_label="Any course",
+        empty_label=gettext_lazy("Any course"),
         widget=LongSelect,
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *BatchStatus.choices], required=False)

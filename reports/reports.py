@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation.models import (
@@ -312,12 +313,12 @@ class StudentDistribution:
         """(group, category, students, percent of all students) for the page and the CSV."""
         instructor, by_type, enrollment = "Individual instructor", "Assignment type", "Enrollment"
         counts = [
-            (instructor, "With an instructor", self.with_instructor),
-            (instructor, "Without an instructor", self.without_instructor),
+            (instructor, gettext("With an instructor"), self.with_instructor),
+            (instructor, gettext("Without an instructor"), self.without_instructor),
             *((by_type, label, self.by_type[value]) for value, label in AssignmentType.choices),
-            (enrollment, "In a batch", self.in_batch),
-            (enrollment, "Individual enrollment only", self.individual_only),
-            (enrollment, "No active enrollment", self.not_enrolled),
+            (enrollment, gettext("In a batch"), self.in_batch),
+            (enrollment, gettext("Individual enrollment only"), self.individual_only),
+            (enrollment, gettext("No active enrollment"), self.not_enrolled),
         ]
         return [
             (group, category, n, _percent(_ratio(n, self.students)))

@@ -20,3 +20,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     .venv/bin/python -m pip install --quiet -r requirements-dev.txt
     echo "$wanted" > "$stamp"
 fi
+
+# Compile the translations (locale/<lang>/LC_MESSAGES/*.po -> .mo, not committed) when a .po is
+# newer than its .mo, with GNU gettext's msgfmt (what `manage.py compilemessages` runs).
+for po in locale/*/LC_MESSAGES/*.po; do
+    [ -e "$po" ] || continue
+    mo=${po%.po}.mo
+    if [ ! -e "$mo" ] || [ "$po" -nt "$mo" ]; then
+        if ! command -v msgfmt >/dev/null; then
+            echo "msgfmt (GNU gettext) is missing: pages stay in English. Install it: apt-get install gettext" >&2
+            break
+        fi
+        msgfmt --check-format -o "$mo" "$po"
+    fi
+done

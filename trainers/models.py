@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from core.history import HistoricalRecords
 
@@ -9,9 +10,9 @@ DEFAULT_MAX_ACTIVE_BATCHES = 4  # the original guide recommends 3-4 active batch
 
 
 class TrainerStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    INACTIVE = "inactive", "Inactive"
-    ON_LEAVE = "on_leave", "On leave"
+    ACTIVE = "active", gettext_lazy("Active")
+    INACTIVE = "inactive", gettext_lazy("Inactive")
+    ON_LEAVE = "on_leave", gettext_lazy("On leave")
 
 
 class TrainerProfile(models.Model):
@@ -21,12 +22,14 @@ class TrainerProfile(models.Model):
     specialization = models.CharField(max_length=200, blank=True)
     max_active_batches = models.PositiveSmallIntegerField(
         default=DEFAULT_MAX_ACTIVE_BATCHES,
-        help_text="Most Active + Upcoming batches this trainer may teach at once.",
+        help_text=gettext_lazy("Most Active + Upcoming batches this trainer may teach at once."),
     )
     max_individual_students = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Most students this trainer may mentor individually; empty means no cap.",
+        help_text=gettext_lazy(
+            "Most students this trainer may mentor individually; empty means no cap."
+        ),
     )
     status = models.CharField(
         max_length=10, choices=TrainerStatus.choices, default=TrainerStatus.ACTIVE
@@ -40,7 +43,9 @@ class TrainerProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_active_batches__gte=1),
                 name="trainer_max_active_batches_at_least_1",
-                violation_error_message="The cap on active batches must be at least 1",
+                violation_error_message=gettext_lazy(
+                    "The cap on active batches must be at least 1"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=TrainerStatus.values),
@@ -79,7 +84,9 @@ class TrainerLeave(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="leave_end_on_or_after_start",
-                violation_error_message="The leave must end on or after its first day",
+                violation_error_message=gettext_lazy(
+                    "The leave must end on or after its first day"
+                ),
             ),
         ]
 
@@ -120,12 +127,14 @@ class AvailabilityWindow(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start_time__lt=models.F("end_time")),
                 name="availability_start_before_end",
-                violation_error_message="An availability window must end after it starts",
+                violation_error_message=gettext_lazy(
+                    "An availability window must end after it starts"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(day__gte=0) & models.Q(day__lte=6),
                 name="availability_day_valid",
-                violation_error_message="Unknown weekday",
+                violation_error_message=gettext_lazy("Unknown weekday"),
             ),
         ]
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.errors import DomainError, full_clean_or_refuse
@@ -65,17 +66,24 @@ def leave_record(
     overlaps another leave of the same trainer (naming it).
     """
     if not trainer.is_instructor:
-        raise DomainError("Only an instructor can be given leave", field="trainer")
+        raise DomainError(gettext("Only an instructor can be given leave"), field="trainer")
     if end_date < start_date:
-        raise DomainError("The leave must end on or after its first day", field="end_date")
+        raise DomainError(gettext("The leave must end on or after its first day"), field="end_date")
     trainers_lock(trainer)
     clash = TrainerLeave.objects.filter(
         trainer=trainer, start_date__lte=end_date, end_date__gte=start_date
     ).first()
     if clash is not None:
         raise DomainError(
-            f"{_name(trainer)} is already on leave {clash.start_date:%Y-%m-%d} – "
-            f"{clash.end_date:%Y-%m-%d}, which overlaps these dates",
+            gettext(
+                "%(name)s is already on leave %(start_date)s – %(end_date)s, which overlaps "
+                "these dates"
+            )
+            % {
+                "name": _name(trainer),
+                "start_date": format(clash.start_date, "%Y-%m-%d"),
+                "end_date": format(clash.end_date, "%Y-%m-%d"),
+            },
             field="start_date",
         )
     leave = TrainerLeave(
@@ -128,4 +136,4 @@ def leave_delete(*, leave: TrainerLeave) -> None:
     trainers_lock(leave.trainer)
     deleted, _ = TrainerLeave.objects.filter(pk=leave.pk).delete()
     if not deleted:
-        raise DomainError("This leave no longer exists")
+        raise DomainError(gettext("This leave no longer exists"))

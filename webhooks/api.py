@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -29,7 +30,9 @@ class EndpointSerializer(serializers.Serializer):
 
 
 class EndpointCreatedSerializer(EndpointSerializer):
-    secret = serializers.CharField(help_text="Shown once: keep it to verify the signatures")
+    secret = serializers.CharField(
+        help_text=gettext_lazy("Shown once: keep it to verify the signatures")
+    )
 
 
 class EndpointInputSerializer(serializers.Serializer):
@@ -38,7 +41,11 @@ class EndpointInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False, max_length=20
     )
     secret = Text(
-        max_length=128, required=False, allow_blank=True, default="", help_text="Generated if empty"
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Generated if empty"),
     )
     description = Text(max_length=200, required=False, allow_blank=True, default="")
 
@@ -72,7 +79,9 @@ class EndpointsView(ByMethod, APIView):
     def get(self, request):
         page = paginate(request, WebhookEndpoint.objects.order_by("pk"))
         return responses.listing(
-            EndpointSerializer(page.items, many=True).data, "Webhooks fetched successfully", page
+            EndpointSerializer(page.items, many=True).data,
+            gettext("Webhooks fetched successfully"),
+            page,
         )
 
     @extend_schema(
@@ -85,7 +94,7 @@ class EndpointsView(ByMethod, APIView):
         body.is_valid(raise_exception=True)
         endpoint = services.endpoint_register(created_by=request.user, **body.validated_data)
         return responses.created(
-            EndpointCreatedSerializer(endpoint).data, "Webhook registered successfully"
+            EndpointCreatedSerializer(endpoint).data, gettext("Webhook registered successfully")
         )
 
 
@@ -101,7 +110,7 @@ class EndpointDetailView(APIView):
         endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id)
         data = EndpointSerializer(endpoint).data
         services.endpoint_delete(endpoint=endpoint)
-        return responses.ok(data, "Webhook deleted successfully")
+        return responses.ok(data, gettext("Webhook deleted successfully"))
 
 
 class DeliveriesView(APIView):
@@ -119,7 +128,7 @@ class DeliveriesView(APIView):
         page = paginate(request, endpoint.deliveries.select_related("event").order_by("-pk"))
         return responses.listing(
             DeliverySerializer(page.items, many=True).data,
-            "Deliveries fetched successfully",
+            gettext("Deliveries fetched successfully"),
             page,
         )
 
@@ -138,7 +147,7 @@ class RedeliverView(APIView):
         delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
         delivery = services.delivery_redeliver(delivery=delivery)
         delivery = WebhookDelivery.objects.select_related("event").get(pk=delivery.pk)
-        return responses.ok(DeliverySerializer(delivery).data, "Delivery queued again")
+        return responses.ok(DeliverySerializer(delivery).data, gettext("Delivery queued again"))
 
 
 def urlpatterns() -> list:

@@ -8,20 +8,21 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class EventType(models.TextChoices):
-    ENROLLMENT_CREATED = "enrollment.created", "Enrollment created"
-    ENROLLMENT_CANCELLED = "enrollment.cancelled", "Enrollment cancelled"
-    ENROLLMENT_TRANSFERRED = "enrollment.transferred", "Enrollment transferred"
-    BATCH_FULL = "batch.full", "Batch full"
-    BATCH_CREATED = "batch.created", "Batch created"
-    BATCH_STARTED = "batch.started", "Batch started"
-    BATCH_COMPLETED = "batch.completed", "Batch completed"
-    INSTRUCTOR_ASSIGNED = "instructor.assigned", "Instructor assigned"
-    INSTRUCTOR_UNASSIGNED = "instructor.unassigned", "Instructor unassigned"
-    COVER_ASSIGNED = "cover.assigned", "Cover assigned"
-    WAITLIST_PROMOTED = "waitlist.promoted", "Waitlist promoted"
+    ENROLLMENT_CREATED = "enrollment.created", gettext_lazy("Enrollment created")
+    ENROLLMENT_CANCELLED = "enrollment.cancelled", gettext_lazy("Enrollment cancelled")
+    ENROLLMENT_TRANSFERRED = "enrollment.transferred", gettext_lazy("Enrollment transferred")
+    BATCH_FULL = "batch.full", gettext_lazy("Batch full")
+    BATCH_CREATED = "batch.created", gettext_lazy("Batch created")
+    BATCH_STARTED = "batch.started", gettext_lazy("Batch started")
+    BATCH_COMPLETED = "batch.completed", gettext_lazy("Batch completed")
+    INSTRUCTOR_ASSIGNED = "instructor.assigned", gettext_lazy("Instructor assigned")
+    INSTRUCTOR_UNASSIGNED = "instructor.unassigned", gettext_lazy("Instructor unassigned")
+    COVER_ASSIGNED = "cover.assigned", gettext_lazy("Cover assigned")
+    WAITLIST_PROMOTED = "waitlist.promoted", gettext_lazy("Waitlist promoted")
 
 
 class WebhookEndpoint(models.Model):
@@ -60,10 +61,10 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    SENDING = "sending", gettext_lazy("Sending")
+    DELIVERED = "delivered", gettext_lazy("Delivered")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 class WebhookDelivery(models.Model):

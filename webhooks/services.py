@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.errors import DomainError
@@ -62,12 +63,15 @@ def endpoint_register(
     check_url(url)
     types = sorted(set(event_types))
     if not types:
-        raise DomainError("Choose at least one event type", field="event_types")
+        raise DomainError(gettext("Choose at least one event type"), field="event_types")
     unknown = [t for t in types if t not in EventType.values]
     if unknown:
-        raise DomainError(f"Unknown event types: {', '.join(unknown)}", field="event_types")
+        raise DomainError(
+            gettext("Unknown event types: %(items)s") % {"items": ", ".join(unknown)},
+            field="event_types",
+        )
     if secret and len(secret) < 16:
-        raise DomainError("The secret must have at least 16 characters", field="secret")
+        raise DomainError(gettext("The secret must have at least 16 characters"), field="secret")
     return WebhookEndpoint.objects.create(
         url=url,
         secret=secret or secrets.token_urlsafe(32),

@@ -9,6 +9,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 
@@ -21,7 +22,9 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise DomainError(f"The host {host} cannot be resolved", field="url") from exc
+        raise DomainError(
+            gettext("The host %(host)s cannot be resolved") % {"host": host}, field="url"
+        ) from exc
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
@@ -35,14 +38,17 @@ def check_url(url: str) -> str:
     except ValueError:
         host = None
     if not host or parts.scheme not in ("http", "https") or any(c.isspace() for c in url):
-        raise DomainError("The URL must be http:// or https:// with a host", field="url")
+        raise DomainError(gettext("The URL must be http:// or https:// with a host"), field="url")
     if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False):
         return url
     for address in _addresses(host):
         if not address.is_global or address.is_multicast:
             raise DomainError(
-                f"The URL points at a private or local address ({address}); "
-                "webhooks go to public addresses only",
+                gettext(
+                    "The URL points at a private or local address (%(address)s); webhooks go "
+                    "to public addresses only"
+                )
+                % {"address": address},
                 field="url",
             )
     return url

@@ -4,6 +4,7 @@ admins only, with "redeliver" on each delivery."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -30,7 +31,7 @@ def deliveries(request):
 def redeliver(request, pk: int):
     delivery = get_object_or_404(WebhookDelivery, pk=pk)
     services.delivery_redeliver(delivery=delivery)
-    messages.success(request, f"Delivery {delivery.pk} queued again.")
+    messages.success(request, gettext("Delivery %(pk)s queued again.") % {"pk": delivery.pk})
     return redirect("webhooks:deliveries")
 
 

@@ -8,6 +8,7 @@ schedule conflicts) are enforced by the services under row locks.
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from core import dates
 from core.history import HistoricalRecords
@@ -28,8 +29,8 @@ class Course(models.Model):
     code = models.CharField(
         max_length=20,
         unique=True,
-        help_text="Short code used in batch codes, e.g. GER-A1.",
-        error_messages={"unique": "This course code is already in use"},
+        help_text=gettext_lazy("Short code used in batch codes, e.g. GER-A1."),
+        error_messages={"unique": gettext_lazy("This course code is already in use")},
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, validators=text_limit())
@@ -48,10 +49,10 @@ class Course(models.Model):
 
 class BatchStatus(models.TextChoices):
     # Stored exactly as the original API spells them.
-    ACTIVE = "Active", "Active"
-    UPCOMING = "Upcoming", "Upcoming"
-    COMPLETED = "Completed", "Completed"
-    CANCELLED = "Cancelled", "Cancelled"
+    ACTIVE = "Active", gettext_lazy("Active")
+    UPCOMING = "Upcoming", gettext_lazy("Upcoming")
+    COMPLETED = "Completed", gettext_lazy("Completed")
+    CANCELLED = "Cancelled", gettext_lazy("Cancelled")
 
 
 # Batches that still take students and teaching time; the others are history.
@@ -68,8 +69,8 @@ class Batch(models.Model):
     batch_code = models.CharField(
         max_length=50,
         unique=True,
-        help_text="Generated from the course code when left blank.",
-        error_messages={"unique": "This batch code is already in use"},
+        help_text=gettext_lazy("Generated from the course code when left blank."),
+        error_messages={"unique": gettext_lazy("This batch code is already in use")},
     )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="batches")
     status = models.CharField(
@@ -85,7 +86,7 @@ class Batch(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="instructed_batches",
-        help_text="The primary trainer.",
+        help_text=gettext_lazy("The primary trainer."),
     )
     batch_notes = models.TextField(blank=True, validators=text_limit())
     # The IANA zone the weekly slots are read in: an 18:00 Europe/Berlin slot is 18:00 Berlin
@@ -94,7 +95,7 @@ class Batch(models.Model):
         max_length=64,
         default=default_time_zone,
         validators=[validate_time_zone],
-        help_text="IANA time zone the weekly slots are read in, e.g. Europe/Berlin.",
+        help_text=gettext_lazy("IANA time zone the weekly slots are read in, e.g. Europe/Berlin."),
     )
     # Where the sessions take place unless a session says otherwise.
     default_room = models.CharField(max_length=100, blank=True)
@@ -105,7 +106,7 @@ class Batch(models.Model):
         null=True,
         blank=True,
         related_name="supervised_batches",
-        help_text="A lead of the course who supervises this batch.",
+        help_text=gettext_lazy("A lead of the course who supervises this batch."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_batches"
@@ -119,24 +120,26 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["start_date", "batch_code"]
-        verbose_name_plural = "batches"
+        verbose_name_plural = gettext_lazy("batches")
         indexes = [models.Index(fields=["assigned_instructor", "status"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="batch_end_on_or_after_start",
-                violation_error_message="The end date must be on or after the start date",
+                violation_error_message=gettext_lazy(
+                    "The end date must be on or after the start date"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=1),
                 name="batch_capacity_at_least_1",
-                violation_error_message="Capacity must be at least 1",
+                violation_error_message=gettext_lazy("Capacity must be at least 1"),
             ),
             models.CheckConstraint(
                 condition=models.Q(enrolled_students__gte=0)
                 & models.Q(enrolled_students__lte=models.F("capacity")),
                 name="batch_enrolled_within_capacity",
-                violation_error_message="Batch has reached maximum capacity",
+                violation_error_message=gettext_lazy("Batch has reached maximum capacity"),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=BatchStatus.values), name="batch_status_valid"
@@ -165,13 +168,13 @@ class Batch(models.Model):
 
 class Weekday(models.IntegerChoices):
     # Numbered like date.weekday(), so a date maps to its slots without a lookup table.
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, gettext_lazy("Monday")
+    TUESDAY = 1, gettext_lazy("Tuesday")
+    WEDNESDAY = 2, gettext_lazy("Wednesday")
+    THURSDAY = 3, gettext_lazy("Thursday")
+    FRIDAY = 4, gettext_lazy("Friday")
+    SATURDAY = 5, gettext_lazy("Saturday")
+    SUNDAY = 6, gettext_lazy("Sunday")
 
 
 class ScheduleSlot(models.Model):
@@ -194,18 +197,20 @@ class ScheduleSlot(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start_time__lt=models.F("end_time")),
                 name="slot_start_before_end",
-                violation_error_message="A schedule slot must end after it starts",
+                violation_error_message=gettext_lazy("A schedule slot must end after it starts"),
             ),
             models.CheckConstraint(
                 condition=models.Q(day__gte=0) & models.Q(day__lte=6),
                 name="slot_day_valid",
-                violation_error_message="Unknown weekday",
+                violation_error_message=gettext_lazy("Unknown weekday"),
             ),
             models.UniqueConstraint(
                 fields=["batch", "day", "start_time"],
                 name="slot_unique_start_per_batch_day",
                 violation_error_message=(
-                    "Two slots of a batch cannot start at the same time on the same day"
+                    gettext_lazy(
+                        "Two slots of a batch cannot start at the same time on the same day"
+                    )
                 ),
             ),
         ]
@@ -226,9 +231,9 @@ def slots_overlap(a, b) -> bool:
 
 
 class StaffRole(models.TextChoices):
-    PRIMARY = "primary", "Primary"
-    ASSISTANT = "assistant", "Assistant"
-    BACKUP = "backup", "Backup"
+    PRIMARY = "primary", gettext_lazy("Primary")
+    ASSISTANT = "assistant", gettext_lazy("Assistant")
+    BACKUP = "backup", gettext_lazy("Backup")
 
 
 # Roles that put a trainer in the classroom: they count against caps and schedule conflicts.
@@ -275,13 +280,13 @@ class BatchTrainer(models.Model):
                 fields=["batch", "trainer"],
                 condition=models.Q(ended_at__isnull=True),
                 name="one_current_role_per_trainer_per_batch",
-                violation_error_message="A trainer holds one role per batch",
+                violation_error_message=gettext_lazy("A trainer holds one role per batch"),
             ),
             models.UniqueConstraint(
                 fields=["batch"],
                 condition=models.Q(role="primary", ended_at__isnull=True),
                 name="one_current_primary_per_batch",
-                violation_error_message="A batch has one primary trainer",
+                violation_error_message=gettext_lazy("A batch has one primary trainer"),
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=StaffRole.values), name="batchtrainer_role_valid"
@@ -302,10 +307,10 @@ class BatchTrainer(models.Model):
 
 
 class AssignmentType(models.TextChoices):
-    MENTOR = "mentor", "Mentor"
-    TUTOR = "tutor", "Tutor"
-    ADVISOR = "advisor", "Advisor"
-    SUPERVISOR = "supervisor", "Supervisor"
+    MENTOR = "mentor", gettext_lazy("Mentor")
+    TUTOR = "tutor", gettext_lazy("Tutor")
+    ADVISOR = "advisor", gettext_lazy("Advisor")
+    SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
 
 
 class IndividualAssignment(models.Model):
@@ -344,12 +349,16 @@ class IndividualAssignment(models.Model):
                 fields=["student"],
                 condition=models.Q(ended_at__isnull=True),
                 name="one_active_assignment_per_student",
-                violation_error_message="The student already has an assigned instructor",
+                violation_error_message=gettext_lazy(
+                    "The student already has an assigned instructor"
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(student=models.F("instructor")),
                 name="assignment_not_self",
-                violation_error_message="An instructor cannot be assigned to themselves",
+                violation_error_message=gettext_lazy(
+                    "An instructor cannot be assigned to themselves"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(assignment_type__in=AssignmentType.values),
@@ -392,13 +401,15 @@ class MentoringSession(models.Model):
                 condition=models.Q(duration_minutes__gte=1)
                 & models.Q(duration_minutes__lte=24 * 60),
                 name="session_duration_valid",
-                violation_error_message="A session lasts between 1 and 1440 minutes",
+                violation_error_message=gettext_lazy("A session lasts between 1 and 1440 minutes"),
             ),
             models.CheckConstraint(
                 condition=models.Q(follow_up_date__isnull=True)
                 | models.Q(follow_up_date__gte=models.F("session_date")),
                 name="session_follow_up_after_session",
-                violation_error_message="The follow-up date cannot be before the session",
+                violation_error_message=gettext_lazy(
+                    "The follow-up date cannot be before the session"
+                ),
             ),
         ]
 
@@ -407,15 +418,15 @@ class MentoringSession(models.Model):
 
 
 class RosterRole(models.TextChoices):
-    LEAD = "lead", "Lead"
-    ASSISTANT = "assistant", "Assistant"
-    SUBSTITUTE = "substitute", "Substitute"
+    LEAD = "lead", gettext_lazy("Lead")
+    ASSISTANT = "assistant", gettext_lazy("Assistant")
+    SUBSTITUTE = "substitute", gettext_lazy("Substitute")
 
 
 class RosterStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    INACTIVE = "inactive", "Inactive"
-    ON_LEAVE = "on_leave", "On leave"
+    ACTIVE = "active", gettext_lazy("Active")
+    INACTIVE = "inactive", gettext_lazy("Inactive")
+    ON_LEAVE = "on_leave", gettext_lazy("On leave")
 
 
 class CourseTrainer(models.Model):
@@ -446,12 +457,14 @@ class CourseTrainer(models.Model):
             models.UniqueConstraint(
                 fields=["course", "trainer"],
                 name="trainer_once_per_course",
-                violation_error_message="This trainer is already on the course's roster",
+                violation_error_message=gettext_lazy(
+                    "This trainer is already on the course's roster"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(workload_percent__gte=0) & models.Q(workload_percent__lte=100),
                 name="roster_workload_percent_0_to_100",
-                violation_error_message="Workload must be between 0 and 100 percent",
+                violation_error_message=gettext_lazy("Workload must be between 0 and 100 percent"),
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=RosterRole.values), name="roster_role_valid"
@@ -496,12 +509,14 @@ class SubstituteCover(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="cover_end_on_or_after_start",
-                violation_error_message="The cover must end on or after its first day",
+                violation_error_message=gettext_lazy(
+                    "The cover must end on or after its first day"
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(substitute=models.F("absent_trainer")),
                 name="cover_substitute_is_someone_else",
-                violation_error_message="A trainer cannot cover for themselves",
+                violation_error_message=gettext_lazy("A trainer cannot cover for themselves"),
             ),
         ]
 
@@ -526,7 +541,7 @@ class BatchNote(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(body=""),
                 name="batch_note_not_empty",
-                violation_error_message="A note cannot be empty",
+                violation_error_message=gettext_lazy("A note cannot be empty"),
             ),
         ]
 
@@ -548,14 +563,16 @@ class BatchTemplate(models.Model):
     # A new batch starts this many days after it is created (time to announce it).
     start_after_days = models.PositiveSmallIntegerField(default=7)
     assistants = models.PositiveSmallIntegerField(
-        default=0, help_text="Assistants the trainer assignment adds to each batch."
+        default=0, help_text=gettext_lazy("Assistants the trainer assignment adds to each batch.")
     )
     auto_create = models.BooleanField(
         default=False,
-        help_text="Create a new batch when every open batch is full or the waitlist is long.",
+        help_text=gettext_lazy(
+            "Create a new batch when every open batch is full or the waitlist is long."
+        ),
     )
     waitlist_threshold = models.PositiveSmallIntegerField(
-        default=10, help_text="Waiting students that trigger a new batch."
+        default=10, help_text=gettext_lazy("Waiting students that trigger a new batch.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -566,17 +583,17 @@ class BatchTemplate(models.Model):
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=1),
                 name="template_capacity_at_least_1",
-                violation_error_message="Capacity must be at least 1",
+                violation_error_message=gettext_lazy("Capacity must be at least 1"),
             ),
             models.CheckConstraint(
                 condition=models.Q(duration_weeks__gte=1),
                 name="template_duration_at_least_1_week",
-                violation_error_message="A batch lasts at least one week",
+                violation_error_message=gettext_lazy("A batch lasts at least one week"),
             ),
             models.CheckConstraint(
                 condition=models.Q(waitlist_threshold__gte=1),
                 name="template_waitlist_threshold_at_least_1",
-                violation_error_message="The waitlist threshold must be at least 1",
+                violation_error_message=gettext_lazy("The waitlist threshold must be at least 1"),
             ),
         ]
 

@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .batches import Batch, Course, SubstituteCover
 
@@ -26,9 +27,9 @@ MAX_SESSION_LENGTH = dt.timedelta(hours=25)
 
 
 class SessionStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    CANCELLED = "cancelled", "Cancelled"
-    MOVED = "moved", "Moved"  # held at start_at/end_at; the original time is kept
+    SCHEDULED = "scheduled", gettext_lazy("Scheduled")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    MOVED = "moved", gettext_lazy("Moved")  # held at start_at/end_at; the original time is kept
 
 
 # Sessions that take place (and so book their trainers).
@@ -36,8 +37,8 @@ HELD_SESSION_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.MOVED)
 
 
 class SessionKind(models.TextChoices):
-    REGULAR = "regular", "Regular"  # generated from a weekly slot
-    EXTRA = "extra", "Extra"  # added by hand: a make-up or an extra class
+    REGULAR = "regular", gettext_lazy("Regular")  # generated from a weekly slot
+    EXTRA = "extra", gettext_lazy("Extra")  # added by hand: a make-up or an extra class
 
 
 class ClassSessionQuerySet(models.QuerySet):
@@ -70,7 +71,9 @@ class ClassSession(models.Model):
         max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
     reason = models.CharField(
-        max_length=300, blank=True, help_text="Why the session was cancelled, moved or added."
+        max_length=300,
+        blank=True,
+        help_text=gettext_lazy("Why the session was cancelled, moved or added."),
     )
     kind = models.CharField(max_length=10, choices=SessionKind.choices, default=SessionKind.REGULAR)
     # The occurrence a regular session was generated for, in the batch's zone.
@@ -101,7 +104,7 @@ class ClassSession(models.Model):
     )
     locked = models.BooleanField(
         default=False,
-        help_text="Edited by hand or has attendance: regeneration keeps it as it is.",
+        help_text=gettext_lazy("Edited by hand or has attendance: regeneration keeps it as it is."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -118,7 +121,7 @@ class ClassSession(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_at__gt=models.F("start_at")),
                 name="session_ends_after_start",
-                violation_error_message="A session must end after it starts",
+                violation_error_message=gettext_lazy("A session must end after it starts"),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=SessionStatus.values), name="session_status_valid"
@@ -129,13 +132,13 @@ class ClassSession(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status=SessionStatus.CANCELLED) | ~models.Q(reason=""),
                 name="session_cancelled_has_reason",
-                violation_error_message="A cancelled session needs a reason",
+                violation_error_message=gettext_lazy("A cancelled session needs a reason"),
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=SessionStatus.MOVED)
                 | models.Q(original_start_at__isnull=False, original_end_at__isnull=False),
                 name="session_moved_keeps_original",
-                violation_error_message="A moved session keeps its original time",
+                violation_error_message=gettext_lazy("A moved session keeps its original time"),
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind=SessionKind.REGULAR)
@@ -146,7 +149,7 @@ class ClassSession(models.Model):
                 fields=["batch", "local_date", "slot_start"],
                 condition=models.Q(kind=SessionKind.REGULAR),
                 name="session_one_per_slot_and_date",
-                violation_error_message="The batch already has this session",
+                violation_error_message=gettext_lazy("The batch already has this session"),
             ),
         ]
 
@@ -193,17 +196,21 @@ class Holiday(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="holiday_end_on_or_after_start",
-                violation_error_message="The holiday must end on or after its first day",
+                violation_error_message=gettext_lazy(
+                    "The holiday must end on or after its first day"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(course__isnull=True) | models.Q(batch__isnull=True),
                 name="holiday_one_scope",
-                violation_error_message="A closure is for a course or for a batch, not both",
+                violation_error_message=gettext_lazy(
+                    "A closure is for a course or for a batch, not both"
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(name=""),
                 name="holiday_has_name",
-                violation_error_message="A holiday needs a name",
+                violation_error_message=gettext_lazy("A holiday needs a name"),
             ),
         ]
 
@@ -226,9 +233,9 @@ class Holiday(models.Model):
 
 
 class BookingRole(models.TextChoices):
-    PRIMARY = "primary", "Primary"
-    ASSISTANT = "assistant", "Assistant"
-    COVER = "cover", "Cover"
+    PRIMARY = "primary", gettext_lazy("Primary")
+    ASSISTANT = "assistant", gettext_lazy("Assistant")
+    COVER = "cover", gettext_lazy("Cover")
 
 
 class TrainerBooking(models.Model):
@@ -258,7 +265,7 @@ class TrainerBooking(models.Model):
             models.UniqueConstraint(
                 fields=["session", "trainer"],
                 name="booking_once_per_session",
-                violation_error_message="This trainer already teaches this session",
+                violation_error_message=gettext_lazy("This trainer already teaches this session"),
             ),
             models.CheckConstraint(
                 condition=models.Q(end_at__gt=models.F("start_at")),
@@ -291,12 +298,14 @@ class SessionCover(models.Model):
             models.UniqueConstraint(
                 fields=["session", "absent_trainer"],
                 name="session_covered_once_per_absence",
-                violation_error_message="This session is already covered for that trainer",
+                violation_error_message=gettext_lazy(
+                    "This session is already covered for that trainer"
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(substitute=models.F("absent_trainer")),
                 name="session_cover_substitute_is_someone_else",
-                violation_error_message="A trainer cannot cover for themselves",
+                violation_error_message=gettext_lazy("A trainer cannot cover for themselves"),
             ),
         ]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
@@ -72,11 +73,16 @@ def schedule_refusals(slots: Sequence[Slot]) -> list[DomainError]:
     valid = []
     for slot in sorted(slots, key=lambda s: (s.day, s.start_time)):
         if slot.day not in Weekday.values:
-            refusals.append(DomainError(f"Unknown weekday {slot.day!r}", field="schedule"))
+            refusals.append(
+                DomainError(
+                    gettext("Unknown weekday %(day)s") % {"day": repr(slot.day)}, field="schedule"
+                )
+            )
         elif not slot.start_time < slot.end_time:
             refusals.append(
                 DomainError(
-                    f"Schedule slot {slot}: the end time must be after the start time",
+                    gettext("Schedule slot %(slot)s: the end time must be after the start time")
+                    % {"slot": slot},
                     field="schedule",
                 )
             )
@@ -88,7 +94,11 @@ def schedule_refusals(slots: Sequence[Slot]) -> list[DomainError]:
                 break
             if slots_overlap(earlier, later):
                 refusals.append(
-                    DomainError(f"Schedule slots {earlier} and {later} overlap", field="schedule")
+                    DomainError(
+                        gettext("Schedule slots %(earlier)s and %(later)s overlap")
+                        % {"earlier": earlier, "later": later},
+                        field="schedule",
+                    )
                 )
     return refusals
 
@@ -129,10 +139,12 @@ def batch_field_refusals(
     refusals = []
     if start_date and end_date and end_date < start_date:
         refusals.append(
-            DomainError("The end date must be on or after the start date", field="end_date")
+            DomainError(
+                gettext("The end date must be on or after the start date"), field="end_date"
+            )
         )
     if capacity is not None and capacity < 1:
-        refusals.append(DomainError("Capacity must be at least 1", field="capacity"))
+        refusals.append(DomainError(gettext("Capacity must be at least 1"), field="capacity"))
     return refusals
 
 
@@ -146,7 +158,10 @@ def _check_batch_fields(batch: Batch) -> None:
     # Before anything reads the slots in it: the sessions are generated in this zone.
     if not is_time_zone(batch.time_zone):
         raise DomainError(
-            f"{batch.time_zone} is not a known time zone (use an IANA name such as Europe/Berlin)",
+            gettext(
+                "%(time_zone)s is not a known time zone (use an IANA name such as Europe/Berlin)"
+            )
+            % {"time_zone": batch.time_zone},
             field="time_zone",
         )
 
@@ -160,7 +175,9 @@ def _save_batch(batch: Batch) -> None:
     except IntegrityError as exc:
         if Batch.objects.filter(batch_code=batch.batch_code).exclude(pk=batch.pk).exists():
             raise DomainError(
-                f"Batch code {batch.batch_code} is already in use", field="batch_code"
+                gettext("Batch code %(batch_code)s is already in use")
+                % {"batch_code": batch.batch_code},
+                field="batch_code",
             ) from exc
         raise
 
@@ -192,8 +209,10 @@ def template_slots(template: BatchTemplate) -> list[Slot]:
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise DomainError(
-            'The batch template has a malformed slot: each slot needs "day" (0-6), "start" '
-            'and "end" as HH:MM',
+            gettext(
+                'The batch template has a malformed slot: each slot needs "day" (0-6), "start" '
+                'and "end" as HH:MM'
+            ),
             field="schedule",
         ) from exc
     return validate_schedule(slots)
@@ -310,7 +329,10 @@ def batch_update(
     """
     unknown = set(changes) - BATCH_UPDATABLE_FIELDS
     if unknown:
-        raise DomainError(f"These batch fields cannot be changed: {', '.join(sorted(unknown))}")
+        raise DomainError(
+            gettext("These batch fields cannot be changed: %(items)s")
+            % {"items": ", ".join(sorted(unknown))}
+        )
     slots = validate_schedule(schedule) if schedule is not None else None
     new_primary = changes.pop("assigned_instructor", None)
     if new_primary is not None:
@@ -318,7 +340,7 @@ def batch_update(
     try:
         before = Batch.objects.get(pk=batch.pk)
     except Batch.DoesNotExist:
-        raise DomainError("This batch no longer exists") from None
+        raise DomainError(gettext("This batch no longer exists")) from None
     teaching_ids = teaching_trainer_ids(before)
     if new_primary is not None and new_primary.pk != before.assigned_instructor_id:
         teaching_ids = (teaching_ids - {before.assigned_instructor_id}) | {new_primary.pk}
@@ -327,12 +349,15 @@ def batch_update(
     profiles = trainers_lock(*User.objects.filter(pk__in=teaching_ids))
     batch = lock_batch(batch)
     if not (teaching_trainer_ids(batch) - {before.assigned_instructor_id}) <= set(profiles):
-        raise DomainError("The batch's staffing changed while you were editing it; try again")
+        raise DomainError(
+            gettext("The batch's staffing changed while you were editing it; try again")
+        )
 
     new_capacity = changes.get("capacity")
     if new_capacity is not None and new_capacity < batch.enrolled_students:
         raise DomainError(
-            f"Capacity cannot be below the {batch.enrolled_students} students already enrolled",
+            gettext("Capacity cannot be below the %(enrolled_students)s students already enrolled")
+            % {"enrolled_students": batch.enrolled_students},
             field="capacity",
         )
     was_open = batch.is_open
@@ -394,20 +419,27 @@ def batch_delete(*, batch: Batch) -> None:
     batch = lock_batch(batch)
     if batch.enrolled_students:
         raise DomainError(
-            f"Batch {batch.batch_code} has {batch.enrolled_students} active enrollment(s); "
-            "cancel or transfer them before deleting the batch"
+            gettext(
+                "Batch %(batch_code)s has %(enrolled_students)s active enrollment(s); cancel "
+                "or transfer them before deleting the batch"
+            )
+            % {"batch_code": batch.batch_code, "enrolled_students": batch.enrolled_students}
         )
     past = batch.enrollments.count()
     if past:
         raise DomainError(
-            f"Batch {batch.batch_code} keeps the history of {past} past enrollment(s); "
-            "set its status to Cancelled instead of deleting it"
+            gettext(
+                "Batch %(batch_code)s keeps the history of %(past)s past enrollment(s); set "
+                "its status to Cancelled instead of deleting it"
+            )
+            % {"batch_code": batch.batch_code, "past": past}
         )
     try:
         batch.delete()
     except ProtectedError as exc:  # a row that still needs the batch appeared meanwhile
         raise DomainError(
-            f"Batch {batch.batch_code} is still in use and cannot be deleted"
+            gettext("Batch %(batch_code)s is still in use and cannot be deleted")
+            % {"batch_code": batch.batch_code}
         ) from exc
 
 
@@ -428,9 +460,11 @@ def batch_note_add(*, batch: Batch, author: User, body: str) -> BatchNote:
     """Add a note to a batch's thread. Refuses an empty note and anyone who may not read the
     thread (see ``selectors.can_use_batch_notes``)."""
     if not can_use_batch_notes(author, batch):
-        raise DomainError("Only the batch's trainers, its lead and its substitutes can post here")
+        raise DomainError(
+            gettext("Only the batch's trainers, its lead and its substitutes can post here")
+        )
     if not body.strip():  # full_clean would only say "This field cannot be blank."
-        raise DomainError("A note cannot be empty", field="body")
+        raise DomainError(gettext("A note cannot be empty"), field="body")
     note = BatchNote(batch=batch, author=author, body=body.strip())
     full_clean_or_refuse(note)
     note.save()
@@ -465,26 +499,41 @@ def batch_advance_status(*, batch: Batch, to_status: str, today: dt.date | None 
     today = today or dates.today()
     batch = lock_batch(batch)
     if batch.status == to_status:
-        raise DomainError(f"Batch {batch.batch_code} is already {to_status}", code="already")
+        raise DomainError(
+            gettext("Batch %(batch_code)s is already %(to_status)s")
+            % {"batch_code": batch.batch_code, "to_status": to_status},
+            code="already",
+        )
     if (batch.status, to_status) not in LIFECYCLE_MOVES:
         raise DomainError(
-            f"Batch {batch.batch_code} cannot move from {batch.status} to {to_status} "
-            "on its own; change its status on the batch page",
+            gettext(
+                "Batch %(batch_code)s cannot move from %(status)s to %(to_status)s on its "
+                "own; change its status on the batch page"
+            )
+            % {"batch_code": batch.batch_code, "status": batch.status, "to_status": to_status},
             field="status",
         )
     if to_status == BatchStatus.ACTIVE:
         if batch.start_date > today:
             raise DomainError(
-                f"Batch {batch.batch_code} starts on {batch.start_date:%Y-%m-%d}", field="status"
+                gettext("Batch %(batch_code)s starts on %(start_date)s")
+                % {
+                    "batch_code": batch.batch_code,
+                    "start_date": format(batch.start_date, "%Y-%m-%d"),
+                },
+                field="status",
             )
         if batch.end_date < today:
             raise DomainError(
-                f"Batch {batch.batch_code} ended on {batch.end_date:%Y-%m-%d}; complete it instead",
+                gettext("Batch %(batch_code)s ended on %(end_date)s; complete it instead")
+                % {"batch_code": batch.batch_code, "end_date": format(batch.end_date, "%Y-%m-%d")},
                 field="status",
             )
     elif batch.end_date >= today:
         raise DomainError(
-            f"Batch {batch.batch_code} runs until {batch.end_date:%Y-%m-%d}", field="status"
+            gettext("Batch %(batch_code)s runs until %(end_date)s")
+            % {"batch_code": batch.batch_code, "end_date": format(batch.end_date, "%Y-%m-%d")},
+            field="status",
         )
     batch.status = to_status
     batch._change_reason = f"Lifecycle: {to_status.lower()} by the calendar on {today:%Y-%m-%d}"

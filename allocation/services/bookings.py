@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from allocation.models import (
     HELD_SESSION_STATUSES,
@@ -99,8 +100,11 @@ def bookings_sync(*, batch: Batch, sessions: Iterable[ClassSession] | None = Non
             TrainerBooking.objects.bulk_create(rows, batch_size=2000)
     except IntegrityError as exc:
         raise DomainError(
-            f"A trainer of {batch.batch_code} is already booked at one of its session times; "
-            "reload the page and try again",
+            gettext(
+                "A trainer of %(batch_code)s is already booked at one of its session times; "
+                "reload the page and try again"
+            )
+            % {"batch_code": batch.batch_code},
             field="schedule",
             code="conflict",
         ) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from accounts.models import User
 from allocation.eligibility import MSG_NOT_INSTRUCTOR
 from allocation.models import Batch, Course
@@ -12,7 +14,7 @@ def validate_instructor(instructor: User | None) -> None:
     """Refuse a missing instructor or a user without the instructor role."""
     if instructor is None:
         raise DomainError(
-            "Instructor assignment is required for a batch", field="assigned_instructor"
+            gettext("Instructor assignment is required for a batch"), field="assigned_instructor"
         )
     if not instructor.is_instructor or not instructor.is_active:
         raise DomainError(MSG_NOT_INSTRUCTOR, field="assigned_instructor")
@@ -28,4 +30,4 @@ def lock_batch(batch: Batch) -> Batch:
     try:
         return Batch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
     except Batch.DoesNotExist:
-        raise DomainError("This batch no longer exists") from None
+        raise DomainError(gettext("This batch no longer exists")) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation.models import Batch, ClassSession, SubstituteCover
@@ -42,21 +43,29 @@ def substitute_assign(
     roster, status, leave, availability, a clash with their other bookings).
     """
     if end_date < start_date:
-        raise DomainError("The cover must end on or after its first day", field="end_date")
+        raise DomainError(gettext("The cover must end on or after its first day"), field="end_date")
     if substitute.pk == absent_trainer.pk:
-        raise DomainError("A trainer cannot cover for themselves", field="substitute")
+        raise DomainError(gettext("A trainer cannot cover for themselves"), field="substitute")
     validate_instructor(substitute)
     profile = trainers_lock(substitute)[substitute.pk]
     batch = lock_batch(batch)
     if start_date < batch.start_date or end_date > batch.end_date:
         raise DomainError(
-            f"{batch.batch_code} runs {batch.start_date:%Y-%m-%d} – {batch.end_date:%Y-%m-%d}; "
-            "the cover must fall inside those dates",
+            gettext(
+                "%(batch_code)s runs %(start_date)s – %(end_date)s; the cover must fall "
+                "inside those dates"
+            )
+            % {
+                "batch_code": batch.batch_code,
+                "start_date": format(batch.start_date, "%Y-%m-%d"),
+                "end_date": format(batch.end_date, "%Y-%m-%d"),
+            },
             field="start_date",
         )
     if absent_trainer.pk not in teaching_trainer_ids(batch):
         raise DomainError(
-            f"{absent_trainer.display_name} does not teach {batch.batch_code}",
+            gettext("%(absent_trainer)s does not teach %(batch_code)s")
+            % {"absent_trainer": absent_trainer.display_name, "batch_code": batch.batch_code},
             field="absent_trainer",
         )
     tz = zone(batch.time_zone)
@@ -87,9 +96,17 @@ def substitute_assign(
         )
         if covered is not None:
             raise DomainError(
-                f"{covered.substitute.display_name} already covers "
-                f"{absent_trainer.display_name} on {batch.batch_code} from "
-                f"{covered.start_date:%Y-%m-%d} to {covered.end_date:%Y-%m-%d}",
+                gettext(
+                    "%(substitute)s already covers %(absent_trainer)s on %(batch_code)s from "
+                    "%(start_date)s to %(end_date)s"
+                )
+                % {
+                    "substitute": covered.substitute.display_name,
+                    "absent_trainer": absent_trainer.display_name,
+                    "batch_code": batch.batch_code,
+                    "start_date": format(covered.start_date, "%Y-%m-%d"),
+                    "end_date": format(covered.end_date, "%Y-%m-%d"),
+                },
                 field="start_date",
             )
     return cover_sessions(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation import notices
@@ -54,11 +55,15 @@ def holiday_create(
     """
     name = (name or "").strip()
     if not name:
-        raise DomainError("A holiday needs a name", field="name")
+        raise DomainError(gettext("A holiday needs a name"), field="name")
     if end_date < start_date:
-        raise DomainError("The holiday must end on or after its first day", field="end_date")
+        raise DomainError(
+            gettext("The holiday must end on or after its first day"), field="end_date"
+        )
     if course is not None and batch is not None:
-        raise DomainError("A closure is for a course or for a batch, not both", field="batch")
+        raise DomainError(
+            gettext("A closure is for a course or for a batch, not both"), field="batch"
+        )
     holiday = Holiday(
         name=name,
         start_date=start_date,
@@ -150,5 +155,5 @@ def holiday_delete(*, holiday: Holiday, deleted_by: User) -> None:
     row; refuses a holiday deleted meanwhile."""
     locked = Holiday.objects.select_for_update(of=("self",)).filter(pk=holiday.pk).first()
     if locked is None:
-        raise DomainError("This holiday no longer exists")
+        raise DomainError(gettext("This holiday no longer exists"))
     locked.delete()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from allocation import notices
@@ -18,7 +19,7 @@ from trainers.models import TrainerProfile, TrainerStatus
 from trainers.services import trainers_lock
 from webhooks.services import event_emit
 
-MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
+MSG_ALREADY_ASSIGNED = gettext_noop("This instructor is already assigned to this student")
 
 
 def _lock_user(user: User) -> User:
@@ -38,12 +39,15 @@ def validate_assignment(*, student: User, instructor: User, assignment_type: str
     if not instructor.is_instructor or not instructor.is_active:
         raise DomainError(MSG_NOT_INSTRUCTOR, field="instructor")
     if not student.is_learner:
-        raise DomainError("Only a student can be assigned an instructor", field="student")
+        raise DomainError(gettext("Only a student can be assigned an instructor"), field="student")
     if student.pk == instructor.pk:
-        raise DomainError("An instructor cannot be assigned to themselves", field="student")
+        raise DomainError(
+            gettext("An instructor cannot be assigned to themselves"), field="student"
+        )
     if assignment_type not in AssignmentType.values:
         raise DomainError(
-            f"Assignment type must be one of: {', '.join(AssignmentType.values)}",
+            gettext("Assignment type must be one of: %(items)s")
+            % {"items": ", ".join(AssignmentType.values)},
             field="assignment_type",
         )
 
@@ -51,8 +55,11 @@ def validate_assignment(*, student: User, instructor: User, assignment_type: str
 def _check_caseload(profile: TrainerProfile, instructor: User) -> None:
     if profile.status != TrainerStatus.ACTIVE:
         raise DomainError(
-            f"{instructor.display_name} is {profile.get_status_display().lower()} and cannot take "
-            "new students",
+            gettext("%(instructor)s is %(status)s and cannot take new students")
+            % {
+                "instructor": instructor.display_name,
+                "status": profile.get_status_display().lower(),
+            },
             field="instructor",
         )
     cap = profile.max_individual_students
@@ -63,8 +70,11 @@ def _check_caseload(profile: TrainerProfile, instructor: User) -> None:
     ).count()
     if current >= cap:
         raise DomainError(
-            f"{instructor.display_name} already has {current} individually assigned students, "
-            f"their cap of {cap}",
+            gettext(
+                "%(instructor)s already has %(current)s individually assigned students, "
+                "their cap of %(cap)s"
+            )
+            % {"instructor": instructor.display_name, "current": current, "cap": cap},
             field="instructor",
         )
 
@@ -85,7 +95,7 @@ def _start_assignment(
         with transaction.atomic():
             assignment.save()
     except IntegrityError as exc:  # backstop: the partial unique index, one active per student
-        raise DomainError("The student already has an assigned instructor") from exc
+        raise DomainError(gettext("The student already has an assigned instructor")) from exc
     notices.mentor_assigned(assignment)
     event_emit(type="instructor.assigned", data=_assignment_data(assignment))
     return assignment
@@ -126,8 +136,15 @@ def individual_assign(
         raise DomainError(MSG_ALREADY_ASSIGNED, field="instructor", code="duplicate")
     if current is not None:
         raise DomainError(
-            f"{student.display_name} already has {current.instructor.display_name} as "
-            f"{current.assignment_type}; unassign them first or use reassign",
+            gettext(
+                "%(student)s already has %(instructor)s as %(assignment_type)s; unassign "
+                "them first or use reassign"
+            )
+            % {
+                "student": student.display_name,
+                "instructor": current.instructor.display_name,
+                "assignment_type": current.assignment_type,
+            },
             field="student",
         )
     _check_caseload(profile, instructor)
@@ -150,7 +167,10 @@ def individual_unassign(*, student: User, ended_by: User, reason: str = "") -> I
     _lock_user(student)
     current = _current_assignment(student)
     if current is None:
-        raise DomainError(f"{student.display_name} has no assigned instructor", field="student")
+        raise DomainError(
+            gettext("%(student)s has no assigned instructor") % {"student": student.display_name},
+            field="student",
+        )
     current.ended_at = dt.datetime.now(tz=dt.UTC)
     current.ended_by = ended_by
     current.end_reason = reason[:300]
@@ -183,7 +203,8 @@ def individual_reassign(
     current = _current_assignment(student)
     if current is None:
         raise DomainError(
-            f"{student.display_name} has no assigned instructor to replace; assign one instead",
+            gettext("%(student)s has no assigned instructor to replace; assign one instead")
+            % {"student": student.display_name},
             field="student",
         )
     assignment_type = assignment_type or current.assignment_type
@@ -220,16 +241,19 @@ def mentoring_session_log(
     """
     assignment = IndividualAssignment.objects.get(pk=assignment.pk)
     if logged_by.pk != assignment.instructor_id:
-        raise DomainError("Only the assigned instructor can log sessions for this student")
+        raise DomainError(gettext("Only the assigned instructor can log sessions for this student"))
     if not assignment.is_active:
         raise DomainError(
-            "This assignment has ended; sessions can only be logged while it is active"
+            gettext("This assignment has ended; sessions can only be logged while it is active")
         )
     if session_date > dates.today():
-        raise DomainError("A session cannot be logged for a future date", field="session_date")
+        raise DomainError(
+            gettext("A session cannot be logged for a future date"), field="session_date"
+        )
     if session_date < assignment.start_date:
         raise DomainError(
-            f"The session date is before the assignment started ({assignment.start_date:%Y-%m-%d})",
+            gettext("The session date is before the assignment started (%(start_date)s)")
+            % {"start_date": format(assignment.start_date, "%Y-%m-%d")},
             field="session_date",
         )
     session = MentoringSession(

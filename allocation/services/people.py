@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import ROLE_FIELDS, Role, User
 from allocation.models import OPEN_BATCH_STATUSES, BatchTrainer, IndividualAssignment
 from core.errors import DomainError, full_clean_or_refuse
 from trainers.services import trainers_lock
 
-MSG_OWN_ADMIN = "You cannot remove your own admin role"
+MSG_OWN_ADMIN = gettext_noop("You cannot remove your own admin role")
 
 
 def teaching_places(user: User) -> list[str]:
@@ -58,15 +59,18 @@ def user_update(
     if roles is not None:
         wanted = {Role(role) for role in roles}
         if not wanted:
-            raise DomainError("A user needs at least one role", field="role")
+            raise DomainError(gettext("A user needs at least one role"), field="role")
         if user.pk == by.pk and user.is_staff and Role.ADMIN not in wanted:
             raise DomainError(MSG_OWN_ADMIN, field="role")
         if user.is_instructor and Role.INSTRUCTOR not in wanted:
             places = teaching_places(user)
             if places:
                 raise DomainError(
-                    f"{user.display_name} still teaches: {', '.join(places)}. Hand these over "
-                    "before removing the instructor role",
+                    gettext(
+                        "%(user)s still teaches: %(items)s. Hand these over before removing "
+                        "the instructor role"
+                    )
+                    % {"user": user.display_name, "items": ", ".join(places)},
                     field="role",
                 )
         for role, field in ROLE_FIELDS.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
@@ -36,9 +37,17 @@ def _check_workload_sum(course: Course, entry: CourseTrainer) -> None:
     others = _roster_total(course, exclude=entry)
     if others + entry.workload_percent > 100:
         raise DomainError(
-            f"The active trainers of {course.code} already have {others}% of its workload; "
-            f"adding {entry.workload_percent}% would make {others + entry.workload_percent}% "
-            "(at most 100%)",
+            gettext(
+                "The active trainers of %(course_code)s already have %(others)s%% of its "
+                "workload; adding %(workload_percent)s%% would make %(workload_percent2)s%% "
+                "(at most 100%%)"
+            )
+            % {
+                "course_code": course.code,
+                "others": others,
+                "workload_percent": entry.workload_percent,
+                "workload_percent2": others + entry.workload_percent,
+            },
             field="workload_percent",
         )
 
@@ -62,7 +71,9 @@ def roster_add(
     course = lock_course(course)
     if CourseTrainer.objects.filter(course=course, trainer=trainer).exists():
         raise DomainError(
-            f"{trainer.display_name} is already on the roster of {course.code}", field="trainer"
+            gettext("%(trainer)s is already on the roster of %(course_code)s")
+            % {"trainer": trainer.display_name, "course_code": course.code},
+            field="trainer",
         )
     entry = CourseTrainer(
         course=course, trainer=trainer, role=role, workload_percent=workload_percent, status=status
@@ -99,8 +110,15 @@ def roster_update(
         supervised = Batch.objects.filter(course=course, supervising_lead=entry.trainer).count()
         if supervised:
             raise DomainError(
-                f"{entry.trainer.display_name} supervises {supervised} batch(es) of {course.code} "
-                "as lead; name another lead for them first",
+                gettext(
+                    "%(trainer)s supervises %(supervised)s batch(es) of %(course_code)s as "
+                    "lead; name another lead for them first"
+                )
+                % {
+                    "trainer": entry.trainer.display_name,
+                    "supervised": supervised,
+                    "course_code": course.code,
+                },
                 field="role",
             )
     _check_workload_sum(course, entry)
@@ -125,13 +143,20 @@ def roster_remove(*, entry: CourseTrainer) -> None:
     ).count()
     if staffing:
         raise DomainError(
-            f"{entry.trainer.display_name} still staffs {staffing} open batch(es) of "
-            f"{course.code}; remove them from those batches first"
+            gettext(
+                "%(trainer)s still staffs %(staffing)s open batch(es) of %(course_code)s; "
+                "remove them from those batches first"
+            )
+            % {
+                "trainer": entry.trainer.display_name,
+                "staffing": staffing,
+                "course_code": course.code,
+            }
         )
     if Batch.objects.filter(course=course, supervising_lead=entry.trainer).exists():
         raise DomainError(
-            f"{entry.trainer.display_name} supervises batches of {course.code}; "
-            "name another lead first"
+            gettext("%(trainer)s supervises batches of %(course_code)s; name another lead first")
+            % {"trainer": entry.trainer.display_name, "course_code": course.code}
         )
     entry.delete()
 
@@ -152,14 +177,20 @@ def ensure_on_roster(course: Course, trainer: User) -> CourseTrainer:
 def check_roster_active(entry: CourseTrainer | None, trainer: User, course: Course) -> None:
     if entry is None:
         raise DomainError(
-            f"{trainer.display_name} is not on the roster of {course.code}; "
-            "add them to the course first",
+            gettext(
+                "%(trainer)s is not on the roster of %(course_code)s; add them to the course first"
+            )
+            % {"trainer": trainer.display_name, "course_code": course.code},
             field="trainer",
         )
     if entry.status != RosterStatus.ACTIVE:
         raise DomainError(
-            f"{trainer.display_name} is {entry.get_status_display().lower()} on the roster of "
-            f"{course.code}",
+            gettext("%(trainer)s is %(status)s on the roster of %(course_code)s")
+            % {
+                "trainer": trainer.display_name,
+                "status": entry.get_status_display().lower(),
+                "course_code": course.code,
+            },
             field="trainer",
         )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation import notices
@@ -262,22 +263,25 @@ def sessions_generate_missing(*, batch_ids: Iterable[int] | None = None) -> int:
 
 def _check_times(start_at: dt.datetime, end_at: dt.datetime) -> None:
     if not isinstance(start_at, dt.datetime) or not isinstance(end_at, dt.datetime):
-        raise DomainError("Give the start and end as date and time", field="start_at")
+        raise DomainError(gettext("Give the start and end as date and time"), field="start_at")
     if start_at.tzinfo is None or end_at.tzinfo is None:
         raise DomainError(
-            "Give the start and end with their time zone or UTC offset", field="start_at"
+            gettext("Give the start and end with their time zone or UTC offset"), field="start_at"
         )
     if end_at <= start_at:
-        raise DomainError("A session must end after it starts", field="end_at")
+        raise DomainError(gettext("A session must end after it starts"), field="end_at")
     if end_at - start_at > MAX_SESSION_LENGTH:
         hours = int(MAX_SESSION_LENGTH.total_seconds() // 3600)
-        raise DomainError(f"A session lasts at most {hours} hours", field="end_at")
+        raise DomainError(
+            gettext("A session lasts at most %(hours)s hours") % {"hours": hours}, field="end_at"
+        )
 
 
 def _check_open(batch: Batch) -> None:
     if batch.status not in OPEN_BATCH_STATUSES:
         raise DomainError(
-            f"Batch {batch.batch_code} is {batch.status}; its sessions no longer change",
+            gettext("Batch %(batch_code)s is %(status)s; its sessions no longer change")
+            % {"batch_code": batch.batch_code, "status": batch.status},
             code="batch_closed",
         )
 
@@ -290,7 +294,7 @@ def _lock_session(session: ClassSession) -> ClassSession:
             .get(pk=session.pk)
         )
     except ClassSession.DoesNotExist:
-        raise DomainError("This session no longer exists") from None
+        raise DomainError(gettext("This session no longer exists")) from None
 
 
 def _teachers(session: ClassSession) -> list[User]:
@@ -328,11 +332,11 @@ def session_cancel(*, session: ClassSession, reason: str, cancelled_by: User) ->
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a reason for cancelling the session", field="reason")
+        raise DomainError(gettext("Give a reason for cancelling the session"), field="reason")
     lock_batch(session.batch)
     session = _lock_session(session)
     if session.status == SessionStatus.CANCELLED:
-        raise DomainError("This session is already cancelled", field="status")
+        raise DomainError(gettext("This session is already cancelled"), field="status")
     trainers = _teachers(session) or [
         session.instructor_override or session.batch.assigned_instructor
     ]
@@ -376,12 +380,13 @@ def session_move(
     _check_open(batch)
     if session.status == SessionStatus.CANCELLED:
         raise DomainError(
-            "A cancelled session cannot be moved; add a make-up session instead", field="status"
+            gettext("A cancelled session cannot be moved; add a make-up session instead"),
+            field="status",
         )
     if {t.pk for t in _teachers(session)} != set(profiles):
-        raise DomainError("Who teaches this session changed meanwhile; try again")
+        raise DomainError(gettext("Who teaches this session changed meanwhile; try again"))
     if (session.start_at, session.end_at) == (start_at, end_at):
-        raise DomainError("The session is already at that time", field="start_at")
+        raise DomainError(gettext("The session is already at that time"), field="start_at")
     interval = Interval(start_at, end_at, batch.time_zone, session.pk)
     _check_teachers(batch, trainers, profiles, interval)
     warnings = student_clashes(batch, [interval], exclude_session_id=session.pk)
@@ -424,7 +429,7 @@ def session_add(
     batch = lock_batch(batch)
     _check_open(batch)
     if set(session_staff(batch)) != set(profiles):
-        raise DomainError("The batch's staffing changed meanwhile; try again")
+        raise DomainError(gettext("The batch's staffing changed meanwhile; try again"))
     interval = Interval(start_at, end_at, batch.time_zone)
     _check_teachers(batch, trainers, profiles, interval)
     warnings = student_clashes(batch, [interval])
@@ -463,14 +468,20 @@ def cover_sessions(
     days of the first and last session."""
     if not sessions:
         raise DomainError(
-            f"{absent_trainer.display_name} has no session of {batch.batch_code} to cover there",
+            gettext("%(absent_trainer)s has no session of %(batch_code)s to cover there")
+            % {"absent_trainer": absent_trainer.display_name, "batch_code": batch.batch_code},
             field="sessions",
         )
     for session in sessions:
         if session.batch_id != batch.pk:
-            raise DomainError("The sessions to cover must be of one batch", field="sessions")
+            raise DomainError(
+                gettext("The sessions to cover must be of one batch"), field="sessions"
+            )
         if session.status == SessionStatus.CANCELLED:
-            raise DomainError(f"The session of {_when(session)} is cancelled", field="sessions")
+            raise DomainError(
+                gettext("The session of %(when)s is cancelled") % {"when": _when(session)},
+                field="sessions",
+            )
     ids = [s.pk for s in sessions]
     covered = (
         SessionCover.objects.filter(session_id__in=ids, absent_trainer=absent_trainer)
@@ -479,8 +490,12 @@ def cover_sessions(
     )
     if covered is not None:
         raise DomainError(
-            f"{covered.substitute.display_name} already covers {absent_trainer.display_name} "
-            f"on {_when(covered.session)}",
+            gettext("%(substitute)s already covers %(absent_trainer)s on %(when)s")
+            % {
+                "substitute": covered.substitute.display_name,
+                "absent_trainer": absent_trainer.display_name,
+                "when": _when(covered.session),
+            },
             field="sessions",
         )
     taught = set(
@@ -491,8 +506,12 @@ def cover_sessions(
     for session in sessions:
         if session.pk not in taught:
             raise DomainError(
-                f"{absent_trainer.display_name} does not teach {batch.batch_code} on "
-                f"{_when(session)}",
+                gettext("%(absent_trainer)s does not teach %(batch_code)s on %(when)s")
+                % {
+                    "absent_trainer": absent_trainer.display_name,
+                    "batch_code": batch.batch_code,
+                    "when": _when(session),
+                },
                 field="absent_trainer",
             )
     already = (
@@ -502,8 +521,12 @@ def cover_sessions(
     )
     if already is not None:
         raise DomainError(
-            f"{substitute.display_name} already teaches {batch.batch_code} on "
-            f"{_when(already.session)}",
+            gettext("%(substitute)s already teaches %(batch_code)s on %(when)s")
+            % {
+                "substitute": substitute.display_name,
+                "batch_code": batch.batch_code,
+                "when": _when(already.session),
+            },
             field="substitute",
         )
     check_roster_active(
@@ -590,11 +613,11 @@ def session_cover_assign(
     """
     sessions = list(sessions)
     if not sessions:
-        raise DomainError("Choose the sessions to cover", field="sessions")
+        raise DomainError(gettext("Choose the sessions to cover"), field="sessions")
     if substitute.pk == absent_trainer.pk:
-        raise DomainError("A trainer cannot cover for themselves", field="substitute")
+        raise DomainError(gettext("A trainer cannot cover for themselves"), field="substitute")
     if len({s.batch_id for s in sessions}) > 1:
-        raise DomainError("The sessions to cover must be of one batch", field="sessions")
+        raise DomainError(gettext("The sessions to cover must be of one batch"), field="sessions")
     validate_instructor(substitute)
     profile = trainers_lock(substitute)[substitute.pk]
     batch = lock_batch(sessions[0].batch)
@@ -606,7 +629,7 @@ def session_cover_assign(
         .order_by("pk")
     )
     if len(locked) != len({s.pk for s in sessions}):
-        raise DomainError("A session to cover no longer exists", field="sessions")
+        raise DomainError(gettext("A session to cover no longer exists"), field="sessions")
     locked.sort(key=lambda s: (s.start_at, s.pk))
     return cover_sessions(
         batch=batch,

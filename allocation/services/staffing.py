@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation import notices
@@ -128,7 +129,8 @@ def batch_assign_instructor(*, batch: Batch, instructor: User, assigned_by: User
     batch = lock_batch(batch)
     if batch.assigned_instructor_id == instructor.pk:
         raise DomainError(
-            f"{instructor.display_name} is already the instructor of {batch.batch_code}",
+            gettext("%(instructor)s is already the instructor of %(batch_code)s")
+            % {"instructor": instructor.display_name, "batch_code": batch.batch_code},
             field="assigned_instructor",
         )
     ensure_can_teach(
@@ -158,7 +160,9 @@ def batch_staff_add(*, batch: Batch, trainer: User, role: str, added_by: User) -
     batch's primary (change the primary instead) and a trainer who already holds that role.
     """
     if role not in (StaffRole.ASSISTANT, StaffRole.BACKUP):
-        raise DomainError("A batch's extra trainers are assistants or backups", field="role")
+        raise DomainError(
+            gettext("A batch's extra trainers are assistants or backups"), field="role"
+        )
     validate_instructor(trainer)
     profile = trainers_lock(trainer)[trainer.pk]
     batch = lock_batch(batch)
@@ -172,15 +176,25 @@ def batch_staff_add(*, batch: Batch, trainer: User, role: str, added_by: User) -
     ).first()
     if batch.assigned_instructor_id == trainer.pk:
         raise DomainError(
-            f"{trainer.display_name} is the primary of {batch.batch_code}; "
-            "a trainer holds one role per batch",
+            gettext(
+                "%(trainer)s is the primary of %(batch_code)s; a trainer holds one role per batch"
+            )
+            % {"trainer": trainer.display_name, "batch_code": batch.batch_code},
             field="trainer",
         )
     if current is not None and current.role == role:
-        article = "an" if role == StaffRole.ASSISTANT else "a"
+        message = (
+            gettext("%(trainer)s is already an assistant of %(batch_code)s")
+            if current.role == StaffRole.ASSISTANT
+            else gettext("%(trainer)s is already a %(role)s of %(batch_code)s")
+        )
         raise DomainError(
-            f"{trainer.display_name} is already {article} {current.get_role_display().lower()} of "
-            f"{batch.batch_code}",
+            message
+            % {
+                "trainer": trainer.display_name,
+                "role": current.get_role_display().lower(),
+                "batch_code": batch.batch_code,
+            },
             field="trainer",
         )
     if role == StaffRole.ASSISTANT:
@@ -212,12 +226,14 @@ def batch_staff_remove(*, batch: Batch, trainer: User, removed_by: User) -> Batc
     ).first()
     if current is None:
         raise DomainError(
-            f"{trainer.display_name} has no role on {batch.batch_code}", field="trainer"
+            gettext("%(trainer)s has no role on %(batch_code)s")
+            % {"trainer": trainer.display_name, "batch_code": batch.batch_code},
+            field="trainer",
         )
     if current.role == StaffRole.PRIMARY:
         raise DomainError(
-            f"{trainer.display_name} is the primary of {batch.batch_code}; assign another primary "
-            "instead",
+            gettext("%(trainer)s is the primary of %(batch_code)s; assign another primary instead")
+            % {"trainer": trainer.display_name, "batch_code": batch.batch_code},
             field="trainer",
         )
     _end_role(current, ended_by=removed_by)
@@ -237,7 +253,8 @@ def batch_set_supervising_lead(*, batch: Batch, lead: User | None) -> Batch:
         entry = CourseTrainer.objects.filter(course_id=batch.course_id, trainer=lead).first()
         if entry is None or entry.role != RosterRole.LEAD or entry.status != RosterStatus.ACTIVE:
             raise DomainError(
-                f"{lead.display_name} is not an active lead of {batch.course.code}",
+                gettext("%(lead)s is not an active lead of %(course_code)s")
+                % {"lead": lead.display_name, "course_code": batch.course.code},
                 field="supervising_lead",
             )
     batch.supervising_lead = lead
@@ -247,7 +264,9 @@ def batch_set_supervising_lead(*, batch: Batch, lead: User | None) -> Batch:
 
 def _check_not_on_leave(trainer: User, profile: TrainerProfile) -> None:
     if trainer_status_on(trainer, dates.today(), profile) == TrainerStatus.ON_LEAVE:
-        raise DomainError(f"{trainer.display_name} is on leave", field="trainer")
+        raise DomainError(
+            gettext("%(trainer)s is on leave") % {"trainer": trainer.display_name}, field="trainer"
+        )
 
 
 @transaction.atomic
@@ -264,13 +283,22 @@ def batch_primary_row_restore(*, batch: Batch) -> BatchTrainer:
     batch = lock_batch(batch)
     current = BatchTrainer.objects.filter(batch=batch, ended_at__isnull=True)
     if current.filter(role=StaffRole.PRIMARY, trainer_id=batch.assigned_instructor_id).exists():
-        raise DomainError(f"Batch {batch.batch_code} already has its primary staffing row")
+        raise DomainError(
+            gettext("Batch %(batch_code)s already has its primary staffing row")
+            % {"batch_code": batch.batch_code}
+        )
     other = current.filter(role=StaffRole.PRIMARY).select_related("trainer").first()
     if other is not None:
         raise DomainError(
-            f"{other.trainer.display_name} holds the primary row of {batch.batch_code}, "
-            f"but the batch names {batch.assigned_instructor.display_name}; "
-            "assign the right instructor on the batch page"
+            gettext(
+                "%(trainer)s holds the primary row of %(batch_code)s, but the batch names "
+                "%(assigned_instructor)s; assign the right instructor on the batch page"
+            )
+            % {
+                "trainer": other.trainer.display_name,
+                "batch_code": batch.batch_code,
+                "assigned_instructor": batch.assigned_instructor.display_name,
+            }
         )
     for row in current.filter(trainer_id=batch.assigned_instructor_id):
         row.ended_at = dt.datetime.now(tz=dt.UTC)

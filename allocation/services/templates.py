@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from allocation.models import BatchTemplate, Course
 from allocation.services.batches import Slot, validate_schedule
@@ -40,7 +41,10 @@ def batch_template_save(
     """
     unknown = set(changes) - TEMPLATE_FIELDS
     if unknown:
-        raise DomainError(f"These template fields cannot be changed: {', '.join(sorted(unknown))}")
+        raise DomainError(
+            gettext("These template fields cannot be changed: %(items)s")
+            % {"items": ", ".join(sorted(unknown))}
+        )
     course = lock_course(course)
     template = batch_template_of(course)
     for name, value in changes.items():

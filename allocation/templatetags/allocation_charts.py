@@ -8,6 +8,7 @@ screen readers, and its figures as a table under it.
 from dataclasses import dataclass
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -107,10 +108,10 @@ def workload_chart(rows):
     )
     return _chart(
         "chart-workload",
-        "Weekly teaching hours per instructor (this page)",
+        gettext("Weekly teaching hours per instructor (this page)"),
         summary,
         bars,
-        ["Instructor", "Weekly hours", "Active batches / cap"],
+        ["Instructor", "Weekly hours", gettext("Active batches / cap")],
         table,
     )
 
@@ -138,11 +139,11 @@ def fill_chart(batches):
     summary = (
         f"{len(batches)} open batches, fullest first; {full} full."
         if batches
-        else "No open batches."
+        else gettext("No open batches.")
     )
     return _chart(
         "chart-fill",
-        "Fill rate of open batches",
+        gettext("Fill rate of open batches"),
         summary,
         bars,
         ["Batch", "Course", "Seats taken", "Fill rate"],
@@ -168,6 +169,6 @@ def mentor_split_chart(coverage):
             f"{coverage.mentored} of {total} students ({round(share * 100)}%) have a mentor; "
             f"{coverage.unassigned} have none."
             if total
-            else "No students yet."
+            else gettext("No students yet.")
         ),
     }

@@ -24,6 +24,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import admin_required
@@ -44,11 +45,11 @@ class QueryForm(DomainErrorFormMixin, forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.order_by("title", "code"),
         required=False,
-        empty_label="All courses",
+        empty_label=gettext_lazy("All courses"),
         widget=LongSelect,
     )
     time_limit = forms.IntegerField(
-        label="Time limit (seconds)",
+        label=gettext_lazy("Time limit (seconds)"),
         min_value=1,
         max_value=int(MAX_TIME_LIMIT),
         required=False,
@@ -73,7 +74,7 @@ class QueryForm(DomainErrorFormMixin, forms.Form):
 
 class BalanceQueryForm(QueryForm):
     tolerance = forms.DecimalField(
-        label="Tolerance (hours a week)",
+        label=gettext_lazy("Tolerance (hours a week)"),
         min_value=Decimal("0"),
         max_value=Decimal("168"),
         decimal_places=2,
@@ -103,13 +104,13 @@ class RowsField(forms.Field):
                 rows.append(AssignmentRow.parse(str(token)))
             except ValueError as exc:
                 raise forms.ValidationError(
-                    "The proposal's rows were damaged; preview again"
+                    gettext("The proposal's rows were damaged; preview again")
                 ) from exc
         return rows
 
     def validate(self, value):
         if self.required and not value:
-            raise forms.ValidationError("There is nothing to apply", code="required")
+            raise forms.ValidationError(gettext("There is nothing to apply"), code="required")
 
 
 class ApplyForm(QueryForm):
@@ -118,12 +119,14 @@ class ApplyForm(QueryForm):
 
 class BalanceApplyForm(BalanceQueryForm):
     rows = RowsField()
-    action = forms.ChoiceField(choices=[("one", "Apply this move"), ("all", "Apply all")])
+    action = forms.ChoiceField(
+        choices=[("one", gettext_lazy("Apply this move")), ("all", gettext_lazy("Apply all"))]
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("action") == "one" and len(data.get("rows") or []) != 1:
-            raise forms.ValidationError("Apply one move at a time")
+            raise forms.ValidationError(gettext("Apply one move at a time"))
         return data
 
 
@@ -138,7 +141,16 @@ def _back(url_name: str, form: QueryForm):
     return redirect(f"{url}?{urlencode(query)}" if query else url)
 
 
-CSV_HEADER = ["Batch", "Batch name", "Course", "Role", "Trainer", "Email", "Hours a week", "From"]
+CSV_HEADER = [
+    "Batch",
+    "Batch name",
+    "Course",
+    "Role",
+    "Trainer",
+    "Email",
+    "Hours a week",
+    "From",
+]
 
 
 def _csv(filename: str, proposal) -> object:
@@ -174,7 +186,9 @@ def preview(request):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"Applied {applied} assignment(s).")
+                messages.success(
+                    request, gettext("Applied %(applied)s assignment(s).") % {"applied": applied}
+                )
             return _back("assignment:preview", apply_form)
         form = QueryForm(request.POST)
     else:
@@ -214,7 +228,9 @@ def balance(request):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"Applied {applied} move(s).")
+                messages.success(
+                    request, gettext("Applied %(applied)s move(s).") % {"applied": applied}
+                )
             return _back("assignment:balance", apply_form)
         form = BalanceQueryForm(request.POST)
     else:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import admin_required
@@ -114,7 +115,9 @@ def batch_note_add(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, f"Note added to {batch.batch_code}.")
+            messages.success(
+                request, gettext("Note added to %(batch_code)s.") % {"batch_code": batch.batch_code}
+            )
             return redirect(f"{reverse('console:batch_detail', args=[batch.pk])}#notes")
     return _batch_detail_page(request, batch, note_form=form)
 
@@ -137,7 +140,9 @@ def batch_assign_instructor(request, pk: int):
             form.add_domain_error(exc)
         else:
             messages.success(
-                request, f"{instructor.display_name} is now the instructor of {batch.batch_code}."
+                request,
+                gettext("%(instructor)s is now the instructor of %(batch_code)s.")
+                % {"instructor": instructor.display_name, "batch_code": batch.batch_code},
             )
             return redirect("console:batch_detail", pk=batch.pk)
     # Every instructor is ranked and counted; the figures of a page of them are loaded.
@@ -198,8 +203,12 @@ def batch_create(request):
         else:
             messages.success(
                 request,
-                f"Batch {batch.batch_code} created with {len(slots)} weekly "
-                f"slot{'s' if len(slots) != 1 else ''}.",
+                ngettext(
+                    "Batch %(batch_code)s created with %(count)s weekly slot.",
+                    "Batch %(batch_code)s created with %(count)s weekly slots.",
+                    len(slots),
+                )
+                % {"batch_code": batch.batch_code, "count": len(slots)},
             )
             if not slots:
                 messages.warning(request, no_slots_warning(batch))
@@ -226,7 +235,11 @@ def batch_edit(request, pk: int):
         slots = sorted(formset.slots(), key=_slot_key)
         schedule = slots if slots != current else None
         if not changes and schedule is None:
-            messages.info(request, f"Nothing to save: {batch.batch_code} is unchanged.")
+            messages.info(
+                request,
+                gettext("Nothing to save: %(batch_code)s is unchanged.")
+                % {"batch_code": batch.batch_code},
+            )
             return redirect("console:batch_detail", pk=batch.pk)
         try:
             batch = services.batch_update(

@@ -17,6 +17,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import admin_required, instructor_required
@@ -59,7 +60,9 @@ def batch_calendar(request, pk: int):
     batch = get_object_or_404(Batch.objects.select_related("course"), pk=pk)
     query = _calendar_query(request)
     if query is None:
-        return HttpResponseBadRequest("Bad calendar query: use ?view=month|week&date=YYYY-MM-DD")
+        return HttpResponseBadRequest(
+            gettext("Bad calendar query: use ?view=month|week&date=YYYY-MM-DD")
+        )
     view, day = query
     calendar = calendar_pages.batch_calendar(
         batch,
@@ -140,7 +143,9 @@ def session_cancel(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, "Session cancelled; its students and trainers are told.")
+            messages.success(
+                request, gettext("Session cancelled; its students and trainers are told.")
+            )
             _warn(request, change.warnings)
             return redirect("console:session_detail", pk=session.pk)
     return _session_page(request, session, cancel_form=form)
@@ -163,7 +168,7 @@ def session_move(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, "Session moved; its students and trainers are told.")
+            messages.success(request, gettext("Session moved; its students and trainers are told."))
             _warn(request, change.warnings)
             return redirect("console:session_detail", pk=session.pk)
     return _session_page(request, session, move_form=form)
@@ -194,7 +199,7 @@ def session_add(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, "Session added; its students and trainers are told.")
+            messages.success(request, gettext("Session added; its students and trainers are told."))
             _warn(request, change.warnings)
             return redirect("console:session_detail", pk=change.session.pk)
     return render(request, "allocation/session_add.html", {"batch": batch, "form": form})
@@ -225,7 +230,8 @@ def holiday_list(request):
         else:
             messages.success(
                 request,
-                f"{result.holiday.name} added; {len(result.cancelled)} session(s) cancelled.",
+                gettext("%(holiday_name)s added; %(count)s session(s) cancelled.")
+                % {"holiday_name": result.holiday.name, "count": len(result.cancelled)},
             )
             return redirect("console:holiday_list")
     # A platform holiday costs every batch a session: the list is paginated.
@@ -254,8 +260,11 @@ def holiday_delete(request, pk: int):
     else:
         messages.success(
             request,
-            f"{holiday.name} removed. The sessions it cancelled stay cancelled; "
-            "new sessions are made on its dates again.",
+            gettext(
+                "%(holiday_name)s removed. The sessions it cancelled stay cancelled; new "
+                "sessions are made on its dates again."
+            )
+            % {"holiday_name": holiday.name},
         )
     return redirect("console:holiday_list")
 
@@ -270,7 +279,7 @@ def this_week(request):
     the ones a substitute covers for them; ``?date=`` shows another week."""
     query = _calendar_query(request)
     if query is None:
-        return HttpResponseBadRequest("Bad week: use ?date=YYYY-MM-DD")
+        return HttpResponseBadRequest(gettext("Bad week: use ?date=YYYY-MM-DD"))
     _, day = query
     calendar = calendar_pages.trainer_week(
         request.user,

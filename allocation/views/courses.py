@@ -8,6 +8,7 @@ and ``eligibility``.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import admin_required
@@ -117,8 +118,16 @@ def course_roster(request, pk: int):
         else:
             messages.success(
                 request,
-                f"{entry.trainer.display_name} joined the roster of {course.code} as "
-                f"{entry.get_role_display().lower()} ({entry.workload_percent}%).",
+                gettext(
+                    "%(trainer)s joined the roster of %(course_code)s as %(role)s "
+                    "(%(workload_percent)s%%)."
+                )
+                % {
+                    "trainer": entry.trainer.display_name,
+                    "course_code": course.code,
+                    "role": entry.get_role_display().lower(),
+                    "workload_percent": entry.workload_percent,
+                },
             )
             return redirect("console:course_roster", pk=course.pk)
     return _roster_page(request, course, add_form=form)
@@ -142,7 +151,8 @@ def roster_entry_edit(request, entry_pk: int):
         else:
             messages.success(
                 request,
-                f"Roster entry of {entry.trainer.display_name} in {entry.course.code} saved.",
+                gettext("Roster entry of %(trainer)s in %(course_code)s saved.")
+                % {"trainer": entry.trainer.display_name, "course_code": entry.course.code},
             )
             return redirect("console:course_roster", pk=entry.course_id)
     return render(request, "allocation/roster_entry_edit.html", {"entry": entry, "form": form})
@@ -160,7 +170,8 @@ def roster_entry_remove(request, entry_pk: int):
     else:
         messages.success(
             request,
-            f"{entry.trainer.display_name} is no longer on the roster of {entry.course.code}.",
+            gettext("%(trainer)s is no longer on the roster of %(course_code)s.")
+            % {"trainer": entry.trainer.display_name, "course_code": entry.course.code},
         )
     return redirect("console:course_roster", pk=entry.course_id)
 

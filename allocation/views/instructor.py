@@ -9,6 +9,7 @@ and ``eligibility``.
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import instructor_required
@@ -85,7 +86,11 @@ def session_log(request, assignment_pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, f"Session with {assignment.student.display_name} logged.")
+            messages.success(
+                request,
+                gettext("Session with %(student)s logged.")
+                % {"student": assignment.student.display_name},
+            )
             return redirect("instructor:mentees")
     return render(request, "allocation/session_log.html", {"assignment": assignment, "form": form})
 
@@ -95,7 +100,7 @@ def _batch_for_notes(user: User, pk: int) -> Batch:
     learn nothing about it."""
     batch = get_object_or_404(Batch.objects.select_related("course"), pk=pk)
     if not selectors.can_use_batch_notes(user, batch):
-        raise Http404("No notes thread of this batch is open to you")
+        raise Http404(gettext("No notes thread of this batch is open to you"))
     return batch
 
 
@@ -113,7 +118,7 @@ def batch_notes(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, "Note posted.")
+            messages.success(request, gettext("Note posted."))
             return redirect("instructor:batch_notes", pk=batch.pk)
     return render(
         request,
@@ -141,7 +146,7 @@ def availability(request):
                 request,
                 f"Availability saved: {len(saved)} weekly window{'s' if len(saved) != 1 else ''}."
                 if saved
-                else "Availability cleared: you are available at any time.",
+                else gettext("Availability cleared: you are available at any time."),
             )
             return redirect("instructor:availability")
     return render(request, "allocation/availability.html", {"formset": formset, "windows": windows})

@@ -8,6 +8,7 @@ and ``eligibility``.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import admin_required
@@ -54,8 +55,8 @@ def leave_list(request):
         else:
             messages.success(
                 request,
-                f"Leave of {leave.trainer.display_name} recorded; "
-                "cover the sessions it hits below.",
+                gettext("Leave of %(trainer)s recorded; cover the sessions it hits below.")
+                % {"trainer": leave.trainer.display_name},
             )
             return redirect("console:leave_detail", pk=leave.pk)
     return render(
@@ -113,10 +114,21 @@ def cover_assign(request, pk: int):
             count = cover.sessions.count()
             messages.success(
                 request,
-                f"{cover.substitute.display_name} covers {count} session"
-                f"{'' if count == 1 else 's'} of {cover.batch.batch_code} for "
-                f"{leave.trainer.display_name} from {cover.start_date:%Y-%m-%d} to "
-                f"{cover.end_date:%Y-%m-%d}.",
+                ngettext(
+                    "%(substitute)s covers %(count)s session of %(batch_code)s for "
+                    "%(trainer)s from %(start_date)s to %(end_date)s.",
+                    "%(substitute)s covers %(count)s sessions of %(batch_code)s for "
+                    "%(trainer)s from %(start_date)s to %(end_date)s.",
+                    count,
+                )
+                % {
+                    "substitute": cover.substitute.display_name,
+                    "count": count,
+                    "batch_code": cover.batch.batch_code,
+                    "trainer": leave.trainer.display_name,
+                    "start_date": format(cover.start_date, "%Y-%m-%d"),
+                    "end_date": format(cover.end_date, "%Y-%m-%d"),
+                },
             )
     else:
         messages.error(

@@ -8,6 +8,7 @@ and ``eligibility``.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -106,8 +107,12 @@ def mentor_assign_submit(request, student_pk: int):
         else:
             messages.success(
                 request,
-                f"{assignment.instructor.display_name} is now the {assignment.assignment_type} "
-                f"of {student.display_name}.",
+                gettext("%(instructor)s is now the %(assignment_type)s of %(student)s.")
+                % {
+                    "instructor": assignment.instructor.display_name,
+                    "assignment_type": assignment.assignment_type,
+                    "student": student.display_name,
+                },
             )
             return redirect("console:mentor_assign", student_pk=student.pk)
     return _mentor_page(request, student, assign_form=form)
@@ -128,8 +133,15 @@ def mentor_reassign(request, student_pk: int):
         else:
             messages.success(
                 request,
-                f"{student.display_name} now has {assignment.instructor.display_name} as "
-                f"{assignment.assignment_type}; the previous assignment is kept as history.",
+                gettext(
+                    "%(student)s now has %(instructor)s as %(assignment_type)s; the previous "
+                    "assignment is kept as history."
+                )
+                % {
+                    "student": student.display_name,
+                    "instructor": assignment.instructor.display_name,
+                    "assignment_type": assignment.assignment_type,
+                },
             )
             return redirect("console:mentor_assign", student_pk=student.pk)
     return _mentor_page(request, student, reassign_form=form)
@@ -150,7 +162,8 @@ def mentor_unassign(request, student_pk: int):
         else:
             messages.success(
                 request,
-                f"{ended.instructor.display_name} is no longer assigned to {student.display_name}.",
+                gettext("%(instructor)s is no longer assigned to %(student)s.")
+                % {"instructor": ended.instructor.display_name, "student": student.display_name},
             )
             return redirect("console:mentor_assign", student_pk=student.pk)
     return _mentor_page(request, student, unassign_form=form)

@@ -11,12 +11,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from core.timezones import is_time_zone, zone
 
-MSG_TOKEN_EXPIRED = "Token has expired; log in again."
+MSG_TOKEN_EXPIRED = gettext_noop("Token has expired; log in again.")
 
 
 def token_expires_at(token) -> dt.datetime:
@@ -36,7 +37,7 @@ class BearerTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
         if token_expired(token):
-            raise exceptions.AuthenticationFailed(MSG_TOKEN_EXPIRED)
+            raise exceptions.AuthenticationFailed(gettext(MSG_TOKEN_EXPIRED))
         # The API answers in the caller's zone, as the pages do. DRF authenticates inside the
         # view, after the time zone middleware ran (it saw no user); it deactivates the zone
         # at the end of the request.

@@ -16,6 +16,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request as default_bad_request
 from rest_framework import exceptions, status
@@ -28,9 +29,9 @@ from core.errors import DomainError
 
 from .responses import failure
 
-MSG_INVALID = "Invalid input"
-MSG_TOO_LARGE = "The request body is too large."
-MSG_BAD_REQUEST = "Bad request"
+MSG_INVALID = gettext_noop("Invalid input")
+MSG_TOO_LARGE = gettext_noop("The request body is too large.")
+MSG_BAD_REQUEST = gettext_noop("Bad request")
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ def exception_handler(exc, context):
         logger.error("Database unavailable: %s", context["request"].path, exc_info=exc)
         return Response(failure(unavailable), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, RequestDataTooBig):
-        return Response(failure(MSG_TOO_LARGE), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return Response(
+            failure(gettext(MSG_TOO_LARGE)), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or "Not found")
+        exc = exceptions.NotFound(str(exc) or gettext("Not found"))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
@@ -74,18 +77,18 @@ def exception_handler(exc, context):
             if isinstance(response.data, dict)
             else {api_settings.NON_FIELD_ERRORS_KEY: response.data}
         )
-        message = _first_message(errors) or MSG_INVALID
+        message = _first_message(errors) or gettext(MSG_INVALID)
         response.data = failure(message, errors)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-        response.data = failure(str(detail) or "Request failed")
+        response.data = failure(str(detail) or gettext("Request failed"))
     return response
 
 
 @csrf_exempt  # answers 404 to every method; without this a POST would get the CSRF 403
 def not_found(request, *args, **kwargs):
     """Any path under /api/ that names no endpoint (or an id that is not a number)."""
-    return JsonResponse(failure("Not found"), status=404)
+    return JsonResponse(failure(gettext("Not found")), status=404)
 
 
 def bad_request(request, exception, template_name: str = "400.html"):
@@ -93,6 +96,6 @@ def bad_request(request, exception, template_name: str = "400.html"):
     size limit read by a middleware, a suspicious header) gets the envelope under /api/."""
     if request.path.startswith("/api/"):
         if isinstance(exception, RequestDataTooBig):
-            return JsonResponse(failure(MSG_TOO_LARGE), status=413)
-        return JsonResponse(failure(MSG_BAD_REQUEST), status=400)
+            return JsonResponse(failure(gettext(MSG_TOO_LARGE)), status=413)
+        return JsonResponse(failure(gettext(MSG_BAD_REQUEST)), status=400)
     return default_bad_request(request, exception, template_name)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -37,9 +39,9 @@ class IdOf(serializers.PrimaryKeyRelatedField):
     """
 
     default_error_messages = {
-        "required": "This field is required.",
-        "does_not_exist": "No {noun} with id {pk_value}.",
-        "incorrect_type": "Must be a numeric id.",
+        "required": gettext_lazy("This field is required."),
+        "does_not_exist": gettext_lazy("No {noun} with id {pk_value}."),
+        "incorrect_type": gettext_lazy("Must be a numeric id."),
     }
 
     def __init__(self, noun: str, *, read: bool = True, **kwargs):
@@ -63,7 +65,7 @@ class IdOf(serializers.PrimaryKeyRelatedField):
 class Text(serializers.CharField):
     """A string and nothing else: DRF's CharField would take 12 or true and store "12"."""
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": gettext_lazy("Must be a string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -87,10 +89,18 @@ class ApiDateField(serializers.Field):
 
     default_error_messages = {
         "invalid": (
-            'Date has wrong format. Use "YYYY-MM-DD" or an ISO date-time such as '
-            '"2025-01-15T00:00:00.000Z".'
+            gettext_lazy(
+                'Date has wrong format. Use "YYYY-MM-DD" or an ISO date-time such as '
+                '"2025-01-15T00:00:00.000Z".'
+            )
         ),
-        "range": f"Date must be between {MIN_YEAR} and {MAX_YEAR}.",
+        "range": lazy(
+            lambda: (
+                gettext("Date must be between %(MIN_YEAR)s and %(MAX_YEAR)s.")
+                % {"MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}
+            ),
+            str,
+        )(),
     }
 
     def to_internal_value(self, data) -> dt.date:
@@ -122,7 +132,9 @@ class TimestampField(serializers.ReadOnlyField):
 
 @extend_schema_field({"type": "string", "pattern": TIME_PATTERN.pattern, "example": "08:00"})
 class TimeOfDayField(serializers.Field):
-    default_error_messages = {"invalid": 'Time must be "HH:MM" (24-hour), e.g. "08:00".'}
+    default_error_messages = {
+        "invalid": gettext_lazy('Time must be "HH:MM" (24-hour), e.g. "08:00".')
+    }
 
     def to_internal_value(self, data) -> dt.time:
         if not isinstance(data, str) or not TIME_PATTERN.fullmatch(data):

@@ -20,6 +20,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext, gettext_noop
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils.json import strict_constant
@@ -28,7 +29,9 @@ from rest_framework.utils.json import strict_constant
 # object holding a list of objects (a batch's schedule), three levels.
 MAX_DEPTH = 32
 
-MSG_TOO_DEEP = f"JSON parse error - the body nests deeper than {MAX_DEPTH} levels."
+# Marked for translation, then filled in (the English text, as tests and clients know it).
+_MSG_TOO_DEEP = gettext_noop("JSON parse error - the body nests deeper than %(depth)s levels.")
+MSG_TOO_DEEP = _MSG_TOO_DEEP % {"depth": MAX_DEPTH}
 
 
 def nesting_depth_exceeds(data, limit: int) -> bool:
@@ -66,15 +69,18 @@ class JSONParser(parsers.JSONParser):
         except UnicodeDecodeError as exc:
             charset = "UTF-8" if encoding == "utf-8-sig" else encoding
             raise ParseError(
-                f"JSON parse error - the body is not valid {charset} (byte {exc.start}); "
-                "send JSON encoded in UTF-8."
+                gettext(
+                    "JSON parse error - the body is not valid %(charset)s (byte %(start)s); "
+                    "send JSON encoded in UTF-8."
+                )
+                % {"charset": charset, "start": exc.start}
             ) from exc
         try:
             data = json.loads(text, parse_constant=strict_constant if self.strict else None)
         except RecursionError as exc:
-            raise ParseError(MSG_TOO_DEEP) from exc
+            raise ParseError(gettext(_MSG_TOO_DEEP) % {"depth": MAX_DEPTH}) from exc
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(gettext("JSON parse error - %(exc)s") % {"exc": exc}) from exc
         if nesting_depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(MSG_TOO_DEEP)
+            raise ParseError(gettext(_MSG_TOO_DEEP) % {"depth": MAX_DEPTH})
         return data

@@ -7,6 +7,7 @@ page figures, see ``pagination``). Failures are shaped by ``exceptions.exception
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework import status as http
 from rest_framework.response import Response
 
@@ -26,10 +27,10 @@ def listing(data: list, message: str, page: Page | None = None) -> Response:
     list adds ``total`` (all matches), ``page``, ``limit`` and ``pages``. A list cut at the
     hard cap (no ``page`` or ``limit`` asked for) says so in ``message``."""
     if page is not None and page.capped:
-        message = (
-            f"{message}; only the first {page.limit} of {page.total} are listed: "
+        message = gettext(
+            "%(message)s; only the first %(limit)s of %(total)s are listed: "
             "ask with page and limit for the rest"
-        )
+        ) % {"message": message, "limit": page.limit, "total": page.total}
     body = {"success": True, "message": message, "count": len(data)}
     if page is not None:
         body.update(total=page.total, page=page.number, limit=page.limit, pages=page.pages)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -21,7 +22,9 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
     errors = serializers.DictField(
         required=False,
         child=serializers.JSONField(),
-        help_text="Per field, the complaints about invalid input (validation failures only).",
+        help_text=gettext_lazy(
+            "Per field, the complaints about invalid input (validation failures only)."
+        ),
     )
 
 
@@ -57,8 +60,8 @@ def list_envelope(item, name: str):
         fields={
             "success": serializers.BooleanField(),
             "message": serializers.CharField(),
-            "count": serializers.IntegerField(help_text="Items in data"),
-            "total": serializers.IntegerField(help_text="Items matching, on every page"),
+            "count": serializers.IntegerField(help_text=gettext("Items in data")),
+            "total": serializers.IntegerField(help_text=gettext("Items matching, on every page")),
             "page": serializers.IntegerField(),
             "limit": serializers.IntegerField(),
             "pages": serializers.IntegerField(),

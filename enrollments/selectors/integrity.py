@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from allocation.models import (
@@ -42,10 +43,10 @@ ACTIVE_IN_CLOSED_BATCH = "active_in_closed_batch"
 COUNTER = "counter"
 
 CHECK_TITLES = {
-    NON_INSTRUCTOR: "Assignments held by users who are no longer active instructors",
-    PRIMARY_MISSING: "Batches whose primary is missing from their staffing",
-    ACTIVE_IN_CLOSED_BATCH: "Active enrollments in Completed or Cancelled batches",
-    COUNTER: "Batch seat counters that do not match their active enrollments",
+    NON_INSTRUCTOR: gettext_lazy("Assignments held by users who are no longer active instructors"),
+    PRIMARY_MISSING: gettext_lazy("Batches whose primary is missing from their staffing"),
+    ACTIVE_IN_CLOSED_BATCH: gettext_lazy("Active enrollments in Completed or Cancelled batches"),
+    COUNTER: gettext_lazy("Batch seat counters that do not match their active enrollments"),
 }
 
 # What an active enrollment of a closed batch becomes.
@@ -79,7 +80,7 @@ def _why(user) -> str:
 
 
 def _non_instructor_findings() -> list[Finding]:
-    remedy = "Reported only: a person must choose who takes over."
+    remedy = gettext("Reported only: a person must choose who takes over.")
     findings = []
     # "Not an active instructor" as "not among the active instructors": a small hashed set
     # each row is looked up in, instead of joining every row to its user.
@@ -170,8 +171,10 @@ def _primary_missing_findings() -> list[Finding]:
                     ("batch", b.pk),
                     f"{message}; {b.other_primary} holds the primary row instead",
                     False,
-                    "Reported only: a person must decide which of the two is the primary "
-                    "(assign the right instructor on the batch page).",
+                    gettext(
+                        "Reported only: a person must decide which of the two is the primary "
+                        "(assign the right instructor on the batch page)."
+                    ),
                 )
             )
         else:
@@ -256,8 +259,11 @@ def _counter_findings() -> list[Finding]:
             m.fixable,
             "--fix recounts it."
             if m.fixable
-            else f"Reported only: more active enrollments than its capacity of {m.capacity}; "
-            "a person must move or cancel some.",
+            else gettext(
+                "Reported only: more active enrollments than its capacity of %(capacity)s; a "
+                "person must move or cancel some."
+            )
+            % {"capacity": m.capacity},
         )
         for m in counter_mismatches()
     ]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.services import system_user
 from allocation.assignment import best_trainer_for
@@ -141,7 +142,8 @@ def batch_auto_create(*, course: Course, today: dt.date | None = None) -> Batch 
             assigned_instructor=choice.trainer,
             created_by=system_user(),
             schedule=slots,
-            batch_notes=f"Created automatically because {need.reason}.",
+            batch_notes=gettext("Created automatically because %(reason)s.")
+            % {"reason": need.reason},
         )
         batch = lock_batches(batch)[batch.pk]
         for entry in _longest_waiting(course, template.capacity):
@@ -159,14 +161,16 @@ def batch_auto_create(*, course: Course, today: dt.date | None = None) -> Batch 
                 waitlist_entry_resolve(
                     entry,
                     WaitlistStatus.REMOVED,
-                    reason=f"Not moved to the new batch {batch.batch_code}: {exc.message}",
+                    reason=gettext("Not moved to the new batch %(batch_code)s: %(message)s")
+                    % {"batch_code": batch.batch_code, "message": exc.message},
                 )
                 continue
             batch.enrolled_students += 1
             waitlist_entry_resolve(
                 entry,
                 WaitlistStatus.PROMOTED,
-                reason=f"Moved to the new batch {batch.batch_code}",
+                reason=gettext("Moved to the new batch %(batch_code)s")
+                % {"batch_code": batch.batch_code},
                 enrollment=enrollment,
             )
             _notify_moved(enrollment)

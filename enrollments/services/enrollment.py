@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation.models import Batch, Course
@@ -47,10 +48,10 @@ def _course_for(course: Course | int | None, batch: Batch | None) -> Course:
     if batch is not None and course in (None, batch.course_id):
         return batch.course
     if course is None:
-        raise DomainError("Choose a course", field="course")
+        raise DomainError(gettext("Choose a course"), field="course")
     found = Course.objects.filter(pk=course).first()
     if found is None:
-        raise DomainError("This course no longer exists", field="course", code=NOT_FOUND)
+        raise DomainError(gettext("This course no longer exists"), field="course", code=NOT_FOUND)
     return found
 
 
@@ -58,7 +59,7 @@ def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
     try:
         return Enrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
     except Enrollment.DoesNotExist:
-        raise DomainError("This enrollment no longer exists") from None
+        raise DomainError(gettext("This enrollment no longer exists")) from None
 
 
 def _seat_freed(batch_id: int) -> None:
@@ -102,9 +103,9 @@ def enrollment_create(
         EnrollmentType.BATCH if batch else EnrollmentType.INDIVIDUAL
     )
     if enrollment_type == EnrollmentType.INDIVIDUAL and batch is not None:
-        raise DomainError("An individual enrollment cannot name a batch", field="batch")
+        raise DomainError(gettext("An individual enrollment cannot name a batch"), field="batch")
     if enrollment_type == EnrollmentType.BATCH and batch is None:
-        raise DomainError("A batch enrollment needs a batch", field="batch")
+        raise DomainError(gettext("A batch enrollment needs a batch"), field="batch")
     return enroll(
         student=student,
         course=course,
@@ -127,10 +128,16 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
     and a change to the status it already has.
     """
     if status not in EnrollmentStatus.values:
-        raise DomainError(f"Unknown enrollment status {status!r}", field="status")
+        raise DomainError(
+            gettext("Unknown enrollment status %(status)s") % {"status": repr(status)},
+            field="status",
+        )
     enrollment = _lock_enrollment(enrollment)
     if enrollment.status == status:
-        raise DomainError(f"The enrollment is already {enrollment.get_status_display().lower()}")
+        raise DomainError(
+            gettext("The enrollment is already %(status)s")
+            % {"status": enrollment.get_status_display().lower()}
+        )
     becomes_active = status == EnrollmentStatus.ACTIVE
     if becomes_active:
         if enrollment.batch_id:
@@ -164,8 +171,10 @@ def enrollment_cancel(*, enrollment: Enrollment) -> Enrollment:
         current = _lock_enrollment(enrollment)
         if current.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_HOLD):
             raise DomainError(
-                f"Only an active or on-hold enrollment can be cancelled; this one is "
-                f"{current.get_status_display().lower()}"
+                gettext(
+                    "Only an active or on-hold enrollment can be cancelled; this one is %(status)s"
+                )
+                % {"status": current.get_status_display().lower()}
             )
         return enrollment_set_status(enrollment=current, status=EnrollmentStatus.CANCELLED)
 
@@ -180,11 +189,15 @@ def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollmen
     """
     enrollment = _lock_enrollment(enrollment)
     if not enrollment.is_active:
-        raise DomainError("Only an active enrollment can be transferred")
+        raise DomainError(gettext("Only an active enrollment can be transferred"))
     if not enrollment.batch_id:
-        raise DomainError("Only a batch enrollment can be transferred to another batch")
+        raise DomainError(gettext("Only a batch enrollment can be transferred to another batch"))
     if enrollment.batch_id == to_batch.pk:
-        raise DomainError(f"The student is already in batch {to_batch.batch_code}", field="batch")
+        raise DomainError(
+            gettext("The student is already in batch %(batch_code)s")
+            % {"batch_code": to_batch.batch_code},
+            field="batch",
+        )
     locked = lock_batches(enrollment.batch, to_batch)
     target = locked[to_batch.pk]
     check_seat(target, enrollment.course)

@@ -30,6 +30,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import Role, User
 from accounts.services import user_create
@@ -61,7 +62,9 @@ MAX_BYTES = 2 * 1024 * 1024
 # each row.
 REPORT_EVERY = 100
 
-MSG_NOT_CSV = "This is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that."
+MSG_NOT_CSV = gettext_noop(
+    "This is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that."
+)
 
 # The model field each column is stored in (or looked up by): its max_length bounds the cell,
 # so a value the database cannot store is a clear error on its row at the check, not a
@@ -92,11 +95,14 @@ def import_parse(*, data: bytes) -> list[dict]:
     rows. Extra columns are ignored; fully blank lines are skipped.
     """
     if not data:
-        raise DomainError("The file is empty.", field="file")
+        raise DomainError(gettext("The file is empty."), field="file")
     if len(data) > MAX_BYTES:
         raise DomainError(
-            f"The file is too large ({len(data) // 1024} KB); the limit is "
-            f"{MAX_BYTES // (1024 * 1024)} MB. Split it into several imports.",
+            gettext(
+                "The file is too large (%(data)s KB); the limit is %(MAX_BYTES)s MB. Split "
+                "it into several imports."
+            )
+            % {"data": len(data) // 1024, "MAX_BYTES": MAX_BYTES // (1024 * 1024)},
             field="file",
         )
     if b"\x00" in data:  # spreadsheets (.xlsx is a zip), images, PDFs: never text
@@ -105,21 +111,26 @@ def import_parse(*, data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.",
+            gettext("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."),
             field="file",
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
         if header is None:
-            raise DomainError("The file has no header row.", field="file")
+            raise DomainError(gettext("The file has no header row."), field="file")
         keys = [_header_key(cell) for cell in header]
         missing = [column for column in COLUMNS if column not in keys]
         if missing:
             raise DomainError(
-                f"The header row lacks the column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}. Expected: {', '.join(COLUMNS)} "
-                "(download the template).",
+                ngettext(
+                    "The header row lacks the column %(missing)s. Expected: %(expected)s "
+                    "(download the template).",
+                    "The header row lacks the columns %(missing)s. Expected: %(expected)s "
+                    "(download the template).",
+                    len(missing),
+                )
+                % {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)},
                 field="file",
             )
         position = {column: keys.index(column) for column in COLUMNS}
@@ -129,7 +140,10 @@ def import_parse(*, data: bytes) -> list[dict]:
                 continue
             if len(rows) == MAX_ROWS:
                 raise DomainError(
-                    f"The file has more than {MAX_ROWS} rows. Split it into several imports.",
+                    gettext(
+                        "The file has more than %(MAX_ROWS)s rows. Split it into several imports."
+                    )
+                    % {"MAX_ROWS": MAX_ROWS},
                     field="file",
                 )
             row = {"line": reader.line_num}
@@ -138,10 +152,12 @@ def import_parse(*, data: bytes) -> list[dict]:
             rows.append(row)
     except csv.Error as exc:
         raise DomainError(
-            f"The file is not valid CSV (line {reader.line_num}: {exc}).", field="file"
+            gettext("The file is not valid CSV (line %(line_num)s: %(exc)s).")
+            % {"line_num": reader.line_num, "exc": exc},
+            field="file",
         ) from None
     if not rows:
-        raise DomainError("The file has a header but no rows.", field="file")
+        raise DomainError(gettext("The file has a header but no rows."), field="file")
     return rows
 
 
@@ -218,16 +234,20 @@ def import_validate(rows: list[dict]) -> list[dict]:
             continue
         email = row["email"].lower()
         if not email:
-            entry["error"] = "The email is missing"
+            entry["error"] = gettext("The email is missing")
             continue
         try:
             validate_email(email)
         except ValidationError:
-            entry["error"] = f"Bad email address “{row['email']}”"
+            entry["error"] = gettext("Bad email address “%(row_email)s”") % {
+                "row_email": row["email"]
+            }
             continue
         key = (email, row["course_code"])
         if key in first_line:
-            entry["error"] = f"Duplicate of line {first_line[key]}: the same student and course"
+            entry["error"] = gettext("Duplicate of line %(key)s: the same student and course") % {
+                "key": first_line[key]
+            }
             continue
         first_line[key] = row["line"]
         user = users.get(email)
@@ -235,34 +255,38 @@ def import_validate(rows: list[dict]) -> list[dict]:
             entry["error"] = f"{email} is a user without the student role; not enrolled"
             continue
         if user is None and email not in new_students and not row["full_name"]:
-            entry["error"] = "A new student needs a full name"
+            entry["error"] = gettext("A new student needs a full name")
             continue
         course = courses.get(row["course_code"])
         if course is None:
             entry["error"] = (
-                f"Unknown course “{row['course_code']}”"
+                gettext("Unknown course “%(course_code)s”") % {"course_code": row["course_code"]}
                 if row["course_code"]
-                else "The course code is missing"
+                else gettext("The course code is missing")
             )
             continue
         enrollment_type = _resolve_type(row)
         if enrollment_type not in EnrollmentType.values:
-            entry["error"] = (
-                f"Unknown enrollment type “{row['enrollment_type']}” "
-                f"(one of {', '.join(EnrollmentType.values)})"
-            )
+            entry["error"] = gettext(
+                "Unknown enrollment type “%(enrollment_type)s” (one of %(join)s)"
+            ) % {
+                "enrollment_type": row["enrollment_type"],
+                "join": ", ".join(EnrollmentType.values),
+            }
             continue
         batch = None
         if row["batch_code"]:
             batch = batches.get(row["batch_code"])
             if batch is None:
-                entry["error"] = f"Unknown batch “{row['batch_code']}”"
+                entry["error"] = gettext("Unknown batch “%(batch_code)s”") % {
+                    "batch_code": row["batch_code"]
+                }
                 continue
         if enrollment_type == EnrollmentType.INDIVIDUAL and batch is not None:
-            entry["error"] = "An individual enrollment cannot name a batch"
+            entry["error"] = gettext("An individual enrollment cannot name a batch")
             continue
         if enrollment_type == EnrollmentType.BATCH and batch is None:
-            entry["error"] = "A batch enrollment needs a batch"
+            entry["error"] = gettext("A batch enrollment needs a batch")
             continue
         # The same refusals, in the same words and order, as the service: the duplicate
         # before the seat check (seats.enroll).
@@ -311,7 +335,9 @@ def import_create(
     ``validated``; with ``send_invitations``, each student the import creates will get an
     invitation email. Locks nothing and enrolls nobody. Refuses an unknown mode."""
     if mode not in ImportMode.values:
-        raise DomainError(f"Unknown import mode {mode!r}", field="mode")
+        raise DomainError(
+            gettext("Unknown import mode %(mode)s") % {"mode": repr(mode)}, field="mode"
+        )
     report = import_validate(rows)
     return EnrollmentImport.objects.create(
         created_by=created_by,
@@ -327,16 +353,20 @@ def import_create(
 def import_blocker(job: EnrollmentImport) -> str:
     """Why "Import" cannot run for ``job`` now, or "" when it can."""
     if job.status != ImportStatus.VALIDATED:
-        return f"This import was already started (it is {job.get_status_display().lower()})."
+        return gettext("This import was already started (it is %(status)s).") % {
+            "status": job.get_status_display().lower()
+        }
     invalid = sum(1 for entry in job.report if not entry["ok"])
     if job.mode == ImportMode.ALL_OR_NOTHING and invalid:
-        return (
-            f"All or nothing: {invalid} row{'s' if invalid > 1 else ''} "
-            f"{'are' if invalid > 1 else 'is'} invalid. Fix the file and upload it again, "
-            "or upload it with “import the valid rows”."
-        )
+        return ngettext(
+            "All or nothing: %(invalid)s row is invalid. Fix the file and upload it again, "
+            "or upload it with “import the valid rows”.",
+            "All or nothing: %(invalid)s rows are invalid. Fix the file and upload it again, "
+            "or upload it with “import the valid rows”.",
+            invalid,
+        ) % {"invalid": invalid}
     if invalid == len(job.report):
-        return "No row is valid: there is nothing to import."
+        return gettext("No row is valid: there is nothing to import.")
     return ""
 
 
@@ -384,12 +414,16 @@ def _import_row(
     email = row["email"].lower()
     course = courses.get(row["course_code"])
     if course is None:  # deleted since the check
-        raise DomainError(f"Unknown course “{row['course_code']}”")
+        raise DomainError(
+            gettext("Unknown course “%(course_code)s”") % {"course_code": row["course_code"]}
+        )
     batch = None
     if row["batch_code"]:
         batch = batches.get(row["batch_code"])
         if batch is None:
-            raise DomainError(f"Unknown batch “{row['batch_code']}”")
+            raise DomainError(
+                gettext("Unknown batch “%(batch_code)s”") % {"batch_code": row["batch_code"]}
+            )
     student = User.objects.filter(email=email).first()
     created = student is None
     if created:
@@ -451,7 +485,8 @@ def import_crashed(*, job: EnrollmentImport, exc: BaseException) -> EnrollmentIm
     return _finish(
         job,
         status=ImportStatus.DONE if job.enrolled else ImportStatus.FAILED,
-        error=f"The import stopped at an unexpected error ({type(exc).__name__}).",
+        error=gettext("The import stopped at an unexpected error (%(error)s).")
+        % {"error": type(exc).__name__},
     )
 
 
@@ -478,7 +513,10 @@ def _apply_valid_rows(job, courses, batches) -> EnrollmentImport:
                 counts["failed"] = F("failed") + 1
             except Exception as exc:  # a bug or a database error: record it, go on
                 logger.exception("Import %s, line %s failed", job.pk, row["line"])
-                entry.update(result="failed", error=f"Unexpected error ({type(exc).__name__})")
+                entry.update(
+                    result="failed",
+                    error=gettext("Unexpected error (%(error)s)") % {"error": type(exc).__name__},
+                )
                 counts["failed"] = F("failed") + 1
             else:
                 entry["result"] = "imported"
@@ -522,7 +560,8 @@ def _apply_all_or_nothing(job, courses, batches) -> EnrollmentImport:
         return _finish(
             job,
             status=ImportStatus.FAILED,
-            error=f"Unexpected error ({type(exc).__name__}). Nothing was imported.",
+            error=gettext("Unexpected error (%(error)s). Nothing was imported.")
+            % {"error": type(exc).__name__},
         )
     return _finish(
         job,

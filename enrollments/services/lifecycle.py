@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from allocation.models import Batch, BatchStatus
 from allocation.services import batch_advance_status
@@ -142,7 +143,10 @@ class LifecycleSummary:
             f"Enrollments expired: {len(self.expired)}",
         ]
         if self.already_done:
-            lines.append(f"Already done by another run: {self.already_done}")
+            lines.append(
+                gettext("Already done by another run: %(already_done)s")
+                % {"already_done": self.already_done}
+            )
         lines += [f"Failed: {failure}" for failure in self.failures]
         return lines
 
@@ -193,7 +197,9 @@ def _complete(batch: Batch, today: dt.date) -> int:
             enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED)
         # A completed batch promotes nobody: its waitlist is closed rather than left waiting.
         for entry in waitlist_lock_waiting(batch.pk):
-            waitlist_entry_resolve(entry, WaitlistStatus.REMOVED, reason="The batch completed")
+            waitlist_entry_resolve(
+                entry, WaitlistStatus.REMOVED, reason=gettext("The batch completed")
+            )
         _notify_batch(batch, "batch_completed", [e.student for e in enrollments])
         event_emit(type="batch.completed", data={"batch": batch.pk, "course": batch.course_id})
         return len(enrollments)

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation.models import Batch, Course, ScheduleSlot, Weekday
@@ -53,7 +54,7 @@ def _clean_days(days: Iterable | None) -> frozenset[int]:
         cleaned = None
     if cleaned is None or not cleaned <= set(Weekday.values):
         raise DomainError(
-            "Preferred days are weekday numbers from 0 (Monday) to 6 (Sunday)",
+            gettext("Preferred days are weekday numbers from 0 (Monday) to 6 (Sunday)"),
             field="preferred_days",
         )
     return cleaned
@@ -63,7 +64,8 @@ def _clean_times(times: Iterable[str] | None) -> frozenset[str]:
     cleaned = frozenset(str(part).strip().lower() for part in times or ())
     if not cleaned <= PARTS_OF_DAY.keys():
         raise DomainError(
-            f"Preferred times are parts of the day: {', '.join(PARTS_OF_DAY)}",
+            gettext("Preferred times are parts of the day: %(items)s")
+            % {"items": ", ".join(PARTS_OF_DAY)},
             field="preferred_times",
         )
     return cleaned
@@ -116,7 +118,7 @@ def enrollment_place(
     refuse_non_learner(student)
     if enrollment_type == EnrollmentType.INDIVIDUAL:
         raise DomainError(
-            "An individual enrollment takes no batch seat: enroll the student directly",
+            gettext("An individual enrollment takes no batch seat: enroll the student directly"),
             field="enrollment_type",
         )
     days, parts = _clean_days(preferred_days), _clean_times(preferred_times)
@@ -133,15 +135,19 @@ def enrollment_place(
     )
     if not batches:
         raise DomainError(
-            f"Course {course.code} has no open batch to place the student in",
+            gettext("Course %(course_code)s has no open batch to place the student in")
+            % {"course_code": course.code},
             field="batch",
             code="no_batch",
         )
     free = [b for b in batches if b.enrolled_students < b.capacity]
     if not free:
         raise DomainError(
-            f"{MSG_FULL}: every open batch of {course.code} is full. "
-            "The student can join a batch's waitlist instead.",
+            gettext(
+                "%(full)s: every open batch of %(course_code)s is full. The student can "
+                "join a batch's waitlist instead."
+            )
+            % {"full": gettext(MSG_FULL), "course_code": course.code},
             field="batch",
             code="full",
         )

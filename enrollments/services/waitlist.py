@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from allocation.models import Batch
@@ -46,8 +47,8 @@ from enrollments.signals import waitlist_joined
 from notifications.services import notify
 from webhooks.services import event_emit
 
-MSG_ALREADY_WAITING = "The student is already on this batch's waitlist"
-MSG_NOT_WAITING = "This student is no longer waiting for this batch"
+MSG_ALREADY_WAITING = gettext_noop("The student is already on this batch's waitlist")
+MSG_NOT_WAITING = gettext_noop("This student is no longer waiting for this batch")
 
 # simple_history's change reason column holds 100 characters.
 REASON_MAX = 100
@@ -100,7 +101,7 @@ def waitlist_join(
     refuse_non_learner(student)
     if enrollment_type == EnrollmentType.INDIVIDUAL:
         raise DomainError(
-            "An individual enrollment takes no batch seat, so it has no waitlist",
+            gettext("An individual enrollment takes no batch seat, so it has no waitlist"),
             field="enrollment_type",
         )
     batch = lock_batches(batch)[batch.pk]
@@ -109,13 +110,17 @@ def waitlist_join(
     refuse_second_active(student, batch.course)
     if not batch.is_open:
         raise DomainError(
-            f"Batch {batch.batch_code} is {batch.status} and no longer accepts students",
+            gettext("Batch %(batch_code)s is %(status)s and no longer accepts students")
+            % {"batch_code": batch.batch_code, "status": batch.status},
             field="batch",
         )
     if batch.enrolled_students < batch.capacity:
         raise DomainError(
-            f"Batch {batch.batch_code} has {batch.available_spots} free seat(s): "
-            "enroll the student instead",
+            gettext(
+                "Batch %(batch_code)s has %(available_spots)s free seat(s): enroll the "
+                "student instead"
+            )
+            % {"batch_code": batch.batch_code, "available_spots": batch.available_spots},
             field="batch",
             code="has_seats",
         )
@@ -154,7 +159,7 @@ def _lock_entry(entry: WaitlistEntry) -> tuple[Batch, list[WaitlistEntry], Waitl
 
 @transaction.atomic
 def waitlist_remove(
-    *, entry: WaitlistEntry, by: User | None = None, reason: str = "Removed by an admin"
+    *, entry: WaitlistEntry, by: User | None = None, reason: str = gettext("Removed by an admin")
 ) -> WaitlistEntry:
     """Take a student off a waitlist; the entry is kept as history (``removed``, with
     ``reason`` and ``by``).
@@ -178,24 +183,35 @@ def waitlist_move(
     that changes nothing, an entry that is no longer waiting.
     """
     if (position is None) == (direction is None):
-        raise DomainError("Give either a position or a direction (up or down)")
+        raise DomainError(gettext("Give either a position or a direction (up or down)"))
     if direction is not None and direction not in ("up", "down"):
-        raise DomainError(f"Unknown direction {direction!r}: use up or down", field="direction")
+        raise DomainError(
+            gettext("Unknown direction %(direction)s: use up or down")
+            % {"direction": repr(direction)},
+            field="direction",
+        )
     _, waiting, current = _lock_entry(entry)
     index = waiting.index(current)
     if direction is not None:
         target = index - 1 if direction == "up" else index + 1
         if not 0 <= target < len(waiting):
             edge = "first" if direction == "up" else "last"
-            raise DomainError(f"{current.student} is already {edge} on the waitlist")
+            raise DomainError(
+                gettext("%(student)s is already %(edge)s on the waitlist")
+                % {"student": current.student, "edge": edge}
+            )
     else:
         if not 1 <= position <= len(waiting):
             raise DomainError(
-                f"The position must be between 1 and {len(waiting)}", field="position"
+                gettext("The position must be between 1 and %(count)s") % {"count": len(waiting)},
+                field="position",
             )
         target = position - 1
         if target == index:
-            raise DomainError(f"{current.student} is already number {position}")
+            raise DomainError(
+                gettext("%(student)s is already number %(position)s")
+                % {"student": current.student, "position": position}
+            )
     waiting.insert(target, waiting.pop(index))
     for number, waiting_entry in enumerate(waiting, start=1):
         if waiting_entry.position != number:
@@ -219,8 +235,8 @@ def waitlist_reorder(*, batch: Batch, order: list[int]) -> list[WaitlistEntry]:
     by_id = {entry.pk: entry for entry in waiting}
     if len(order) != len(set(order)) or set(order) != set(by_id):
         raise DomainError(
-            "The order must name every waiting entry of this batch once: "
-            f"{', '.join(str(pk) for pk in sorted(by_id)) or 'none are waiting'}",
+            gettext("The order must name every waiting entry of this batch once: %(waiting)s")
+            % {"waiting": ", ".join(str(pk) for pk in sorted(by_id)) or "none are waiting"},
             field="order",
         )
     entries = [by_id[pk] for pk in order]
@@ -286,7 +302,7 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                 waitlist_entry_resolve(
                     entry,
                     WaitlistStatus.PROMOTED,
-                    reason="Enrolled from the waitlist",
+                    reason=gettext("Enrolled from the waitlist"),
                     enrollment=enrollment,
                 )
                 _notify_promoted(enrollment)
@@ -302,7 +318,9 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                 promoted.append(entry)
                 continue
         waitlist_entry_resolve(
-            entry, WaitlistStatus.REMOVED, reason=f"Skipped when a seat freed: {reason}"
+            entry,
+            WaitlistStatus.REMOVED,
+            reason=gettext("Skipped when a seat freed: %(reason)s") % {"reason": reason},
         )
     return promoted
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import admin_required
@@ -88,8 +89,12 @@ def enroll_create(request):
             )
             messages.success(
                 request,
-                f"{enrollment.student.display_name} is enrolled in "
-                f"{enrollment.course.code}, {where}.",
+                gettext("%(student)s is enrolled in %(course_code)s, %(where)s.")
+                % {
+                    "student": enrollment.student.display_name,
+                    "course_code": enrollment.course.code,
+                    "where": where,
+                },
             )
             return redirect("enroll:list")
     return render(
@@ -116,8 +121,12 @@ def enroll_cancel(request, pk: int):
         freed = f"; a seat in {enrollment.batch.batch_code} is free" if enrollment.batch_id else ""
         messages.success(
             request,
-            f"The enrollment of {enrollment.student.display_name} in {enrollment.course.code} is "
-            f"cancelled{freed}.",
+            gettext("The enrollment of %(student)s in %(course_code)s is cancelled%(freed)s.")
+            % {
+                "student": enrollment.student.display_name,
+                "course_code": enrollment.course.code,
+                "freed": freed,
+            },
         )
     return HttpResponseRedirect(next_url(request, reverse("enroll:list")))
 
@@ -141,8 +150,12 @@ def enroll_transfer(request, pk: int):
         else:
             messages.success(
                 request,
-                f"{enrollment.student.display_name} moved from {from_code} to "
-                f"{moved.batch.batch_code}.",
+                gettext("%(student)s moved from %(from_code)s to %(batch_code)s.")
+                % {
+                    "student": enrollment.student.display_name,
+                    "from_code": from_code,
+                    "batch_code": moved.batch.batch_code,
+                },
             )
             return redirect("enroll:list")
     return render(

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import feed_token_reset
@@ -30,7 +31,7 @@ def _ics_response(calendar, filename: str) -> HttpResponse:
 def _feed_owner(token: str, has_role) -> object:
     user = selectors.user_by_feed_token(token)
     if user is None or not has_role(user):
-        raise Http404("No such calendar feed")
+        raise Http404(gettext("No such calendar feed"))
     return user
 
 
@@ -58,7 +59,9 @@ def feed_reset(request):
     feed_token_reset(user=request.user)
     messages.success(
         request,
-        "Your calendar feed has a new address. The old one no longer works: subscribe again "
-        "with the new address in your calendar app.",
+        gettext(
+            "Your calendar feed has a new address. The old one no longer works: subscribe again "
+            "with the new address in your calendar app."
+        ),
     )
     return HttpResponseRedirect(next_url(request, reverse("home")))

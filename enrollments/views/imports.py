@@ -8,6 +8,7 @@ render.
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -153,7 +154,7 @@ def apply(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Import started.")
+        messages.success(request, gettext("Import started."))
     return redirect("imports:detail", pk=pk)
 
 

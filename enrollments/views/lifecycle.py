@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -28,7 +29,12 @@ def cron_lines() -> list[str]:
 
 def _csv_rows(plan, findings):
     for b in plan.to_start:
-        yield ("Start batch", b.batch_code, f"Upcoming → Active (starts {b.start_date:%Y-%m-%d})")
+        yield (
+            "Start batch",
+            b.batch_code,
+            gettext("Upcoming → Active (starts %(start_date)s)")
+            % {"start_date": format(b.start_date, "%Y-%m-%d")},
+        )
     for b in plan.to_complete:
         yield (
             "Complete batch",
@@ -88,9 +94,9 @@ def run(request):
     summary = lifecycle_advance()
     text = "; ".join(summary.lines())
     if summary.failures:
-        messages.error(request, f"Lifecycle run with failures: {text}")
+        messages.error(request, gettext("Lifecycle run with failures: %(text)s") % {"text": text})
     elif summary.changed:
-        messages.success(request, f"Lifecycle run: {text}")
+        messages.success(request, gettext("Lifecycle run: %(text)s") % {"text": text})
     else:
-        messages.info(request, "Lifecycle run: nothing to change.")
+        messages.info(request, gettext("Lifecycle run: nothing to change."))
     return redirect("lifecycle:preview")

@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -138,8 +139,15 @@ def waitlist_add(request, pk: int):
         else:
             messages.success(
                 request,
-                f"{student_label(entry.student)} is on the waitlist of {batch.batch_code} "
-                f"(number {selectors.waitlist_waiting(batch).count()}).",
+                gettext(
+                    "%(student_label)s is on the waitlist of %(batch_code)s (number "
+                    "%(waitlist_waiting)s)."
+                )
+                % {
+                    "student_label": student_label(entry.student),
+                    "batch_code": batch.batch_code,
+                    "waitlist_waiting": selectors.waitlist_waiting(batch).count(),
+                },
             )
             return redirect("waitlist:batch", pk=batch.pk)
     return _render_batch(request, batch, form)
@@ -160,7 +168,7 @@ def waitlist_move(request, pk: int):
     batch = _batch(pk)
     form = WaitlistEntryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a waiting student to move.")
+        messages.error(request, gettext("Choose a waiting student to move."))
         return _back(request, batch)
     entry = _entry(batch, form)
     try:
@@ -172,7 +180,10 @@ def waitlist_move(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{entry.student.display_name} moved on the waitlist.")
+        messages.success(
+            request,
+            gettext("%(student)s moved on the waitlist.") % {"student": entry.student.display_name},
+        )
     return _back(request, batch)
 
 
@@ -183,7 +194,7 @@ def waitlist_remove(request, pk: int):
     batch = _batch(pk)
     form = WaitlistEntryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a waiting student to remove.")
+        messages.error(request, gettext("Choose a waiting student to remove."))
         return _back(request, batch)
     entry = _entry(batch, form)
     try:
@@ -192,6 +203,8 @@ def waitlist_remove(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"{entry.student.display_name} is no longer waiting for {batch.batch_code}."
+            request,
+            gettext("%(student)s is no longer waiting for %(batch_code)s.")
+            % {"student": entry.student.display_name, "batch_code": batch.batch_code},
         )
     return _back(request, batch)
