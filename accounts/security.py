@@ -34,10 +34,10 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
-from django.utils.translation import ngettext
 
 
 def client_ip(request) -> str:
