@@ -49,7 +49,7 @@ def run_import(import_id: int) -> str:
 
 def queue_import(sender, *, job_id: int, **kwargs) -> None:
     """``import_started``: import the job's rows once ``import_start`` commits."""
-    transaction.on_commit(lambda: run_import.enqueue(job_id))
+    transaction.on_commit(lambda: run_import.enqueue(job_id), robust=True)
 
 
 # --- automatic batches ---------------------------------------------------------------------------
@@ -74,4 +74,4 @@ def queue_auto_batch_check(sender, *, course: Course, **kwargs) -> None:
     when the course creates batches automatically."""
     if auto_batch_enabled(course):
         course_id = course.pk
-        transaction.on_commit(lambda: auto_batch_check.enqueue(course_id))
+        transaction.on_commit(lambda: auto_batch_check.enqueue(course_id), robust=True)

@@ -33,4 +33,4 @@ def run_planning_job(job_id: int) -> str:
 
 def queue_job(sender, *, job_id: int, **kwargs) -> None:
     """``job_created``: run the job once the request's transaction commits."""
-    transaction.on_commit(lambda: run_planning_job.enqueue(job_id))
+    transaction.on_commit(lambda: run_planning_job.enqueue(job_id), robust=True)

@@ -64,4 +64,4 @@ def _retry(delivery) -> None:
 
 def queue_deliveries(sender, *, ids: list[int], **kwargs) -> None:
     """``deliveries_created``: queue each delivery once the change's transaction commits."""
-    transaction.on_commit(lambda: [deliver.enqueue(pk) for pk in ids])
+    transaction.on_commit(lambda: [deliver.enqueue(pk) for pk in ids], robust=True)
