@@ -11,13 +11,13 @@ import datetime as dt
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from trainers.models import AvailabilityWindow, TrainerProfile
 from tests.support import (
     AdminFactory,
     IndividualAssignmentFactory,
     InstructorFactory,
     StudentFactory,
 )
+from trainers.models import AvailabilityWindow, TrainerProfile
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 BERLIN = ZoneInfo("Europe/Berlin")
