@@ -47,6 +47,16 @@ class Slot:
         return int((self.end_at - self.start_at).total_seconds() // 60)
 
 
+def mentor_slot_minutes(mentor: User) -> int:
+    """The length of the mentor's slots (their profile's setting, else the default)."""
+    from trainers.models import DEFAULT_MENTORING_SLOT_MINUTES, TrainerProfile
+
+    minutes = TrainerProfile.objects.filter(user=mentor).values_list(
+        "mentoring_slot_minutes", flat=True
+    )
+    return minutes.first() or DEFAULT_MENTORING_SLOT_MINUTES
+
+
 def max_range() -> dt.timedelta:
     return dt.timedelta(days=settings.MENTORING_MAX_RANGE_DAYS)
 
@@ -85,7 +95,13 @@ def mentor_slots(
     keep an overlapping slot of its own). ``now`` defaults to the current time; slots that
     start before ``now`` plus the minimum lead time are left out.
     """
-    from trainers.models import AvailabilityWindow, TrainerLeave, TrainerProfile, TrainerStatus
+    from trainers.models import (
+        DEFAULT_MENTORING_SLOT_MINUTES,
+        AvailabilityWindow,
+        TrainerLeave,
+        TrainerProfile,
+        TrainerStatus,
+    )
 
     now = now or timezone.now()
     start = max(start, now + min_lead())
@@ -95,7 +111,9 @@ def mentor_slots(
     profile = profile.first()
     if profile is not None and profile.status != TrainerStatus.ACTIVE:
         return []
-    length = dt.timedelta(minutes=profile.mentoring_slot_minutes if profile else 60)
+    length = dt.timedelta(
+        minutes=profile.mentoring_slot_minutes if profile else DEFAULT_MENTORING_SLOT_MINUTES
+    )
     windows = list(AvailabilityWindow.objects.filter(trainer=mentor))
     if not windows:
         return []
