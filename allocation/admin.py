@@ -40,6 +40,7 @@ from .models import (
     Course,
     CourseTrainer,
     IndividualAssignment,
+    MentorBooking,
     MentoringSession,
     ScheduleSlot,
     SubstituteCover,
@@ -59,6 +60,7 @@ from .services import (
     roster_update,
     template_slots,
 )
+from .services.mentor_bookings import mentor_booking_cancel
 
 
 class BatchTemplateForm(forms.ModelForm):
@@ -417,6 +419,40 @@ class MentoringSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("assignment__student__email", "assignment__instructor__email")
     list_select_related = ("assignment__student", "assignment__instructor", "logged_by")
     date_hierarchy = "session_date"
+
+
+@admin.register(MentorBooking)
+class MentorBookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """1:1 bookings are made, moved and cancelled by the mentee, the mentor or an admin on the
+    booking pages or the API; here they are read, and cancelled with the action (as an admin:
+    the notice window does not apply)."""
+
+    list_display = ("start_at", "end_at", "mentor", "mentee", "status", "created_by", "session")
+    list_filter = ("status",)
+    search_fields = ("mentor__email", "mentee__email")
+    list_select_related = ("mentor", "mentee", "created_by", "session")
+    date_hierarchy = "start_at"
+    actions = ["cancel_bookings"]
+
+    def get_actions(self, request):
+        # ReadOnlyAdminMixin refuses delete; the cancel action goes through the service.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Cancel the selected bookings (notifies both sides)")
+    def cancel_bookings(self, request, queryset):
+        done = 0
+        for booking in queryset.order_by("pk"):
+            try:
+                mentor_booking_cancel(
+                    booking=booking, cancelled_by=request.user, reason="Cancelled by an admin"
+                )
+                done += 1
+            except DomainError as refusal:
+                self.message_user(request, f"{booking}: {refusal}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Cancelled {done} booking(s).", messages.SUCCESS)
 
 
 @admin.register(CourseTrainer)
