@@ -43,6 +43,8 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Mentees", "instructor:mentees", "people", is_instructor),
     ("Availability", "instructor:availability", "clock", is_instructor),
     ("My schedule", "student:schedule", "calendar-week", is_learner),
+    # Mentors reach the same page from "Mentees".
+    ("1:1 sessions", "mentoring:bookings", "calendar-check", is_learner),
 ]
 
 

@@ -442,3 +442,45 @@ def test_the_notifications_render_in_each_recipients_zone(w, booked):
     assert "17:00 IST" in to_mentor.body, to_mentor.body
     to_mentee = notes.get(event="mentor_booking_cancelled", recipient=w.mentee)
     assert "13:30 CEST" in to_mentee.body and "Clash" in to_mentee.body, to_mentee.body
+
+
+def test_the_mentoring_report_counts_booked_against_held(w, booked):
+    from allocation.selectors import mentoring_report
+    from reports.tables import mentoring_table
+
+    held = _past_booking(w)
+    mentoring_session_log(
+        assignment=w.assignment,
+        logged_by=w.mentor,
+        session_date=dt.date(2026, 2, 2),
+        duration_minutes=60,
+        booking=held,
+    )
+    cancelled = _past_booking(w, status=MentorBookingStatus.CANCELLED, cancelled_at=NOW)
+    assert cancelled.pk
+    rows = {r.assignment.pk: r for r in mentoring_report(w.mentor)}
+    assert (rows[w.assignment.pk].booked, rows[w.assignment.pk].held) == (2, 1)
+    assert rows[w.assignment.pk].sessions == 1  # the bookings do not multiply the sessions
+    assert (rows[w.other_assignment.pk].booked, rows[w.other_assignment.pk].held) == (0, 0)
+    table = mentoring_table(instructor=w.mentor)
+    header = table.header
+    line = next(r for r in table.rows if r[1] == "Bea Berlin")
+    assert line[header.index("Booked")] == 2 and line[header.index("Held")] == 1
+
+
+def test_the_log_page_offers_the_booking_and_marks_it_held(w, client):
+    booking = _past_booking(w)
+    client.force_login(w.mentor)
+    url = f"/instructor/mentees/{w.assignment.pk}/log/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'value="{booking.pk}"' in page.content.decode()
+    response = client.post(
+        url,
+        {"session_date": "2026-02-02", "duration_minutes": 60, "booking": booking.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    booking.refresh_from_db()
+    assert booking.status == MentorBookingStatus.HELD
+    mentees = client.get("/instructor/mentees/").content.decode()
+    assert "1 / 1" in mentees
