@@ -484,3 +484,44 @@ def test_the_log_page_offers_the_booking_and_marks_it_held(w, client):
     assert booking.status == MentorBookingStatus.HELD
     mentees = client.get("/instructor/mentees/").content.decode()
     assert "1 / 1" in mentees
+
+
+# --- calendar feeds --------------------------------------------------------------------------
+
+
+def test_both_feeds_carry_the_booking_in_the_owners_zone(w, client, monkeypatch):
+    import icalendar
+    from django.urls import reverse
+    from django.utils import timezone as django_timezone
+
+    monkeypatch.setattr(django_timezone, "now", lambda: NOW)
+    booking = mentor_booking_create(
+        mentee=w.mentee, start_at=kolkata(MONDAY_2, 17), booked_by=w.mentee, now=NOW
+    )
+    cancelled = mentor_booking_create(
+        mentee=w.mentee, start_at=kolkata(MONDAY_1, 18), booked_by=w.mentee, now=NOW
+    )
+    mentor_booking_cancel(booking=cancelled, cancelled_by=w.mentor, now=NOW)
+
+    def events(url):
+        response = client.get(url)
+        assert response.status_code == 200
+        calendar = icalendar.Calendar.from_ical(response.content)
+        return {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+
+    mentee = events(reverse("feeds:student", args=[w.mentee.feed_token]))
+    event = mentee[f"booking-{booking.pk}-mentee@medh"]
+    assert event.decoded("dtstart") == booking.start_at
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("dtstart").strftime("%H:%M") == "13:30"  # CEST
+    assert str(event["status"]) == "CONFIRMED"
+    assert "Meera Mentor" in str(event["summary"])
+    gone = mentee[f"booking-{cancelled.pk}-mentee@medh"]
+    assert str(gone["status"]) == "CANCELLED"
+
+    mentor = events(reverse("feeds:instructor", args=[w.mentor.feed_token]))
+    event = mentor[f"booking-{booking.pk}-mentor@medh"]
+    assert event["dtstart"].params["TZID"] == "Asia/Kolkata"
+    assert event.decoded("dtstart").strftime("%H:%M") == "17:00"
+    assert "Bea Berlin" in str(event["summary"])
+    assert len([uid for uid in mentor if uid.startswith("booking-")]) == 2
