@@ -13,21 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DomainErrorFormMixin
 
 
-class InstantFormField(forms.CharField):
+class InstantFormField(forms.Field):
     """An absolute time as ISO 8601 with its UTC offset ("2027-03-22T16:00:00+00:00")."""
 
     default_error_messages = {
         "invalid": _("Pick a time from the list of free slots."),
     }
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 40)
-        super().__init__(**kwargs)
-
     def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
+        if value in self.empty_values:
             return None
+        if not isinstance(value, str) or len(value) > 40:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             moment = dt.datetime.fromisoformat(value)
         except (ValueError, OverflowError):
