@@ -87,16 +87,20 @@ HOSTS = {
     "console:session_move": "console:session_detail",
     "console:holiday_delete": "console:holiday_list",
     "webhooks:redeliver": "webhooks:deliveries",
+    "mentoring:book": "mentoring:bookings",
+    "mentoring:cancel": "mentoring:bookings",
 }
 # Forms that are only a button: nothing to fill in.
 BUTTONS = {"logout", "feeds:reset", "inbox:read", "inbox:read_all", "lifecycle:run"}
 BUTTONS |= {"enroll:cancel", "imports:apply", "console:mentor_unassign", "waitlist:move"}
 BUTTONS |= {"waitlist:remove", "console:roster_entry_remove", "console:holiday_delete"}
-BUTTONS |= {"webhooks:redeliver"}
+BUTTONS |= {"webhooks:redeliver", "mentoring:cancel"}
 # Forms the world does not show (no uncovered session to cover, the student already has a
 # mentor, nothing for the solver to staff): posted with the matrix's data and the payloads.
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}
 NOT_SHOWN |= {"assignment:preview", "assignment:balance"}
+# The world's mentors declared no hours, so no slot buttons (their field: ``start``).
+NOT_SHOWN |= {"mentoring:book", "mentoring:move"}
 
 
 # --- finding the forms ------------------------------------------------------------------------
