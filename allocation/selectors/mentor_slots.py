@@ -19,6 +19,7 @@ mentor offers none either. Six queries whatever the range and the data.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -76,9 +77,11 @@ def _merge(intervals: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple]:
     return [tuple(m) for m in merged]
 
 
-def _overlaps(busy: list[tuple], start: dt.datetime, end: dt.datetime) -> bool:
-    # ``busy`` is short (one mentor, at most a few weeks): a linear scan is enough.
-    return any(b_start < end and start < b_end for b_start, b_end in busy)
+def _overlaps(busy: list[tuple], ends: list, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether ``[start, end)`` meets one of ``busy`` (merged, sorted; ``ends`` their ends):
+    the first busy interval that ends after ``start`` is the only candidate."""
+    index = bisect.bisect_right(ends, start)
+    return index < len(busy) and busy[index][0] < end
 
 
 def mentor_slots(
@@ -138,6 +141,7 @@ def mentor_slots(
         bookings = bookings.exclude(pk=exclude_booking_id)
     busy += list(bookings.values_list("start_at", "end_at"))
     busy = _merge(busy)
+    ends = [b_end for _, b_end in busy]
     off_days: list[tuple[dt.date, dt.date]] = list(
         TrainerLeave.objects.filter(
             trainer=mentor, start_date__lte=last_day, end_date__gte=first_day
@@ -173,7 +177,7 @@ def mentor_slots(
                     slot_end = slot_start + length
                     if (
                         start <= slot_start < end
-                        and not _overlaps(busy, slot_start, slot_end)
+                        and not _overlaps(busy, ends, slot_start, slot_end)
                         and (slot_end.astimezone(tz).replace(tzinfo=None) <= wall_end)
                     ):
                         slots.append(Slot(slot_start, slot_end))
