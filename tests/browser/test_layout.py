@@ -91,8 +91,13 @@ def admin_pages(demo) -> list[str]:
     return [reverse(name, args=args) for name, args in names]
 
 
-INSTRUCTOR_PAGES = ["instructor:dashboard", "instructor:mentees", "instructor:availability"]
-STUDENT_PAGES = ["student:schedule", "inbox:list"]
+INSTRUCTOR_PAGES = [
+    "instructor:dashboard",
+    "instructor:mentees",
+    "instructor:availability",
+    "mentoring:bookings",
+]
+STUDENT_PAGES = ["student:schedule", "inbox:list", "mentoring:bookings"]
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:
