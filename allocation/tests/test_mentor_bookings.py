@@ -601,3 +601,28 @@ def test_the_bookings_page_runs_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/mentoring/")
+
+
+def test_the_reminder_command_reminds_once(w, settings):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone as django_timezone
+
+    settings.MENTORING_REMINDER_HOURS = 24 * 400  # every future booking is due
+    start = django_timezone.now() + dt.timedelta(days=3)
+    MentorBooking.objects.create(
+        assignment=w.assignment,
+        mentor=w.mentor,
+        mentee=w.mentee,
+        start_at=start,
+        end_at=start + dt.timedelta(hours=1),
+    )
+    out = io.StringIO()
+    call_command("send_mentoring_reminders", stdout=out)
+    call_command("send_mentoring_reminders", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "1 1:1 session reminder(s) written.",
+        "0 1:1 session reminder(s) written.",
+    ]
+    assert Notification.objects.filter(event="mentor_booking_reminder").count() == 2
