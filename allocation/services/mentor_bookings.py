@@ -217,13 +217,19 @@ def mentor_booking_move(
     Locks the mentor's trainer profile (the new time is a new claim), then the booking row,
     then re-reads the mentor's free slots leaving this booking out. Refuses what cancelling
     refuses (status, who, the notice window before the current start) and a new time that
-    is not one of the mentor's free slots.
+    is not one of the mentor's free slots, and a booking whose assignment has ended.
     """
     now = now or timezone.now()
     mentor = User.objects.get(pk=booking.mentor_id)
     profile = trainers_lock(mentor)[mentor.pk]
     booking = _lock_booking(booking)
     _check_change(booking, moved_by, now, _("moved"))
+    if not IndividualAssignment.objects.filter(
+        pk=booking.assignment_id, ended_at__isnull=True
+    ).exists():
+        raise DomainError(
+            _("This mentoring assignment has ended; the booking can only be cancelled")
+        )
     end_at = start_at + dt.timedelta(minutes=profile.mentoring_slot_minutes)
     if start_at == booking.start_at:
         raise DomainError(_("The booking is already at this time"), field="start")

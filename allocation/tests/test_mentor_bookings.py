@@ -626,3 +626,14 @@ def test_the_reminder_command_reminds_once(w, settings):
         "0 1:1 session reminder(s) written.",
     ]
     assert Notification.objects.filter(event="mentor_booking_reminder").count() == 2
+
+
+def test_a_booking_of_an_ended_assignment_can_be_cancelled_not_moved(w, booked):
+    from allocation.services import individual_unassign
+
+    individual_unassign(student=w.mentee, ended_by=w.admin, reason="Finished")
+    with pytest.raises(DomainError, match="assignment has ended"):
+        mentor_booking_move(
+            booking=booked, start_at=kolkata(MONDAY_2, 17), moved_by=w.mentee, now=NOW
+        )
+    mentor_booking_cancel(booking=booked, cancelled_by=w.mentee, now=NOW)
