@@ -17,6 +17,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
@@ -440,19 +441,23 @@ class MentorBookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="Cancel the selected bookings (notifies both sides)")
+    @admin.action(description=gettext_lazy("Cancel the selected bookings (notifies both sides)"))
     def cancel_bookings(self, request, queryset):
         done = 0
         for booking in queryset.order_by("pk"):
             try:
                 mentor_booking_cancel(
-                    booking=booking, cancelled_by=request.user, reason="Cancelled by an admin"
+                    booking=booking,
+                    cancelled_by=request.user,
+                    reason=gettext("Cancelled by an admin"),
                 )
                 done += 1
             except DomainError as refusal:
                 self.message_user(request, f"{booking}: {refusal}", messages.ERROR)
         if done:
-            self.message_user(request, f"Cancelled {done} booking(s).", messages.SUCCESS)
+            self.message_user(
+                request, gettext("Cancelled %(n)s booking(s).") % {"n": done}, messages.SUCCESS
+            )
 
 
 @admin.register(CourseTrainer)

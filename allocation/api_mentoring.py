@@ -8,6 +8,7 @@ refusal is a 400 with its message.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
@@ -53,7 +54,7 @@ class MentorSlotsView(APIView):
         user = request.user
         require(
             is_admin(user) or user.pk == mentor.pk or _mentors_mentee(mentor, user),
-            "Only admins, the mentor and their mentees can see these slots",
+            _("Only admins, the mentor and their mentees can see these slots"),
         )
         params = SlotWindowSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -63,7 +64,7 @@ class MentorSlotsView(APIView):
             "slot_minutes": mentor_slot_minutes(mentor),
             "slots": mentor_slots(mentor, start=window["start"], end=window["end"]),
         }
-        return responses.ok(MentorSlotsSerializer(data).data, "Slots fetched successfully")
+        return responses.ok(MentorSlotsSerializer(data).data, _("Slots fetched successfully"))
 
 
 class BookingsView(APIView):
@@ -88,12 +89,12 @@ class BookingsView(APIView):
             mentor = get_object_or_404(User.objects.instructors(), pk=data["instructor_id"])
         require(
             is_admin(user) or user.pk == mentee.pk or _mentors_mentee(user, mentee),
-            "Only the mentee, their mentor or an admin can book this session",
+            _("Only the mentee, their mentor or an admin can book this session"),
         )
         booking = booking_services.mentor_booking_create(
             mentee=mentee, start_at=data["start"], booked_by=user, mentor=mentor
         )
-        return responses.created(BookingSerializer(booking).data, "Session booked successfully")
+        return responses.created(BookingSerializer(booking).data, _("Session booked successfully"))
 
 
 def _booking(request, booking_id: int) -> MentorBooking:
@@ -103,7 +104,7 @@ def _booking(request, booking_id: int) -> MentorBooking:
     user = request.user
     require(
         is_admin(user) or user.pk in (booking.mentor_id, booking.mentee_id),
-        "Only the mentor, the mentee or an admin can change this booking",
+        _("Only the mentor, the mentee or an admin can change this booking"),
     )
     return booking
 
@@ -130,7 +131,7 @@ class BookingDetailView(APIView):
             moved_by=request.user,
             reason=body.validated_data["reason"],
         )
-        return responses.ok(BookingSerializer(moved).data, "Booking moved successfully")
+        return responses.ok(BookingSerializer(moved).data, _("Booking moved successfully"))
 
     @extend_schema(
         tags=["mentoring"],
@@ -144,4 +145,4 @@ class BookingDetailView(APIView):
         cancelled = booking_services.mentor_booking_cancel(
             booking=booking, cancelled_by=request.user, reason=body.validated_data["reason"]
         )
-        return responses.ok(BookingSerializer(cancelled).data, "Booking cancelled successfully")
+        return responses.ok(BookingSerializer(cancelled).data, _("Booking cancelled successfully"))

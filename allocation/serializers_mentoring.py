@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,10 +40,12 @@ class SlotWindowSerializer(serializers.Serializer):
         start = data.get("from") or timezone.now()
         end = data.get("to") or start + DEFAULT_SLOT_WINDOW
         if end <= start:
-            raise serializers.ValidationError({"to": "Must be after from."})
+            raise serializers.ValidationError({"to": _("Must be after from.")})
         days = settings.MENTORING_MAX_RANGE_DAYS
         if end - start > dt.timedelta(days=days):
-            raise serializers.ValidationError({"to": f"A window of slots is at most {days} days."})
+            raise serializers.ValidationError(
+                {"to": _("A window of slots is at most %(days)s days.") % {"days": days}}
+            )
         return {"start": start, "end": end}
 
 
