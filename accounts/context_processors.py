@@ -46,6 +46,8 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     (gettext_noop("Mentees"), "instructor:mentees", "people", is_instructor),
     (gettext_noop("Availability"), "instructor:availability", "clock", is_instructor),
     (gettext_noop("My schedule"), "student:schedule", "calendar-week", is_learner),
+    # Mentors reach the same page from "Mentees".
+    (gettext_noop("1:1 sessions"), "mentoring:bookings", "calendar-check", is_learner),
 ]
 
 

@@ -17,6 +17,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
@@ -40,6 +41,7 @@ from .models import (
     Course,
     CourseTrainer,
     IndividualAssignment,
+    MentorBooking,
     MentoringSession,
     ScheduleSlot,
     SubstituteCover,
@@ -59,6 +61,7 @@ from .services import (
     roster_update,
     template_slots,
 )
+from .services.mentor_bookings import mentor_booking_cancel
 
 
 class BatchTemplateForm(forms.ModelForm):
@@ -417,6 +420,44 @@ class MentoringSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("assignment__student__email", "assignment__instructor__email")
     list_select_related = ("assignment__student", "assignment__instructor", "logged_by")
     date_hierarchy = "session_date"
+
+
+@admin.register(MentorBooking)
+class MentorBookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """1:1 bookings are made, moved and cancelled by the mentee, the mentor or an admin on the
+    booking pages or the API; here they are read, and cancelled with the action (as an admin:
+    the notice window does not apply)."""
+
+    list_display = ("start_at", "end_at", "mentor", "mentee", "status", "created_by", "session")
+    list_filter = ("status",)
+    search_fields = ("mentor__email", "mentee__email")
+    list_select_related = ("mentor", "mentee", "created_by", "session")
+    date_hierarchy = "start_at"
+    actions = ["cancel_bookings"]
+
+    def get_actions(self, request):
+        # ReadOnlyAdminMixin refuses delete; the cancel action goes through the service.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=gettext_lazy("Cancel the selected bookings (notifies both sides)"))
+    def cancel_bookings(self, request, queryset):
+        done = 0
+        for booking in queryset.order_by("pk"):
+            try:
+                mentor_booking_cancel(
+                    booking=booking,
+                    cancelled_by=request.user,
+                    reason=gettext("Cancelled by an admin"),
+                )
+                done += 1
+            except DomainError as refusal:
+                self.message_user(request, f"{booking}: {refusal}", messages.ERROR)
+        if done:
+            self.message_user(
+                request, gettext("Cancelled %(n)s booking(s).") % {"n": done}, messages.SUCCESS
+            )
 
 
 @admin.register(CourseTrainer)

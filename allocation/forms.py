@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core import dates
@@ -122,6 +123,29 @@ class MentoringSessionForm(DomainErrorFormMixin, forms.Form):
         required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
     )
     follow_up_date = forms.DateField(required=False, widget=DateInput)
+    booking = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Booked session"),
+        help_text=_("The 1:1 booking this session was; it is then counted as held."),
+    )
+
+    def __init__(self, *args, bookings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from allocation.models import MentorBooking
+
+        field = self.fields["booking"]
+        field.queryset = bookings if bookings is not None else MentorBooking.objects.none()
+        field.label_from_instance = _booking_label
+        if bookings is None:
+            del self.fields["booking"]
+
+
+def _booking_label(booking) -> str:
+    from django.utils import timezone as django_timezone
+
+    local = django_timezone.localtime(booking.start_at)
+    return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({booking.minutes} min)"
 
 
 # --- course rosters and batch staffing --------------------------------------------------------

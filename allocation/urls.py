@@ -1,7 +1,8 @@
 """URLs of the allocation pages, in three lists that ``medh/urls.py`` mounts under their own
 prefix and namespace: ``console_patterns`` at ``/console/`` (namespace ``console``, admins),
 ``instructor_patterns`` at ``/instructor/`` (namespace ``instructor``) and
-``assignment_patterns`` at ``/console/assignment/`` (namespace ``assignment``, admins)."""
+``assignment_patterns`` at ``/console/assignment/`` (namespace ``assignment``, admins)
+and ``mentoring_patterns`` at ``/mentoring/`` (namespace ``mentoring``, mentees and mentors)."""
 
 from django.urls import path
 
@@ -13,6 +14,7 @@ from allocation.views import (
     dashboard,
     instructor,
     leave,
+    mentor_bookings,
     mentors,
 )
 
@@ -68,6 +70,14 @@ instructor_patterns = [
     path("mentees/<int:assignment_pk>/log/", instructor.session_log, name="session_log"),
     path("batches/<int:pk>/notes/", instructor.batch_notes, name="batch_notes"),
     path("availability/", instructor.availability, name="availability"),
+]
+
+# 1:1 mentoring bookings, at /mentoring/ (namespace ``mentoring``): mentees and mentors.
+mentoring_patterns = [
+    path("", mentor_bookings.bookings, name="bookings"),
+    path("book/", mentor_bookings.book, name="book"),
+    path("<int:pk>/cancel/", mentor_bookings.cancel, name="cancel"),
+    path("<int:pk>/move/", mentor_bookings.move, name="move"),
 ]
 
 assignment_patterns = [

@@ -117,6 +117,11 @@ def pages(built) -> list[tuple[str, str, str]]:
         ("feed: student", "student", reverse("feeds:student", args=[tokens[s]])),
         ("instructor: mentees", "instructor", reverse("instructor:mentees")),
         ("student: schedule", "student", reverse("student:schedule")),
+        # The data set's mentors declare no hours, so the page lists bookings, not slots:
+        # bench/mentor_slots.py times the slots.
+        ("1:1 sessions (student)", "student", reverse("mentoring:bookings")),
+        ("1:1 sessions (instructor)", "instructor", reverse("mentoring:bookings")),
+        ("API: mentor slots", "student", f"/api/mentors/{t}/slots"),
         ("inbox (student)", "student", reverse("inbox:list")),
     ]
     api = [

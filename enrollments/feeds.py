@@ -13,6 +13,11 @@ left out of the instructor's feed; the substitute's feed has them.
 Event UIDs are stable (``session-<pk>-<feed>@medh``), so a calendar app updates an event in
 place when a session moves or is cancelled; SEQUENCE rises when it does.
 
+Both people's feeds also carry their 1:1 mentoring bookings (``allocation.MentorBooking``),
+one event each at its real time in the feed owner's zone (TZID), a cancelled one with
+``STATUS:CANCELLED``, UID ``booking-<pk>-<mentor|mentee>@medh``; SEQUENCE rises when it is
+moved or cancelled.
+
 These functions only build calendars from sessions the selectors loaded; they run no query.
 """
 
@@ -23,10 +28,11 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from allocation.models import SessionStatus
+from allocation.models import MentorBookingStatus, SessionStatus
 from allocation.selectors.calendar_pages import SessionRow
 from core.timezones import is_time_zone, zone
 
@@ -116,6 +122,41 @@ class _Feed:
         self.events.append(event)
         self.span += [session.start_at, session.end_at]
 
+    def add_booking(self, booking, *, audience: str) -> None:
+        """A 1:1 booking, as ``audience`` ("mentor" or "mentee") sees it, in the owner's zone."""
+        tz = zone(self.owner_zone)
+        cancelled = booking.status == MentorBookingStatus.CANCELLED
+        other = booking.mentee if audience == "mentor" else booking.mentor
+        summary = _("1:1 mentoring with %(name)s") % {"name": other.display_name}
+        event = Event()
+        event.add("uid", f"booking-{booking.pk}-{audience}@{UID_DOMAIN}")
+        event.add("dtstamp", self.stamp)
+        event.add("last-modified", booking.updated_at)
+        # A booking changes by a move or a cancel, each a later save than its creation.
+        changed = booking.updated_at - booking.created_at > dt.timedelta(seconds=1)
+        event.add("sequence", 1 if (cancelled or changed) else 0)
+        event.add("dtstart", booking.start_at.astimezone(tz))
+        event.add("dtend", booking.end_at.astimezone(tz))
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("summary", _("Cancelled: %(what)s") % {"what": summary} if cancelled else summary)
+        lines = [
+            _("Mentor: %(name)s (%(email)s)")
+            % {"name": booking.mentor.display_name, "email": booking.mentor.email},
+            _("Mentee: %(name)s (%(email)s)")
+            % {"name": booking.mentee.display_name, "email": booking.mentee.email},
+        ]
+        if booking.reason:
+            lines.append(_("Note: %(reason)s") % {"reason": booking.reason})
+        event.add("description", "\n".join(lines))
+        self.events.append(event)
+        self.span += [booking.start_at, booking.end_at]
+
+    def add_bookings(self, owner: User, bookings: Iterable) -> None:
+        for booking in bookings:
+            self.add_booking(
+                booking, audience="mentor" if booking.mentor_id == owner.pk else "mentee"
+            )
+
     def calendar(self) -> Calendar:
         calendar = Calendar()
         calendar.add("prodid", PRODID)
@@ -142,14 +183,17 @@ def _summary(row: SessionRow) -> str:
     return f"{batch.course.title} · {batch.batch_code}"
 
 
-def student_calendar(student: User, rows: Iterable[SessionRow]) -> Calendar:
+def student_calendar(
+    student: User, rows: Iterable[SessionRow], bookings: Iterable = ()
+) -> Calendar:
     """The student's sessions (``selectors.calendar_pages.student_feed_sessions``), cancelled
-    ones marked ``STATUS:CANCELLED``."""
+    ones marked ``STATUS:CANCELLED``, and their 1:1 bookings."""
     feed = _Feed(
         gettext("Medh · %(student)s · classes") % {"student": student.display_name}, student
     )
     for row in rows:
         feed.add_session(row, audience="student", summary=_summary(row), lines=[])
+    feed.add_bookings(student, bookings)
     return feed.calendar()
 
 
@@ -160,9 +204,12 @@ ROLE_LINES = {
 }
 
 
-def instructor_calendar(instructor: User, rows: Iterable[SessionRow]) -> Calendar:
+def instructor_calendar(
+    instructor: User, rows: Iterable[SessionRow], bookings: Iterable = ()
+) -> Calendar:
     """The sessions the instructor teaches (``selectors.calendar_pages.trainer_feed_sessions``:
-    as primary, assistant or cover); a cover duty's summary starts with "Substitute:"."""
+    as primary, assistant or cover); a cover duty's summary starts with "Substitute:"; and
+    their 1:1 bookings, as mentor (or mentee)."""
     feed = _Feed(
         gettext("Medh · %(instructor)s · teaching") % {"instructor": instructor.display_name},
         instructor,
@@ -183,4 +230,5 @@ def instructor_calendar(instructor: User, rows: Iterable[SessionRow]) -> Calenda
         else:
             lines = [str(ROLE_LINES[row.role])] if row.role in ROLE_LINES else []
         feed.add_session(row, audience="instructor", summary=summary, lines=lines)
+    feed.add_bookings(instructor, bookings)
     return feed.calendar()

@@ -12,6 +12,7 @@ from accounts import api as accounts
 from allocation import api as allocation
 from allocation import api_admin, api_leave
 from allocation import api_calendar as calendar
+from allocation import api_mentoring as mentoring
 from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
@@ -155,6 +156,18 @@ urlpatterns = [
     path("users/<id:user_id>/sessions", calendar.UserSessionsView.as_view(), name="user-sessions"),
     path("holidays", calendar.HolidaysView.as_view(), name="holidays"),
     path("holidays/<id:holiday_id>", calendar.HolidayDetailView.as_view(), name="holiday"),
+    # 1:1 mentoring bookings.
+    path(
+        "mentors/<id:instructor_id>/slots",
+        mentoring.MentorSlotsView.as_view(),
+        name="mentor-slots",
+    ),
+    path("mentoring/bookings", mentoring.BookingsView.as_view(), name="mentoring-bookings"),
+    path(
+        "mentoring/bookings/<id:booking_id>",
+        mentoring.BookingDetailView.as_view(),
+        name="mentoring-booking",
+    ),
     path("users", accounts.UsersView.as_view(), name="users"),
     path("users/me", accounts.MeView.as_view(), name="me"),
     path("users/<id:user_id>", api_admin.UserDetailView.as_view(), name="user"),

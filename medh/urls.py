@@ -4,7 +4,12 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import LoginForm
-from allocation.urls import assignment_patterns, console_patterns, instructor_patterns
+from allocation.urls import (
+    assignment_patterns,
+    console_patterns,
+    instructor_patterns,
+    mentoring_patterns,
+)
 from core import health
 from enrollments.urls import console_patterns as enrollment_console_patterns
 from enrollments.urls import (
@@ -98,6 +103,7 @@ urlpatterns = [
     path("console/", include((console_patterns, "console"))),
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),
+    path("mentoring/", include((mentoring_patterns, "mentoring"))),
     path("feeds/", include((feed_patterns, "feeds"))),
     path("inbox/", include(("notifications.urls", "inbox"))),
     path("favicon.ico", favicon, name="favicon"),

@@ -162,7 +162,8 @@ def students_table() -> Table:
 
 
 def mentoring_table(*, instructor: User | None = None, today: dt.date | None = None) -> Table:
-    """Active individual assignments (of one instructor, or all) with their session figures."""
+    """Active individual assignments (of one instructor, or all) with their session figures
+    and their 1:1 bookings, booked against held."""
     return Table(
         [
             "Instructor",
@@ -174,6 +175,8 @@ def mentoring_table(*, instructor: User | None = None, today: dt.date | None = N
             "Last contact",
             "Days since contact",
             "Stale",
+            "Booked",
+            "Held",
         ],
         (
             [
@@ -186,6 +189,8 @@ def mentoring_table(*, instructor: User | None = None, today: dt.date | None = N
                 r.last_contact.isoformat() if r.last_contact else "",
                 r.days_since_contact,
                 r.stale,
+                r.booked,
+                r.held,
             ]
             for r in mentoring_report(instructor, today=today)
         ),

@@ -44,6 +44,36 @@ from trainers.tests.factories import AvailabilityWindowFactory
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+def _mentor_bookings(assignment, logged) -> None:
+    """A booked, a cancelled and a held 1:1 booking of ``assignment``."""
+    from django.utils import timezone as django_timezone
+
+    from allocation.models import MentorBooking
+
+    start = django_timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    people = {
+        "assignment": assignment,
+        "mentor": assignment.instructor,
+        "mentee": assignment.student,
+        "created_by": assignment.student,
+    }
+    hour = dt.timedelta(hours=1)
+    MentorBooking.objects.create(**people, start_at=start, end_at=start + hour)
+    MentorBooking.objects.create(
+        **people,
+        start_at=start + hour,
+        end_at=start + 2 * hour,
+        status="cancelled",
+        cancelled_at=start - 2 * hour,
+        cancelled_by=assignment.instructor,
+        reason="Ill",
+    )
+    past = start - dt.timedelta(days=4)
+    MentorBooking.objects.create(
+        **people, start_at=past, end_at=past + hour, status="held", session=logged
+    )
+
+
 def _build_world() -> SimpleNamespace:
     """One or more rows of every registered model, made the way the application makes them
     (the services), so that history rows, ended staffing rows and queued tasks exist too."""
@@ -84,9 +114,10 @@ def _build_world() -> SimpleNamespace:
     assignment = allocation_services.individual_assign(
         student=student, instructor=assistant, assigned_by=admin_user
     )
-    allocation_services.mentoring_session_log(
+    logged = allocation_services.mentoring_session_log(
         assignment=assignment, logged_by=assistant, session_date=now, duration_minutes=30
     )
+    _mentor_bookings(assignment, logged)
     allocation_services.batch_note_add(batch=batch, author=assistant, body="Room 4 this week.")
     trainer_services.leave_record(
         trainer=substitute,

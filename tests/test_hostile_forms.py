@@ -89,12 +89,14 @@ HOSTS = {
     "webhooks:redeliver": "webhooks:deliveries",
     "language_switch": "profile",
     "people:invite": "people:list",
+    "mentoring:book": "mentoring:bookings",
+    "mentoring:cancel": "mentoring:bookings",
 }
 # Forms that are only a button: nothing to fill in.
 BUTTONS = {"logout", "feeds:reset", "inbox:read", "inbox:read_all", "lifecycle:run"}
 BUTTONS |= {"enroll:cancel", "imports:apply", "console:mentor_unassign", "waitlist:move"}
 BUTTONS |= {"waitlist:remove", "console:roster_entry_remove", "console:holiday_delete"}
-BUTTONS |= {"webhooks:redeliver", "people:invite"}
+BUTTONS |= {"webhooks:redeliver", "people:invite", "mentoring:cancel"}
 # Forms the world does not show (no uncovered session to cover, the student already has a
 # mentor, nothing for the solver to staff): posted with the matrix's data and the payloads.
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}
@@ -102,6 +104,8 @@ NOT_SHOWN |= {"assignment:preview", "assignment:balance"}
 # The set-password forms of a reset or invitation link the world has no valid token for (a
 # valid link's form: notifications/tests/test_account_emails.py, test_the_set_password_form_*).
 NOT_SHOWN |= {"password_reset_confirm", "invitation_accept"}
+# The world's mentors declared no hours, so no slot buttons (their field: ``start``).
+NOT_SHOWN |= {"mentoring:book", "mentoring:move"}
 
 
 # --- finding the forms ------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from allocation.models import (
     ClassSession,
     CourseTrainer,
     Holiday,
+    MentorBooking,
     SessionKind,
     TrainerBooking,
     Weekday,
@@ -214,6 +215,15 @@ def _build_world():
         course=course_a,
         created_by=admin,
     )
+    # A 1:1 booking of student A with their mentor, instructor A, ten days ahead.
+    booking_start = dt.datetime.combine(TODAY + dt.timedelta(days=10), dt.time(12), tzinfo=dt.UTC)
+    booking_a = MentorBooking.objects.create(
+        assignment=assignment_a,
+        mentor=instructor_a,
+        mentee=student_a,
+        start_at=booking_start,
+        end_at=booking_start + dt.timedelta(hours=1),
+    )
     # An uploaded CSV with no rows, for the bulk import pages.
     import_job = EnrollmentImport.objects.create(created_by=admin, filename="students.csv")
     # Instructor A covers a third batch (of a bystander) for two weeks from next week.
@@ -261,6 +271,7 @@ def _build_world():
         import_job=import_job,
         session_a=session_a,
         holiday_a=holiday_a,
+        booking_a=booking_a,
     )
 
 
@@ -594,6 +605,30 @@ PAGES = [
     Page("instructor:availability", get=instructor_page(), post=instructor_page()),
     # --- student -------------------------------------------------------------------------------
     Page("student:schedule", get=student_page()),
+    # --- 1:1 mentoring bookings (mentees and mentors; a booking's outsiders get 404) ------------
+    Page("mentoring:bookings", get=any_user(200)),
+    Page(
+        "mentoring:book",
+        get=any_user(405),
+        # Not a free slot (nobody has hours in the world): a message on the bookings page.
+        post=any_user(Redirect("mentoring:bookings")),
+        data=lambda w: {"start": "2030-01-07T10:00:00+00:00"},
+    ),
+    Page(
+        "mentoring:cancel",
+        get=any_user(405),
+        # The student cancels; the later ones are refused with a message (already cancelled).
+        post=any_user(Redirect("mentoring:bookings")) | {OTHER_STUDENT: 404, OTHER_INSTRUCTOR: 404},
+        kwargs=lambda w: {"pk": w.booking_a.pk},
+    ),
+    Page(
+        "mentoring:move",
+        get=any_user(200) | {OTHER_STUDENT: 404, OTHER_INSTRUCTOR: 404},
+        # Not a free slot: the page again, with the error.
+        post=any_user(200) | {OTHER_STUDENT: 404, OTHER_INSTRUCTOR: 404},
+        kwargs=lambda w: {"pk": w.booking_a.pk},
+        data=lambda w: {"start": "2030-01-07T10:00:00+00:00", "reason": "Clash"},
+    ),
     # --- calendar feeds: the token is the credential, a session is neither needed nor enough ---
     Page(
         "feeds:student",
@@ -1000,6 +1035,8 @@ SHOWN_TO_A = [
     ("instructor:dashboard", INSTRUCTOR, "GAMMA-B1"),  # the cover duty
     ("instructor:mentees", INSTRUCTOR, "Stella Aardvark"),
     ("instructor:session_log", INSTRUCTOR, "Stella Aardvark"),
+    ("mentoring:bookings", STUDENT, "Ingrid Alphonse"),
+    ("mentoring:bookings", INSTRUCTOR, "Stella Aardvark"),
     ("instructor:batch_notes", INSTRUCTOR, "ALPHA-B1"),
     ("console:batch_detail", ADMIN, "Stella Aardvark"),
     ("console:batch_conflicts", ADMIN, "ALPHA-B1"),

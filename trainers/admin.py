@@ -33,6 +33,7 @@ class TrainerProfileAdmin(admin.ModelAdmin):
         "status",
         "max_active_batches",
         "max_individual_students",
+        "mentoring_slot_minutes",
         "created_at",
         "updated_at",
     )

@@ -3,10 +3,16 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
 
-DEFAULT_MAX_ACTIVE_BATCHES = 4  # the original guide recommends 3-4 active batches per instructor
+DEFAULT_MAX_ACTIVE_BATCHES = 4
+# A mentor's bookable 1:1 slots last one of these (allocation.selectors.mentor_slots).
+MENTORING_SLOT_CHOICES = [(30, _("30 minutes")), (45, _("45 minutes")), (60, _("60 minutes"))]
+DEFAULT_MENTORING_SLOT_MINUTES = (
+    60  # the original guide recommends 3-4 active batches per instructor
+)
 
 
 class TrainerStatus(models.TextChoices):
@@ -34,6 +40,11 @@ class TrainerProfile(models.Model):
     status = models.CharField(
         max_length=10, choices=TrainerStatus.choices, default=TrainerStatus.ACTIVE
     )
+    mentoring_slot_minutes = models.PositiveSmallIntegerField(
+        choices=MENTORING_SLOT_CHOICES,
+        default=DEFAULT_MENTORING_SLOT_MINUTES,
+        help_text=_("Length of a bookable 1:1 mentoring slot."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +61,11 @@ class TrainerProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=TrainerStatus.values),
                 name="trainer_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mentoring_slot_minutes__in=[30, 45, 60]),
+                name="trainer_mentoring_slot_length_valid",
+                violation_error_message=_("A mentoring slot lasts 30, 45 or 60 minutes"),
             ),
         ]
 

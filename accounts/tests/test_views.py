@@ -281,6 +281,7 @@ MENU = [
     ("Mentees", "instructor:mentees", "instructor"),
     ("Availability", "instructor:availability", "instructor"),
     ("My schedule", "student:schedule", "student"),
+    ("1:1 sessions", "mentoring:bookings", "student"),
 ]
 
 

@@ -1,6 +1,7 @@
 """The allocation models by sub-domain: ``batches`` (courses, batches, slots, staffing,
 rosters, cover, mentoring, notes, templates) and ``calendar`` (dated sessions, holidays and
-closures, trainer bookings, per-session cover). Import them from here."""
+closures, trainer bookings, per-session cover) and ``mentor_bookings`` (1:1 mentoring
+bookings). Import them from here."""
 
 from .batches import (
     OPEN_BATCH_STATUSES,
@@ -37,8 +38,15 @@ from .calendar import (
     SessionStatus,
     TrainerBooking,
 )
+from .mentor_bookings import (
+    ACTIVE_BOOKING_STATUSES,
+    MentorBooking,
+    MentorBookingQuerySet,
+    MentorBookingStatus,
+)
 
 __all__ = [
+    "ACTIVE_BOOKING_STATUSES",
     "HELD_SESSION_STATUSES",
     "MAX_SESSION_LENGTH",
     "OPEN_BATCH_STATUSES",
@@ -58,6 +66,9 @@ __all__ = [
     "CourseTrainer",
     "Holiday",
     "IndividualAssignment",
+    "MentorBooking",
+    "MentorBookingQuerySet",
+    "MentorBookingStatus",
     "MentoringSession",
     "RosterRole",
     "RosterStatus",

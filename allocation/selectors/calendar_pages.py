@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from allocation.models import Batch, ClassSession, SessionCover, TrainerBooking
+from allocation.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Batch,
+    ClassSession,
+    SessionCover,
+    TrainerBooking,
+)
+from allocation.selectors.mentor_slots import bookings_between
 from allocation.selectors.sessions import (
     SessionTeacher,
     batch_sessions,
@@ -81,6 +88,8 @@ def _row(session: ClassSession, role: str = "") -> SessionRow:
 class CalendarDay:
     day: dt.date
     rows: list[SessionRow] = field(default_factory=list)
+    # 1:1 mentoring bookings of the day (This week), mentor and mentee loaded.
+    bookings: list = field(default_factory=list)
     in_range: bool = True  # false for the days of the previous/next month that fill a grid
     today: bool = False
 
@@ -103,6 +112,10 @@ class Calendar:
     @property
     def session_count(self) -> int:
         return sum(len(day.rows) for day in self.days if day.in_range)
+
+    @property
+    def booking_count(self) -> int:
+        return sum(len(day.bookings) for day in self.days if day.in_range)
 
     @property
     def busy_days(self) -> list[CalendarDay]:
@@ -192,8 +205,9 @@ def _role_for(trainer: User):
 def trainer_week(trainer: User, *, day: dt.date, tz: zoneinfo.ZoneInfo, today: dt.date) -> Calendar:
     """The instructor's week holding ``day``, by day in ``tz``: the sessions they teach (as
     primary, assistant or cover) and the ones a substitute covers for them, in time order,
-    each with its cover. Seven queries: the sessions they teach (with bookings and covers),
-    then the sessions covered for them (with bookings and covers)."""
+    each with its cover; and their 1:1 mentoring bookings (as mentor or mentee; cancelled ones
+    left out). Seven queries: the sessions they teach (with bookings and covers), then the
+    sessions covered for them (with bookings and covers), then the mentoring bookings."""
     start = week_of(day)
     end = start + dt.timedelta(days=7)
     window = {"start": day_start(start, tz), "end": day_start(end, tz)}
@@ -210,10 +224,18 @@ def trainer_week(trainer: User, *, day: dt.date, tz: zoneinfo.ZoneInfo, today: d
         if session.pk not in taught
     ]
     sessions = sorted(teaching + covered, key=lambda s: (s.start_at, s.pk))
+    days = _days(sessions, start, end, tz, today, role_of=_role_for(trainer))
+    by_day = {d.day: d for d in days}
+    for booking in bookings_between(trainer, window["start"], window["end"]).filter(
+        status__in=ACTIVE_BOOKING_STATUSES
+    ):
+        local_day = booking.start_at.astimezone(tz).date()
+        if local_day in by_day:
+            by_day[local_day].bookings.append(booking)
     return Calendar(
         view="week",
         anchor=start,
-        days=_days(sessions, start, end, tz, today, role_of=_role_for(trainer)),
+        days=days,
         previous=start - dt.timedelta(days=7),
         next=end,
     )

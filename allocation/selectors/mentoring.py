@@ -10,7 +10,13 @@ from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from allocation.models import IndividualAssignment, MentoringSession
+from allocation.models import (
+    ACTIVE_BOOKING_STATUSES,
+    IndividualAssignment,
+    MentorBooking,
+    MentorBookingStatus,
+    MentoringSession,
+)
 from core import dates
 
 
@@ -57,10 +63,23 @@ class MentoringRow:
     minutes: int
     last_contact: dt.date | None
     days_since_contact: int  # since the last session, or since the assignment started
+    booked: int = 0  # 1:1 bookings not cancelled (booked or held)
+    held: int = 0  # of those, logged as held
 
     @property
     def stale(self) -> bool:
         return self.days_since_contact >= STALE_CONTACT_DAYS
+
+
+def _booking_count(statuses) -> Coalesce:
+    counted = (
+        MentorBooking.objects.filter(assignment=OuterRef("pk"), status__in=list(statuses))
+        .order_by()
+        .values("assignment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted[:1]), Value(0))
 
 
 def mentoring_report(
@@ -69,7 +88,8 @@ def mentoring_report(
     """Active assignments (of one instructor, or all) with their session figures; one query.
 
     Each row: sessions logged, total minutes, last contact date, and days since contact —
-    counted from the assignment's start when no session was logged yet.
+    counted from the assignment's start when no session was logged yet; and its 1:1 bookings:
+    booked (not cancelled) against held (a session was logged for them).
     """
     today = today or dates.today()
     assignments = IndividualAssignment.objects.filter(ended_at__isnull=True)
@@ -81,6 +101,9 @@ def mentoring_report(
             session_count=Count("sessions"),
             session_minutes=Coalesce(Sum("sessions__duration_minutes"), Value(0)),
             last_contact=Max("sessions__session_date"),
+            # Subqueries, not joins: a second join would multiply the session counts.
+            booked_count=_booking_count(ACTIVE_BOOKING_STATUSES),
+            held_count=_booking_count([MentorBookingStatus.HELD]),
         )
         .order_by("instructor__full_name", "student__full_name")
     )
@@ -91,6 +114,8 @@ def mentoring_report(
             minutes=a.session_minutes,
             last_contact=a.last_contact,
             days_since_contact=(today - (a.last_contact or a.start_date)).days,
+            booked=a.booked_count,
+            held=a.held_count,
         )
         for a in assignments
     ]

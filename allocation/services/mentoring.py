@@ -8,11 +8,18 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocation import notices
 from allocation.eligibility import MSG_NOT_INSTRUCTOR
-from allocation.models import AssignmentType, IndividualAssignment, MentoringSession
+from allocation.models import (
+    AssignmentType,
+    IndividualAssignment,
+    MentorBooking,
+    MentorBookingStatus,
+    MentoringSession,
+)
 from core import dates
 from core.errors import DomainError, full_clean_or_refuse
 from trainers.models import TrainerProfile, TrainerStatus
@@ -232,12 +239,16 @@ def mentoring_session_log(
     duration_minutes: int,
     notes: str = "",
     follow_up_date: dt.date | None = None,
+    booking: MentorBooking | None = None,
 ) -> MentoringSession:
-    """Log a 1:1 session against an active individual assignment.
+    """Log a 1:1 session against an active individual assignment, and with ``booking`` mark
+    that booked session held (it then points at the session).
 
-    Locks nothing: a session adds no competing claim. Refuses: anyone but the assigned
-    instructor, an ended assignment, a date in the future or before the assignment started,
-    a duration outside 1–1440 minutes, a follow-up before the session.
+    Locks the booking row when one is given (so it is held once); otherwise nothing: a
+    session adds no competing claim. Refuses: anyone but the assigned instructor, an ended
+    assignment, a date in the future or before the assignment started, a duration outside
+    1–1440 minutes, a follow-up before the session; a booking of another assignment, one
+    that is not booked (cancelled or already held), or one that has not started yet.
     """
     assignment = IndividualAssignment.objects.get(pk=assignment.pk)
     if logged_by.pk != assignment.instructor_id:
@@ -265,5 +276,25 @@ def mentoring_session_log(
         follow_up_date=follow_up_date,
     )
     full_clean_or_refuse(session)
+    if booking is not None:
+        booking = (
+            MentorBooking.objects.select_for_update(of=("self",)).filter(pk=booking.pk).first()
+        )
+        if booking is None or booking.assignment_id != assignment.pk:
+            raise DomainError(_("This booking is not one of this assignment's"), field="booking")
+        if booking.status != MentorBookingStatus.BOOKED:
+            raise DomainError(
+                _("This booking is %(status)s; only a booked session can be logged as held")
+                % {"status": booking.get_status_display().lower()},
+                field="booking",
+            )
+        if booking.start_at > dt.datetime.now(tz=dt.UTC):
+            raise DomainError(
+                _("This booked session has not started yet; log it afterwards"), field="booking"
+            )
     session.save()
+    if booking is not None:
+        booking.status = MentorBookingStatus.HELD
+        booking.session = session
+        booking.save(update_fields=["status", "session", "updated_at"])
     return session

@@ -189,8 +189,9 @@ def test_this_week_renders_in_a_fixed_number_of_queries(client, cal, django_asse
 
 
 # session + user; the sessions taught, their bookings, their covers; the sessions covered for
-# them (one query with the subquery of covers), their bookings, their covers
-THIS_WEEK_QUERIES = 8
+# them (one query with the subquery of covers), their bookings, their covers; their 1:1
+# mentoring bookings
+THIS_WEEK_QUERIES = 9
 
 # --- the student's next sessions ---------------------------------------------------------------
 

@@ -9,6 +9,7 @@ and ``eligibility``.
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,7 +17,14 @@ from accounts.access import instructor_required
 from accounts.models import User
 from allocation import selectors, services
 from allocation.forms import AvailabilityFormSet, BatchNoteForm, MentoringSessionForm
-from allocation.models import OPEN_BATCH_STATUSES, TEACHING_ROLES, Batch, IndividualAssignment
+from allocation.models import (
+    OPEN_BATCH_STATUSES,
+    TEACHING_ROLES,
+    Batch,
+    IndividualAssignment,
+    MentorBooking,
+    MentorBookingStatus,
+)
 from core.errors import DomainError
 from trainers import services as trainer_services
 
@@ -77,7 +85,10 @@ def session_log(request, assignment_pk: int):
         pk=assignment_pk,
         instructor=request.user,
     )
-    form = MentoringSessionForm(request.POST or None)
+    bookings = MentorBooking.objects.filter(
+        assignment=assignment, status=MentorBookingStatus.BOOKED, start_at__lte=timezone.now()
+    ).order_by("-start_at")
+    form = MentoringSessionForm(request.POST or None, bookings=bookings)
     if request.method == "POST" and form.is_valid():
         try:
             services.mentoring_session_log(

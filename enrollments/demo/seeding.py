@@ -47,7 +47,16 @@ from notifications.services import notifications_without_email
 from trainers.models import TrainerLeave, TrainerProfile
 from trainers.services import leave_record
 
-from .people import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD, JOHN, MARIA, SARAH, Student
+from .people import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    EMILY,
+    JOHN,
+    MARIA,
+    SARAH,
+    Student,
+)
 from .plan import (
     GERMAN_PATTERNS,
     MENTORING_PLAN,
@@ -270,6 +279,7 @@ def _seed_as_admin(
     _seed_leave_and_cover(admin=admin, today=today, report=report)
     _seed_holidays(admin=admin, today=today, report=report)
     _seed_batch_template(report=report)
+    _seed_mentor_bookings(report=report)
 
 
 def _seed_holidays(*, admin: User, today: dt.date, report: SeedReport) -> None:
@@ -399,6 +409,57 @@ def _seed_batch_template(*, report: SeedReport) -> None:
     template.full_clean()
     template.save()
     report.staffing_changes += 1
+
+
+# Mentors who offer 1:1 slots in the demo: their weekly hours (wide enough for all their
+# teaching, which declared hours would otherwise restrict), slot length, and the mentees who
+# have a session booked.
+MENTOR_HOURS = (dt.time(8), dt.time(21))
+MENTOR_BOOKINGS = ((SARAH, 60, (1, 2, 3)), (EMILY, 45, (301, 302)))
+
+
+@transaction.atomic
+def _seed_mentor_bookings(*, report: SeedReport) -> None:
+    """Weekday hours for two mentors and a few 1:1 bookings of their mentees, through the
+    services, from two days ahead. A mentor who already declared hours and a mentee who
+    already has a booking are left alone, so a rerun adds nothing."""
+    from django.utils import timezone
+
+    from allocation.models import MentorBooking, MentorBookingStatus
+    from allocation.selectors.mentor_slots import mentor_slots
+    from allocation.services.mentor_bookings import (
+        mentor_booking_create,
+        mentoring_slot_length_set,
+    )
+    from trainers.models import AvailabilityWindow
+    from trainers.services import Window, availability_set
+
+    emails = [mentor.email for mentor, *_ in MENTOR_BOOKINGS]
+    emails += [Student(n).email for *_, numbers in MENTOR_BOOKINGS for n in numbers]
+    users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    start = timezone.now() + dt.timedelta(days=2)
+    for mentor_plan, minutes, numbers in MENTOR_BOOKINGS:
+        mentor = users.get(mentor_plan.email)
+        if mentor is None:
+            continue
+        if not AvailabilityWindow.objects.filter(trainer=mentor).exists():
+            availability_set(
+                trainer=mentor, windows=[Window(day, *MENTOR_HOURS) for day in range(6)]
+            )
+            mentoring_slot_length_set(mentor=mentor, minutes=minutes)
+            report.staffing_changes += 1
+        for index, number in enumerate(numbers):
+            mentee = users.get(Student(number).email)
+            booked = MentorBooking.objects.filter(
+                mentee=mentee, status=MentorBookingStatus.BOOKED
+            ).exists()
+            if mentee is None or booked:
+                continue
+            slots = mentor_slots(mentor, start=start, end=start + dt.timedelta(days=7))
+            if len(slots) > 5 * index:
+                slot = slots[5 * index]  # spread over the days
+                mentor_booking_create(mentee=mentee, start_at=slot.start_at, booked_by=mentee)
+                report.staffing_changes += 1
 
 
 @transaction.atomic

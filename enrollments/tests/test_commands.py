@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import StudentFactory
@@ -20,6 +21,7 @@ from allocation.models import (
     BatchTrainer,
     Course,
     IndividualAssignment,
+    MentorBooking,
     MentoringSession,
     ScheduleSlot,
     SubstituteCover,
@@ -54,6 +56,7 @@ def row_counts() -> dict[str, int]:
         "staffing rows": BatchTrainer.objects.count(),
         "individual assignments": IndividualAssignment.objects.count(),
         "mentoring sessions": MentoringSession.objects.count(),
+        "mentor bookings": MentorBooking.objects.count(),
     }
 
 
@@ -192,6 +195,12 @@ def test_seed_demo_builds_both_scenarios():
     lost = ClassSession.objects.filter(status="cancelled", holiday__isnull=False)
     assert lost.exists()
     assert not TrainerBooking.objects.filter(session__in=lost).exists()
+
+    # A few 1:1 bookings with two mentors who declared weekday hours (the student login has one).
+    bookings = MentorBooking.objects.filter(status="booked")
+    assert bookings.count() == 5
+    assert bookings.filter(mentee__email="student001@medh.local").exists()
+    assert all(b.start_at > timezone.now() for b in bookings)
 
     # The logins are printed, one per role.
     assert "Admin: admin@medh.local / admin12345" in output

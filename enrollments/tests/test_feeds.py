@@ -229,8 +229,9 @@ def test_reset_ignores_a_next_of_another_site_and_refuses_get(client, cal):
 # --- query counts ------------------------------------------------------------------------------
 
 
-# user by token; sessions (batch, course, primary joined); bookings' trainers; covers
-FEED_QUERIES = 4
+# user by token; sessions (batch, course, primary joined); bookings' trainers; covers;
+# 1:1 mentoring bookings (mentor and mentee joined)
+FEED_QUERIES = 5
 
 
 @pytest.mark.parametrize("feed", ["student", "instructor"])

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import feed_token_reset
 from allocation.selectors import calendar_pages
+from allocation.selectors.mentor_slots import bookings_between
 from core.web import attachment
 from enrollments import feeds, selectors
 from enrollments.views.redirects import next_url
@@ -38,18 +39,24 @@ def _feed_owner(token: str, has_role) -> object:
 @require_GET
 def student_feed(request, token: str):
     student = _feed_owner(token, lambda user: user.is_learner)
-    rows = calendar_pages.student_feed_sessions(student, since=feeds.feed_since())
+    since = feeds.feed_since()
+    rows = calendar_pages.student_feed_sessions(student, since=since)
+    bookings = bookings_between(student, since, None)
     # In the owner's language: a calendar app sends no useful Accept-Language, and no cookie.
     with translation.override(student.language):
-        return _ics_response(feeds.student_calendar(student, rows), "medh-classes.ics")
+        return _ics_response(feeds.student_calendar(student, rows, bookings), "medh-classes.ics")
 
 
 @require_GET
 def instructor_feed(request, token: str):
     instructor = _feed_owner(token, lambda user: user.is_instructor)
-    rows = calendar_pages.trainer_feed_sessions(instructor, since=feeds.feed_since())
+    since = feeds.feed_since()
+    rows = calendar_pages.trainer_feed_sessions(instructor, since=since)
+    bookings = bookings_between(instructor, since, None)
     with translation.override(instructor.language):
-        return _ics_response(feeds.instructor_calendar(instructor, rows), "medh-teaching.ics")
+        return _ics_response(
+            feeds.instructor_calendar(instructor, rows, bookings), "medh-teaching.ics"
+        )
 
 
 @login_required

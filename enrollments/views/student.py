@@ -7,7 +7,11 @@ from django.views.decorators.http import require_GET
 from accounts.access import student_required
 from allocation import selectors as allocation_selectors
 from allocation.selectors import calendar_pages
+from allocation.selectors.mentor_slots import upcoming_bookings
 from enrollments import selectors
+
+# The next 1:1 bookings shown on the schedule.
+UPCOMING_BOOKINGS = 3
 
 
 @student_required
@@ -27,5 +31,6 @@ def student_schedule(request):
             "past": selectors.student_past_enrollments(student),
             "mentor": selectors.student_mentor(student),
             "next_sessions": calendar_pages.student_next_sessions(student, now=timezone.now()),
+            "upcoming_bookings": list(upcoming_bookings(student)[:UPCOMING_BOOKINGS]),
         },
     )

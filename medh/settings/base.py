@@ -359,6 +359,15 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=1.0)
 # On SIGTERM the worker lets the email in flight finish for this long, then cuts it.
 OUTBOX_STOP_GRACE_SECONDS = env.float("OUTBOX_STOP_GRACE_SECONDS", default=3.0)
+# 1:1 mentoring bookings (allocation.services.mentor_bookings): either side may cancel or
+# move a booking until NOTICE_HOURS before it starts (admins at any time); a slot can be
+# booked from MIN_LEAD_HOURS ahead; the reminder goes out REMINDER_HOURS before the session
+# (written by `manage.py send_mentoring_reminders`, run every few minutes from cron); the
+# slots API answers for at most MAX_RANGE_DAYS at once.
+MENTORING_NOTICE_HOURS = env.int("MENTORING_NOTICE_HOURS", default=24)
+MENTORING_MIN_LEAD_HOURS = env.int("MENTORING_MIN_LEAD_HOURS", default=2)
+MENTORING_REMINDER_HOURS = env.int("MENTORING_REMINDER_HOURS", default=24)
+MENTORING_MAX_RANGE_DAYS = env.int("MENTORING_MAX_RANGE_DAYS", default=56)
 # Webhooks (webhooks/, docs/webhooks.md): attempts per delivery (30 s, 1 min, 2 min, ... apart),
 # the HTTP timeout in seconds, and whether endpoints may be private or loopback addresses
 # (off: a registered URL cannot make the server probe its own network; the tests turn it on).

@@ -152,6 +152,44 @@ def _delivery(w):
     return WebhookDelivery.objects.create(event=event, endpoint=_webhook(w), status="failed")
 
 
+def _mentor_slots(w):
+    """Free 1:1 slots of the student's mentor (the batch's instructor), three days ahead and
+    more (outside the notice window), after giving them daily hours if they have none."""
+    from django.utils import timezone
+
+    from allocation.selectors.mentor_slots import mentor_slots
+    from trainers.models import AvailabilityWindow
+
+    if not AvailabilityWindow.objects.filter(trainer=w.instructor).exists():
+        AvailabilityWindow.objects.bulk_create(
+            AvailabilityWindow(
+                trainer=w.instructor, day=day, start_time=dt.time(8), end_time=dt.time(20)
+            )
+            for day in range(7)
+        )
+    start = timezone.now() + dt.timedelta(days=3)
+    return mentor_slots(w.instructor, start=start, end=start + dt.timedelta(days=2))
+
+
+def _mentor_booking(w):
+    """The student's booking with their mentor, made at the first free slot if none."""
+    from allocation.models import MentorBooking
+
+    found = MentorBooking.objects.filter(mentee=w.student, status="booked").first()
+    if found is not None:
+        return found
+    slot = _mentor_slots(w)[0]
+    return MentorBooking.objects.create(
+        assignment=w.assignment,
+        mentor=w.instructor,
+        mentee=w.student,
+        start_at=slot.start_at,
+        end_at=slot.end_at,
+    )
+
+
+MENTORING_SIDES = {"admin": 200, "instructor": 200, "student": 200}
+
 ALL_SIGNED_IN = dict.fromkeys(ROLES[:-1], 200)
 STAFF = {"admin": 200, "instructor": 200, "other_instructor": 200}
 
@@ -383,6 +421,33 @@ CASES = [
         "get",
         lambda w: f"/api/instructors/{w.instructor.pk}/workload",
         {"admin": 200, "instructor": 200},
+    ),
+    # --- issue 25: 1:1 mentoring bookings ---
+    Case(
+        "mentor slots",
+        "get",
+        lambda w: f"/api/mentors/{w.instructor.pk}/slots",
+        MENTORING_SIDES,
+    ),
+    Case(
+        "book mentoring session",
+        "post",
+        lambda w: "/api/mentoring/bookings",
+        {"admin": 201, "instructor": 201, "student": 201},
+        lambda w: {"start": _mentor_slots(w)[1].start_at.isoformat(), "student_id": w.student.pk},
+    ),
+    Case(
+        "move mentoring booking",
+        "put",
+        lambda w: f"/api/mentoring/bookings/{_mentor_booking(w).pk}",
+        MENTORING_SIDES,
+        lambda w: {"start": _mentor_slots(w)[1].start_at.isoformat()},
+    ),
+    Case(
+        "cancel mentoring booking",
+        "delete",
+        lambda w: f"/api/mentoring/bookings/{_mentor_booking(w).pk}",
+        MENTORING_SIDES,
     ),
     # --- issue 23 ---
     Case(

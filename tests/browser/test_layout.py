@@ -93,8 +93,13 @@ def admin_pages(demo) -> list[str]:
     return [reverse(name, args=args) for name, args in names]
 
 
-INSTRUCTOR_PAGES = ["instructor:dashboard", "instructor:mentees", "instructor:availability"]
-STUDENT_PAGES = ["student:schedule", "inbox:list", "profile"]
+INSTRUCTOR_PAGES = [
+    "instructor:dashboard",
+    "instructor:mentees",
+    "instructor:availability",
+    "mentoring:bookings",
+]
+STUDENT_PAGES = ["student:schedule", "inbox:list", "profile", "mentoring:bookings"]
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:

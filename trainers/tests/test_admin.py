@@ -29,6 +29,7 @@ def profile_data(**overrides) -> dict:
         "status": TrainerStatus.ACTIVE,
         "max_active_batches": "3",
         "max_individual_students": "",
+        "mentoring_slot_minutes": "60",
     }
     data.update(overrides)
     return data
@@ -115,3 +116,16 @@ def test_changelist_query_count_is_constant(admin_client, django_assert_max_num_
         response = admin_client.get(LIST, {"status__exact": TrainerStatus.ACTIVE, "q": "a"})
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == size
+
+
+def test_the_admin_sets_the_mentoring_slot_length_and_refuses_another(admin_client):
+    profile = TrainerProfileFactory()
+    url = reverse("admin:trainers_trainerprofile_change", args=[profile.pk])
+    response = admin_client.post(url, profile_data(mentoring_slot_minutes="45"))
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.mentoring_slot_minutes == 45
+    response = admin_client.post(url, profile_data(mentoring_slot_minutes="50"))
+    assert response.status_code == 200
+    profile.refresh_from_db()
+    assert profile.mentoring_slot_minutes == 45
