@@ -4,8 +4,13 @@
 row locked, when its capacity was raised: enrollments fills the new seats from the waitlist.
 A receiver returns the users it gave seats to (or nothing); ``batch_update`` hands them on
 as ``batch.seats_filled_by``.
+
+``batch_completed(batch=...)`` is sent inside the transaction that makes a batch Completed,
+with its row locked: by the calendar (``batch_advance_status``) or by an admin's status change
+(``batch_update``). feedback asks the batch's students to rate it.
 """
 
 from django.dispatch import Signal
 
 batch_seats_added = Signal()
+batch_completed = Signal()

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "trainers",
     "allocation",
     "enrollments",
+    "feedback",
     "planning",
     "webhooks",
     "reports",
