@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Prefetch
 from django.utils import timezone
 
 from accounts.access import is_admin
@@ -151,14 +151,15 @@ def open_requests(student: User) -> list[FeedbackRequest]:
 
 @dataclass
 class Figure:
-    """An average over ``answers`` ratings; ``average`` is None when it may not be shown."""
+    """An average over ``answers`` ratings. Both are None when the viewer may not see them
+    (a trainer, below ``min_answers()``): then no number at all is shown."""
 
-    answers: int
+    answers: int | None
     average: float | None
 
     @property
-    def enough(self) -> bool:
-        return self.answers >= min_answers()
+    def shown(self) -> bool:
+        return self.average is not None
 
 
 @dataclass
@@ -180,12 +181,9 @@ class StageSummary:
 
 
 def _figure(cls, answers: int, average, shown: bool, **extra):
-    visible = shown or answers >= min_answers()
-    return cls(
-        answers=answers,
-        average=round(float(average), 2) if visible and average is not None else None,
-        **extra,
-    )
+    if not (shown or answers >= min_answers()) or average is None:
+        return cls(answers=None, average=None, **extra)
+    return cls(answers=answers, average=round(float(average), 2), **extra)
 
 
 def batch_summary(batch: Batch, *, viewer: User) -> list[StageSummary]:
@@ -216,7 +214,12 @@ def batch_summary(batch: Batch, *, viewer: User) -> list[StageSummary]:
         for answer in (
             BatchFeedback.objects.filter(batch_id=batch.pk)
             .select_related("student")
-            .prefetch_related("trainer_ratings__trainer")
+            .prefetch_related(
+                Prefetch(
+                    "trainer_ratings",
+                    queryset=TrainerRating.objects.select_related("trainer").order_by("pk"),
+                )
+            )
             .order_by("-created_at", "pk")
         ):
             responses.setdefault(answer.stage, []).append(answer)
@@ -237,7 +240,10 @@ def batch_summary(batch: Batch, *, viewer: User) -> list[StageSummary]:
                 for r in per_trainer
                 if r["feedback__stage"] == stage
             ),
-            key=lambda f: (f.trainer.full_name if f.trainer else "", f.answers),
+            key=lambda f: (
+                f.trainer.full_name if f.trainer else "",
+                f.trainer.pk if f.trainer else 0,
+            ),
         )
         summaries.append(
             StageSummary(

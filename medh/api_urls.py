@@ -16,6 +16,7 @@ from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
 from enrollments import api_waitlist
+from feedback import api as feedback
 from planning import api as planning
 from reports import api as reports
 from webhooks import api as webhooks
@@ -56,6 +57,11 @@ urlpatterns = [
         name="course-batches",
     ),
     path("batches/<id:batch_id>", allocation.BatchDetailView.as_view(), name="batch"),
+    path(
+        "batches/<id:batch_id>/feedback",
+        feedback.BatchFeedbackView.as_view(),
+        name="batch-feedback",
+    ),
     path(
         "batches/<id:batch_id>/assign-instructor/<id:instructor_id>",
         allocation.BatchAssignInstructorView.as_view(),

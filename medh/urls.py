@@ -71,6 +71,7 @@ urlpatterns = [
     path("me/", include((student_patterns, "student"))),
     path("feeds/", include((feed_patterns, "feeds"))),
     path("inbox/", include(("notifications.urls", "inbox"))),
+    path("feedback/", include(("feedback.urls", "feedback"))),
     path("favicon.ico", favicon, name="favicon"),
     path("", account_views.home, name="home"),
 ]
