@@ -22,7 +22,7 @@ from feedback.models import (
     MentoringRating,
     TrainerRating,
 )
-from feedback.services import feedback_submit, midpoint_requests, mentoring_rating_submit
+from feedback.services import feedback_submit, mentoring_rating_submit, midpoint_requests
 from notifications.models import Notification
 from tests.support import InstructorFactory, MentoringSessionFactory
 
