@@ -74,6 +74,14 @@ def _instructor_leave(w):
     )
 
 
+def _completed(w):
+    """The batch, Completed (so its students may rate it); returns the batch."""
+    from allocation.models import Batch, BatchStatus
+
+    Batch.objects.filter(pk=w.batch.pk).update(status=BatchStatus.COMPLETED)
+    return w.batch
+
+
 def _backup(w):
     """The roster-only trainer as a backup of the batch; returns the batch."""
     from allocation.services import batch_staff_add
@@ -355,6 +363,19 @@ CASES = [
         "get",
         lambda w: f"/api/users/{w.student.pk}/sessions",
         {"admin": 200, "student": 200},
+    ),
+    Case(
+        "batch feedback",
+        "get",
+        lambda w: f"/api/batches/{w.batch.pk}/feedback",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "give batch feedback",
+        "post",
+        lambda w: f"/api/batches/{_completed(w).pk}/feedback",
+        {"student": 201},
+        lambda w: {"rating": 4, "trainers": [{"trainer": w.instructor.pk, "rating": 5}]},
     ),
     Case("holidays", "get", lambda w: "/api/holidays", {"admin": 200}),
     Case(
