@@ -50,6 +50,7 @@ from allocation import services as allocation_services
 from allocation.models import (
     ClassSession,
     CourseTrainer,
+    MentoringSession,
     Holiday,
     SessionKind,
     TrainerBooking,
@@ -214,6 +215,13 @@ def _build_world():
         course=course_a,
         created_by=admin,
     )
+    # A mentoring session of A's, for the mentee's rating page.
+    mentoring_a = MentoringSession.objects.create(
+        assignment=assignment_a,
+        session_date=TODAY - dt.timedelta(days=2),
+        duration_minutes=30,
+        logged_by=instructor_a,
+    )
     # An uploaded CSV with no rows, for the bulk import pages.
     import_job = EnrollmentImport.objects.create(created_by=admin, filename="students.csv")
     # Instructor A covers a third batch (of a bystander) for two weeks from next week.
@@ -261,6 +269,7 @@ def _build_world():
         import_job=import_job,
         session_a=session_a,
         holiday_a=holiday_a,
+        mentoring_a=mentoring_a,
     )
 
 
@@ -558,6 +567,26 @@ PAGES = [
     Page("instructor:availability", get=instructor_page(), post=instructor_page()),
     # --- student -------------------------------------------------------------------------------
     Page("student:schedule", get=student_page()),
+    # --- feedback ------------------------------------------------------------------------------
+    # A's batch is still running: its student sees "not open yet"; student B: 404.
+    Page(
+        "feedback:rate",
+        get=student_page() | {OTHER_STUDENT: 404},
+        post=student_page() | {OTHER_STUDENT: 404},
+        kwargs=lambda w: {"batch_id": w.batch_a.pk},
+    ),
+    Page(
+        "feedback:rate_mentoring",
+        get=student_page() | {OTHER_STUDENT: 404},
+        post=student_page() | {OTHER_STUDENT: 404},
+        kwargs=lambda w: {"session_id": w.mentoring_a.pk},
+    ),
+    # The batch's trainers and admins; anyone else 404 (not even whether it exists).
+    Page(
+        "feedback:batch",
+        get=any_user(404) | {INSTRUCTOR: 200, ADMIN: 200},
+        kwargs=lambda w: {"batch_id": w.batch_a.pk},
+    ),
     # --- calendar feeds: the token is the credential, a session is neither needed nor enough ---
     Page(
         "feeds:student",
@@ -965,6 +994,9 @@ SHOWN_TO_A = [
     ("instructor:mentees", INSTRUCTOR, "Stella Aardvark"),
     ("instructor:session_log", INSTRUCTOR, "Stella Aardvark"),
     ("instructor:batch_notes", INSTRUCTOR, "ALPHA-B1"),
+    ("feedback:rate", STUDENT, "ALPHA-B1"),
+    ("feedback:rate_mentoring", STUDENT, "Ingrid Alphonse"),
+    ("feedback:batch", INSTRUCTOR, "ALPHA-B1"),
     ("console:batch_detail", ADMIN, "Stella Aardvark"),
     ("console:batch_conflicts", ADMIN, "ALPHA-B1"),
     ("console:mentor_assign", ADMIN, "Ingrid Alphonse"),
