@@ -97,6 +97,8 @@ BUTTONS |= {"webhooks:redeliver"}
 # mentor, nothing for the solver to staff): posted with the matrix's data and the payloads.
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}
 NOT_SHOWN |= {"assignment:preview", "assignment:balance"}
+# A's batch is still running: its rating form is not open yet.
+NOT_SHOWN |= {"feedback:rate"}
 
 
 # --- finding the forms ------------------------------------------------------------------------

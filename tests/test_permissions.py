@@ -574,6 +574,7 @@ PAGES = [
         get=student_page() | {OTHER_STUDENT: 404},
         post=student_page() | {OTHER_STUDENT: 404},
         kwargs=lambda w: {"batch_id": w.batch_a.pk},
+        data=lambda w: {"rating": "5", "comment": "Fine", f"trainer_{w.instructor_a.pk}": "4"},
     ),
     Page(
         "feedback:rate_mentoring",
