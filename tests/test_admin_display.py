@@ -25,10 +25,13 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from allocation import services as allocation_services
-from allocation.models import BatchNote, BatchTemplate, StaffRole, Weekday
+from allocation.models import Batch, BatchNote, BatchTemplate, StaffRole, Weekday
 from core.dates import today
 from enrollments import services as enrollment_services
 from enrollments.tasks import auto_batch_check
+from feedback import selectors as feedback_selectors
+from feedback import services as feedback_services
+from feedback.models import CourseFeedbackOption
 from tests.support import (
     AdminFactory,
     CourseFactory,
@@ -84,8 +87,11 @@ def _build_world() -> SimpleNamespace:
     assignment = allocation_services.individual_assign(
         student=student, instructor=assistant, assigned_by=admin_user
     )
-    allocation_services.mentoring_session_log(
+    mentoring = allocation_services.mentoring_session_log(
         assignment=assignment, logged_by=assistant, session_date=now, duration_minutes=30
+    )
+    feedback_services.mentoring_rating_submit(
+        session=mentoring, student=student, rating=4, comment="Clear"
     )
     allocation_services.batch_note_add(batch=batch, author=assistant, body="Room 4 this week.")
     trainer_services.leave_record(
@@ -118,6 +124,17 @@ def _build_world() -> SimpleNamespace:
     )
     # A queued task row (emails go through the notification outbox, not the task queue).
     auto_batch_check.enqueue(course.pk)
+    # Feedback: the batch completes (its students are asked), one of them answers.
+    CourseFeedbackOption.objects.create(course=course, ask_at_midpoint=True)
+    Batch.objects.filter(pk=batch.pk).update(status="Completed")
+    feedback_services.feedback_request(batch=batch, stage="completion")
+    feedback_services.feedback_submit(
+        batch=batch,
+        student=other_student,
+        rating=5,
+        comment="Great",
+        trainer_ratings={t.pk: (4, "Kind") for t in feedback_selectors.batch_trainers(batch)},
+    )
     assert BatchNote.objects.exists()
     return SimpleNamespace(admin=admin_user, batch=batch)
 

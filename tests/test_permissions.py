@@ -50,8 +50,8 @@ from allocation import services as allocation_services
 from allocation.models import (
     ClassSession,
     CourseTrainer,
-    MentoringSession,
     Holiday,
+    MentoringSession,
     SessionKind,
     TrainerBooking,
     Weekday,
