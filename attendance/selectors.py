@@ -151,3 +151,29 @@ def session_roll(session: ClassSession) -> list[Enrollment]:
 def session_marks(session: ClassSession) -> dict[int, AttendanceMark]:
     """Student id -> their mark at the session. One query."""
     return {m.student_id: m for m in AttendanceMark.objects.filter(session=session)}
+
+
+@dataclass(frozen=True)
+class RollRow:
+    student: User
+    mark: AttendanceMark | None
+    on_roll: bool  # False: marked, then left the batch before the session
+
+
+def roll_view(session: ClassSession) -> list[RollRow]:
+    """The roll as the page shows it: each student on it with their mark, then any student
+    marked who is no longer on it. Two queries."""
+    marks = {
+        m.student_id: m
+        for m in AttendanceMark.objects.filter(session=session).select_related("student")
+    }
+    rows, seen = [], set()
+    for enrollment in session_roll(session):
+        if enrollment.student_id in seen:
+            continue
+        seen.add(enrollment.student_id)
+        rows.append(RollRow(enrollment.student, marks.get(enrollment.student_id), True))
+    for student_id, mark in marks.items():
+        if student_id not in seen:
+            rows.append(RollRow(mark.student, mark, False))
+    return rows
