@@ -14,5 +14,6 @@ The definitions, the same on every page, report, CSV and API answer:
 - **At risk** (per student and batch): the rate over the student's last
   ``AT_RISK_LAST_N`` counted sessions in the batch (all of them while fewer, once at least
   ``AT_RISK_ABSENCES_IN_A_ROW`` are counted) is below ``AT_RISK_RATE``, or the last
-  ``AT_RISK_ABSENCES_IN_A_ROW`` counted marks are all absent. An episode opens when the student becomes at risk and closes when neither holds.
+  ``AT_RISK_ABSENCES_IN_A_ROW`` counted marks are all
+  absent. An episode opens when the student becomes at risk and closes when neither holds.
 """

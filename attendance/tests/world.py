@@ -41,7 +41,7 @@ def build_world(students: int = 4) -> SimpleNamespace:
     enrollments = list(batch.enrollments.select_related("student").order_by("pk"))
     # Everyone enrolled well before the first session.
     for e in enrollments:
-        e.enrollment_date = berlin(dt.date(2027, 2, 1), 9)
+        e.enrollment_date = berlin(dt.date(2026, 1, 5), 9)
         e.save(update_fields=["enrollment_date"])
     w = SimpleNamespace(
         admin=admin,
