@@ -12,6 +12,7 @@ from accounts import api as accounts
 from allocation import api as allocation
 from allocation import api_admin, api_leave
 from allocation import api_calendar as calendar
+from attendance import api as attendance
 from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
@@ -154,6 +155,19 @@ urlpatterns = [
     path("sessions/<id:session_id>", calendar.SessionDetailView.as_view(), name="session"),
     path("users/<id:user_id>/sessions", calendar.UserSessionsView.as_view(), name="user-sessions"),
     path("holidays", calendar.HolidaysView.as_view(), name="holidays"),
+    # Attendance and early warning (issue 19).
+    path(
+        "sessions/<id:session_id>/attendance",
+        attendance.SessionAttendanceView.as_view(),
+        name="session-attendance",
+    ),
+    path("students/at-risk", attendance.AtRiskView.as_view(), name="students-at-risk"),
+    path(
+        "students/<id:student_id>/attendance",
+        attendance.StudentAttendanceView.as_view(),
+        name="student-attendance",
+    ),
+    path("reports/attendance", attendance.AttendanceReportView.as_view(), name="report-attendance"),
     path("holidays/<id:holiday_id>", calendar.HolidayDetailView.as_view(), name="holiday"),
     path("users", accounts.UsersView.as_view(), name="users"),
     path("users/<id:user_id>", api_admin.UserDetailView.as_view(), name="user"),

@@ -70,6 +70,7 @@ urlpatterns = [
     path("instructor/", include((instructor_patterns, "instructor"))),
     path("me/", include((student_patterns, "student"))),
     path("feeds/", include((feed_patterns, "feeds"))),
+    path("attendance/", include(("attendance.urls", "attendance"))),
     path("inbox/", include(("notifications.urls", "inbox"))),
     path("feedback/", include(("feedback.urls", "feedback"))),
     path("favicon.ico", favicon, name="favicon"),

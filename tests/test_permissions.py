@@ -551,6 +551,15 @@ PAGES = [
     Page("instructor:dashboard", get=instructor_page()),
     Page("instructor:mentees", get=instructor_page()),
     Page("instructor:this_week", get=instructor_page()),
+    # Attendance (issue 19): the roll is for the session's trainers and admins.
+    Page(
+        "attendance:roll",
+        get={**instructor_page(200, 403), ADMIN: 200},
+        kwargs=session_a,
+    ),
+    Page("attendance:mine", get=student_page()),
+    Page("attendance:at_risk", get={**instructor_page(), ADMIN: 200}),
+    Page("attendance:report", get=admin_page()),
     Page(
         "instructor:session_log",
         # Instructor B gets 404 for A's assignment: not even whether it exists.
