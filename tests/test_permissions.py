@@ -685,6 +685,7 @@ PAGES = [
     ),
     Page("reports:instructors", get=admin_page()),
     Page("reports:students", get=admin_page()),
+    Page("reports:quality", get=admin_page()),
     # --- audit log (reports/audit_views.py) ----------------------------------------------------
     Page("audit:log", get=admin_page()),
     Page("audit:log", get=admin_page(), query=lambda w: {"batch": w.batch_a.pk}, label="batch"),
@@ -748,6 +749,7 @@ PAGES = [
     ),
     csv_page("reports:instructors"),
     csv_page("reports:students"),
+    csv_page("reports:quality"),
     csv_page("audit:log"),
     csv_page("audit:student", kwargs=lambda w: {"pk": w.student_a.pk}),
     csv_page("imports:list"),

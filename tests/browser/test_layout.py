@@ -83,6 +83,8 @@ def admin_pages(demo) -> list[str]:
         ("reports:batches", ()),
         ("reports:instructors", ()),
         ("reports:students", ()),
+        ("reports:quality", ()),
+        ("feedback:batch", (batch,)),
         ("audit:log", ()),
         ("imports:list", ()),
         ("lifecycle:preview", ()),
