@@ -11,6 +11,8 @@ cannot import a task to queue it. It sends a signal instead, inside its transact
 - ``lifecycle_ran(today=...)``: the daily run (``lifecycle_advance``) finished its own steps,
   outside any transaction; apps above enrollments do their daily part (feedback asks at
   midpoint). A receiver returns summary lines (or nothing); they join the run's summary.
+- ``demo_seeded(admin=..., today=...)``: the demo data set (``seed_demo``) is built; apps
+  above enrollments add their part (feedback: a completed batch with answers).
 """
 
 from django.dispatch import Signal
@@ -18,3 +20,4 @@ from django.dispatch import Signal
 waitlist_joined = Signal()
 import_started = Signal()
 lifecycle_ran = Signal()
+demo_seeded = Signal()

@@ -43,6 +43,7 @@ from core.history import HistoricalRecords
 from enrollments.models import EnrollmentSource, EnrollmentStatus, PaymentStatus
 from enrollments.seats import Payment
 from enrollments.services.enrollment import enrollment_create
+from enrollments.signals import demo_seeded
 from notifications.services import notifications_without_email
 from trainers.models import TrainerLeave, TrainerProfile
 from trainers.services import leave_record
@@ -270,6 +271,8 @@ def _seed_as_admin(
     _seed_leave_and_cover(admin=admin, today=today, report=report)
     _seed_holidays(admin=admin, today=today, report=report)
     _seed_batch_template(report=report)
+    # The apps above enrollments (feedback) add their part.
+    demo_seeded.send(sender=SeedReport, admin=admin, today=today)
 
 
 def _seed_holidays(*, admin: User, today: dt.date, report: SeedReport) -> None:
