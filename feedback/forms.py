@@ -3,6 +3,9 @@ session's rating. Parsing only; the rules are the services'."""
 
 from __future__ import annotations
 
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +31,19 @@ def comment_field(label=None) -> forms.CharField:
     )
 
 
+def inline_helper(form: forms.Form) -> FormHelper:
+    """The ratings as one row of 1–5 (one tap on a phone), the comments below each."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.layout = Layout(
+        *(
+            InlineRadios(name) if isinstance(field, forms.TypedChoiceField) else name
+            for name, field in form.fields.items()
+        )
+    )
+    return helper
+
+
 class BatchFeedbackForm(DomainErrorFormMixin, forms.Form):
     """The batch's rating and comment, then one rating and comment per trainer (fields
     ``trainer_<id>`` and ``trainer_<id>_comment``)."""
@@ -45,6 +61,7 @@ class BatchFeedbackForm(DomainErrorFormMixin, forms.Form):
             self.fields[f"trainer_{trainer.pk}_comment"] = comment_field(
                 _("Comment on %(name)s (optional)") % {"name": trainer.display_name}
             )
+        self.helper = inline_helper(self)
 
     def trainer_ratings(self) -> dict[int, tuple[int, str]]:
         data = self.cleaned_data
@@ -57,3 +74,7 @@ class BatchFeedbackForm(DomainErrorFormMixin, forms.Form):
 class MentoringRatingForm(DomainErrorFormMixin, forms.Form):
     rating = rating_field(_("How was this mentoring session? (5 is best)"))
     comment = comment_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = inline_helper(self)
