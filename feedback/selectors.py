@@ -131,12 +131,14 @@ def may_see_summary(user: User, batch: Batch) -> bool:
 
 def open_requests(student: User) -> list[FeedbackRequest]:
     """The student's requests still unanswered whose stage is still open (the schedule's
-    "Rate this batch" links). Two queries."""
+    "Rate this batch" links). One query, two when there are requests."""
     requests = list(
         FeedbackRequest.objects.filter(student=student)
         .select_related("batch", "batch__course")
         .order_by("-created_at", "pk")
     )
+    if not requests:
+        return []
     answered = set(BatchFeedback.objects.filter(student=student).values_list("batch_id", "stage"))
     return [
         r
