@@ -1016,7 +1016,7 @@ class TestQueryCounts:
         assert len(response.context["roles"]) == n
         assert len(response.context["mentees"]) == n
 
-    # session, user, mentoring report
+    # session, user, mentoring report, the mentees' rating (feedback's tag)
     @pytest.mark.parametrize("n", SIZES)
     def test_mentees(self, client, admin, django_assert_max_num_queries, n):
         instructor = InstructorFactory()
@@ -1032,6 +1032,6 @@ class TestQueryCounts:
             )
         client.force_login(instructor)
 
-        with django_assert_max_num_queries(3):
+        with django_assert_max_num_queries(4):
             response = client.get(reverse("instructor:mentees"))
         assert len(response.context["rows"]) == n

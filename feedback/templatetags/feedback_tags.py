@@ -20,3 +20,12 @@ def student_feedback_card(user):
 def batch_feedback_link(batch):
     """A link to the batch's feedback page (no query: the page checks who may see it)."""
     return {"batch": batch}
+
+
+@register.inclusion_tag("feedback/_mentoring_rating.html")
+def mentoring_rating_figure(mentor):
+    """The mentor's average rating from their mentees, only from ``min_answers()`` ratings
+    (the same anonymity rule as a batch's trainers). One query."""
+    figure = selectors.mentoring_figures([mentor.pk]).get(mentor.pk)
+    shown = figure is not None and figure.answers >= selectors.min_answers()
+    return {"figure": figure if shown else None, "min_answers": selectors.min_answers()}

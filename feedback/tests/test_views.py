@@ -168,3 +168,25 @@ def test_the_feedback_page_costs_the_same_with_more_answers(world, django_assert
         answer(world, student, 3)
     with django_assert_max_num_queries(len(few)):
         client.get(url)
+
+
+def test_a_mentor_sees_the_average_from_three_ratings(world):
+    from feedback.services import mentoring_rating_submit
+    from tests.support import IndividualAssignmentFactory, MentoringSessionFactory
+
+    from .conftest import AFTER
+
+    url = reverse("instructor:mentees")
+    client = client_for(world.primary)
+    mentoring_rating_submit(
+        session=world.session, student=world.assignment.student, rating=5, today=AFTER
+    )
+    assert "not enough ratings yet" in client.get(url).text
+    for rating in (4, 3):
+        assignment = IndividualAssignmentFactory(instructor=world.primary)
+        session = MentoringSessionFactory(assignment=assignment)
+        mentoring_rating_submit(
+            session=session, student=assignment.student, rating=rating, today=AFTER
+        )
+    page = client.get(url).text
+    assert "4.0 / 5 on average (3 ratings)" in page
