@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.access import admin_required, is_admin, is_instructor, student_required
 from allocation.models import ClassSession
 from core.errors import DomainError
-from core.web import csv_response
+from core.web import csv_response, wants_csv
 
 from . import figures, selectors, services
 from .models import AttendanceStatus
@@ -87,7 +87,6 @@ def roll(request, pk: int):
             "definitions": selectors.DEFINITIONS,
             "submitted": request.POST if error else None,
         },
-        status=400 if error else 200,
     )
 
 
@@ -123,7 +122,7 @@ def report(request):
     trainer; ``?format=csv`` downloads the batch rows."""
     filters = figures.ReportFilters.from_query(request.GET)
     data = figures.attendance_report(filters)
-    if request.GET.get("format") == "csv":
+    if wants_csv(request):
         return csv_response("attendance.csv", figures.CSV_HEADER, figures.csv_rows(data["batches"]))
     return render(
         request,
