@@ -554,7 +554,6 @@ PAGES = [
     Page("attendance:at_risk", get={**instructor_page(), ADMIN: 200}),
     Page("attendance:report", get=admin_page()),
     csv_page("attendance:report"),
-
     Page(
         "instructor:session_log",
         # Instructor B gets 404 for A's assignment: not even whether it exists.
