@@ -14,3 +14,9 @@ class AttendanceConfig(AppConfig):
         from .panels import page_panel
 
         page_panels.connect(page_panel, dispatch_uid="attendance.page_panel")
+        # The demo data set gets a few weeks of attendance (attendance/demo.py).
+        from enrollments.signals import demo_seeded
+
+        from .demo import on_demo_seeded
+
+        demo_seeded.connect(on_demo_seeded, dispatch_uid="attendance.demo")
