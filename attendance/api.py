@@ -196,7 +196,7 @@ class AtRiskView(APIView):
     def get(self, request):
         user = request.user
         require(is_admin(user) or is_instructor(user), "Only admins and trainers can see this list")
-        rows = figures.at_risk_list(trainer=None if is_admin(user) else user)
+        rows = figures.at_risk_list(trainer=None if is_admin(user) else user, limit=500).rows
         return responses.listing(
             [
                 {

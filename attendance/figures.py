@@ -7,12 +7,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocation.models import Batch, BatchTrainer, Course, IndividualAssignment
-from allocation.selectors.mentoring import STALE_CONTACT_DAYS, mentoring_report
+from allocation.models import (
+    Batch,
+    BatchTrainer,
+    Course,
+    IndividualAssignment,
+    MentoringSession,
+)
+from allocation.selectors.mentoring import STALE_CONTACT_DAYS
+from core import dates
 
 from .models import AtRiskEpisode, AttendanceMark
 from .selectors import (
@@ -65,39 +72,65 @@ def _trainer_batches(trainer: User):
     return BatchTrainer.objects.filter(trainer=trainer, ended_at__isnull=True).values("batch_id")
 
 
-def at_risk_list(*, trainer: User | None = None) -> list[AtRiskRow]:
-    """Open at-risk episodes and mentees with no contact for ``STALE_CONTACT_DAYS``, with
-    the reason; for a trainer, those of the batches they staff and of their own mentees.
-    Two queries for any number of rows."""
-    episodes = AtRiskEpisode.objects.filter(closed_at__isnull=True).select_related(
-        "student", "batch__course"
-    )
+@dataclass(frozen=True)
+class AtRiskList:
+    rows: list[AtRiskRow]
+    attendance_total: int
+    mentoring_total: int
+
+    @property
+    def total(self) -> int:
+        return self.attendance_total + self.mentoring_total
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def at_risk_list(*, trainer: User | None = None, limit: int = 100) -> AtRiskList:
+    """Open at-risk episodes (newest first) and mentees with no mentoring contact for
+    ``STALE_CONTACT_DAYS`` (longest without first), with the reason, at most ``limit`` of
+    each; for a trainer, those of the batches they staff and of their own mentees. Four
+    queries for any number of students."""
+    episodes = AtRiskEpisode.objects.filter(closed_at__isnull=True)
+    cutoff = dates.today() - dt.timedelta(days=STALE_CONTACT_DAYS)
+    stale = IndividualAssignment.objects.filter(ended_at__isnull=True, start_date__lte=cutoff)
     if trainer is not None:
         mentees = IndividualAssignment.objects.filter(
             instructor=trainer, ended_at__isnull=True
         ).values("student_id")
         episodes = episodes.filter(
-            Q(batch__in=Batch.objects.filter(pk__in=_trainer_batches(trainer)))
+            Q(batch__in=_trainer_batches(trainer))
             | Q(batch__assigned_instructor=trainer)
             | Q(student_id__in=mentees)
         )
+        stale = stale.filter(instructor=trainer)
+    recent = MentoringSession.objects.filter(assignment=OuterRef("pk"), session_date__gt=cutoff)
+    stale = stale.exclude(Exists(recent))
     rows = [
         AtRiskRow(e.student, e.batch, e.reason, e.opened_at, "attendance")
-        for e in episodes.order_by("-opened_at", "-pk")
+        for e in episodes.select_related("student", "batch__course").order_by("-opened_at", "-pk")[
+            :limit
+        ]
     ]
-    for row in mentoring_report(trainer):
-        if row.stale:
-            rows.append(
-                AtRiskRow(
-                    row.assignment.student,
-                    None,
-                    _("no mentoring contact for %(days)d days (mentor %(mentor)s)")
-                    % {"days": row.days_since_contact, "mentor": row.assignment.instructor},
-                    row.last_contact,
-                    "mentoring",
-                )
+    today = dates.today()
+    for a in (
+        stale.select_related("student", "instructor")
+        .annotate(last_contact=Max("sessions__session_date"))
+        .order_by(F("last_contact").asc(nulls_first=True), "start_date", "pk")[:limit]
+    ):
+        days = (today - (a.last_contact or a.start_date)).days
+        rows.append(
+            AtRiskRow(
+                a.student,
+                None,
+                _("no mentoring contact for %(days)d days (mentor %(mentor)s)")
+                % {"days": days, "mentor": a.instructor.display_name},
+                a.last_contact,
+                "mentoring",
             )
-    return rows
+        )
+    return AtRiskList(rows, episodes.count(), stale.count())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.access import admin_required, is_admin, is_instructor, student_required
 from allocation.models import ClassSession
 from core.errors import DomainError
-from core.web import csv_response
+from core.web import csv_response, wants_csv
 
 from . import figures, selectors, services
 from .models import AttendanceStatus
@@ -87,7 +87,6 @@ def roll(request, pk: int):
             "definitions": selectors.DEFINITIONS,
             "submitted": request.POST if error else None,
         },
-        status=400 if error else 200,
     )
 
 
@@ -105,15 +104,15 @@ def my_attendance(request):
 def at_risk(request):
     """Students at risk: every one for an admin, a trainer's own students for a trainer."""
     if is_admin(request.user):
-        rows = figures.at_risk_list()
+        risk = figures.at_risk_list(limit=500)
     elif is_instructor(request.user):
-        rows = figures.at_risk_list(trainer=request.user)
+        risk = figures.at_risk_list(trainer=request.user, limit=500)
     else:
         raise PermissionDenied(_("This page is for admins and trainers."))
     return render(
         request,
         "attendance/at_risk.html",
-        {"rows": rows, "definitions": selectors.DEFINITIONS, "rule": figures.at_risk_rule()},
+        {"risk": risk, "definitions": selectors.DEFINITIONS, "rule": figures.at_risk_rule()},
     )
 
 
@@ -123,7 +122,7 @@ def report(request):
     trainer; ``?format=csv`` downloads the batch rows."""
     filters = figures.ReportFilters.from_query(request.GET)
     data = figures.attendance_report(filters)
-    if request.GET.get("format") == "csv":
+    if wants_csv(request):
         return csv_response("attendance.csv", figures.CSV_HEADER, figures.csv_rows(data["batches"]))
     return render(
         request,

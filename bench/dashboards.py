@@ -121,6 +121,11 @@ def pages(built) -> list[tuple[str, str, str]]:
         ("instructor: mentees", "instructor", reverse("instructor:mentees")),
         ("student: schedule", "student", reverse("student:schedule")),
         ("inbox (student)", "student", reverse("inbox:list")),
+        ("attendance: report", "admin", reverse("attendance:report")),
+        ("attendance: at-risk list", "admin", reverse("attendance:at_risk")),
+        ("attendance: at-risk (instructor)", "instructor", reverse("attendance:at_risk")),
+        ("attendance: roll", "admin", reverse("attendance:roll", args=[built.session_id])),
+        ("attendance: mine", "student", reverse("attendance:mine")),
     ]
     api = [
         ("API: batches", "admin", "/api/batches"),

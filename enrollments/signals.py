@@ -11,8 +11,12 @@ cannot import a task to queue it. It sends a signal instead, inside its transact
 - ``lifecycle_ran(today=...)``: the daily run (``lifecycle_advance``) finished its own steps,
   outside any transaction; apps above enrollments do their daily part (feedback asks at
   midpoint). A receiver returns summary lines (or nothing); they join the run's summary.
-- ``demo_seeded(admin=..., today=...)``: the demo data set (``seed_demo``) is built; apps
-  above enrollments add their part (feedback: a completed batch with answers).
+
+And one for the apps above enrollments:
+
+- ``demo_seeded(admin=..., today=...)``: ``enrollments.demo.seed`` has built its data set (sent
+  inside its "acting as the admin" context, so audit rows name the admin); attendance adds a
+  few weeks of marks to it, feedback a completed batch with answers.
 """
 
 from django.dispatch import Signal

@@ -136,7 +136,31 @@ def _build_world() -> SimpleNamespace:
         trainer_ratings={t.pk: (4, "Kind") for t in feedback_selectors.batch_trainers(batch)},
     )
     assert BatchNote.objects.exists()
+    _attendance(batch, admin_user)
     return SimpleNamespace(admin=admin_user, batch=batch)
+
+
+def _attendance(batch, admin_user) -> None:
+    """The batch's last session's roll, taken by the admin: one student absent, which (with
+    one absence enough) opens an at-risk episode; the other present, then corrected to late
+    (a history row of a change)."""
+    from django.utils import timezone
+
+    from attendance.services import MarkInput, attendance_record
+    from enrollments.models import Enrollment
+
+    Enrollment.objects.filter(batch=batch).update(
+        enrollment_date=timezone.now() - dt.timedelta(days=30)
+    )
+    session = batch.sessions.filter(start_at__lte=timezone.now()).order_by("-start_at").first()
+    absent, present = batch.enrollments.order_by("pk").values_list("student_id", flat=True)
+    with override_settings(AT_RISK_ABSENCES_IN_A_ROW=1):
+        for status in ("present", "late"):
+            attendance_record(
+                session=session,
+                marks=[MarkInput(absent, "absent"), MarkInput(present, status, "bus")],
+                marked_by=admin_user,
+            )
 
 
 @pytest.fixture(scope="module")

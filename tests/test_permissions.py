@@ -555,11 +555,14 @@ PAGES = [
     Page(
         "attendance:roll",
         get={**instructor_page(200, 403), ADMIN: 200},
+        # The session is in a few days: the roll is refused as not started (the page says so).
+        post={**instructor_page(200, 403), ADMIN: 200},
         kwargs=session_a,
     ),
     Page("attendance:mine", get=student_page()),
     Page("attendance:at_risk", get={**instructor_page(), ADMIN: 200}),
     Page("attendance:report", get=admin_page()),
+    csv_page("attendance:report"),
     Page(
         "instructor:session_log",
         # Instructor B gets 404 for A's assignment: not even whether it exists.

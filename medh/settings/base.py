@@ -361,5 +361,5 @@ ATTENDANCE_WINDOW_DAYS = env.int("ATTENDANCE_WINDOW_DAYS", default=7)
 # AT_RISK_LAST_N counted sessions is below AT_RISK_RATE, or after AT_RISK_ABSENCES_IN_A_ROW
 # absences in a row. Their mentor (else the batch's primary) hears once per episode.
 AT_RISK_LAST_N = env.int("AT_RISK_LAST_N", default=6)
-AT_RISK_RATE = env.float("AT_RISK_RATE", default=0.7)
+AT_RISK_RATE = env.float("AT_RISK_RATE", default=0.6)
 AT_RISK_ABSENCES_IN_A_ROW = env.int("AT_RISK_ABSENCES_IN_A_ROW", default=3)

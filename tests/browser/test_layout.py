@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from allocation.models import Batch, BatchStatus, Course, MentoringSession, Weekday
+from attendance.models import AttendanceMark
 from enrollments.models import Enrollment, EnrollmentStatus
 from feedback.models import FeedbackRequest
 from tests.browser.layout import CLIPPED, PAGE_OVERFLOW
@@ -71,6 +72,8 @@ def demo(db):
         # A student whose batch has not started (the page names both statuses) and meets on
         # Saturdays (the day a narrow grid cut off).
         student=(upcoming.student.email, "demo12345"),
+        # The latest session with a roll taken (the demo has four weeks of attendance).
+        roll_session=AttendanceMark.objects.order_by("-session_start").first().session_id,
     )
 
 
@@ -105,12 +108,20 @@ def admin_pages(demo) -> list[str]:
         ("imports:list", ()),
         ("lifecycle:preview", ()),
         ("inbox:list", ()),
+        ("attendance:report", ()),
+        ("attendance:at_risk", ()),
+        ("attendance:roll", (demo.roll_session,)),
     ]
     return [reverse(name, args=args) for name, args in names]
 
 
-INSTRUCTOR_PAGES = ["instructor:dashboard", "instructor:mentees", "instructor:availability"]
-STUDENT_PAGES = ["student:schedule", "inbox:list"]
+INSTRUCTOR_PAGES = [
+    "instructor:dashboard",
+    "instructor:mentees",
+    "instructor:availability",
+    "attendance:at_risk",
+]
+STUDENT_PAGES = ["student:schedule", "inbox:list", "attendance:mine"]
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:
