@@ -13,10 +13,12 @@ from allocation import api as allocation
 from allocation import api_admin, api_leave
 from allocation import api_calendar as calendar
 from allocation import api_mentoring as mentoring
+from attendance import api as attendance
 from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
 from enrollments import api_waitlist
+from feedback import api as feedback
 from planning import api as planning
 from reports import api as reports
 from webhooks import api as webhooks
@@ -63,6 +65,11 @@ urlpatterns = [
         name="course-batches",
     ),
     path("batches/<id:batch_id>", allocation.BatchDetailView.as_view(), name="batch"),
+    path(
+        "batches/<id:batch_id>/feedback",
+        feedback.BatchFeedbackView.as_view(),
+        name="batch-feedback",
+    ),
     path(
         "batches/<id:batch_id>/assign-instructor/<id:instructor_id>",
         allocation.BatchAssignInstructorView.as_view(),
@@ -155,6 +162,19 @@ urlpatterns = [
     path("sessions/<id:session_id>", calendar.SessionDetailView.as_view(), name="session"),
     path("users/<id:user_id>/sessions", calendar.UserSessionsView.as_view(), name="user-sessions"),
     path("holidays", calendar.HolidaysView.as_view(), name="holidays"),
+    # Attendance and early warning (issue 19).
+    path(
+        "sessions/<id:session_id>/attendance",
+        attendance.SessionAttendanceView.as_view(),
+        name="session-attendance",
+    ),
+    path("students/at-risk", attendance.AtRiskView.as_view(), name="students-at-risk"),
+    path(
+        "students/<id:student_id>/attendance",
+        attendance.StudentAttendanceView.as_view(),
+        name="student-attendance",
+    ),
+    path("reports/attendance", attendance.AttendanceReportView.as_view(), name="report-attendance"),
     path("holidays/<id:holiday_id>", calendar.HolidayDetailView.as_view(), name="holiday"),
     # 1:1 mentoring bookings.
     path(

@@ -105,7 +105,9 @@ urlpatterns = [
     path("me/", include((student_patterns, "student"))),
     path("mentoring/", include((mentoring_patterns, "mentoring"))),
     path("feeds/", include((feed_patterns, "feeds"))),
+    path("attendance/", include(("attendance.urls", "attendance"))),
     path("inbox/", include(("notifications.urls", "inbox"))),
+    path("feedback/", include(("feedback.urls", "feedback"))),
     path("favicon.ico", favicon, name="favicon"),
     path("", account_views.home, name="home"),
 ]

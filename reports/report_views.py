@@ -14,12 +14,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.access import admin_required
+from accounts.models import User
+from allocation.filters import TrainerWorkloadFilter
 from allocation.models import BatchStatus, Course
 from allocation.selectors import course_choices, mentor_coverage
 from core.replica import replica_reads
 from core.web import csv_response, paginate, wants_csv
 from core.widgets import LongSelect
 
+from . import quality as quality_figures
 from . import reports, tables
 
 
@@ -147,10 +150,44 @@ def students(request):
     )
 
 
+@admin_required
+@require_GET
+def quality(request):
+    """Per trainer: attendance rate of their sessions, satisfaction, completion rate of their
+    batches, mentoring contact and logging delay, each with its definition; filtered by name,
+    status and course roster, paginated (CSV with ?format=csv: every filtered trainer)."""
+    trainers = User.objects.instructors().select_related("trainer_profile")
+    filterset = TrainerWorkloadFilter(request.GET, queryset=trainers)
+    # An invalid filter is shown as an error and not applied.
+    trainers = (filterset.qs if filterset.is_valid() else trainers).order_by(
+        "full_name", "email", "pk"
+    )
+    if wants_csv(request):
+        rows = quality_figures.quality_rows(list(trainers))
+        return csv_response(
+            "report-trainer-quality.csv",
+            quality_figures.QUALITY_HEADER,
+            ([_cell(v) for v in row] for row in quality_figures.quality_csv_rows(rows)),
+        )
+    page = paginate(request, trainers)
+    return render(
+        request,
+        "reports/report_quality.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": quality_figures.quality_rows(list(page)),
+            "definitions": quality_figures.DEFINITIONS,
+            "tab": "quality",
+        },
+    )
+
+
 urlpatterns = [
     path("", index, name="index"),
     path("courses/", courses, name="courses"),
     path("batches/", batches, name="batches"),
     path("instructors/", instructors, name="instructors"),
     path("students/", students, name="students"),
+    path("quality/", quality, name="quality"),
 ]

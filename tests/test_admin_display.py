@@ -25,10 +25,13 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from allocation import services as allocation_services
-from allocation.models import BatchNote, BatchTemplate, StaffRole, Weekday
+from allocation.models import Batch, BatchNote, BatchTemplate, StaffRole, Weekday
 from core.dates import today
 from enrollments import services as enrollment_services
 from enrollments.tasks import auto_batch_check
+from feedback import selectors as feedback_selectors
+from feedback import services as feedback_services
+from feedback.models import CourseFeedbackOption
 from tests.support import (
     AdminFactory,
     CourseFactory,
@@ -118,6 +121,9 @@ def _build_world() -> SimpleNamespace:
         assignment=assignment, logged_by=assistant, session_date=now, duration_minutes=30
     )
     _mentor_bookings(assignment, logged)
+    feedback_services.mentoring_rating_submit(
+        session=logged, student=student, rating=4, comment="Clear"
+    )
     allocation_services.batch_note_add(batch=batch, author=assistant, body="Room 4 this week.")
     trainer_services.leave_record(
         trainer=substitute,
@@ -149,8 +155,43 @@ def _build_world() -> SimpleNamespace:
     )
     # A queued task row (emails go through the notification outbox, not the task queue).
     auto_batch_check.enqueue(course.pk)
+    # Feedback: the batch completes (its students are asked), one of them answers.
+    CourseFeedbackOption.objects.create(course=course, ask_at_midpoint=True)
+    Batch.objects.filter(pk=batch.pk).update(status="Completed")
+    feedback_services.feedback_request(batch=batch, stage="completion")
+    feedback_services.feedback_submit(
+        batch=batch,
+        student=other_student,
+        rating=5,
+        comment="Great",
+        trainer_ratings={t.pk: (4, "Kind") for t in feedback_selectors.batch_trainers(batch)},
+    )
     assert BatchNote.objects.exists()
+    _attendance(batch, admin_user)
     return SimpleNamespace(admin=admin_user, batch=batch)
+
+
+def _attendance(batch, admin_user) -> None:
+    """The batch's last session's roll, taken by the admin: one student absent, which (with
+    one absence enough) opens an at-risk episode; the other present, then corrected to late
+    (a history row of a change)."""
+    from django.utils import timezone
+
+    from attendance.services import MarkInput, attendance_record
+    from enrollments.models import Enrollment
+
+    Enrollment.objects.filter(batch=batch).update(
+        enrollment_date=timezone.now() - dt.timedelta(days=30)
+    )
+    session = batch.sessions.filter(start_at__lte=timezone.now()).order_by("-start_at").first()
+    absent, present = batch.enrollments.order_by("pk").values_list("student_id", flat=True)
+    with override_settings(AT_RISK_ABSENCES_IN_A_ROW=1):
+        for status in ("present", "late"):
+            attendance_record(
+                session=session,
+                marks=[MarkInput(absent, "absent"), MarkInput(present, status, "bus")],
+                marked_by=admin_user,
+            )
 
 
 @pytest.fixture(scope="module")

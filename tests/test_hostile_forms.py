@@ -106,6 +106,8 @@ NOT_SHOWN |= {"assignment:preview", "assignment:balance"}
 NOT_SHOWN |= {"password_reset_confirm", "invitation_accept"}
 # The world's mentors declared no hours, so no slot buttons (their field: ``start``).
 NOT_SHOWN |= {"mentoring:book", "mentoring:move"}
+# A's batch is still running: its rating form is not open yet.
+NOT_SHOWN |= {"feedback:rate"}
 
 
 # --- finding the forms ------------------------------------------------------------------------

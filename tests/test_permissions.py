@@ -52,6 +52,7 @@ from allocation.models import (
     CourseTrainer,
     Holiday,
     MentorBooking,
+    MentoringSession,
     SessionKind,
     TrainerBooking,
     Weekday,
@@ -224,6 +225,13 @@ def _build_world():
         start_at=booking_start,
         end_at=booking_start + dt.timedelta(hours=1),
     )
+    # A mentoring session of A's, for the mentee's rating page.
+    mentoring_a = MentoringSession.objects.create(
+        assignment=assignment_a,
+        session_date=TODAY - dt.timedelta(days=2),
+        duration_minutes=30,
+        logged_by=instructor_a,
+    )
     # An uploaded CSV with no rows, for the bulk import pages.
     import_job = EnrollmentImport.objects.create(created_by=admin, filename="students.csv")
     # Instructor A covers a third batch (of a bystander) for two weeks from next week.
@@ -272,6 +280,7 @@ def _build_world():
         session_a=session_a,
         holiday_a=holiday_a,
         booking_a=booking_a,
+        mentoring_a=mentoring_a,
     )
 
 
@@ -589,6 +598,18 @@ PAGES = [
     Page("instructor:dashboard", get=instructor_page()),
     Page("instructor:mentees", get=instructor_page()),
     Page("instructor:this_week", get=instructor_page()),
+    # Attendance (issue 19): the roll is for the session's trainers and admins.
+    Page(
+        "attendance:roll",
+        get={**instructor_page(200, 403), ADMIN: 200},
+        # The session is in a few days: the roll is refused as not started (the page says so).
+        post={**instructor_page(200, 403), ADMIN: 200},
+        kwargs=session_a,
+    ),
+    Page("attendance:mine", get=student_page()),
+    Page("attendance:at_risk", get={**instructor_page(), ADMIN: 200}),
+    Page("attendance:report", get=admin_page()),
+    csv_page("attendance:report"),
     Page(
         "instructor:session_log",
         # Instructor B gets 404 for A's assignment: not even whether it exists.
@@ -628,6 +649,27 @@ PAGES = [
         post=any_user(200) | {OTHER_STUDENT: 404, OTHER_INSTRUCTOR: 404},
         kwargs=lambda w: {"pk": w.booking_a.pk},
         data=lambda w: {"start": "2030-01-07T10:00:00+00:00", "reason": "Clash"},
+    ),
+    # --- feedback ------------------------------------------------------------------------------
+    # A's batch is still running: its student sees "not open yet"; student B: 404.
+    Page(
+        "feedback:rate",
+        get=student_page() | {OTHER_STUDENT: 404},
+        post=student_page() | {OTHER_STUDENT: 404},
+        kwargs=lambda w: {"batch_id": w.batch_a.pk},
+        data=lambda w: {"rating": "5", "comment": "Fine", f"trainer_{w.instructor_a.pk}": "4"},
+    ),
+    Page(
+        "feedback:rate_mentoring",
+        get=student_page() | {OTHER_STUDENT: 404},
+        post=student_page() | {OTHER_STUDENT: 404},
+        kwargs=lambda w: {"session_id": w.mentoring_a.pk},
+    ),
+    # The batch's trainers and admins; anyone else 404 (not even whether it exists).
+    Page(
+        "feedback:batch",
+        get=any_user(404) | {INSTRUCTOR: 200, ADMIN: 200},
+        kwargs=lambda w: {"batch_id": w.batch_a.pk},
     ),
     # --- calendar feeds: the token is the credential, a session is neither needed nor enough ---
     Page(
@@ -717,6 +759,7 @@ PAGES = [
     ),
     Page("reports:instructors", get=admin_page()),
     Page("reports:students", get=admin_page()),
+    Page("reports:quality", get=admin_page()),
     # --- audit log (reports/audit_views.py) ----------------------------------------------------
     Page("audit:log", get=admin_page()),
     Page("audit:log", get=admin_page(), query=lambda w: {"batch": w.batch_a.pk}, label="batch"),
@@ -780,6 +823,7 @@ PAGES = [
     ),
     csv_page("reports:instructors"),
     csv_page("reports:students"),
+    csv_page("reports:quality"),
     csv_page("audit:log"),
     csv_page("audit:student", kwargs=lambda w: {"pk": w.student_a.pk}),
     csv_page("imports:list"),
@@ -1038,6 +1082,9 @@ SHOWN_TO_A = [
     ("mentoring:bookings", STUDENT, "Ingrid Alphonse"),
     ("mentoring:bookings", INSTRUCTOR, "Stella Aardvark"),
     ("instructor:batch_notes", INSTRUCTOR, "ALPHA-B1"),
+    ("feedback:rate", STUDENT, "ALPHA-B1"),
+    ("feedback:rate_mentoring", STUDENT, "Ingrid Alphonse"),
+    ("feedback:batch", INSTRUCTOR, "ALPHA-B1"),
     ("console:batch_detail", ADMIN, "Stella Aardvark"),
     ("console:batch_conflicts", ADMIN, "ALPHA-B1"),
     ("console:mentor_assign", ADMIN, "Ingrid Alphonse"),

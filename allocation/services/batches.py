@@ -41,7 +41,7 @@ from allocation.services.staffing import (
     staff_role,
     teaching_trainer_ids,
 )
-from allocation.signals import batch_seats_added
+from allocation.signals import batch_completed, batch_seats_added
 from core import dates
 from core.errors import DomainError, full_clean_or_refuse
 from core.timezones import is_time_zone
@@ -403,6 +403,8 @@ def batch_update(
         event_emit(
             type=STATUS_EVENTS[batch.status], data={"batch": batch.pk, "course": batch.course_id}
         )
+        if batch.status == BatchStatus.COMPLETED:
+            batch_completed.send(sender=Batch, batch=batch)
     if batch.capacity > old_capacity:
         for _receiver, students in batch_seats_added.send(sender=Batch, batch=batch):
             batch.seats_filled_by.extend(students or ())
@@ -540,4 +542,6 @@ def batch_advance_status(*, batch: Batch, to_status: str, today: dt.date | None 
     batch.save(update_fields=["status", "updated_at"])
     if not batch.is_open:
         bookings_sync(batch=batch)  # a completed batch books nobody any more
+    if to_status == BatchStatus.COMPLETED:
+        batch_completed.send(sender=Batch, batch=batch)
     return batch

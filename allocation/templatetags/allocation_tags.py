@@ -1,5 +1,6 @@
 """Presentation helpers for the allocation pages: badges and lookups of its statuses and
-roles, no queries. Generic formatting (percentages, hours, names) is in ``core_tags``."""
+roles, no queries (except ``page_panels``, whose receivers read their own figures). Generic
+formatting (percentages, hours, names) is in ``core_tags``."""
 
 from django import template
 
@@ -7,6 +8,19 @@ from allocation.models import BatchStatus, RosterRole, RosterStatus, StaffRole
 from trainers.models import TrainerStatus
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_panels(context, page: str, **objects):
+    """The panels that apps above allocation add to ``page`` (``signals.page_panels``),
+    already rendered and marked safe by the receiver, in the order they answered."""
+    from django.utils.html import format_html_join
+
+    from allocation.signals import page_panels as signal
+
+    answers = signal.send(sender=page, page=page, request=context.get("request"), **objects)
+    return format_html_join("", "{}", ((html,) for _, html in answers if html))
+
 
 BATCH_STATUS_BADGES = {
     BatchStatus.ACTIVE: "text-bg-success",

@@ -930,13 +930,15 @@ class TestQueryCounts:
     # session, user, count, page of trainers with their workload annotated, the course
     # filter's choices, current/upcoming leaves (none here: test_views_batch_form pins the
     # page with leaves to cover), stale-mentee counts, fill chart batches, mentor coverage
-    # (students, current assignments)
+    # (students, current assignments); the attendance panel (attendance/panels.py): rates of
+    # the page's trainers, the weekly trend, open at-risk episodes and stale mentees (the first
+    # ten of each) and their two counts
     @pytest.mark.parametrize("n", SIZES)
     def test_dashboard(self, client, admin, many_trainers, django_assert_max_num_queries, n):
         many_trainers(n)
         client.force_login(admin)
 
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(16):
             response = client.get(reverse("console:dashboard"))
         assert len(response.context["workloads"]) == n
         with django_assert_max_num_queries(3):
@@ -996,8 +998,9 @@ class TestQueryCounts:
 
     # session, user, roles with batch and course, their slots and active rosters
     # (prefetches), covers of the instructor's absences, substitute duties (none here, so no
-    # slot prefetch), mentoring report. test_views_multi_trainer pins the page with covers
-    # and duties.
+    # slot prefetch), mentoring report; the attendance panel: the instructor's rate, weekly
+    # trend, their at-risk episodes and stale mentees (first ten of each) and two counts.
+    # test_views_multi_trainer pins the page with covers and duties.
     @pytest.mark.parametrize("n", SIZES)
     def test_instructor_dashboard(
         self, client, admin, make_batch, django_assert_max_num_queries, n
@@ -1011,12 +1014,12 @@ class TestQueryCounts:
             )
         client.force_login(instructor)
 
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(14):
             response = client.get(reverse("instructor:dashboard"))
         assert len(response.context["roles"]) == n
         assert len(response.context["mentees"]) == n
 
-    # session, user, mentoring report
+    # session, user, mentoring report, the mentees' rating (feedback's tag)
     @pytest.mark.parametrize("n", SIZES)
     def test_mentees(self, client, admin, django_assert_max_num_queries, n):
         instructor = InstructorFactory()
@@ -1032,6 +1035,6 @@ class TestQueryCounts:
             )
         client.force_login(instructor)
 
-        with django_assert_max_num_queries(3):
+        with django_assert_max_num_queries(4):
             response = client.get(reverse("instructor:mentees"))
         assert len(response.context["rows"]) == n

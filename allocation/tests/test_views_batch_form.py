@@ -902,7 +902,8 @@ class TestDashboardQueryCount:
     # session, user, count, page of trainers with their workload annotated, the course
     # filter's choices; flags: current/upcoming leaves, the leave trainers' bookings in
     # them, stale-mentee counts; charts: fill rate batches, mentor coverage (students,
-    # current assignments)
+    # current assignments); the attendance panel (6: the page's trainers' rates, the weekly
+    # trend, the first at-risk episodes and stale mentees, and their two counts)
     @pytest.mark.parametrize("n", [3, 15])
     def test_same_bound_at_two_sizes_with_every_flag_and_chart(
         self, client, admin, busy_team, django_assert_num_queries, n
@@ -910,7 +911,7 @@ class TestDashboardQueryCount:
         busy_team(n)
         client.force_login(admin)
 
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(11 + 6):
             response = client.get(DASHBOARD)
 
         rows = response.context["rows"]
@@ -929,6 +930,6 @@ class TestDashboardQueryCount:
 
         # One more: the chosen course is read to validate it; the roster filter itself is a
         # subquery of the trainers' query.
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(12 + 6):
             response = client.get(DASHBOARD, {"course": course.pk, "role": "assistant"})
         assert len(response.context["rows"]) == n

@@ -64,6 +64,7 @@ def dashboard(request):
             "page": page,
             "rows": rows,
             "workloads": [row.workload for row in rows],
+            "page_trainers": [row.trainer for row in rows],
             "fill_batches": selectors.open_batches_by_fill(limit=FILL_CHART_SIZE, course=course),
             "fill_course": course,
             "coverage": selectors.mentor_coverage(),

@@ -43,6 +43,7 @@ from core.history import HistoricalRecords
 from enrollments.models import EnrollmentSource, EnrollmentStatus, PaymentStatus
 from enrollments.seats import Payment
 from enrollments.services.enrollment import enrollment_create
+from enrollments.signals import demo_seeded
 from notifications.services import notifications_without_email
 from trainers.models import TrainerLeave, TrainerProfile
 from trainers.services import leave_record
@@ -250,6 +251,9 @@ def _seed(today: dt.date, progress: Callable[[CourseReport], None] | None) -> Se
     report.users_created += created
     with _acting_as(admin):
         _seed_as_admin(admin, today, progress, report)
+        # The apps above enrollments add their part (attendance: a few weeks of marks;
+        # feedback: a completed batch with answers, mentoring ratings).
+        demo_seeded.send(sender=None, admin=admin, today=today)
     return report
 
 

@@ -41,6 +41,7 @@ from enrollments.models import Enrollment, EnrollmentStatus, WaitlistStatus
 from enrollments.selectors import active_enrollment_count
 from enrollments.services.enrollment import enrollment_set_status
 from enrollments.services.waitlist import waitlist_entry_resolve, waitlist_lock_waiting
+from enrollments.signals import lifecycle_ran
 from notifications.services import notify
 from webhooks.services import event_emit
 
@@ -119,6 +120,8 @@ class LifecycleSummary:
     # Steps another run did meanwhile: not errors, nothing left to do.
     already_done: int = 0
     failures: list[str] = field(default_factory=list)
+    # What the apps listening to ``lifecycle_ran`` did (feedback's midpoint requests).
+    other: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -147,6 +150,7 @@ class LifecycleSummary:
                 gettext("Already done by another run: %(already_done)s")
                 % {"already_done": self.already_done}
             )
+        lines += self.other
         lines += [f"Failed: {failure}" for failure in self.failures]
         return lines
 
@@ -276,4 +280,6 @@ def lifecycle_advance(
             summary.expired.append(_describe(enrollment))
         elif done is False:
             summary.already_done += 1
+    for _receiver, lines in lifecycle_ran.send(sender=LifecycleSummary, today=plan.today):
+        summary.other.extend(lines or ())
     return summary

@@ -10,6 +10,7 @@ import itertools
 from collections import Counter, defaultdict
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -61,8 +62,10 @@ def row_counts() -> dict[str, int]:
 
 
 def primary_batch_counts(emails) -> dict[str, int]:
+    """Running batches (the demo's one completed batch is history) per primary."""
     counts = dict(
-        Batch.objects.filter(assigned_instructor__email__in=emails)
+        Batch.objects.exclude(status="Completed")
+        .filter(assigned_instructor__email__in=emails)
         .values_list("assigned_instructor__email")
         .annotate(n=Count("id"))
     )
@@ -78,10 +81,13 @@ def test_seed_demo_builds_both_scenarios():
     assert Course.objects.count() == 2
     german = Course.objects.get(code="GER-A1")
     english = Course.objects.get(code="ENG-B2")
-    assert german.batches.count() == 12
+    # 12 running German batches and one completed (feedback's demo: "Winter cohort", twelve
+    # English students who took German A1 before).
+    assert german.batches.count() == 13
     assert english.batches.count() == 25
-    assert Batch.objects.count() == 37
-    assert Enrollment.objects.count() == 800
+    assert Batch.objects.count() == 38
+    assert Enrollment.objects.count() == 812
+    assert Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED).count() == 12
     assert Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE).count() == 800
     assert german.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() == 300
     assert english.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() == 500
@@ -100,15 +106,29 @@ def test_seed_demo_builds_both_scenarios():
     assert User.objects.get(email=demo.SARAH.email).check_password(demo.DEMO_PASSWORD)
 
     # Every batch is exactly full, and its counter matches its active enrollments.
-    for batch in Batch.objects.select_related("course").annotate(
-        active=Count("enrollments", filter=ACTIVE, distinct=True),
-        slots=Count("schedule", distinct=True),
+    for batch in (
+        Batch.objects.exclude(status="Completed")
+        .select_related("course")
+        .annotate(
+            active=Count("enrollments", filter=ACTIVE, distinct=True),
+            slots=Count("schedule", distinct=True),
+        )
     ):
         assert batch.enrolled_students == batch.capacity == batch.active, batch.batch_code
         assert batch.capacity == (25 if batch.course_id == german.pk else 20)
         assert 2 <= batch.slots <= 3, batch.batch_code
         assert batch.batch_code.startswith(f"{batch.course.code}-{batch.start_date:%Y-%m}-")
-    assert set(german.batches.values_list("status", flat=True)) == {"Active", "Upcoming"}
+    assert set(german.batches.values_list("status", flat=True)) == {
+        "Active",
+        "Upcoming",
+        "Completed",
+    }
+    # Feedback: nine of its twelve students answered, three have the request open; some
+    # mentoring sessions are rated.
+    # (by label: enrollments sits below feedback and does not import it)
+    assert apps.get_model("feedback", "BatchFeedback").objects.count() == 9
+    assert apps.get_model("feedback", "FeedbackRequest").objects.count() == 12
+    assert apps.get_model("feedback", "MentoringRating").objects.exists()
     assert set(english.batches.values_list("status", flat=True)) == {"Active", "Upcoming"}
 
     # Scenario 1: each German assistant is primary on exactly 4 batches, the lead on none.
@@ -142,7 +162,7 @@ def test_seed_demo_builds_both_scenarios():
             assert not slots_overlap(a, b), f"{a.batch} {a} overlaps {b.batch} {b}"
 
     # Every batch has its primary as a current staffing row (batch_create writes it).
-    assert BatchTrainer.objects.filter(role="primary", ended_at__isnull=True).count() == 37
+    assert BatchTrainer.objects.filter(role="primary", ended_at__isnull=True).count() == 38
     assert not Batch.objects.exclude(
         staff__trainer=F("assigned_instructor"), staff__role="primary"
     ).exists()
@@ -229,9 +249,9 @@ def test_seed_demo_twice_changes_nothing():
         "users": 1 + 17 + 800,
         "trainer profiles": 17,
         "courses": 2,
-        "batches": 37,
+        "batches": 38,
     }
-    assert first["enrollments"] == 800
+    assert first["enrollments"] == 812
     assert dict(Batch.objects.values_list("batch_code", "enrolled_students")) == counters
     assert "English B2 (ENG-B2): 25 batches (0 new), 500 active enrollments (0 new)" in output
     assert (

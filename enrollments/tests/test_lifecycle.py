@@ -211,6 +211,11 @@ def test_notifications_go_to_the_people_concerned_after_commit(
         for e in [*world["ended_students"], world["ended_and_expired"]]
     }
     expected.add((ended.assigned_instructor.email, completed_subject))
+    # ... and its students are asked to rate it (feedback listens to the completion).
+    expected |= {
+        (e.student.email, "How was ENDED? Rate your batch")
+        for e in [*world["ended_students"], world["ended_and_expired"]]
+    }
     never = world["never_started"]
     expected.add((never.assigned_instructor.email, f"NEVER is completed: {never.course.title}"))
     expected |= {

@@ -768,13 +768,14 @@ def student_with_enrollments(n: int, admin):
 class TestQueryCounts:
     # session, user, active enrollments (course, batch, batch course joined), their slots,
     # their current teaching staff, their covers, past enrollments, the mentor; the next
-    # sessions (batch, course, primary joined), their bookings, their covers; the next 1:1
-    # mentoring bookings (mentor joined)
+    # sessions (batch, course, primary joined), their bookings, their covers; feedback's card:
+    # the mentoring sessions to rate, the open rating requests; the next 1:1 mentoring bookings
+    # (mentor joined)
     @pytest.mark.parametrize("n", [1, 5])
     def test_student_schedule(self, client, admin, django_assert_max_num_queries, n):
         client.force_login(student_with_enrollments(n, admin))
 
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(14):
             response = client.get(SCHEDULE)
         assert len(response.context["enrollments"]) == n
         assert all(len(e.batch.teaching_staff) == 2 for e in response.context["enrollments"])

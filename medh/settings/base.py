@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "trainers",
     "allocation",
     "enrollments",
+    "attendance",
+    "feedback",
     "planning",
     "webhooks",
     "reports",
@@ -445,3 +447,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Attendance (attendance/__init__.py has the definitions). A session's teacher may take or
+# correct its roll from its start until this many days after; an admin at any time.
+ATTENDANCE_WINDOW_DAYS = env.int("ATTENDANCE_WINDOW_DAYS", default=7)
+# Early warning: a student is at risk in a batch when their attendance rate over their last
+# AT_RISK_LAST_N counted sessions is below AT_RISK_RATE, or after AT_RISK_ABSENCES_IN_A_ROW
+# absences in a row. Their mentor (else the batch's primary) hears once per episode.
+AT_RISK_LAST_N = env.int("AT_RISK_LAST_N", default=6)
+AT_RISK_RATE = env.float("AT_RISK_RATE", default=0.6)
+AT_RISK_ABSENCES_IN_A_ROW = env.int("AT_RISK_ABSENCES_IN_A_ROW", default=3)

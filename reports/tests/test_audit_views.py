@@ -352,8 +352,8 @@ class TestQueryCounts:
 
         # The page's own: session, user, batch, slots, staff, staffing history, roster,
         # notes; the History card: the UNION's page, per model type (6), users, batches,
-        # courses
-        with django_assert_max_num_queries(8 + 1 + 6 + 3):
+        # courses; the attendance panel: rates per student, open episodes, weekly trend
+        with django_assert_max_num_queries(8 + 1 + 6 + 3 + 3):
             response = client.get(reverse("console:batch_detail", args=[batch.pk]))
         assert response.status_code == 200
 

@@ -49,6 +49,23 @@ class Case:
 # --- objects some cases act on, made inside the case's savepoint ------------------------------
 
 
+def _started_session(w):
+    """A session of the batch that started a moment ago (after the world's enrollments), so
+    its trainer is inside the attendance window."""
+    from django.utils import timezone
+
+    from allocation.models import ClassSession, SessionKind
+
+    start = timezone.now() - dt.timedelta(seconds=1)
+    return ClassSession.objects.create(
+        batch=w.batch,
+        start_at=start,
+        end_at=start + dt.timedelta(hours=1),
+        local_date=start.date(),
+        kind=SessionKind.EXTRA,
+    )
+
+
 def _leave(w):
     from trainers.services import leave_record
 
@@ -72,6 +89,14 @@ def _instructor_leave(w):
         end_date=dt.date(2026, 3, 6),
         created_by=w.admin,
     )
+
+
+def _completed(w):
+    """The batch, Completed (so its students may rate it); returns the batch."""
+    from allocation.models import Batch, BatchStatus
+
+    Batch.objects.filter(pk=w.batch.pk).update(status=BatchStatus.COMPLETED)
+    return w.batch
 
 
 def _backup(w):
@@ -401,6 +426,46 @@ CASES = [
         "get",
         lambda w: f"/api/users/{w.student.pk}/sessions",
         {"admin": 200, "student": 200},
+    ),
+    Case(
+        "batch feedback",
+        "get",
+        lambda w: f"/api/batches/{w.batch.pk}/feedback",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "give batch feedback",
+        "post",
+        lambda w: f"/api/batches/{_completed(w).pk}/feedback",
+        {"student": 201},
+        lambda w: {"rating": 4, "trainers": [{"trainer": w.instructor.pk, "rating": 5}]},
+    ),
+    # --- issue 19: attendance ---
+    Case(
+        "session attendance",
+        "get",
+        lambda w: f"/api/sessions/{_started_session(w).pk}/attendance",
+        {"admin": 200, "instructor": 200},
+    ),
+    Case(
+        "take attendance",
+        "put",
+        lambda w: f"/api/sessions/{_started_session(w).pk}/attendance",
+        {"admin": 200, "instructor": 200},
+        lambda w: [{"student": w.student.pk, "status": "present", "note": ""}],
+    ),
+    Case(
+        "student attendance",
+        "get",
+        lambda w: f"/api/students/{w.student.pk}/attendance",
+        {"admin": 200, "instructor": 200, "student": 200},
+    ),
+    Case("attendance report", "get", lambda w: "/api/reports/attendance", {"admin": 200}),
+    Case(
+        "students at risk",
+        "get",
+        lambda w: "/api/students/at-risk",
+        {"admin": 200, "instructor": 200, "other_instructor": 200},
     ),
     Case("holidays", "get", lambda w: "/api/holidays", {"admin": 200}),
     Case(

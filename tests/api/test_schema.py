@@ -27,8 +27,12 @@ def test_the_schema_is_a_valid_openapi_3_document(client):
         "/api/courses/{course_id}/trainers/{trainer_id}",
         "/api/batches/{batch_id}/trainers/primary",
         "/api/instructors/{instructor_id}/workload",
+        "/api/batches/{batch_id}/feedback",
     ):
         assert path in paths
+    feedback = paths["/api/batches/{batch_id}/feedback"]
+    assert {"get", "post"} <= set(feedback)
+    assert "201" in feedback["post"]["responses"]
     # Bearer tokens are documented, and every operation documents the error envelope.
     assert schema["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
     for operations in paths.values():

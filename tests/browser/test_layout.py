@@ -17,8 +17,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from allocation.models import Batch, BatchStatus, Course, Weekday
+from allocation.models import Batch, BatchStatus, Course, MentoringSession, Weekday
+from attendance.models import AttendanceMark
 from enrollments.models import Enrollment, EnrollmentStatus
+from feedback.models import FeedbackRequest
 from tests.browser.layout import CLIPPED, PAGE_OVERFLOW
 from trainers.models import TrainerLeave
 
@@ -48,13 +50,30 @@ def demo(db):
         .order_by("pk")
         .first()
     )
+    rated = Batch.objects.get(batch_name="German A1 · Winter cohort")
+    # A student of the completed batch whose request is still open, and a mentee with a
+    # session to rate (the feedback demo: feedback/demo.py).
+    asked = (
+        FeedbackRequest.objects.filter(batch=rated)
+        .exclude(student__feedback_given__batch=rated)
+        .order_by("student_id")
+        .first()
+        .student
+    )
+    session = MentoringSession.objects.filter(rating__isnull=True).order_by("pk").first()
     return SimpleNamespace(
+        rated=rated,
+        asked=(asked.email, "demo12345"),
+        mentee=(session.assignment.student.email, "demo12345"),
+        mentoring_session=session,
         english=english,
         batch=Batch.objects.filter(course=english).order_by("pk").first(),
         leave=TrainerLeave.objects.order_by("pk").first(),
         # A student whose batch has not started (the page names both statuses) and meets on
         # Saturdays (the day a narrow grid cut off).
         student=(upcoming.student.email, "demo12345"),
+        # The latest session with a roll taken (the demo has four weeks of attendance).
+        roll_session=AttendanceMark.objects.order_by("-session_start").first().session_id,
     )
 
 
@@ -83,12 +102,17 @@ def admin_pages(demo) -> list[str]:
         ("reports:batches", ()),
         ("reports:instructors", ()),
         ("reports:students", ()),
+        ("reports:quality", ()),
+        ("feedback:batch", (demo.rated.pk,)),
         ("audit:log", ()),
         ("imports:list", ()),
         ("lifecycle:preview", ()),
         ("inbox:list", ()),
         ("people:list", ()),
         ("profile", ()),
+        ("attendance:report", ()),
+        ("attendance:at_risk", ()),
+        ("attendance:roll", (demo.roll_session,)),
     ]
     return [reverse(name, args=args) for name, args in names]
 
@@ -98,8 +122,15 @@ INSTRUCTOR_PAGES = [
     "instructor:mentees",
     "instructor:availability",
     "mentoring:bookings",
+    "attendance:at_risk",
 ]
-STUDENT_PAGES = ["student:schedule", "inbox:list", "profile", "mentoring:bookings"]
+STUDENT_PAGES = [
+    "student:schedule",
+    "inbox:list",
+    "profile",
+    "mentoring:bookings",
+    "attendance:mine",
+]
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:
@@ -131,6 +162,17 @@ def test_main_pages_fit_a_phone_and_a_desktop(live_server, open_page, demo, scre
         (ADMIN, admin_pages(demo), False),
         (INSTRUCTOR, [reverse(name) for name in INSTRUCTOR_PAGES], True),
         (demo.student, [reverse(name) for name in STUDENT_PAGES], True),
+        # Feedback: the schedule with "Rate this batch", the form; a mentee's rating form.
+        (
+            demo.asked,
+            [reverse("student:schedule"), reverse("feedback:rate", args=[demo.rated.pk])],
+            True,
+        ),
+        (
+            demo.mentee,
+            [reverse("feedback:rate_mentoring", args=[demo.mentoring_session.pk])],
+            True,
+        ),
     ]
     # A student who follows a link to the console gets the refusal page, which must fit too.
     console = reverse("console:dashboard")
@@ -163,6 +205,12 @@ def test_main_pages_fit_a_phone_and_a_desktop(live_server, open_page, demo, scre
     expect(statuses).to_contain_text("Batch Upcoming")
     expect(statuses).to_contain_text("Enrollment Active")
     screenshot(phone, "student-schedule-phone")
+
+    # The rating form of a completed batch, on the phone: one row of 1-5 per question.
+    phone = pages[PHONE, demo.asked[0]]
+    phone.goto(f"{base}{reverse('feedback:rate', args=[demo.rated.pk])}")
+    expect(phone.get_by_role("button", name="Send my rating")).to_be_visible()
+    screenshot(phone, "feedback-rate-phone")
 
     phone = pages[PHONE, ADMIN[0]]
     phone.goto(f"{base}{reverse('console:dashboard')}")

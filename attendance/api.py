@@ -1,0 +1,213 @@
+"""The JSON API of attendance: a session's roll (read and save), a student's attendance, the
+attendance report and the at-risk list. Thin: check who calls, parse, call the selector or
+``services.attendance_record`` the pages call, answer in the envelope; a refusal is a 400
+with the service's message."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from accounts.access import is_admin, is_instructor
+from accounts.models import User
+from accounts.permissions import IsAdmin, IsSignedIn, require
+from allocation.models import BatchTrainer, ClassSession
+from core.api import responses
+from core.errors import DomainError
+from enrollments.models import Enrollment
+
+from . import figures, selectors, services
+from .models import AttendanceStatus
+
+
+class MarkSerializer(serializers.Serializer):
+    student = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    status = serializers.ChoiceField(choices=AttendanceStatus.values)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RollSaveSerializer(serializers.Serializer):
+    marks = MarkSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+def _rate(rate: selectors.Rate | None) -> dict | None:
+    return None if rate is None else rate.as_dict()
+
+
+def _roll_data(session: ClassSession) -> dict:
+    return {
+        "session": session.pk,
+        "batch": session.batch_id,
+        "start": session.start_at,
+        "window_end": services.window_end(session),
+        "definitions": selectors.DEFINITIONS,
+        "roll": [
+            {
+                "student": row.student.pk,
+                "name": row.student.display_name,
+                "on_roll": row.on_roll,
+                "status": row.mark.status if row.mark else None,
+                "note": row.mark.note if row.mark else "",
+                "marked_at": row.mark.marked_at if row.mark else None,
+            }
+            for row in selectors.roll_view(session)
+        ],
+    }
+
+
+ROLL = inline_serializer("Roll", {"session": serializers.IntegerField()})
+
+
+class SessionAttendanceView(APIView):
+    """``GET /api/sessions/:sessionId/attendance`` and ``PUT`` (a list of
+    ``{"student", "status", "note"}``, or ``{"marks": [...]}``): the session's teacher (the
+    cover for a covered session) within the window, or an Admin."""
+
+    permission_classes = [IsSignedIn]
+
+    def _session(self, request, session_id: int) -> ClassSession:
+        session = get_object_or_404(
+            ClassSession.objects.select_related("batch__assigned_instructor"), pk=session_id
+        )
+        require(
+            is_admin(request.user) or request.user.pk in services.session_teachers_now(session),
+            "Only the session's trainer or an admin can see or take its attendance",
+        )
+        return session
+
+    @extend_schema(tags=["attendance"], responses={200: ROLL})
+    def get(self, request, session_id: int):
+        session = self._session(request, session_id)
+        return responses.ok(_roll_data(session), "Attendance fetched successfully")
+
+    @extend_schema(tags=["attendance"], request=RollSaveSerializer, responses={200: ROLL})
+    def put(self, request, session_id: int):
+        session = self._session(request, session_id)
+        data = request.data if isinstance(request.data, dict) else {"marks": request.data}
+        body = RollSaveSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        result = services.attendance_record(
+            session=session,
+            marks=[services.MarkInput(**m) for m in body.validated_data["marks"]],
+            marked_by=request.user,
+        )
+        return responses.ok(
+            {
+                **_roll_data(result.session),
+                "created": result.created,
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+            },
+            "Attendance saved successfully",
+        )
+
+
+class StudentAttendanceView(APIView):
+    """``GET /api/students/:studentId/attendance``: the student themself, the trainers of
+    their batches, or an Admin."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(tags=["attendance"], responses={200: ROLL})
+    def get(self, request, student_id: int):
+        student = get_object_or_404(User, pk=student_id)
+        user = request.user
+        teaches = (
+            is_instructor(user)
+            and BatchTrainer.objects.filter(
+                trainer=user,
+                ended_at__isnull=True,
+                batch__in=Enrollment.objects.filter(student=student).values("batch_id"),
+            ).exists()
+        )
+        require(
+            is_admin(user) or user.pk == student.pk or teaches,
+            "Only the student, their trainers and admins can see their attendance",
+        )
+        data = figures.student_attendance(student)
+        return responses.ok(
+            {
+                "student": student.pk,
+                "definitions": selectors.DEFINITIONS,
+                "batches": [
+                    {"batch": b.pk, "batch_code": b.batch_code, **rate.as_dict()}
+                    for b, rate in data["batches"]
+                ],
+                "marks": [
+                    {
+                        "session": m.session_id,
+                        "batch": m.batch_id,
+                        "start": m.session_start,
+                        "status": m.status,
+                        "note": m.note,
+                        "counted": m.session.status != "cancelled",
+                    }
+                    for m in data["marks"]
+                ],
+            },
+            "Attendance fetched successfully",
+        )
+
+
+class AttendanceReportView(APIView):
+    """``GET /api/reports/attendance?course=&batch=&trainer=`` (Admin)."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        tags=["attendance"],
+        parameters=[
+            OpenApiParameter(name, int, required=False) for name in ("course", "batch", "trainer")
+        ],
+        responses={200: ROLL},
+    )
+    def get(self, request):
+        for name in ("course", "batch", "trainer"):
+            value = request.query_params.get(name, "")
+            if value and not (value.isdigit() and len(value) < 12):
+                raise DomainError(f"{name} must be an id", field=name)
+        data = figures.attendance_report(figures.ReportFilters.from_query(request.query_params))
+        return responses.ok(
+            {
+                "definitions": selectors.DEFINITIONS,
+                "total": data["total"].as_dict(),
+                "batches": [
+                    {"batch": b.pk, "batch_code": b.batch_code, **r.as_dict()}
+                    for b, r in data["batches"]
+                ],
+                "trainers": [
+                    {"trainer": t.pk, "name": t.display_name, **r.as_dict()}
+                    for t, r in data["trainers"]
+                ],
+                "trend": [{"week": w, **r.as_dict()} for w, r in data["trend"]],
+            },
+            "Attendance report fetched successfully",
+        )
+
+
+class AtRiskView(APIView):
+    """``GET /api/students/at-risk``: every student at risk (Admin), a trainer's own."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(tags=["attendance"], responses={200: ROLL})
+    def get(self, request):
+        user = request.user
+        require(is_admin(user) or is_instructor(user), "Only admins and trainers can see this list")
+        rows = figures.at_risk_list(trainer=None if is_admin(user) else user, limit=500).rows
+        return responses.listing(
+            [
+                {
+                    "student": r.student.pk,
+                    "name": r.student.display_name,
+                    "batch": r.batch.pk if r.batch else None,
+                    "reason": r.reason,
+                    "kind": r.kind,
+                    "since": r.since,
+                }
+                for r in rows
+            ],
+            "At-risk students fetched successfully",
+        )
