@@ -43,6 +43,8 @@ from core.errors import DomainError
 from core.timezones import default_time_zone, zone
 
 MSG_NOT_INSTRUCTOR = "Assigned instructor must have instructor role"
+MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
+MSG_SELF_ASSIGNED = "An instructor cannot be assigned to themselves"
 
 
 def _slot_text(day: int, start: dt.time, end: dt.time) -> str:
@@ -389,6 +391,31 @@ def teaching_refusal(
     conflicts = context.conflicts.get(trainer.pk)
     if conflicts:
         return DomainError(conflicts[0].describe(trainer), field="schedule", code="conflict")
+    return None
+
+
+def mentor_refusal(
+    instructor: User, *, status: str, cap: int | None, mentees: int
+) -> DomainError | None:
+    """Why ``instructor`` could not take one more individually assigned student (their
+    profile's ``status``, caseload ``cap`` and current ``mentees``), or None. The mentor
+    services refuse with it and the mentor candidates ranking lists it."""
+    from trainers.models import TrainerStatus
+
+    if status != TrainerStatus.ACTIVE:
+        return DomainError(
+            f"{instructor.display_name} is {TrainerStatus(status).label.lower()} and cannot take "
+            "new students",
+            field="instructor",
+            code="trainer_status",
+        )
+    if cap is not None and mentees >= cap:
+        return DomainError(
+            f"{instructor.display_name} already has {mentees} individually assigned students, "
+            f"their cap of {cap}",
+            field="instructor",
+            code="at_cap",
+        )
     return None
 
 

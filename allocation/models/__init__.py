@@ -1,6 +1,7 @@
 """The allocation models by sub-domain: ``batches`` (courses, batches, slots, staffing,
 rosters, cover, mentoring, notes, templates) and ``calendar`` (dated sessions, holidays and
-closures, trainer bookings, per-session cover). Import them from here."""
+closures, trainer bookings, per-session cover) and ``matching`` (what a student needs of a
+mentor). Import them from here."""
 
 from .batches import (
     OPEN_BATCH_STATUSES,
@@ -37,8 +38,12 @@ from .calendar import (
     SessionStatus,
     TrainerBooking,
 )
+from .matching import DAY_PART_HOURS, DayPart, StudentNeeds
 
 __all__ = [
+    "DAY_PART_HOURS",
+    "DayPart",
+    "StudentNeeds",
     "HELD_SESSION_STATUSES",
     "MAX_SESSION_LENGTH",
     "OPEN_BATCH_STATUSES",

@@ -10,15 +10,18 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from allocation import notices
-from allocation.eligibility import MSG_NOT_INSTRUCTOR
+from allocation.eligibility import (
+    MSG_ALREADY_ASSIGNED,
+    MSG_NOT_INSTRUCTOR,
+    MSG_SELF_ASSIGNED,
+    mentor_refusal,
+)
 from allocation.models import AssignmentType, IndividualAssignment, MentoringSession
 from core import dates
 from core.errors import DomainError, full_clean_or_refuse
-from trainers.models import TrainerProfile, TrainerStatus
+from trainers.models import TrainerProfile
 from trainers.services import trainers_lock
 from webhooks.services import event_emit
-
-MSG_ALREADY_ASSIGNED = "This instructor is already assigned to this student"
 
 
 def _lock_user(user: User) -> User:
@@ -40,7 +43,7 @@ def validate_assignment(*, student: User, instructor: User, assignment_type: str
     if not student.is_learner:
         raise DomainError("Only a student can be assigned an instructor", field="student")
     if student.pk == instructor.pk:
-        raise DomainError("An instructor cannot be assigned to themselves", field="student")
+        raise DomainError(MSG_SELF_ASSIGNED, field="student")
     if assignment_type not in AssignmentType.values:
         raise DomainError(
             f"Assignment type must be one of: {', '.join(AssignmentType.values)}",
@@ -49,24 +52,15 @@ def validate_assignment(*, student: User, instructor: User, assignment_type: str
 
 
 def _check_caseload(profile: TrainerProfile, instructor: User) -> None:
-    if profile.status != TrainerStatus.ACTIVE:
-        raise DomainError(
-            f"{instructor.display_name} is {profile.get_status_display().lower()} and cannot take "
-            "new students",
-            field="instructor",
-        )
     cap = profile.max_individual_students
-    if cap is None:
-        return
-    current = IndividualAssignment.objects.filter(
-        instructor=instructor, ended_at__isnull=True
-    ).count()
-    if current >= cap:
-        raise DomainError(
-            f"{instructor.display_name} already has {current} individually assigned students, "
-            f"their cap of {cap}",
-            field="instructor",
-        )
+    current = (
+        IndividualAssignment.objects.filter(instructor=instructor, ended_at__isnull=True).count()
+        if cap is not None
+        else 0
+    )
+    refusal = mentor_refusal(instructor, status=profile.status, cap=cap, mentees=current)
+    if refusal is not None:
+        raise refusal
 
 
 def _start_assignment(
