@@ -27,6 +27,7 @@ def test_the_schema_is_a_valid_openapi_3_document(client):
         "/api/courses/{course_id}/trainers/{trainer_id}",
         "/api/batches/{batch_id}/trainers/primary",
         "/api/instructors/{instructor_id}/workload",
+        "/api/students/{student_id}/mentor-candidates",
     ):
         assert path in paths
     # Bearer tokens are documented, and every operation documents the error envelope.
