@@ -51,14 +51,16 @@ def language_name(code: str) -> str:
 def validate_language_codes(value: object) -> None:
     """Model validator: a list of distinct known ISO 639-1 codes."""
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        raise ValidationError(_("Languages must be a list of language codes"), code="invalid")
+        raise ValidationError(_("Languages must be a list of language codes"), code="not_a_list")
     unknown = [c for c in value if c not in LANGUAGES]
     if unknown:
         raise ValidationError(
-            _("Unknown language code: %(code)s"), code="invalid", params={"code": unknown[0]}
+            _("Unknown language code: %(code)s"),
+            code="unknown_language",
+            params={"code": unknown[0]},
         )
     if len(set(value)) != len(value):
-        raise ValidationError(_("A language is listed twice"), code="invalid")
+        raise ValidationError(_("A language is listed twice"), code="duplicate_language")
 
 
 def languages_form_field(**kwargs):
