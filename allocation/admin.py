@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -22,7 +23,9 @@ from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
 from core.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
 from core.errors import DomainError
+from core.forms import KeySafeModelMultipleChoiceField
 from core.languages import languages_form_field
+from trainers.models import Skill
 
 from .admin_forms import (
     BatchAdminForm,
@@ -415,6 +418,11 @@ class IndividualAssignmentAdmin(ServiceAdminMixin, AuditHistoryAdmin):
 
 class StudentNeedsAdminForm(RefusalFormMixin, forms.ModelForm):
     student = forms.ModelChoiceField(queryset=User.objects.students())
+    skills = KeySafeModelMultipleChoiceField(
+        queryset=Skill.objects.all(),
+        required=False,
+        widget=FilteredSelectMultiple("skills", is_stacked=False),
+    )
     languages = languages_form_field(label="Preferred languages")
     preferred_days = forms.TypedMultipleChoiceField(
         choices=Weekday.choices, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
@@ -437,7 +445,6 @@ class StudentNeedsAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("student", "skill_names", "languages", "preferred_days", "day_parts")
     search_fields = ("student__email", "student__full_name")
     list_select_related = ("student",)
-    filter_horizontal = ("skills",)
     readonly_fields = ("updated_at", "updated_by")
 
     def get_queryset(self, request):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core import dates
 from core.errors import DomainError
-from core.forms import DomainErrorFormMixin
+from core.forms import DomainErrorFormMixin, KeySafeModelMultipleChoiceField
 from core.languages import languages_form_field
 from core.timezones import default_time_zone, validate_time_zone
 from core.widgets import LongSelect
@@ -120,7 +120,7 @@ class MentorUnassignForm(DomainErrorFormMixin, forms.Form):
 class StudentNeedsForm(DomainErrorFormMixin, forms.Form):
     """What a student needs of a mentor; times are read in the student's own zone."""
 
-    skills = forms.ModelMultipleChoiceField(
+    skills = KeySafeModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -6,10 +6,12 @@ through ``trainers.services.leave_record``; availability is set by the trainers 
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 
 from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
 from core.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
+from core.forms import KeySafeModelMultipleChoiceField
 from core.languages import language_name, languages_form_field
 
 from .models import AvailabilityWindow, Skill, TrainerLeave, TrainerProfile
@@ -26,6 +28,11 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 class TrainerProfileAdminForm(forms.ModelForm):
+    skills = KeySafeModelMultipleChoiceField(
+        queryset=Skill.objects.all(),
+        required=False,
+        widget=FilteredSelectMultiple("skills", is_stacked=False),
+    )
     languages = languages_form_field()
 
     class Meta:
@@ -53,7 +60,6 @@ class TrainerProfileAdmin(admin.ModelAdmin):
         "max_individual_students",
     )
     list_filter = ("status", "max_active_batches", "skills")
-    filter_horizontal = ("skills",)
     search_fields = ("user__email", "user__full_name", "specialization")
     list_select_related = ("user",)
     fields = (
