@@ -17,7 +17,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.models import User
 from allocation.models import Batch, BatchStatus, Course, Weekday
+from enrollments.demo import Student
 from enrollments.models import Enrollment, EnrollmentStatus
 from tests.browser.layout import CLIPPED, PAGE_OVERFLOW
 from trainers.models import TrainerLeave
@@ -55,6 +57,8 @@ def demo(db):
         # A student whose batch has not started (the page names both statuses) and meets on
         # Saturdays (the day a narrow grid cut off).
         student=(upcoming.student.email, "demo12345"),
+        # A student with needs recorded: the mentor page ranks candidates with reasons.
+        mentee=User.objects.get(email=Student(1).email),
     )
 
 
@@ -74,6 +78,7 @@ def admin_pages(demo) -> list[str]:
         ("console:leave_list", ()),
         ("console:leave_detail", (demo.leave.pk,)),
         ("console:mentor_list", ()),
+        ("console:mentor_assign", (demo.mentee.pk,)),
         ("enroll:list", ()),
         ("enroll:create", ()),
         ("waitlist:list", ()),
