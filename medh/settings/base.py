@@ -179,6 +179,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
+# The platform's teaching day, in each batch's own zone: alternative times offered on a
+# schedule conflict start and end inside it (allocation/alternatives.py).
+TEACHING_HOURS = ("08:00", "21:00")
 USE_I18N = True
 USE_TZ = True
 
