@@ -160,8 +160,18 @@ def time_alternatives(
         ]
 
     def fits(slot: WeeklySlot) -> bool:
+        days = dates[slot.day]
+        if not days:
+            return False
+        # The first date alone rules most times out (outside the windows, or booked every
+        # week): check it before laying the slot on every date.
+        head = [Interval(*interval(days[0], slot.start_time, slot.end_time, time_zone), time_zone)]
+        if windows and _unavailable(windows, instructor, head) is not None:
+            return False
+        if not free.free(head[0].start_at, head[0].end_at):
+            return False
         found = sessions(slot)
-        if not found or not all(free.free(i.start_at, i.end_at) for i in found):
+        if not all(free.free(i.start_at, i.end_at) for i in found):
             return False
         return not windows or _unavailable(windows, instructor, found) is None
 
