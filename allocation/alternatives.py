@@ -92,6 +92,15 @@ class Alternative:
             "label": self.instructor.display_name,
         }
 
+    def as_console_dict(self) -> dict:
+        """For the batch form's live warning: weekdays as the form's numbers."""
+        data = self.as_dict()
+        if self.kind == "time":
+            data["slots"] = [
+                {**d, "day": s.day} for d, s in zip(data["slots"], self.slots, strict=True)
+            ]
+        return data
+
 
 def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute

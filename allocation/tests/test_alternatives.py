@@ -225,3 +225,46 @@ def test_assigning_a_busy_instructor_offers_instructors(busy, course, admin, ins
     assert response.status_code == 400
     assert answer["message"].startswith("Schedule conflict:")
     assert [(a["kind"], a["id"]) for a in answer["alternatives"]] == [("instructor", free.pk)]
+
+
+def test_the_batch_forms_live_warning_offers_alternatives_that_save(
+    client, busy, course, admin, instructor
+):
+    """The console's live check answers a clash with alternatives; each, posted with the
+    batch form as the one click fills it, creates the batch."""
+    from django.urls import reverse
+
+    from allocation.models import Batch as BatchModel
+    from allocation.tests.test_views_batch_form import form_data
+
+    fiona = InstructorFactory(full_name="Free Fiona")
+    client.force_login(admin)
+    query = {
+        "instructor": instructor.pk,
+        "start_date": START.isoformat(),
+        "end_date": END.isoformat(),
+        "slot": ["0,10:00,12:00", "2,10:00,12:00"],
+    }
+
+    answer = client.get(reverse("console:batch_conflicts"), query).json()
+
+    assert answer["conflicts"]
+    alternatives = answer["alternatives"]
+    assert 1 <= len(alternatives) <= 5
+    assert alternatives[0]["slots"][0] == {"day": 0, "start_time": "08:00", "end_time": "10:00"}
+    assert {"kind": "instructor", "id": fiona.pk, "name": "Free Fiona", "label": "Free Fiona"} in (
+        alternatives
+    )
+    for n, alternative in enumerate(alternatives):
+        if alternative["kind"] == "time":
+            slots = [(s["day"], s["start_time"], s["end_time"]) for s in alternative["slots"]]
+            who = instructor
+        else:
+            slots = [(0, "10:00", "12:00"), (2, "10:00", "12:00")]
+            who = fiona
+        data = form_data(course, who, slots, batch_name=f"Alt {n}", start_date=START, end_date=END)
+        with transaction.atomic():  # each on its own: undone before the next
+            response = client.post(reverse("console:batch_create"), data)
+            assert response.status_code == 302, alternative
+            assert BatchModel.objects.filter(batch_name=f"Alt {n}").exists()
+            transaction.set_rollback(True)
