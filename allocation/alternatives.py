@@ -37,7 +37,7 @@ from allocation.eligibility import (
     teaching_context,
     teaching_refusal,
 )
-from allocation.models import MAX_SESSION_LENGTH, Batch, Weekday
+from allocation.models import MAX_SESSION_LENGTH, TEACHING_ROLES, Batch, BatchTrainer, Weekday
 from allocation.session_times import closed_days, interval
 from core.errors import DomainError
 from core.timezones import default_time_zone
@@ -132,7 +132,7 @@ def time_alternatives(
 ) -> list[Alternative]:
     """Up to ``limit`` other weekly schedules for ``batch`` (dates, zone, course, and its pk
     when saved) that ``instructor`` could teach: see the module's docstring. Three queries
-    (holidays, bookings, availability windows)."""
+    (holidays, bookings, availability windows), and one for a saved batch's assistants."""
     from trainers.models import AvailabilityWindow
 
     slots = [WeeklySlot(s.day, s.start_time, s.end_time) for s in slots]
@@ -154,13 +154,30 @@ def time_alternatives(
             interval(last, dt.time(), dt.time(), time_zone)[0] + dt.timedelta(days=2),
         )
     ]
+    # Who would teach the new times: the instructor, and a saved batch's assistants (their
+    # clashes refuse an edit too).
+    teachers = {instructor.pk: instructor}
+    if batch.pk is not None:
+        for row in BatchTrainer.objects.filter(
+            batch_id=batch.pk, role__in=TEACHING_ROLES, ended_at__isnull=True
+        ).select_related("trainer"):
+            teachers.setdefault(row.trainer_id, row.trainer)
     bookings = [
         b
-        for b in _overlapping_bookings([instructor.pk], whole).get(instructor.pk, [])
+        for found in _overlapping_bookings(sorted(teachers), whole).values()
+        for b in found
         if b.batch_id != batch.pk
     ]
     free = _Free(bookings)
-    windows = list(AvailabilityWindow.objects.filter(trainer=instructor))
+    windows: dict[int, list] = {}
+    for window in AvailabilityWindow.objects.filter(trainer_id__in=sorted(teachers)):
+        windows.setdefault(window.trainer_id, []).append(window)
+
+    def available(found: list[Interval]) -> bool:
+        return all(
+            _unavailable(mine, teachers[trainer_id], found) is None
+            for trainer_id, mine in windows.items()
+        )
 
     def sessions(slot: WeeklySlot) -> list[Interval]:
         return [
@@ -175,14 +192,14 @@ def time_alternatives(
         # The first date alone rules most times out (outside the windows, or booked every
         # week): check it before laying the slot on every date.
         head = [Interval(*interval(days[0], slot.start_time, slot.end_time, time_zone), time_zone)]
-        if windows and _unavailable(windows, instructor, head) is not None:
+        if not available(head):
             return False
         if not free.free(head[0].start_at, head[0].end_at):
             return False
         found = sessions(slot)
         if not all(free.free(i.start_at, i.end_at) for i in found):
             return False
-        return not windows or _unavailable(windows, instructor, found) is None
+        return available(found)
 
     clashing = [s for s in slots if not fits(s)]
     if not clashing:
@@ -296,7 +313,13 @@ def offering_alternatives(batch: Batch, slots, instructor: User | None, *, times
     try:
         yield
     except DomainError as refusal:
-        if refusal.code == "conflict" and instructor is not None:
+        # Only the primary's own clash: another trainer's (an assistant's) is not solved by
+        # moving the primary's times or changing the primary.
+        if (
+            refusal.code == "conflict"
+            and instructor is not None
+            and refusal.message.startswith(f"Schedule conflict: {instructor.display_name} ")
+        ):
             found = clash_alternatives(batch, slots, instructor, times=times)
             refusal.extra = {"alternatives": [a.as_dict() for a in found]}
         raise

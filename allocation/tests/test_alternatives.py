@@ -10,7 +10,7 @@ from django.db import transaction
 
 from allocation import services
 from allocation.alternatives import clash_alternatives
-from allocation.models import Batch
+from allocation.models import Batch, CourseTrainer
 from core.errors import DomainError
 from tests.api.conftest import bearer_client
 from tests.support import InstructorFactory, build_batch, slot
@@ -267,4 +267,51 @@ def test_the_batch_forms_live_warning_offers_alternatives_that_save(
             response = client.post(reverse("console:batch_create"), data)
             assert response.status_code == 302, alternative
             assert BatchModel.objects.filter(batch_name=f"Alt {n}").exists()
+            transaction.set_rollback(True)
+
+
+def test_editing_a_batch_into_a_clash_offers_what_batch_update_accepts(
+    busy, course, admin, instructor
+):
+    assistant = InstructorFactory(full_name="Asha Assistant")
+    InstructorFactory(full_name="Free Fiona")
+    batch = _create(course, admin, instructor, [slot(1, "10:00", "12:00")])
+    CourseTrainer.objects.create(course=course, trainer=assistant, role="assistant")
+    services.batch_staff_add(batch=batch, trainer=assistant, role="assistant", added_by=admin)
+    # The assistant is busy on Mondays 08:00-10:00: no alternative may put the batch there.
+    build_batch(
+        course=course,
+        instructor=assistant,
+        created_by=admin,
+        schedule=[slot(0, "08:00", "10:00")],
+        batch_name="Asha's",
+        start_date=START,
+        end_date=END,
+        capacity=10,
+        status="Upcoming",
+    )
+    clashing = [slot(0, "10:00", "12:00")]
+    with pytest.raises(DomainError) as refused:
+        services.batch_update(batch=batch, schedule=clashing, updated_by=admin)
+    assert refused.value.message.startswith(f"Schedule conflict: {instructor.display_name} ")
+
+    found = clash_alternatives(Batch.objects.get(pk=batch.pk), clashing, instructor)
+
+    assert found
+    assert all(str(s) != "Monday 08:00–10:00" for a in found for s in a.slots)
+    for alternative in found:
+        with transaction.atomic():
+            if alternative.kind == "time":
+                services.batch_update(
+                    batch=Batch.objects.get(pk=batch.pk),
+                    schedule=list(alternative.slots),
+                    updated_by=admin,
+                )
+            else:
+                services.batch_update(
+                    batch=Batch.objects.get(pk=batch.pk),
+                    schedule=clashing,
+                    assigned_instructor=alternative.instructor,
+                    updated_by=admin,
+                )
             transaction.set_rollback(True)
