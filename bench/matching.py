@@ -58,7 +58,10 @@ def _offers(users) -> None:
     languages = ("de", "en", "hi", "es", "fr")
     for i, profile in enumerate(profiles):
         profile.languages = [languages[i % 5], languages[(i + 2) % 5]]
-    TrainerProfile.objects.bulk_update(profiles, ["languages"])
+        # data.py gives every trainer four open batches, the default cap: room for a fifth,
+        # so that other instructors can be offered as alternatives.
+        profile.max_active_batches = 6
+    TrainerProfile.objects.bulk_update(profiles, ["languages", "max_active_batches"])
     through = TrainerProfile.skills.through
     through.objects.bulk_create(
         through(trainerprofile_id=p.pk, skill_id=skills[(i + k) % 20].pk)
@@ -95,7 +98,7 @@ def worker(scale: int, out: Path) -> None:
     from allocation.selectors import mentor_candidates
     from allocation.services import student_needs_set
     from bench import data
-    from trainers.models import Skill
+    from trainers.models import AvailabilityWindow, Skill
 
     started = time.perf_counter()
     data.build(scale)
@@ -119,6 +122,8 @@ def worker(scale: int, out: Path) -> None:
     # Alternatives to a clash: a new 12-week batch with three weekly slots, two of them on
     # times data.py's patterns give a busy trainer.
     trainer = users[scale]
+    # Available at any time: the refusal is the clash itself, and every time is a candidate.
+    AvailabilityWindow.objects.filter(trainer=trainer).delete()
     monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
     proposal = Batch(
         course=Course.objects.order_by("pk").first(),
