@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -21,8 +22,11 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
-from core.admin_support import ServiceAdminMixin, adopt_saved
+from core.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
 from core.errors import DomainError
+from core.forms import KeySafeModelMultipleChoiceField
+from core.languages import languages_form_field
+from trainers.models import Skill
 
 from .admin_forms import (
     BatchAdminForm,
@@ -40,11 +44,14 @@ from .models import (
     BatchTrainer,
     Course,
     CourseTrainer,
+    DayPart,
     IndividualAssignment,
     MentorBooking,
     MentoringSession,
     ScheduleSlot,
+    StudentNeeds,
     SubstituteCover,
+    Weekday,
 )
 from .selectors import batch_staff_history
 from .services import (
@@ -59,6 +66,7 @@ from .services import (
     roster_add,
     roster_remove,
     roster_update,
+    student_needs_set,
     template_slots,
 )
 from .services.mentor_bookings import mentor_booking_cancel
@@ -409,6 +417,66 @@ class IndividualAssignmentAdmin(ServiceAdminMixin, AuditHistoryAdmin):
                 self.message_user(request, f"{assignment}: {refusal}", messages.ERROR)
         if done:
             self.message_user(request, f"Unassigned {done} assignment(s).", messages.SUCCESS)
+
+
+class StudentNeedsAdminForm(RefusalFormMixin, forms.ModelForm):
+    student = forms.ModelChoiceField(queryset=User.objects.students())
+    skills = KeySafeModelMultipleChoiceField(
+        queryset=Skill.objects.all(),
+        required=False,
+        widget=FilteredSelectMultiple("skills", is_stacked=False),
+    )
+    languages = languages_form_field(label="Preferred languages")
+    preferred_days = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    day_parts = forms.MultipleChoiceField(
+        choices=DayPart.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = StudentNeeds
+        fields = ("student", "skills", "languages", "preferred_days", "day_parts", "notes")
+
+
+@admin.register(StudentNeeds)
+class StudentNeedsAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """What a student needs of a mentor; saved through ``student_needs_set`` (also on the
+    console's mentor page)."""
+
+    form = StudentNeedsAdminForm
+    list_display = ("student", "skill_names", "languages", "preferred_days", "day_parts")
+    search_fields = ("student__email", "student__full_name")
+    list_select_related = ("student",)
+    readonly_fields = ("updated_at", "updated_by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("skills")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("student", *self.readonly_fields) if obj else self.readonly_fields
+
+    @admin.display(description="Skills")
+    def skill_names(self, obj: StudentNeeds) -> str:
+        return ", ".join(s.name for s in obj.skills.all())
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        adopt_saved(
+            obj,
+            student_needs_set(
+                student=data.get("student") or obj.student,
+                skills=data["skills"],
+                languages=data["languages"],
+                preferred_days=data["preferred_days"],
+                day_parts=data["day_parts"],
+                notes=data.get("notes", ""),
+                updated_by=request.user,
+            ),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service set the skills
 
 
 @admin.register(MentoringSession)

@@ -24,6 +24,7 @@ from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
 
 from . import selectors, services
+from .alternatives import offering_alternatives
 from .models import Batch, BatchTrainer, Course, CourseTrainer, ScheduleSlot, StaffRole
 from .serializers import (
     AllBatchesFilterSerializer,
@@ -71,6 +72,15 @@ def learns_in(user: User, batch: Batch) -> bool:
     """The user has an active enrollment in the batch ("active" is EnrollmentStatus.ACTIVE;
     read through the reverse relation, as ``selectors.batch_roster`` does)."""
     return batch.enrollments.filter(student=user, status="active").exists()
+
+
+def _proposed_batch(batch: Batch, changes: dict) -> Batch:
+    """``batch`` (unsaved, or a fresh copy of a saved one) with the requested dates, zone and
+    status: what the alternatives to a conflict are searched for."""
+    for name in ("start_date", "end_date", "time_zone", "status"):
+        if changes.get(name):
+            setattr(batch, name, changes[name])
+    return batch
 
 
 # --- reads shaped for the serializers --------------------------------------------------------
@@ -205,7 +215,13 @@ class CourseBatchesView(ByMethod, APIView):
         changes = body.service_kwargs()
         lead = changes.pop("supervising_lead", None)
         # One transaction: a lead the service refuses leaves no batch behind.
-        with transaction.atomic():
+        proposed = _proposed_batch(Batch(course=course), changes)
+        with (
+            offering_alternatives(
+                proposed, changes.get("schedule", ()), changes.get("assigned_instructor")
+            ),
+            transaction.atomic(),
+        ):
             batch = services.batch_create(course=course, created_by=request.user, **changes)
             if lead is not None:
                 services.batch_set_supervising_lead(batch=batch, lead=lead)
@@ -269,7 +285,16 @@ class BatchDetailView(ByMethod, APIView):
         lead = changes.pop("supervising_lead", None)
         # One transaction, the update first: it locks trainer profiles before the batch row,
         # and the lead's service locks the batch row only.
-        with transaction.atomic():
+        proposed = _proposed_batch(Batch.objects.get(pk=batch.pk), changes)
+        slots = changes.get("schedule")
+        with (
+            offering_alternatives(
+                proposed,
+                list(batch.schedule.all()) if slots is None else slots,
+                changes.get("assigned_instructor") or batch.assigned_instructor,
+            ),
+            transaction.atomic(),
+        ):
             if changes or not has_lead:
                 services.batch_update(batch=batch, updated_by=request.user, **changes)
             if has_lead:
@@ -299,9 +324,10 @@ class BatchAssignInstructorView(APIView):
     def put(self, request, batch_id: int, instructor_id: int):
         batch = get_object_or_404(Batch, pk=batch_id)
         instructor = get_object_or_404(User, pk=instructor_id)
-        batch = services.batch_assign_instructor(
-            batch=batch, instructor=instructor, assigned_by=request.user
-        )
+        with offering_alternatives(batch, list(batch.schedule.all()), instructor, times=False):
+            batch = services.batch_assign_instructor(
+                batch=batch, instructor=instructor, assigned_by=request.user
+            )
         return responses.ok(
             BatchInstructorSerializer(batch).data,
             gettext("Instructor assigned to batch successfully"),

@@ -44,6 +44,8 @@ from core.errors import DomainError
 from core.timezones import default_time_zone, zone
 
 MSG_NOT_INSTRUCTOR = gettext_noop("Assigned instructor must have instructor role")
+MSG_ALREADY_ASSIGNED = gettext_noop("This instructor is already assigned to this student")
+MSG_SELF_ASSIGNED = gettext_noop("An instructor cannot be assigned to themselves")
 
 
 def _slot_text(day: int, start: dt.time, end: dt.time) -> str:
@@ -407,6 +409,37 @@ def teaching_refusal(
     conflicts = context.conflicts.get(trainer.pk)
     if conflicts:
         return DomainError(conflicts[0].describe(trainer), field="schedule", code="conflict")
+    return None
+
+
+def mentor_refusal(
+    instructor: User, *, status: str, cap: int | None, mentees: int
+) -> DomainError | None:
+    """Why ``instructor`` could not take one more individually assigned student (their
+    profile's ``status``, caseload ``cap`` and current ``mentees``), or None. The mentor
+    services refuse with it and the mentor candidates ranking lists it."""
+    from trainers.models import TrainerStatus
+
+    if status != TrainerStatus.ACTIVE:
+        return DomainError(
+            gettext("%(instructor)s is %(status)s and cannot take new students")
+            % {
+                "instructor": instructor.display_name,
+                "status": str(TrainerStatus(status).label).lower(),
+            },
+            field="instructor",
+            code="trainer_status",
+        )
+    if cap is not None and mentees >= cap:
+        return DomainError(
+            gettext(
+                "%(instructor)s already has %(current)s individually assigned students, "
+                "their cap of %(cap)s"
+            )
+            % {"instructor": instructor.display_name, "current": mentees, "cap": cap},
+            field="instructor",
+            code="at_cap",
+        )
     return None
 
 

@@ -15,18 +15,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core import dates
 from core.errors import DomainError
-from core.forms import DomainErrorFormMixin
+from core.forms import DomainErrorFormMixin, KeySafeModelMultipleChoiceField
+from core.languages import languages_form_field
 from core.timezones import default_time_zone, validate_time_zone
 from core.widgets import LongSelect
+from trainers.models import Skill
 from trainers.services import Window
 
 from .models import (
+    DAY_PART_HOURS,
     TEXT_MAX_LENGTH,
     AssignmentType,
     Batch,
     BatchStatus,
     ClassSession,
     Course,
+    DayPart,
     RosterRole,
     RosterStatus,
     StaffRole,
@@ -114,6 +118,47 @@ class MentorReassignForm(DomainErrorFormMixin, forms.Form):
 
 class MentorUnassignForm(DomainErrorFormMixin, forms.Form):
     reason = forms.CharField(required=False, max_length=300, label=gettext_lazy("Reason"))
+
+
+class StudentNeedsForm(DomainErrorFormMixin, forms.Form):
+    """What a student needs of a mentor; times are read in the student's own zone."""
+
+    skills = KeySafeModelMultipleChoiceField(
+        queryset=Skill.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Skills"),
+    )
+    languages = languages_form_field(label=_("Preferred languages"))
+    preferred_days = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Preferred days"),
+    )
+    day_parts = forms.MultipleChoiceField(
+        choices=[
+            (part, f"{label} ({DAY_PART_HOURS[part][0]:%H:%M}–{DAY_PART_HOURS[part][1]:%H:%M})")
+            for part, label in DayPart.choices
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Parts of the day"),
+    )
+    notes = forms.CharField(required=False, max_length=500, label=_("Notes"))
+
+    @classmethod
+    def initial_of(cls, needs) -> dict:
+        if needs is None:
+            return {}
+        return {
+            "skills": list(needs.skills.all()),
+            "languages": needs.languages,
+            "preferred_days": needs.preferred_days,
+            "day_parts": needs.day_parts,
+            "notes": needs.notes,
+        }
 
 
 class MentoringSessionForm(DomainErrorFormMixin, forms.Form):

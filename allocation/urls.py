@@ -61,6 +61,7 @@ console_patterns = [
     ),
     path("mentors/<int:student_pk>/reassign/", mentors.mentor_reassign, name="mentor_reassign"),
     path("mentors/<int:student_pk>/unassign/", mentors.mentor_unassign, name="mentor_unassign"),
+    path("mentors/<int:student_pk>/needs/", mentors.student_needs_edit, name="student_needs_edit"),
 ]
 
 instructor_patterns = [

@@ -80,6 +80,11 @@ def pages(built) -> list[tuple[str, str, str]]:
         ("console: leave page", "admin", reverse("console:leave_detail", args=[built.leave_id])),
         ("console: mentors", "admin", reverse("console:mentor_list")),
         ("console: mentors CSV", "admin", reverse("console:mentor_list") + "?format=csv"),
+        (
+            "console: mentor candidates",
+            "admin",
+            reverse("console:mentor_assign", args=[s]),
+        ),
         ("console: enrollments", "admin", reverse("enroll:list")),
         ("console: enrollments, active", "admin", reverse("enroll:list") + "?status=active"),
         ("console: waitlists", "admin", reverse("waitlist:list")),

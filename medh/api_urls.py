@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts
 from allocation import api as allocation
-from allocation import api_admin, api_leave
+from allocation import api_admin, api_leave, api_matching
 from allocation import api_calendar as calendar
 from allocation import api_mentoring as mentoring
 from attendance import api as attendance
@@ -58,6 +58,11 @@ urlpatterns = [
         name="students-with-instructors",
     ),
     # Batches.
+    path(
+        "students/<id:student_id>/mentor-candidates",
+        api_matching.MentorCandidatesView.as_view(),
+        name="mentor-candidates",
+    ),
     path("batches", allocation.BatchesView.as_view(), name="batches"),
     path(
         "batches/courses/<id:course_id>/batches",

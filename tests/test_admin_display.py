@@ -41,7 +41,7 @@ from tests.support import (
     slot,
 )
 from trainers import services as trainer_services
-from trainers.models import TrainerProfile
+from trainers.models import Skill, TrainerProfile
 from trainers.tests.factories import AvailabilityWindowFactory
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -139,7 +139,19 @@ def _build_world() -> SimpleNamespace:
         end_date=now + dt.timedelta(days=20),
         assigned_by=admin_user,
     )
-    TrainerProfile.objects.get_or_create(user=lead, defaults={"specialization": "German"})
+    profile, _ = TrainerProfile.objects.get_or_create(
+        user=lead, defaults={"specialization": "German", "languages": ["de", "en"]}
+    )
+    ielts = Skill.objects.create(name="IELTS", description="Exam preparation")
+    profile.skills.add(ielts)
+    allocation_services.student_needs_set(
+        student=student,
+        updated_by=admin_user,
+        skills=[ielts],
+        languages=["de"],
+        preferred_days=[0, 2],
+        day_parts=["evening"],
+    )
     AvailabilityWindowFactory(trainer=lead)
     Group.objects.create(name="Coordinators")
     Token.objects.create(user=admin_user)

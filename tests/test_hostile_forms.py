@@ -73,6 +73,7 @@ HOSTS = {
     "console:mentor_assign_submit": "console:mentor_assign",
     "console:mentor_reassign": "console:mentor_assign",
     "console:mentor_unassign": "console:mentor_assign",
+    "console:student_needs_edit": "console:mentor_assign",
     "enroll:cancel": "console:batch_detail",
     "inbox:read": "inbox:list",
     "inbox:read_all": "inbox:list",

@@ -579,6 +579,12 @@ PAGES = [
         post=admin_page(Redirect("console:mentor_assign", student_a)),
         kwargs=student_a,
     ),
+    Page(
+        "console:student_needs_edit",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("console:mentor_assign", student_a)),
+        kwargs=student_a,
+    ),
     # --- console: enrollments ------------------------------------------------------------------
     Page("enroll:list", get=admin_page()),
     Page("enroll:create", get=admin_page(), post=admin_page(200)),

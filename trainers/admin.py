@@ -6,30 +6,67 @@ through ``trainers.services.leave_record``; availability is set by the trainers 
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 
 from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
 from core.admin_support import RefusalFormMixin, ServiceAdminMixin, adopt_saved
+from core.forms import KeySafeModelMultipleChoiceField
+from core.languages import language_name, languages_form_field
 
-from .models import AvailabilityWindow, TrainerLeave, TrainerProfile
+from .models import AvailabilityWindow, Skill, TrainerLeave, TrainerProfile
 from .services import leave_record
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    """The skills admins keep: trainers offer them, students' needs name them."""
+
+    list_display = ("name", "description", "created_at")
+    search_fields = ("name", "description")
+    fields = ("name", "description")
+
+
+class TrainerProfileAdminForm(forms.ModelForm):
+    skills = KeySafeModelMultipleChoiceField(
+        queryset=Skill.objects.all(),
+        required=False,
+        widget=FilteredSelectMultiple("skills", is_stacked=False),
+    )
+    languages = languages_form_field()
+
+    class Meta:
+        model = TrainerProfile
+        fields = (
+            "user",
+            "specialization",
+            "skills",
+            "languages",
+            "status",
+            "max_active_batches",
+            "max_individual_students",
+        )
 
 
 @admin.register(TrainerProfile)
 class TrainerProfileAdmin(admin.ModelAdmin):
+    form = TrainerProfileAdminForm
     list_display = (
         "user",
         "specialization",
+        "language_names",
         "status",
         "max_active_batches",
         "max_individual_students",
     )
-    list_filter = ("status", "max_active_batches")
+    list_filter = ("status", "max_active_batches", "skills")
     search_fields = ("user__email", "user__full_name", "specialization")
     list_select_related = ("user",)
     fields = (
         "user",
         "specialization",
+        "skills",
+        "languages",
         "status",
         "max_active_batches",
         "max_individual_students",
@@ -37,6 +74,10 @@ class TrainerProfileAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+    @admin.display(description="Languages")
+    def language_names(self, obj: TrainerProfile) -> str:
+        return ", ".join(language_name(c) for c in obj.languages)
 
     def get_readonly_fields(self, request, obj=None):
         record = ("created_at", "updated_at")

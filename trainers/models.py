@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
+from core.languages import validate_language_codes
 
 DEFAULT_MAX_ACTIVE_BATCHES = 4
 # A mentor's bookable 1:1 slots last one of these (allocation.selectors.mentor_slots).
@@ -21,11 +23,44 @@ class TrainerStatus(models.TextChoices):
     ON_LEAVE = "on_leave", gettext_lazy("On leave")
 
 
+class Skill(models.Model):
+    """Something a trainer can teach or a student may need ("German B1", "IELTS"): a tag from
+    a list the admins keep, so that matching compares the same words on both sides."""
+
+    name = models.CharField(_("name"), max_length=80)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="skill_name_unique_ci",
+                violation_error_message="A skill with this name already exists",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="skill_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TrainerProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trainer_profile"
     )
+    # Free text kept for people to read; matching reads ``skills`` and ``languages``.
     specialization = models.CharField(max_length=200, blank=True)
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="trainers", help_text=_("What this trainer can teach.")
+    )
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text=_('ISO 639-1 codes of the languages this trainer teaches in, e.g. ["de", "en"].'),
+    )
     max_active_batches = models.PositiveSmallIntegerField(
         default=DEFAULT_MAX_ACTIVE_BATCHES,
         help_text=gettext_lazy("Most Active + Upcoming batches this trainer may teach at once."),

@@ -1,7 +1,7 @@
 """The allocation models by sub-domain: ``batches`` (courses, batches, slots, staffing,
 rosters, cover, mentoring, notes, templates) and ``calendar`` (dated sessions, holidays and
-closures, trainer bookings, per-session cover) and ``mentor_bookings`` (1:1 mentoring
-bookings). Import them from here."""
+closures, trainer bookings, per-session cover), ``mentor_bookings`` (1:1 mentoring
+bookings) and ``matching`` (what a student needs of a mentor). Import them from here."""
 
 from .batches import (
     OPEN_BATCH_STATUSES,
@@ -38,6 +38,7 @@ from .calendar import (
     SessionStatus,
     TrainerBooking,
 )
+from .matching import DAY_PART_HOURS, DayPart, StudentNeeds
 from .mentor_bookings import (
     ACTIVE_BOOKING_STATUSES,
     MentorBooking,
@@ -47,6 +48,9 @@ from .mentor_bookings import (
 
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
+    "DAY_PART_HOURS",
+    "DayPart",
+    "StudentNeeds",
     "HELD_SESSION_STATUSES",
     "MAX_SESSION_LENGTH",
     "OPEN_BATCH_STATUSES",

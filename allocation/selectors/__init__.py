@@ -35,6 +35,7 @@ from allocation.selectors.cover import (
     trainer_covered_absences,
     trainer_covers,
 )
+from allocation.selectors.matching import MentorCandidate, mentor_candidates, reference_week
 from allocation.selectors.mentoring import (
     STALE_CONTACT_DAYS,
     MentorCoverage,
@@ -100,6 +101,9 @@ from allocation.selectors.workload import (
 )
 
 __all__ = [
+    "MentorCandidate",
+    "mentor_candidates",
+    "reference_week",
     "AffectedSession",
     "CANDIDATE_FIELDS",
     "Candidate",

@@ -42,6 +42,7 @@ from allocation.services.holidays import (
     holiday_create,
     holiday_delete,
 )
+from allocation.services.matching import student_needs_set
 from allocation.services.mentoring import (
     MSG_ALREADY_ASSIGNED,
     individual_assign,
@@ -84,6 +85,7 @@ from allocation.services.staffing import (
 from allocation.services.templates import batch_template_of, batch_template_save
 
 __all__ = [
+    "student_needs_set",
     "MSG_NOT_INSTRUCTOR",
     "BATCH_TIMING_FIELDS",
     "BATCH_UPDATABLE_FIELDS",

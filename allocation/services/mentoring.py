@@ -7,12 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocation import notices
-from allocation.eligibility import MSG_NOT_INSTRUCTOR
+from allocation.eligibility import (
+    MSG_ALREADY_ASSIGNED,
+    MSG_NOT_INSTRUCTOR,
+    MSG_SELF_ASSIGNED,
+    mentor_refusal,
+)
 from allocation.models import (
     AssignmentType,
     IndividualAssignment,
@@ -22,11 +27,9 @@ from allocation.models import (
 )
 from core import dates
 from core.errors import DomainError, full_clean_or_refuse
-from trainers.models import TrainerProfile, TrainerStatus
+from trainers.models import TrainerProfile
 from trainers.services import trainers_lock
 from webhooks.services import event_emit
-
-MSG_ALREADY_ASSIGNED = gettext_noop("This instructor is already assigned to this student")
 
 
 def _lock_user(user: User) -> User:
@@ -48,9 +51,7 @@ def validate_assignment(*, student: User, instructor: User, assignment_type: str
     if not student.is_learner:
         raise DomainError(gettext("Only a student can be assigned an instructor"), field="student")
     if student.pk == instructor.pk:
-        raise DomainError(
-            gettext("An instructor cannot be assigned to themselves"), field="student"
-        )
+        raise DomainError(MSG_SELF_ASSIGNED, field="student")
     if assignment_type not in AssignmentType.values:
         raise DomainError(
             gettext("Assignment type must be one of: %(items)s")
@@ -60,30 +61,15 @@ def validate_assignment(*, student: User, instructor: User, assignment_type: str
 
 
 def _check_caseload(profile: TrainerProfile, instructor: User) -> None:
-    if profile.status != TrainerStatus.ACTIVE:
-        raise DomainError(
-            gettext("%(instructor)s is %(status)s and cannot take new students")
-            % {
-                "instructor": instructor.display_name,
-                "status": profile.get_status_display().lower(),
-            },
-            field="instructor",
-        )
     cap = profile.max_individual_students
-    if cap is None:
-        return
-    current = IndividualAssignment.objects.filter(
-        instructor=instructor, ended_at__isnull=True
-    ).count()
-    if current >= cap:
-        raise DomainError(
-            gettext(
-                "%(instructor)s already has %(current)s individually assigned students, "
-                "their cap of %(cap)s"
-            )
-            % {"instructor": instructor.display_name, "current": current, "cap": cap},
-            field="instructor",
-        )
+    current = (
+        IndividualAssignment.objects.filter(instructor=instructor, ended_at__isnull=True).count()
+        if cap is not None
+        else 0
+    )
+    refusal = mentor_refusal(instructor, status=profile.status, cap=cap, mentees=current)
+    if refusal is not None:
+        raise refusal
 
 
 def _start_assignment(

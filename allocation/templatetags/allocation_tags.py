@@ -117,3 +117,29 @@ def workload_for(workloads, trainer_id):
 def of_batch(rows, batch) -> list:
     """The rows (anything with ``batch_id``) that belong to ``batch``."""
     return [row for row in rows if row.batch_id == batch.pk]
+
+
+@register.filter
+def language_name(code) -> str:
+    """An ISO 639-1 code's name: "de" -> "German"."""
+    from core.languages import language_name as name
+
+    return name(code)
+
+
+@register.filter
+def preferred_times_text(needs) -> str:
+    """A student's preferred days and parts of the day as people read them."""
+    from django.utils.translation import gettext as _
+
+    from allocation.models import DAY_PART_HOURS, DayPart, Weekday
+
+    days = ", ".join(str(Weekday(d).label) for d in sorted(needs.preferred_days))
+    parts = ", ".join(
+        f"{DayPart(p).label} {DAY_PART_HOURS[p][0]:%H}–{DAY_PART_HOURS[p][1]:%H}"
+        for p in DayPart.values
+        if p in needs.day_parts
+    )
+    if not days and not parts:
+        return _("no preference")
+    return " · ".join(x for x in (days or _("any day"), parts or _("any time of day")))

@@ -618,7 +618,7 @@ class TestMentorAssign:
 
         response = client.get(self.page(world["student"]))
 
-        counts = {w.trainer: w.individual_students for w in response.context["workloads"]}
+        counts = {c.trainer: c.mentees for c in response.context["candidates"]}
         assert counts == {world["instructor"]: 1, world["other"]: 0}
         assert response.context["current"] == world["assignment"]
 

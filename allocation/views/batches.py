@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import admin_required
 from allocation import eligibility, selectors, services
+from allocation.alternatives import clash_alternatives
 from allocation.feedback import kept_sessions_warning, no_slots_warning, saved_message
 from allocation.filters import BatchFilter
 from allocation.forms import (
@@ -263,7 +264,9 @@ def batch_edit(request, pk: int):
 def batch_conflicts(request):
     """JSON for the batch form's live warning: the instructor's clashes with the slots over
     the dates (``instructor``, ``start_date``, ``end_date``, repeated ``slot=day,HH:MM,HH:MM``,
-    optional ``exclude`` batch, ``status`` and ``time_zone``), each clash a dated session.
+    optional ``exclude`` batch, ``status`` and ``time_zone``), each clash a dated session;
+    with a clash, up to five ``alternatives`` (``alternatives.clash_alternatives``: other
+    times or instructors that saving would accept), which the form applies in one click.
     Bad input: 400 with ``{"error": ...}``."""
     query = BatchConflictQueryForm(request.GET)
     if not query.is_valid():
@@ -280,8 +283,20 @@ def batch_conflicts(request):
             exclude_batch=data["exclude"],
             time_zone=data["time_zone"] or None,
         )
+    answer = {}
+    if conflicts:
+        proposal = (
+            Batch.objects.get(pk=data["exclude"].pk) if data["exclude"] is not None else Batch()
+        )
+        proposal.start_date, proposal.end_date = data["start_date"], data["end_date"]
+        if data["time_zone"]:
+            proposal.time_zone = data["time_zone"]
+        answer["alternatives"] = [
+            a.as_console_dict() for a in clash_alternatives(proposal, data["slots"], instructor)
+        ]
     return JsonResponse(
         {
+            **answer,
             "conflicts": [
                 {
                     "batch_code": c.batch_code,
@@ -291,6 +306,6 @@ def batch_conflicts(request):
                     "message": c.describe(instructor),
                 }
                 for c in conflicts
-            ]
+            ],
         }
     )

@@ -9,14 +9,20 @@ and ``eligibility``.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
 from accounts.models import User
 from allocation import selectors, services
 from allocation.filters import MentorFilter
-from allocation.forms import MentorAssignForm, MentorReassignForm, MentorUnassignForm
-from allocation.models import AssignmentType
+from allocation.forms import (
+    MentorAssignForm,
+    MentorReassignForm,
+    MentorUnassignForm,
+    StudentNeedsForm,
+)
+from allocation.models import AssignmentType, StudentNeeds
 from core.errors import DomainError
 from core.web import csv_response, paginate, wants_csv
 
@@ -63,7 +69,10 @@ def _mentor_page(request, student: User, **bound_forms):
     """The student's assignment page; a form that failed comes in bound, the others empty."""
     history = list(selectors.student_assignment_history(student))
     current = next((a for a in history if a.is_active), None)
+    needs = StudentNeeds.objects.filter(student=student).prefetch_related("skills").first()
+    candidates = selectors.mentor_candidates(student)
     forms = {
+        "needs_form": StudentNeedsForm(prefix="needs", initial=StudentNeedsForm.initial_of(needs)),
         "assign_form": MentorAssignForm(prefix="assign"),
         "reassign_form": MentorReassignForm(prefix="reassign"),
         "unassign_form": MentorUnassignForm(prefix="unassign"),
@@ -76,7 +85,10 @@ def _mentor_page(request, student: User, **bound_forms):
             "student": student,
             "current": current,
             "history": history,
-            "workloads": selectors.trainer_workloads(),
+            "needs": needs,
+            "candidates": candidates,
+            "eligible_count": sum(c.eligible for c in candidates),
+            "reference_week": selectors.reference_week(),
             **forms,
         },
     )
@@ -167,3 +179,24 @@ def mentor_unassign(request, student_pk: int):
             )
             return redirect("console:mentor_assign", student_pk=student.pk)
     return _mentor_page(request, student, unassign_form=form)
+
+
+@admin_required
+@require_POST
+def student_needs_edit(request, student_pk: int):
+    """Record what the student needs of a mentor (skills, languages, preferred times)."""
+    student = _get_student(student_pk)
+    form = StudentNeedsForm(request.POST, prefix="needs")
+    if form.is_valid():
+        try:
+            services.student_needs_set(
+                student=student, updated_by=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request, _("The needs of %(name)s are saved.") % {"name": student.display_name}
+            )
+            return redirect("console:mentor_assign", student_pk=student.pk)
+    return _mentor_page(request, student, needs_form=form)

@@ -55,7 +55,10 @@ def _first_message(errors) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(failure(exc.message), status=status.HTTP_400_BAD_REQUEST)
+        # ``extra``: what a refusal offers besides its message (e.g. ``alternatives`` to a
+        # schedule conflict); the message stays word for word.
+        body = {**failure(exc.message), **getattr(exc, "extra", {})}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     unavailable = unavailable_message(exc)
     if unavailable is not None:
         logger.error("Database unavailable: %s", context["request"].path, exc_info=exc)

@@ -48,6 +48,7 @@ from notifications.services import notifications_without_email
 from trainers.models import TrainerLeave, TrainerProfile
 from trainers.services import leave_record
 
+from .matching import seed_matching
 from .people import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -284,6 +285,7 @@ def _seed_as_admin(
     _seed_holidays(admin=admin, today=today, report=report)
     _seed_batch_template(report=report)
     _seed_mentor_bookings(report=report)
+    seed_matching(admin=admin)
 
 
 def _seed_holidays(*, admin: User, today: dt.date, report: SeedReport) -> None:

@@ -28,6 +28,7 @@ from allocation.models import (
     SubstituteCover,
     slots_overlap,
 )
+from allocation.selectors import mentor_candidates
 from allocation.tests.factories import BatchFactory
 from enrollments import demo
 from enrollments.models import Enrollment, EnrollmentStatus
@@ -235,6 +236,22 @@ def test_seed_demo_builds_both_scenarios():
         users = set(model.history.values_list("history_user", flat=True).distinct())
         assert users == {admin.pk}, model.__name__
     assert set(BatchTrainer.objects.values_list("assigned_by", flat=True)) == {admin.pk}
+
+    # Matching: every trainer offers skills and languages; a few students say what they need,
+    # so the mentor page ranks with reasons.
+    assert not TrainerProfile.objects.filter(skills__isnull=True).exists()
+    assert not TrainerProfile.objects.filter(languages=[]).exists()
+    mentee = User.objects.get(email=demo.Student(1).email)
+    ranked = mentor_candidates(mentee)
+    # John offers German A1 and Conversation in German and English, and teaches the
+    # student's batch; Sarah, who offers as much, is already their mentor: refused, last.
+    assert ranked[0].trainer.email == demo.JOHN.email
+    assert (ranked[-1].trainer.email, ranked[-1].refusal_kind) == (demo.SARAH.email, "current")
+    assert ranked[0].reasons[:2] == (
+        "2 of 2 skills: Conversation, German A1",
+        "speaks German, English",
+    )
+    assert ranked[0].reasons[-1].startswith("teaches the student in GER-A1-")
 
 
 def test_seed_demo_twice_changes_nothing():

@@ -216,6 +216,9 @@ LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
+# The platform's teaching day, in each batch's own zone: alternative times offered on a
+# schedule conflict start and end inside it (allocation/alternatives.py).
+TEACHING_HOURS = ("08:00", "21:00")
 USE_I18N = True
 # English (the source language of every marked string) and German (locale/de/LC_MESSAGES,
 # compiled to .mo by scripts/_venv.sh; README "Translations").

@@ -7,6 +7,8 @@
   if (!form) return;
   const warning = document.getElementById("conflict-warning");
   const list = warning.querySelector("[data-conflict-list]");
+  const offers = warning.querySelector("[data-alternatives]");
+  const offerList = warning.querySelector("[data-alternative-list]");
   const rows = form.querySelector("[data-slot-rows]");
   const total = form.querySelector('input[name="slots-TOTAL_FORMS"]');
   const value = (name) => (form.elements[name] ? form.elements[name].value : "");
@@ -29,11 +31,55 @@
     return params;
   }
 
-  function show(messages) {
+  function show(messages, alternatives = []) {
     list.replaceChildren(
       ...messages.map((text) => Object.assign(document.createElement("li"), { textContent: text }))
     );
+    offerList.replaceChildren(
+      ...alternatives.map((alternative) => {
+        const button = Object.assign(document.createElement("button"), {
+          type: "button",
+          className: "btn btn-sm btn-outline-secondary text-start",
+          textContent: alternative.label,
+        });
+        button.dataset.kind = alternative.kind;
+        button.addEventListener("click", () => apply(alternative));
+        return button;
+      })
+    );
+    offers.classList.toggle("d-none", alternatives.length === 0);
     warning.classList.toggle("d-none", messages.length === 0);
+  }
+
+  function setValue(name, text) {
+    if (form.elements[name]) form.elements[name].value = text;
+  }
+
+  // One click fills the form with an alternative: the instructor, or the weekly slots (rows
+  // beyond the alternative's are marked deleted); then the check runs again.
+  function apply(alternative) {
+    if (alternative.kind === "instructor") {
+      setValue("assigned_instructor", String(alternative.id));
+    } else {
+      while (Number(total.value) < alternative.slots.length) addRow();
+      let next = 0;
+      for (let i = 0; i < Number(total.value); i++) {
+        const p = `slots-${i}-`;
+        const deleted = form.elements[p + "DELETE"];
+        if (deleted && deleted.checked) continue;
+        const slot = alternative.slots[next++];
+        if (slot) {
+          setValue(p + "day", String(slot.day));
+          setValue(p + "start_time", slot.start_time);
+          setValue(p + "end_time", slot.end_time);
+        } else if (deleted) {
+          deleted.checked = true;
+        } else {
+          for (const field of ["day", "start_time", "end_time"]) setValue(p + field, "");
+        }
+      }
+    }
+    check();
   }
 
   // Date inputs hold ISO dates (or ""), so text order is date order. Until both dates are
@@ -55,7 +101,12 @@
       });
       const data = await response.json();
       // One line per clashing session; the first few say enough.
-      if (ticket === latest) show(response.ok ? data.conflicts.slice(0, 5).map((c) => c.message) : []);
+      if (ticket === latest) {
+        show(
+          response.ok ? data.conflicts.slice(0, 5).map((c) => c.message) : [],
+          response.ok ? data.alternatives || [] : []
+        );
+      }
     } catch (error) {
       if (ticket === latest) show([]); // offline or logged out: saving will still check
     }
@@ -65,11 +116,14 @@
 
   const add = form.querySelector("[data-add-slot]");
   const template = document.getElementById("slot-row-template");
-  add.hidden = false;
-  add.addEventListener("click", () => {
+  function addRow() {
     const index = Number(total.value);
     rows.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", index));
     total.value = index + 1;
+  }
+  add.hidden = false;
+  add.addEventListener("click", () => {
+    addRow();
     rows.lastElementChild.querySelector("select").focus();
   });
 

@@ -249,6 +249,12 @@ CASES = [
         lambda w: "/api/v1/auth/get-all-students-with-instructors",
         {"admin": 200},
     ),
+    Case(
+        "mentor candidates",
+        "get",
+        lambda w: f"/api/students/{w.student.pk}/mentor-candidates",
+        {"admin": 200},
+    ),
     Case("all batches", "get", lambda w: "/api/batches", STAFF),
     Case("course batches", "get", lambda w: f"/api/batches/courses/{w.course.pk}/batches", STAFF),
     Case(

@@ -28,6 +28,7 @@ def test_the_schema_is_a_valid_openapi_3_document(client):
         "/api/batches/{batch_id}/trainers/primary",
         "/api/instructors/{instructor_id}/workload",
         "/api/batches/{batch_id}/feedback",
+        "/api/students/{student_id}/mentor-candidates",
     ):
         assert path in paths
     feedback = paths["/api/batches/{batch_id}/feedback"]

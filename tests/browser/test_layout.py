@@ -17,8 +17,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.models import User
 from allocation.models import Batch, BatchStatus, Course, MentoringSession, Weekday
 from attendance.models import AttendanceMark
+from enrollments.demo import Student
 from enrollments.models import Enrollment, EnrollmentStatus
 from feedback.models import FeedbackRequest
 from tests.browser.layout import CLIPPED, PAGE_OVERFLOW
@@ -74,6 +76,8 @@ def demo(db):
         student=(upcoming.student.email, "demo12345"),
         # The latest session with a roll taken (the demo has four weeks of attendance).
         roll_session=AttendanceMark.objects.order_by("-session_start").first().session_id,
+        # A student with needs recorded: the mentor page ranks candidates with reasons.
+        needy_student=User.objects.get(email=Student(1).email),
     )
 
 
@@ -93,6 +97,7 @@ def admin_pages(demo) -> list[str]:
         ("console:leave_list", ()),
         ("console:leave_detail", (demo.leave.pk,)),
         ("console:mentor_list", ()),
+        ("console:mentor_assign", (demo.needy_student.pk,)),
         ("enroll:list", ()),
         ("enroll:create", ()),
         ("waitlist:list", ()),
