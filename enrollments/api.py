@@ -28,6 +28,7 @@ from .serializers import (
     EnrollmentSerializer,
     EnrollmentUpdateSerializer,
 )
+from .services.self_service import refuse_admin_only_fields
 
 
 def _enrollment(pk: int) -> Enrollment:
@@ -42,7 +43,9 @@ def _data(pk: int) -> dict:
 class EnrollView(APIView):
     """``POST /api/enrollments/students/:studentId/enroll`` (Admin, the student themselves).
 
-    A batch enrollment without ``batchId`` is placed automatically in an open batch of the
+    A student enrolling themselves may not set payment details, a privileged type or
+    source, or ``allow_clash``: refused with 400 naming the fields. A batch enrollment
+    without ``batchId`` is placed automatically in an open batch of the
     course (``enrollments.services.enrollment_place``)."""
 
     permission_classes = [IsSignedIn]
@@ -60,6 +63,16 @@ class EnrollView(APIView):
         student = get_object_or_404(User, pk=student_id)
         body = EnrollInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if not is_admin(request.user):
+            # Trusted payments: a student's own enrollment carries no payment, privileged
+            # type or source, nor a clash override (enrollments.services.self_service).
+            kwargs = body.service_kwargs()
+            refuse_admin_only_fields(
+                payment=kwargs["payment"],
+                enrollment_type=kwargs["enrollment_type"],
+                enrollment_source=kwargs["enrollment_source"],
+                allow_clash=kwargs["allow_clash"],
+            )
         if body.places_automatically():
             enrollment = services.enrollment_place(student=student, **body.placement_kwargs())
         else:

@@ -171,16 +171,17 @@ def test_unknown_ids_are_named_on_their_fields(world, admin_client, body, errors
     assert Enrollment.objects.count() == 1  # the world's own
 
 
-def test_an_enrollment_takes_ten_statements(world, admin_client, django_assert_num_queries):
+def test_an_enrollment_takes_eleven_statements(world, admin_client, django_assert_num_queries):
     """Pinned: fewer is welcome (lower the pin), more needs a reason."""
     url = enroll_url(world.other_student)
     body = {"courseId": world.course.pk, "batchId": world.batch.pk}
     # The token with its user; the student; SAVEPOINT (the test's transaction holds the
     # request's); the batch lock, read with its course, instructor and the student's active
-    # enrollment in the course; the enrollment; its audit-trail row; the counter; the
+    # enrollment in the course; the student's own sessions elsewhere (the clash check:
+    # none); the enrollment; its audit-trail row; the counter; the
     # welcome's inbox and outbox row (ids only); the webhook endpoints that want the event
     # (none here: no event row); RELEASE SAVEPOINT.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert_success(admin_client.post(url, body, format="json"), 201)
 
 
@@ -190,7 +191,7 @@ def test_with_the_outbox_worker_the_request_sends_and_renders_nothing(
     settings.NOTIFICATION_DELIVERY = "worker"  # production's
     url = enroll_url(world.other_student)
     body = {"courseId": world.course.pk, "batchId": world.batch.pk}
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert_success(admin_client.post(url, body, format="json"), 201)
     assert mail.outbox == []
     welcome = Notification.objects.get(recipient=world.other_student)
