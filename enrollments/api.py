@@ -28,7 +28,7 @@ from .serializers import (
     EnrollmentSerializer,
     EnrollmentUpdateSerializer,
 )
-from .services.self_service import refuse_admin_only_fields
+from .services.self_service import refuse_admin_only_fields, refuse_by_policy
 
 
 def _enrollment(pk: int) -> Enrollment:
@@ -38,6 +38,14 @@ def _enrollment(pk: int) -> Enrollment:
 def _data(pk: int) -> dict:
     """The enrollment as stored now (services update counters and fields in the database)."""
     return EnrollmentSerializer(Enrollment.objects.get(pk=pk)).data
+
+
+def _course_of(body: EnrollInputSerializer):
+    """The course an enroll body is about: its batch's, else the one it names."""
+    references = body.read_references()
+    if "batchId" in references:
+        return references["batchId"].course
+    return references["courseId"]
 
 
 class EnrollView(APIView):
@@ -73,6 +81,8 @@ class EnrollView(APIView):
                 enrollment_source=kwargs["enrollment_source"],
                 allow_clash=kwargs["allow_clash"],
             )
+            # The course's policy and window bind a student's own enrollment.
+            refuse_by_policy(_course_of(body), wanted="enroll")
         if body.places_automatically():
             enrollment = services.enrollment_place(student=student, **body.placement_kwargs())
         else:

@@ -351,3 +351,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# A student may cancel their own batch enrollment before the batch starts and up to this many
+# days after its first day; after that, an admin does (README, "Enrollment policies").
+SELF_CANCEL_DAYS_AFTER_START = env.int("SELF_CANCEL_DAYS_AFTER_START", default=7)
