@@ -51,6 +51,7 @@ def test_the_guides_enrollment(world, admin_client):
 
 
 def test_a_student_enrolls_themselves_with_the_batch_only(world, as_user):
+    type(world.course).objects.filter(pk=world.course.pk).update(enrollment_policy="open")
     response = as_user("other_student").post(
         enroll_url(world.other_student), {"batchId": world.batch.pk}, format="json"
     )
