@@ -32,6 +32,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Enrollments", "enroll:list", "person-plus", is_admin),
     ("Mentors", "console:mentor_list", "person-badge", is_admin),
     ("Waitlists", "waitlist:list", "hourglass-split", is_admin),
+    ("Requests", "enroll:requests", "inbox", is_admin),
     ("Assignment", "assignment:preview", "diagram-3", is_admin),
     ("Reports", "reports:index", "bar-chart", is_admin),
     ("Audit log", "audit:log", "clock-history", is_admin),
@@ -43,12 +44,13 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     ("Mentees", "instructor:mentees", "people", is_instructor),
     ("Availability", "instructor:availability", "clock", is_instructor),
     ("My schedule", "student:schedule", "calendar-week", is_learner),
+    ("Find a course", "student:catalogue", "journal-plus", is_learner),
 ]
 
 
 # Entries shown under "More" in the navbar (by label).
 MORE_MENU = frozenset(
-    {"Holidays", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"}
+    {"Holidays", "Requests", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"}
 )
 
 
