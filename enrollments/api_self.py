@@ -201,6 +201,7 @@ class EnrollmentRequestsView(APIView):
         responses={201: envelope(EnrollmentRequestSerializer, "EnrollmentRequest")},
     )
     def post(self, request):
+        require(request.user.is_learner, "Only students can ask for a place")
         body = RequestPlaceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         made = services.enrollment_request_create(

@@ -83,6 +83,10 @@ class BatchWaitlistView(ByMethod, APIView):
         responses={201: envelope(WaitlistEntrySerializer, "WaitlistEntry")},
     )
     def post(self, request, batch_id: int):
+        require(
+            is_admin(request.user) or request.user.is_learner,
+            "Only students and admins can join a waitlist",
+        )
         body = WaitlistJoinSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         batch = _batch(batch_id)
