@@ -87,12 +87,23 @@ def admin_pages(demo) -> list[str]:
         ("imports:list", ()),
         ("lifecycle:preview", ()),
         ("inbox:list", ()),
+        ("enroll:requests", ()),
     ]
     return [reverse(name, args=args) for name, args in names]
 
 
 INSTRUCTOR_PAGES = ["instructor:dashboard", "instructor:mentees", "instructor:availability"]
-STUDENT_PAGES = ["student:schedule", "inbox:list"]
+STUDENT_PAGES = ["student:schedule", "inbox:list", "student:catalogue"]
+
+
+def open_course_page(demo) -> str:
+    """The student's course opened to self-enrollment, and the URL of its catalogue page."""
+    from allocation.models import Course
+    from enrollments.models import Enrollment
+
+    course_id = Enrollment.objects.filter(student__email=demo.student[0]).first().course_id
+    Course.objects.filter(pk=course_id).update(enrollment_policy="open")
+    return reverse("student:course", args=[course_id])
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:
@@ -123,7 +134,7 @@ def test_main_pages_fit_a_phone_and_a_desktop(live_server, open_page, demo, scre
     accounts = [
         (ADMIN, admin_pages(demo), False),
         (INSTRUCTOR, [reverse(name) for name in INSTRUCTOR_PAGES], True),
-        (demo.student, [reverse(name) for name in STUDENT_PAGES], True),
+        (demo.student, [reverse(name) for name in STUDENT_PAGES] + [open_course_page(demo)], True),
     ]
     # A student who follows a link to the console gets the refusal page, which must fit too.
     console = reverse("console:dashboard")
