@@ -26,6 +26,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,7 @@ from enrollments.services.enrollment import (
     enrollment_transfer,
 )
 from enrollments.services.waitlist import MSG_NOT_WAITING, waitlist_join, waitlist_remove
+from notifications.services import notify
 
 PRIVILEGED_TYPES = frozenset(
     {
@@ -305,7 +307,7 @@ def enrollment_request_decide(
     pending, a decline without a reason.
     """
     current = EnrollmentRequest.objects.select_for_update(of=("self",)).filter(pk=request.pk)
-    current = current.select_related("student", "enrollment").first()
+    current = current.select_related("student", "enrollment", "batch", "course").first()
     if current is None or current.status != RequestStatus.PENDING:
         raise DomainError(_("This request has already been decided or withdrawn"))
     reason = reason.strip()
@@ -334,6 +336,20 @@ def enrollment_request_decide(
     current.decided_at = timezone.now()
     current._history_user = by
     current.save(update_fields=["status", "reason", "decided_by", "decided_at", "enrollment"])
+    # The student hears the answer (and a decline's reason): an outbox row in this
+    # transaction. An approved place also gets the usual welcome or transfer notice.
+    notify(
+        recipients=[current.student],
+        event="request_decided",
+        context={
+            "request": current,
+            "batch": current.batch,
+            "course": current.course,
+            "approved": approve,
+            "reason": current.reason,
+        },
+        url=reverse("student:catalogue"),
+    )
     return current
 
 

@@ -281,3 +281,15 @@ def test_my_enrollments_lists_only_mine(world, as_user):
     assert [e["_id"] for e in data] == [world.enrollment.pk]
     assert assert_success(as_user("other_student").get("/api/users/me/enrollments"))["data"] == []
     assert_failure(as_user("anonymous").get("/api/users/me/enrollments"), 401)
+
+
+def test_the_student_hears_the_decision_with_the_reason(
+    world, admin_client, pending, mailoutbox, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert_success(decide(admin_client, pending, decision="decline", reason="Only B2 speakers"))
+    told = Notification.objects.get(recipient=world.other_student, event="request_decided")
+    assert told.context["reason"] == "Only B2 speakers"
+    assert any("Only B2 speakers" in m.body for m in mailoutbox)
