@@ -269,6 +269,7 @@ MENU = [
     ("Enrollments", "enroll:list", "admin"),
     ("Mentors", "console:mentor_list", "admin"),
     ("Waitlists", "waitlist:list", "admin"),
+    ("Requests", "enroll:requests", "admin"),
     ("Assignment", "assignment:preview", "admin"),
     ("Reports", "reports:index", "admin"),
     ("Audit log", "audit:log", "admin"),
@@ -280,6 +281,7 @@ MENU = [
     ("Mentees", "instructor:mentees", "instructor"),
     ("Availability", "instructor:availability", "instructor"),
     ("My schedule", "student:schedule", "student"),
+    ("Find a course", "student:catalogue", "student"),
 ]
 
 
@@ -482,6 +484,14 @@ def test_the_navbar_folds_the_occasional_admin_pages_into_more(rf):
         "Waitlists",
         "Reports",
     ]
-    assert more == ["Holidays", "Assignment", "Audit log", "Import", "Lifecycle", "Django admin"]
+    assert more == [
+        "Holidays",
+        "Requests",
+        "Assignment",
+        "Audit log",
+        "Import",
+        "Lifecycle",
+        "Django admin",
+    ]
     assert [item.label for item in context["nav_more"] if item.active] == ["Audit log"]
     assert sorted(context["nav_items"]) == sorted(context["nav_main"] + context["nav_more"])

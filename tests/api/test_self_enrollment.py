@@ -12,6 +12,10 @@ from tests.api.conftest import assert_failure, assert_success
 from tests.support import slot
 
 
+def open_to_students(course) -> None:
+    type(course).objects.filter(pk=course.pk).update(enrollment_policy="open")
+
+
 def enroll_url(student) -> str:
     return f"/api/enrollments/students/{student.pk}/enroll"
 
@@ -61,6 +65,7 @@ def test_every_forbidden_field_is_named_at_once(world, as_user):
 
 @pytest.mark.parametrize("source", ["website", "api"])
 def test_a_student_may_name_their_own_channel_and_empty_payment(world, as_user, source):
+    open_to_students(world.other_course)
     body = {
         "batchId": world.empty_batch.pk,
         "enrollment_type": "batch",
@@ -126,7 +131,9 @@ class TestPaymentDetailsUpdate:
 
 @pytest.fixture
 def clashing(world):
-    """A batch of English on Mondays 09:00–11:00, overlapping Jane's German (08:00–10:00)."""
+    """A batch of English (open to students) on Mondays 09:00–11:00, overlapping Jane's
+    German (08:00–10:00)."""
+    open_to_students(world.other_course)
     return allocation_services.batch_create(
         course=world.other_course,
         batch_name="Clash Batch",
