@@ -133,7 +133,7 @@ class EnrollmentsView(APIView):
 class EnrollmentDetailView(ByMethod, APIView):
     """``GET /api/enrollments/:id`` (Admin, the batch's trainers, the student), ``PUT``
     (Admin: status, batch, payment details, access expiry, type) and ``DELETE`` (Admin, the
-    student: cancels and frees the seat)."""
+    student within their cancel window: cancels and frees the seat)."""
 
     permission_classes = [IsSignedIn]
     permissions_by_method = {"PUT": [IsAdmin]}
@@ -175,5 +175,10 @@ class EnrollmentDetailView(ByMethod, APIView):
             is_admin(request.user) or enrollment.student_id == request.user.pk,
             "Only admins and the student can cancel this enrollment",
         )
-        services.enrollment_cancel(enrollment=enrollment)
+        if is_admin(request.user):
+            services.enrollment_cancel(enrollment=enrollment)
+        else:
+            # The student's own cancel: before the batch starts or within
+            # SELF_CANCEL_DAYS_AFTER_START days of it, as on the website.
+            services.self_cancel(student=request.user, enrollment=enrollment)
         return responses.ok(_data(enrollment_id), "Enrollment cancelled successfully")

@@ -323,7 +323,7 @@ def enrollment_request_decide(
         else:
             enrollment_transfer(
                 enrollment=current.enrollment,
-                to_batch=Batch(pk=current.batch_id),
+                to_batch=current.batch,
                 allow_clash=allow_clash,
             )
         current.status = RequestStatus.APPROVED

@@ -84,6 +84,28 @@ class TestActions:
         enrollment.refresh_from_db()
         assert enrollment.status == "cancelled"
 
+    def test_the_website_takes_no_payment_type_or_source_from_a_student(self, client, world):
+        client.force_login(world.student)
+        client.post(
+            reverse("student:batch_enroll", args=[world.tuesday.pk]),
+            {
+                "payment_status": "completed",
+                "payment_amount": "0",
+                "transaction_id": "FAKE",
+                "enrollment_type": "scholarship",
+                "enrollment_source": "admin",
+                "allow_clash": "on",
+            },
+        )
+        enrollment = Enrollment.objects.get(batch=world.tuesday, student=world.student)
+        assert (
+            enrollment.payment_status,
+            enrollment.payment_amount,
+            enrollment.transaction_id,
+            enrollment.enrollment_type,
+            enrollment.enrollment_source,
+        ) == ("", None, "", "batch", "website")
+
     def test_enrolling_in_a_clash_is_refused_with_the_message(self, client, world):
         client.force_login(world.student)
         response = client.post(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
@@ -254,13 +256,25 @@ def test_put_nothing_is_400(world, admin_client):
     assert "errors" in body
 
 
-def test_delete_cancels_and_frees_the_seat(world):
+def test_delete_cancels_and_frees_the_seat(world, monkeypatch):
+    from core import dates
+
+    # Within the student's own cancel window: a day after the batch started.
+    monkeypatch.setattr(dates, "today", lambda: world.batch.start_date + dt.timedelta(days=1))
     client = bearer_client(world.student)
     data = assert_success(client.delete(f"/api/enrollments/{world.enrollment.pk}"))["data"]
     assert data["status"] == "cancelled"
     world.batch.refresh_from_db()
     assert world.batch.enrolled_students == 0
     assert_failure(client.delete(f"/api/enrollments/{world.enrollment.pk}"), 400, "cancelled")
+
+
+def test_a_student_cannot_cancel_past_the_window_but_an_admin_can(world, admin_client):
+    # The world's batch started on 2026-01-05, long before today.
+    client = bearer_client(world.student)
+    url = f"/api/enrollments/{world.enrollment.pk}"
+    assert_failure(client.delete(url), 400, "please ask an admin")
+    assert assert_success(admin_client.delete(url))["data"]["status"] == "cancelled"
 
 
 def test_list_filters(world, admin_client):
