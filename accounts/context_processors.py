@@ -34,6 +34,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     (gettext_noop("Enrollments"), "enroll:list", "person-plus", is_admin),
     (gettext_noop("Mentors"), "console:mentor_list", "person-badge", is_admin),
     (gettext_noop("Waitlists"), "waitlist:list", "hourglass-split", is_admin),
+    (gettext_noop("Requests"), "enroll:requests", "inbox", is_admin),
     (gettext_noop("Assignment"), "assignment:preview", "diagram-3", is_admin),
     (gettext_noop("Reports"), "reports:index", "bar-chart", is_admin),
     (gettext_noop("Audit log"), "audit:log", "clock-history", is_admin),
@@ -46,6 +47,7 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
     (gettext_noop("Mentees"), "instructor:mentees", "people", is_instructor),
     (gettext_noop("Availability"), "instructor:availability", "clock", is_instructor),
     (gettext_noop("My schedule"), "student:schedule", "calendar-week", is_learner),
+    (gettext_noop("Find a course"), "student:catalogue", "journal-plus", is_learner),
     # Mentors reach the same page from "Mentees".
     (gettext_noop("1:1 sessions"), "mentoring:bookings", "calendar-check", is_learner),
 ]
@@ -53,7 +55,16 @@ MENU: list[tuple[str, str, str, Callable[[object], bool]]] = [
 
 # Entries shown under "More" in the navbar (by label).
 MORE_MENU = frozenset(
-    {"Holidays", "Assignment", "Audit log", "People", "Import", "Lifecycle", "Django admin"}
+    {
+        "Holidays",
+        "Requests",
+        "Assignment",
+        "Audit log",
+        "People",
+        "Import",
+        "Lifecycle",
+        "Django admin",
+    }
 )
 
 

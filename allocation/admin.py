@@ -141,7 +141,18 @@ class CourseAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("code", "title", "description")
-        return ("code", "title", "description", "created_at", "updated_at")
+        return (
+            "code",
+            "title",
+            "description",
+            # Who may put students in the course's batches (README, "Students acting for
+            # themselves"); the model form validates the window.
+            "enrollment_policy",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "created_at",
+            "updated_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # The code is normalised by course_create and prefixes every batch code; there is no
@@ -150,7 +161,8 @@ class CourseAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            # Title and description only, validated by the model form: no service owns them.
+            # Title, description and enrollment policy only, validated by the model form (its
+            # constraints too): no service owns them.
             super().save_model(request, obj, form, change)
             return
         data = form.cleaned_data

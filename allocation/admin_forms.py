@@ -120,7 +120,14 @@ class ScheduleSlotFormSet(BaseInlineFormSet):
 class CourseAdminForm(RefusalFormMixin, forms.ModelForm):
     class Meta:
         model = Course
-        fields = ("code", "title", "description")
+        fields = (
+            "code",
+            "title",
+            "description",
+            "enrollment_policy",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+        )
 
 
 class IndividualAssignmentAdminForm(RefusalFormMixin, forms.ModelForm):

@@ -29,6 +29,7 @@ from .serializers import (
     EnrollmentSerializer,
     EnrollmentUpdateSerializer,
 )
+from .services.self_service import refuse_admin_only_fields, refuse_by_policy
 
 
 def _enrollment(pk: int) -> Enrollment:
@@ -40,10 +41,20 @@ def _data(pk: int) -> dict:
     return EnrollmentSerializer(Enrollment.objects.get(pk=pk)).data
 
 
+def _course_of(body: EnrollInputSerializer):
+    """The course an enroll body is about: its batch's, else the one it names."""
+    references = body.read_references()
+    if "batchId" in references:
+        return references["batchId"].course
+    return references["courseId"]
+
+
 class EnrollView(APIView):
     """``POST /api/enrollments/students/:studentId/enroll`` (Admin, the student themselves).
 
-    A batch enrollment without ``batchId`` is placed automatically in an open batch of the
+    A student enrolling themselves may not set payment details, a privileged type or
+    source, or ``allow_clash``: refused with 400 naming the fields. A batch enrollment
+    without ``batchId`` is placed automatically in an open batch of the
     course (``enrollments.services.enrollment_place``)."""
 
     permission_classes = [IsSignedIn]
@@ -61,6 +72,18 @@ class EnrollView(APIView):
         student = get_object_or_404(User, pk=student_id)
         body = EnrollInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if not is_admin(request.user):
+            # Trusted payments: a student's own enrollment carries no payment, privileged
+            # type or source, nor a clash override (enrollments.services.self_service).
+            kwargs = body.service_kwargs()
+            refuse_admin_only_fields(
+                payment=kwargs["payment"],
+                enrollment_type=kwargs["enrollment_type"],
+                enrollment_source=kwargs["enrollment_source"],
+                allow_clash=kwargs["allow_clash"],
+            )
+            # The course's policy and window bind a student's own enrollment.
+            refuse_by_policy(_course_of(body), wanted="enroll")
         if body.places_automatically():
             enrollment = services.enrollment_place(student=student, **body.placement_kwargs())
         else:
@@ -111,7 +134,7 @@ class EnrollmentsView(APIView):
 class EnrollmentDetailView(ByMethod, APIView):
     """``GET /api/enrollments/:id`` (Admin, the batch's trainers, the student), ``PUT``
     (Admin: status, batch, payment details, access expiry, type) and ``DELETE`` (Admin, the
-    student: cancels and frees the seat)."""
+    student within their cancel window: cancels and frees the seat)."""
 
     permission_classes = [IsSignedIn]
     permissions_by_method = {"PUT": [IsAdmin]}
@@ -153,5 +176,10 @@ class EnrollmentDetailView(ByMethod, APIView):
             is_admin(request.user) or enrollment.student_id == request.user.pk,
             gettext("Only admins and the student can cancel this enrollment"),
         )
-        services.enrollment_cancel(enrollment=enrollment)
+        if is_admin(request.user):
+            services.enrollment_cancel(enrollment=enrollment)
+        else:
+            # The student's own cancel: before the batch starts or within
+            # SELF_CANCEL_DAYS_AFTER_START days of it, as on the website.
+            services.self_cancel(student=request.user, enrollment=enrollment)
         return responses.ok(_data(enrollment_id), gettext("Enrollment cancelled successfully"))

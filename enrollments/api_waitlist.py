@@ -13,7 +13,8 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.access import is_admin
-from accounts.permissions import ByMethod, IsAdmin, IsAdminOrInstructor, require
+from accounts.models import User
+from accounts.permissions import ByMethod, IsAdmin, IsAdminOrInstructor, IsSignedIn, require
 from accounts.serializers import UserBriefSerializer
 from allocation.api import MSG_NOT_YOURS, teaches
 from allocation.models import Batch
@@ -23,7 +24,7 @@ from core.api.pagination import PageParams, paginate
 from core.api.schema import envelope, list_envelope
 
 from . import selectors, services
-from .models import EnrollmentType, WaitlistEntry, WaitlistStatus
+from .models import EnrollmentSource, EnrollmentType, WaitlistEntry, WaitlistStatus
 
 
 class WaitlistEntrySerializer(serializers.Serializer):
@@ -58,16 +59,56 @@ class WaitlistRemoveSerializer(serializers.Serializer):
     reason = Text(max_length=100, required=False, allow_blank=True, default="")
 
 
+class WaitlistJoinSerializer(serializers.Serializer):
+    student = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Admin only: the student to put on the waitlist (default: the caller)",
+    )
+
+
 def _batch(batch_id: int) -> Batch:
     return get_object_or_404(Batch.objects.select_related("course"), pk=batch_id)
 
 
 class BatchWaitlistView(ByMethod, APIView):
-    """``GET /api/batches/:batchId/waitlist`` (Admin, the batch's trainers) and ``PUT``
-    (Admin): the waiting students in serving order; PUT sets that order."""
+    """``GET /api/batches/:batchId/waitlist`` (Admin, the batch's trainers), ``PUT``
+    (Admin): the waiting students in serving order; PUT sets that order. ``POST`` (a student
+    for themself, within the course's policy; an Admin naming ``student``): join it."""
 
     permission_classes = [IsAdminOrInstructor]
-    permissions_by_method = {"PUT": [IsAdmin]}
+    permissions_by_method = {"PUT": [IsAdmin], "POST": [IsSignedIn]}
+
+    @extend_schema(
+        tags=["waitlist"],
+        request=WaitlistJoinSerializer,
+        responses={201: envelope(WaitlistEntrySerializer, "WaitlistEntry")},
+    )
+    def post(self, request, batch_id: int):
+        require(
+            is_admin(request.user) or request.user.is_learner,
+            "Only students and admins can join a waitlist",
+        )
+        body = WaitlistJoinSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        batch = _batch(batch_id)
+        named = body.validated_data.get("student")
+        if is_admin(request.user) and named is not None:
+            entry = services.waitlist_join(
+                student=get_object_or_404(User, pk=named),
+                batch=batch,
+                enrollment_source=EnrollmentSource.ADMIN,
+            )
+        else:
+            require(
+                named is None or named == request.user.pk,
+                "Students can only put themselves on a waitlist",
+            )
+            entry = services.self_waitlist_join(
+                student=request.user, batch=batch, source=EnrollmentSource.API
+            )
+        return responses.created(WaitlistEntrySerializer(entry).data, "Joined the waitlist")
 
     @extend_schema(
         tags=["waitlist"],

@@ -68,6 +68,13 @@ class BatchChoiceField(forms.ModelChoiceField):
         return batch_label(obj)
 
 
+ALLOW_CLASH_LABEL = _("Enroll even if it clashes with the student's other classes")
+ALLOW_CLASH_HELP = _(
+    "An override on purpose: it is recorded in the audit trail. Leave it off to be told "
+    "about a clash."
+)
+
+
 class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
     """Enroll a student: in a batch, or individually when no batch is chosen."""
 
@@ -136,6 +143,9 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
             "Morning: before 12:00; afternoon: 12:00–17:00; evening: from 17:00."
         ),
     )
+    allow_clash = forms.BooleanField(
+        label=ALLOW_CLASH_LABEL, help_text=ALLOW_CLASH_HELP, required=False
+    )
 
     def places_automatically(self) -> bool:
         """A batch enrollment without a batch: ``enrollment_place`` chooses it."""
@@ -159,6 +169,7 @@ class EnrollmentCreateForm(DomainErrorFormMixin, forms.Form):
             "batch": data["batch"],
             "enrollment_type": data["enrollment_type"] or None,
             "enrollment_source": data["enrollment_source"],
+            "allow_clash": data["allow_clash"],
             "payment": Payment(
                 amount=data["payment_amount"],
                 currency=data["payment_currency"].strip(),
@@ -174,6 +185,9 @@ class EnrollmentTransferForm(DomainErrorFormMixin, forms.Form):
     field_aliases = {"batch": "to_batch"}
 
     to_batch = BatchChoiceField(queryset=Batch.objects.none(), label=gettext_lazy("Move to batch"))
+    allow_clash = forms.BooleanField(
+        label=ALLOW_CLASH_LABEL, help_text=ALLOW_CLASH_HELP, required=False
+    )
 
     def __init__(self, *args, targets, **kwargs):
         """``targets``: the batches offered (``selectors.transfer_targets``)."""

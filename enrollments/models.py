@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from allocation.models import Batch, Course
 from core.history import HistoricalRecords
@@ -292,3 +293,77 @@ class EnrollmentImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.filename} ({self.get_status_display()})"
+
+
+class RequestKind(models.TextChoices):
+    ENROLL = "enroll", _("A place")
+    TRANSFER = "transfer", _("A transfer")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class EnrollmentRequest(models.Model):
+    """A student asking for something an admin decides: a place in a batch of a course whose
+    policy is "on request" (``kind`` enroll), or a transfer of their ``enrollment`` to another
+    batch of its course (``kind`` transfer). Approval runs the enroll or transfer service, so
+    capacity and clash rules hold at that moment; a decline needs a reason. At most one
+    pending request per student and course."""
+
+    kind = models.CharField(max_length=8, choices=RequestKind.choices, default=RequestKind.ENROLL)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollment_requests"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
+    # The enrollment to move (a transfer); the one made (an approved request for a place).
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=9, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    note = models.CharField(max_length=500, blank=True, help_text=_("The student's words."))
+    reason = models.CharField(max_length=500, blank=True, help_text=_("Why it was declined."))
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="request_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_student_course",
+                violation_error_message="You already have a pending request for this course",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RequestStatus.values),
+                name="request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=RequestKind.values), name="request_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="declined", reason=""),
+                name="request_declined_has_reason",
+                violation_error_message="A declined request needs a reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="transfer", enrollment__isnull=True),
+                name="request_transfer_names_enrollment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} asks for {self.get_kind_display().lower()} in {self.batch}"

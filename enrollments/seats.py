@@ -29,6 +29,7 @@ from core.errors import DomainError, full_clean_or_refuse
 from webhooks.services import event_emit
 
 from . import notices
+from .clashes import refuse_student_clash
 from .models import Enrollment, EnrollmentStatus
 
 MSG_FULL = gettext_noop("Batch has reached maximum capacity")
@@ -259,6 +260,7 @@ def enroll(
     access_expiry_date: dt.datetime | None = None,
     welcome: bool = True,
     already_active: bool | None = None,
+    allow_clash: bool = False,
 ) -> Enrollment:
     """Enroll in a ``batch`` that is already locked and freshly read (or None, individually):
     refuse a second active enrollment in the course, check the seat (in that order: a
@@ -269,13 +271,20 @@ def enroll(
     automatic batches, which lock their batches themselves. ``welcome=False`` leaves the
     notice to the caller (a promotion sends its own). ``already_active``: whether the student
     already has an active enrollment in the course, when the caller read it under the lock
-    (``lock_batch_to_enroll``); None asks.
+    (``lock_batch_to_enroll``); None asks. A batch whose sessions clash with the student's
+    other active enrollments is refused (``enrollments.clashes``, code ``clash``) unless
+    ``allow_clash`` (an admin's deliberate override, written to the audit trail as the
+    history row's change reason).
     """
     # The duplicate first: a student who already holds a seat in the course is told so, not
     # that the batch is full (and offered its waitlist, which would refuse them next).
     refuse_second_active(student, course, already_active=already_active)
+    overridden = ""
     if batch is not None:
         check_seat(batch, course)
+        # After the seat: a full batch is "full" (and offers its waitlist) whatever it clashes
+        # with. Under the batch lock, so a clash check and the insert see the same batch.
+        overridden = refuse_student_clash(student, batch, allow_clash=allow_clash)
         if access_expiry_date is None:
             access_expiry_date = access_expiry(batch)
     payment = payment or Payment()
@@ -296,6 +305,8 @@ def enroll(
         payment_status=payment.payment_status,
         transaction_id=payment.transaction_id,
     )
+    if overridden:
+        enrollment._change_reason = overridden[:100]
     save_enrollment(enrollment)
     event_emit(type="enrollment.created", data=enrollment_event_data(enrollment))
     if batch is not None:

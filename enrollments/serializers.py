@@ -116,6 +116,13 @@ class EnrollInputSerializer(serializers.Serializer):
         ),
     )
 
+    allow_clash = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Admin only: enroll even when the batch's sessions overlap the student's "
+        "other classes (recorded in the audit trail). Without it a clash is refused.",
+    )
+
     def to_internal_value(self, data):
         try:
             return super().to_internal_value(data)
@@ -177,6 +184,7 @@ class EnrollInputSerializer(serializers.Serializer):
             "enrollment_type": data.get("enrollment_type"),
             "enrollment_source": data["enrollment_source"],
             "payment": Payment(**data["paymentDetails"]) if "paymentDetails" in data else None,
+            "allow_clash": data["allow_clash"],
         }
 
 
@@ -192,6 +200,12 @@ class EnrollmentUpdateSerializer(serializers.Serializer):
     )
     access_expiry_date = serializers.DateTimeField(required=False)
     enrollment_type = serializers.ChoiceField(choices=EnrollmentType.choices, required=False)
+    allow_clash = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="With batchId: move even when the batch's sessions overlap the student's "
+        "other classes (recorded in the audit trail).",
+    )
 
     def validate_access_expiry_date(self, value):
         if not MIN_YEAR <= value.year <= MAX_YEAR:
@@ -202,7 +216,7 @@ class EnrollmentUpdateSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        if not attrs:
+        if not {k: v for k, v in attrs.items() if k != "allow_clash"}:
             raise serializers.ValidationError(
                 gettext(
                     "Give a status, a batchId, paymentDetails, access_expiry_date or "
@@ -221,6 +235,7 @@ class EnrollmentUpdateSerializer(serializers.Serializer):
             "payment": None if payment is None else Payment(**payment),
             "access_expiry_date": data.get("access_expiry_date"),
             "enrollment_type": data.get("enrollment_type"),
+            "allow_clash": data["allow_clash"],
         }
 
 

@@ -12,10 +12,18 @@ and namespace:
 
 from django.urls import path
 
-from .views import enrollments, feeds, imports, lifecycle, student, waitlists
+from .views import catalogue, enrollments, feeds, imports, lifecycle, requests, student, waitlists
 
 student_patterns = [
     path("schedule/", student.student_schedule, name="schedule"),
+    path("courses/", catalogue.catalogue, name="catalogue"),
+    path("courses/<int:pk>/", catalogue.course_detail, name="course"),
+    path("batches/<int:pk>/enroll/", catalogue.batch_enroll, name="batch_enroll"),
+    path("batches/<int:pk>/request/", catalogue.batch_request, name="batch_request"),
+    path("batches/<int:pk>/waitlist/join/", catalogue.waitlist_join, name="waitlist_join"),
+    path("batches/<int:pk>/waitlist/leave/", catalogue.waitlist_leave, name="waitlist_leave"),
+    path("enrollments/<int:pk>/cancel/", catalogue.enrollment_cancel, name="cancel"),
+    path("enrollments/<int:pk>/transfer/", catalogue.transfer_request, name="transfer"),
 ]
 
 console_patterns = [
@@ -23,6 +31,8 @@ console_patterns = [
     path("new/", enrollments.enroll_create, name="create"),
     path("<int:pk>/cancel/", enrollments.enroll_cancel, name="cancel"),
     path("<int:pk>/transfer/", enrollments.enroll_transfer, name="transfer"),
+    path("requests/", requests.request_list, name="requests"),
+    path("requests/<int:pk>/decide/", requests.request_decide, name="request_decide"),
 ]
 
 # Feed tokens are secrets.token_urlsafe() strings: exactly the slug alphabet.

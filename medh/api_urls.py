@@ -17,7 +17,7 @@ from attendance import api as attendance
 from core.api.converters import IdConverter
 from core.api.exceptions import not_found
 from enrollments import api as enrollments
-from enrollments import api_waitlist
+from enrollments import api_self, api_waitlist
 from feedback import api as feedback
 from planning import api as planning
 from reports import api as reports
@@ -156,6 +156,33 @@ urlpatterns = [
         "enrollments/<id:enrollment_id>",
         enrollments.EnrollmentDetailView.as_view(),
         name="enrollment",
+    ),
+    # A student's self-service (issue 20): open batches, their enrollments, requests.
+    path(
+        "courses/<id:course_id>/open-batches",
+        api_self.OpenBatchesView.as_view(),
+        name="course-open-batches",
+    ),
+    path("users/me/enrollments", api_self.MyEnrollmentsView.as_view(), name="my-enrollments"),
+    path(
+        "batches/<id:batch_id>/waitlist/students/<id:student_id>",
+        api_self.WaitlistStudentView.as_view(),
+        name="batch-waitlist-student",
+    ),
+    path(
+        "enrollments/<id:enrollment_id>/transfer-request",
+        api_self.TransferRequestView.as_view(),
+        name="transfer-request",
+    ),
+    path(
+        "enrollment-requests",
+        api_self.EnrollmentRequestsView.as_view(),
+        name="enrollment-requests",
+    ),
+    path(
+        "enrollment-requests/<id:request_id>/decision",
+        api_self.RequestDecisionView.as_view(),
+        name="enrollment-request-decision",
     ),
     # Users and instructors.
     # The calendar (issue 18).

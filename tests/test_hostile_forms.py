@@ -92,12 +92,17 @@ HOSTS = {
     "people:invite": "people:list",
     "mentoring:book": "mentoring:bookings",
     "mentoring:cancel": "mentoring:bookings",
+    "enroll:request_decide": "enroll:requests",
 }
 # Forms that are only a button: nothing to fill in.
 BUTTONS = {"logout", "feeds:reset", "inbox:read", "inbox:read_all", "lifecycle:run"}
 BUTTONS |= {"enroll:cancel", "imports:apply", "console:mentor_unassign", "waitlist:move"}
 BUTTONS |= {"waitlist:remove", "console:roster_entry_remove", "console:holiday_delete"}
 BUTTONS |= {"webhooks:redeliver", "people:invite", "mentoring:cancel"}
+# The student's self-service actions: buttons on the course page, shown only for a course open
+# to students (course A is admin-only, so none is shown in the matrix's world).
+BUTTONS |= {"student:batch_enroll", "student:batch_request", "student:waitlist_join"}
+BUTTONS |= {"student:waitlist_leave", "student:cancel", "student:transfer"}
 # Forms the world does not show (no uncovered session to cover, the student already has a
 # mentor, nothing for the solver to staff): posted with the matrix's data and the payloads.
 NOT_SHOWN = {"console:cover_assign", "console:mentor_assign_submit"}

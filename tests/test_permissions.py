@@ -64,7 +64,7 @@ from allocation.tests.factories import (
 )
 from core import dates
 from enrollments import services as enrollment_services
-from enrollments.models import EnrollmentImport
+from enrollments.models import EnrollmentImport, EnrollmentRequest
 from tests.support import module_transaction, reread, slot
 from trainers import services as trainer_services
 
@@ -156,7 +156,8 @@ def _build_world():
     student_a = StudentFactory(full_name="Stella Aardvark", email="stella.a@example.com")
     student_b = StudentFactory(full_name="Silas Bumblebee", email="silas.b@example.com")
     course_a = CourseFactory(code="ALPHA-C", title="Alphabetics Course")
-    course_b = CourseFactory(code="BETA-C", title="Betamax Course")
+    # B's course is open to students (in everyone's catalogue); A's is admins-only.
+    course_b = CourseFactory(code="BETA-C", title="Betamax Course", enrollment_policy="open")
 
     batch_a = _batch(
         code="ALPHA-B1",
@@ -189,6 +190,14 @@ def _build_world():
         start_date=TODAY + dt.timedelta(days=70),
         end_date=TODAY + dt.timedelta(days=74),
         created_by=admin,
+    )
+    # Student A asking to move (made by hand: the console page is about deciding it).
+    request_a = EnrollmentRequest.objects.create(
+        kind="transfer",
+        student=student_a,
+        course=course_a,
+        batch=batch_a,
+        enrollment=enrollment_a,
     )
     # batch_create put instructor A on the course roster.
     roster_entry_a = CourseTrainer.objects.get(course=course_a, trainer=instructor_a)
@@ -271,8 +280,10 @@ def _build_world():
         student_a=student_a,
         instructor_a=instructor_a,
         course_a=course_a,
+        course_b=course_b,
         batch_a=batch_a,
         enrollment_a=enrollment_a,
+        request_a=request_a,
         assignment_a=assignment_a,
         leave_a=leave_a,
         roster_entry_a=roster_entry_a,
@@ -600,6 +611,13 @@ PAGES = [
         post=admin_page(200),
         kwargs=lambda w: {"pk": w.enrollment_a.pk},
     ),
+    Page("enroll:requests", get=admin_page()),
+    Page(
+        "enroll:request_decide",
+        get=ADMIN_POST_ONLY_GET,
+        post=admin_page(Redirect("enroll:requests")),
+        kwargs=lambda w: {"pk": w.request_a.pk},
+    ),
     # --- instructor ----------------------------------------------------------------------------
     Page("instructor:dashboard", get=instructor_page()),
     Page("instructor:mentees", get=instructor_page()),
@@ -676,6 +694,41 @@ PAGES = [
         "feedback:batch",
         get=any_user(404) | {INSTRUCTOR: 200, ADMIN: 200},
         kwargs=lambda w: {"batch_id": w.batch_a.pk},
+    ),
+    Page("student:catalogue", get=student_page()),
+    Page(
+        "student:course",
+        get=student_page(),
+        kwargs=lambda w: {"pk": w.course_b.pk},
+        label="B's open course",
+    ),
+    # Course A takes students by admins only: not in anyone's catalogue.
+    Page("student:course", get=student_page(404), kwargs=course_a, label="A's course"),
+    *(
+        Page(
+            name,
+            get=student_page(405),
+            # Refused with a message (A is enrolled, the course is admin-only, A waits for
+            # nothing), back on the course's page.
+            post=student_page(Redirect("student:course", course_a)),
+            kwargs=batch_a,
+        )
+        for name in (
+            "student:batch_enroll",
+            "student:batch_request",
+            "student:waitlist_join",
+            "student:waitlist_leave",
+        )
+    ),
+    *(
+        Page(
+            name,
+            get=student_page(405),
+            # A's batch started four weeks ago: past A's own cancel window; B: not theirs.
+            post=student_page(Redirect("student:course", course_a)) | {OTHER_STUDENT: 404},
+            kwargs=lambda w: {"pk": w.enrollment_a.pk},
+        )
+        for name in ("student:cancel", "student:transfer")
     ),
     # --- calendar feeds: the token is the credential, a session is neither needed nor enough ---
     Page(

@@ -269,6 +269,7 @@ MENU = [
     ("Enrollments", "enroll:list", "admin"),
     ("Mentors", "console:mentor_list", "admin"),
     ("Waitlists", "waitlist:list", "admin"),
+    ("Requests", "enroll:requests", "admin"),
     ("Assignment", "assignment:preview", "admin"),
     ("Reports", "reports:index", "admin"),
     ("Audit log", "audit:log", "admin"),
@@ -281,6 +282,7 @@ MENU = [
     ("Mentees", "instructor:mentees", "instructor"),
     ("Availability", "instructor:availability", "instructor"),
     ("My schedule", "student:schedule", "student"),
+    ("Find a course", "student:catalogue", "student"),
     ("1:1 sessions", "mentoring:bookings", "student"),
 ]
 
@@ -486,6 +488,7 @@ def test_the_navbar_folds_the_occasional_admin_pages_into_more(rf):
     ]
     assert more == [
         "Holidays",
+        "Requests",
         "Assignment",
         "Audit log",
         "People",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core import dates
 from core.history import HistoricalRecords
@@ -25,6 +26,14 @@ def text_limit() -> list:
     return [MaxLengthValidator(TEXT_MAX_LENGTH)]
 
 
+class EnrollmentPolicy(models.TextChoices):
+    """Who may put a student in a course's batches (README, "Enrollment policies")."""
+
+    ADMIN_ONLY = "admin_only", _("Admins only")
+    OPEN = "open", _("Open: students enroll themselves")
+    ON_REQUEST = "on_request", _("On request: an admin approves")
+
+
 class Course(models.Model):
     code = models.CharField(
         max_length=20,
@@ -34,6 +43,15 @@ class Course(models.Model):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, validators=text_limit())
+    enrollment_policy = models.CharField(
+        max_length=10,
+        choices=EnrollmentPolicy.choices,
+        default=EnrollmentPolicy.ADMIN_ONLY,
+        help_text=_("Whether students may enroll themselves, ask for a place, or neither."),
+    )
+    # An optional window for students' own enrollments and requests; admins are not bound.
+    enrollment_opens_at = models.DateTimeField(null=True, blank=True)
+    enrollment_closes_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,6 +59,17 @@ class Course(models.Model):
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(code=""), name="course_code_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(enrollment_policy__in=EnrollmentPolicy.values),
+                name="course_enrollment_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(enrollment_opens_at__isnull=True)
+                | models.Q(enrollment_closes_at__isnull=True)
+                | models.Q(enrollment_closes_at__gt=models.F("enrollment_opens_at")),
+                name="course_enrollment_window_ordered",
+                violation_error_message=_("The enrollment window must close after it opens"),
+            ),
         ]
 
     def __str__(self) -> str:

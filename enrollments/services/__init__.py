@@ -8,6 +8,8 @@
   waitlist);
 - ``auto_batches``: a new batch when demand outgrows the course's batches;
 - ``imports``: the CSV bulk import;
+- ``self_service``: what a student does for themselves within the course's policy, requests
+  an admin decides, and the fields only an admin sets;
 - ``lifecycle``: the daily run that starts, completes and expires;
 - ``integrity``: the repairs of ``check_integrity`` and ``reconcile_enrollments``.
 
@@ -45,6 +47,18 @@ from enrollments.services.integrity import (
 )
 from enrollments.services.lifecycle import lifecycle_advance
 from enrollments.services.placement import enrollment_place
+from enrollments.services.self_service import (
+    enrollment_request_create,
+    enrollment_request_decide,
+    enrollment_request_withdraw,
+    policy_refusal,
+    refuse_admin_only_fields,
+    self_cancel,
+    self_enroll,
+    self_waitlist_join,
+    self_waitlist_leave,
+    transfer_request_create,
+)
 from enrollments.services.waitlist import (
     MSG_ALREADY_WAITING,
     MSG_NOT_WAITING,
@@ -70,6 +84,9 @@ __all__ = [
     "enrollment_create",
     "enrollment_details_update",
     "enrollment_place",
+    "enrollment_request_create",
+    "enrollment_request_decide",
+    "enrollment_request_withdraw",
     "enrollment_set_status",
     "enrollment_transfer",
     "enrollment_update",
@@ -80,6 +97,13 @@ __all__ = [
     "import_start",
     "integrity_fix",
     "lifecycle_advance",
+    "policy_refusal",
+    "refuse_admin_only_fields",
+    "self_cancel",
+    "self_enroll",
+    "self_waitlist_join",
+    "self_waitlist_leave",
+    "transfer_request_create",
     "waitlist_join",
     "waitlist_move",
     "waitlist_promote",

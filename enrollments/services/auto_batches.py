@@ -158,6 +158,10 @@ def batch_auto_create(*, course: Course, today: dt.date | None = None) -> Batch 
                         welcome=False,
                     )
             except DomainError as exc:
+                if exc.code == "clash":
+                    # The new batch clashes with the student's other classes: they keep
+                    # waiting for the batch they chose.
+                    continue
                 waitlist_entry_resolve(
                     entry,
                     WaitlistStatus.REMOVED,

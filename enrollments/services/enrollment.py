@@ -19,6 +19,7 @@ from accounts.models import User
 from allocation.models import Batch, Course
 from core.errors import DomainError, full_clean_or_refuse
 from enrollments import notices
+from enrollments.clashes import refuse_student_clash
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus, EnrollmentType
 from enrollments.seats import (
     NOT_FOUND,
@@ -78,6 +79,7 @@ def enrollment_create(
     enrollment_source: str = EnrollmentSource.WEBSITE,
     payment: Payment | None = None,
     access_expiry_date: dt.datetime | None = None,
+    allow_clash: bool = False,
 ) -> Enrollment:
     """Enroll a student in a course: in ``batch``, or individually when it is None.
 
@@ -89,8 +91,11 @@ def enrollment_create(
     course (code ``not_found``, before anything else), a user who is not a student, a batch
     of another course, a second active enrollment in the same course (before the seat checks,
     so a duplicate is never told the batch is full), a Completed/Cancelled batch, a full batch
-    ("Batch has reached maximum capacity"), a type that contradicts the batch. (A batch
-    enrollment without a batch is ``enrollments.services.placement.enrollment_place``'s job.)
+    ("Batch has reached maximum capacity"), a batch whose sessions clash with the student's
+    other active enrollments (``enrollments.clashes``; ``allow_clash`` is an admin's
+    deliberate override, kept in the audit trail), a type that contradicts the batch. (A
+    batch enrollment without a batch is ``enrollments.services.placement.enrollment_place``'s
+    job.)
     """
     already_active = None
     if batch is not None:
@@ -115,6 +120,7 @@ def enrollment_create(
         payment=payment,
         access_expiry_date=access_expiry_date,
         already_active=already_active,
+        allow_clash=allow_clash,
     )
 
 
@@ -146,6 +152,7 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str) -> Enrollment:
         refuse_second_active(enrollment.student, enrollment.course, exclude_pk=enrollment.pk)
         if enrollment.batch_id:
             check_seat(batch, enrollment.course)
+            refuse_student_clash(enrollment.student, batch)
     was_active = enrollment.is_active
     enrollment.status = status
     enrollment.status_changed_at = timezone.now()
@@ -180,7 +187,9 @@ def enrollment_cancel(*, enrollment: Enrollment) -> Enrollment:
 
 
 @transaction.atomic
-def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollment:
+def enrollment_transfer(
+    *, enrollment: Enrollment, to_batch: Batch, allow_clash: bool = False
+) -> Enrollment:
     """Move an active batch enrollment to another batch of the same course.
 
     Locks the enrollment row, then both batch rows in primary-key order (so two transfers in
@@ -201,8 +210,11 @@ def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollmen
     locked = lock_batches(enrollment.batch, to_batch)
     target = locked[to_batch.pk]
     check_seat(target, enrollment.course)
+    overridden = refuse_student_clash(enrollment.student, target, allow_clash=allow_clash)
     from_batch = locked[enrollment.batch_id]
     enrollment.batch = target
+    if overridden:
+        enrollment._change_reason = overridden[:100]
     enrollment.access_expiry_date = access_expiry(target)
     save_enrollment(enrollment)
     free_seat(from_batch.pk)
@@ -217,7 +229,6 @@ def enrollment_transfer(*, enrollment: Enrollment, to_batch: Batch) -> Enrollmen
 
 
 @transaction.atomic
-@transaction.atomic
 def enrollment_update(
     *,
     enrollment: Enrollment,
@@ -226,12 +237,15 @@ def enrollment_update(
     payment: Payment | None = None,
     access_expiry_date: dt.datetime | None = None,
     enrollment_type: str | None = None,
+    allow_clash: bool = False,
 ) -> Enrollment:
     """Change an enrollment's batch (``enrollment_transfer``), then its status
     (``enrollment_set_status``), then its details (``enrollment_details_update``): all or
     none. Locks and refuses as those do."""
     if to_batch is not None:
-        enrollment = enrollment_transfer(enrollment=enrollment, to_batch=to_batch)
+        enrollment = enrollment_transfer(
+            enrollment=enrollment, to_batch=to_batch, allow_clash=allow_clash
+        )
     if status is not None:
         enrollment = enrollment_set_status(enrollment=enrollment, status=status)
     if payment is not None or access_expiry_date is not None or enrollment_type is not None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from allocation.models import Batch, Course, ScheduleSlot, Weekday
 from core.errors import DomainError
+from enrollments.clashes import student_clashes
 from enrollments.models import Enrollment, EnrollmentSource, EnrollmentType
 from enrollments.seats import MSG_FULL, Payment, enroll, refuse_non_learner, refuse_second_active
 
@@ -104,6 +105,7 @@ def enrollment_place(
     enrollment_type: str = EnrollmentType.BATCH,
     enrollment_source: str = EnrollmentSource.WEBSITE,
     payment: Payment | None = None,
+    allow_clash: bool = False,
 ) -> Enrollment:
     """Enroll a student in the open batch of ``course`` that suits them (see the module
     docstring for the preference and the tie-breaks).
@@ -113,7 +115,9 @@ def enrollment_place(
     who is not a student, an individual enrollment, an unknown day or part of the day, a
     course without open batches, a course whose open batches are all full ("Batch has reached
     maximum capacity", ``code="full"``: the student may join a waitlist instead), a second
-    active enrollment in the course.
+    active enrollment in the course. A batch whose sessions clash with the student's other
+    enrollments (``enrollments.clashes``) is passed over for another; when every free batch
+    clashes, the clash of the best one is the refusal (code ``clash``), unless ``allow_clash``.
     """
     refuse_non_learner(student)
     if enrollment_type == EnrollmentType.INDIVIDUAL:
@@ -151,6 +155,13 @@ def enrollment_place(
             field="batch",
             code="full",
         )
+    if not allow_clash:
+        clashing = student_clashes(student, free)
+        fitting = [b for b in free if b.pk not in clashing]
+        if not fitting:
+            best = _choose_batch(free, days, parts)
+            raise DomainError(clashing[best.pk].describe(student), field="batch", code="clash")
+        free = fitting
     return enroll(
         student=student,
         course=course,
@@ -158,4 +169,5 @@ def enrollment_place(
         enrollment_type=enrollment_type,
         enrollment_source=enrollment_source,
         payment=payment,
+        allow_clash=allow_clash,
     )

@@ -11,6 +11,9 @@ enrollment in the course or is no longer an active student are skipped and marke
 the reason is the history row's change reason (``WaitlistEntry.history``). Completed and
 Cancelled batches promote nobody.
 
+A student whose other classes clash with the batch is skipped (``enrollments.clashes``):
+taken off the waitlist with the clash as the reason, and told so (``waitlist_skipped``).
+
 The promoted student gets one notification, ``waitlist_promoted`` (course, batch, schedule,
 instructor): it replaces the welcome ``enrollment_create`` would send, so nobody hears twice.
 
@@ -266,8 +269,10 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
     already locked: it is locked again (a no-op) and re-read, then its waiting entries are
     locked in pk order. Each promotion enrolls through ``enrollments.seats.enroll`` in a
     savepoint; an entry that cannot be enrolled (already active in the course, deactivated,
-    no longer a student) is marked removed with the reason in its history, and the next one
-    is tried. A Completed or Cancelled batch promotes nobody. Returns the promoted entries.
+    no longer a student, a batch that clashes with the student's other classes) is marked
+    removed with the reason in its history, and the next one is tried. A student skipped for
+    a clash is told why (``waitlist_skipped``), as they could not otherwise know. A Completed
+    or Cancelled batch promotes nobody. Returns the promoted entries.
     """
     batch = lock_batches(Batch(pk=batch_id))[batch_id]
     if not batch.is_open:
@@ -295,6 +300,8 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
                     )
             except DomainError as exc:
                 reason = exc.message
+                if exc.code == "clash":
+                    _notify_skipped(entry, batch, exc.message)
             else:
                 # take_seat wrote the counter with F(); keep this copy true for the
                 # seat check of the next promotion.
@@ -323,6 +330,17 @@ def waitlist_promote(*, batch_id: int, seats: int | None = None) -> list[Waitlis
             reason=gettext("Skipped when a seat freed: %(reason)s") % {"reason": reason},
         )
     return promoted
+
+
+def _notify_skipped(entry: WaitlistEntry, batch: Batch, reason: str) -> None:
+    """A seat freed, but the student's schedule clashes with the batch: they were passed over
+    and taken off its waitlist."""
+    notify(
+        recipients=[entry.student],
+        event="waitlist_skipped",
+        context={"batch": batch, "course": batch.course, "reason": reason},
+        url=reverse("student:schedule"),
+    )
 
 
 def _notify_promoted(enrollment: Enrollment) -> None:

@@ -438,16 +438,17 @@ class TestEnrollmentCreate:
 
         assert error.code == services.NOT_FOUND
 
-    def test_a_seat_takes_eight_statements(self, course, batch, django_assert_num_queries):
+    def test_a_seat_takes_nine_statements(self, course, batch, django_assert_num_queries):
         """Pinned: fewer is welcome (lower the pin), more needs a reason."""
         student = StudentFactory()
         # The service's transaction is a savepoint inside the test's. SAVEPOINT; the batch
         # lock, read with its course, instructor and the student's active enrollment in the
-        # course; the enrollment; its audit-trail row; the counter; the welcome's inbox and
-        # outbox row (ids only: the schedule is read when the email is rendered); the webhook
-        # endpoints that want "enrollment.created" (none: no event is written); RELEASE
-        # SAVEPOINT. (The email is delivered on commit with the test settings.)
-        with django_assert_num_queries(8):
+        # course; the student's own sessions elsewhere (none: no clash to look for,
+        # enrollments.clashes); the enrollment; its audit-trail row; the counter; the welcome's
+        # inbox and outbox row (ids only: the schedule is read when the email is rendered);
+        # the webhook endpoints that want "enrollment.created" (none: no event is written);
+        # RELEASE SAVEPOINT. (The email is delivered on commit with the test settings.)
+        with django_assert_num_queries(9):
             enrollment_create(student=student, course=course, batch=batch)
 
     def test_a_refusal_for_a_full_batch_takes_four_statements(

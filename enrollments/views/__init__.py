@@ -1,6 +1,7 @@
 """Pages of enrollments, by area; ``enrollments.urls`` mounts them all.
 
-- ``student``: the student's schedule;
+- ``student``: the student's schedule; ``catalogue``: their courses, open batches and
+  self-service actions; ``requests``: the console's page of requests to decide;
 - ``enrollments``: the console's enrollment list, enroll, cancel, transfer;
 - ``feeds``: the calendar feeds and their reset;
 - ``waitlists``, ``imports``, ``lifecycle``: the console's waitlist, bulk import and lifecycle

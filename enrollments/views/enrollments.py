@@ -143,7 +143,9 @@ def enroll_transfer(request, pk: int):
         from_code = enrollment.batch.batch_code if enrollment.batch_id else ""
         try:
             moved = services.enrollment_transfer(
-                enrollment=enrollment, to_batch=form.cleaned_data["to_batch"]
+                enrollment=enrollment,
+                to_batch=form.cleaned_data["to_batch"],
+                allow_clash=form.cleaned_data["allow_clash"],
             )
         except DomainError as exc:
             form.add_domain_error(exc)

@@ -460,3 +460,6 @@ ATTENDANCE_WINDOW_DAYS = env.int("ATTENDANCE_WINDOW_DAYS", default=7)
 AT_RISK_LAST_N = env.int("AT_RISK_LAST_N", default=6)
 AT_RISK_RATE = env.float("AT_RISK_RATE", default=0.6)
 AT_RISK_ABSENCES_IN_A_ROW = env.int("AT_RISK_ABSENCES_IN_A_ROW", default=3)
+# A student may cancel their own batch enrollment before the batch starts and up to this many
+# days after its first day; after that, an admin does (README, "Enrollment policies").
+SELF_CANCEL_DAYS_AFTER_START = env.int("SELF_CANCEL_DAYS_AFTER_START", default=7)

@@ -45,7 +45,9 @@ def build_world() -> SimpleNamespace:
     roster_only = InstructorFactory(full_name="Rita Roster")
     student = StudentFactory(full_name="Jane Student")
     other_student = StudentFactory(full_name="Otto Student")
-    course = CourseFactory(code="GER-A1", title="German A1")
+    # Open: students enroll themselves (the original API's "Admin, Self"); English keeps the
+    # default, admins only.
+    course = CourseFactory(code="GER-A1", title="German A1", enrollment_policy="open")
     other_course = CourseFactory(code="ENG-B2", title="English B2")
     batch = allocation_services.batch_create(
         course=course,

@@ -111,7 +111,57 @@ def _waiting(w):
     """The other student waiting for the (filled) empty batch; returns the entry."""
     from enrollments.models import WaitlistEntry
 
-    return WaitlistEntry.objects.create(batch=w.empty_batch, student=w.other_student, position=1)
+    return WaitlistEntry.objects.filter(
+        batch=w.empty_batch, student=w.other_student, status="waiting"
+    ).first() or WaitlistEntry.objects.create(
+        batch=w.empty_batch, student=w.other_student, position=1
+    )
+
+
+def _full(w):
+    """The world's batch (German, open to students) with its one seat taken."""
+    from allocation.models import Batch
+
+    Batch.objects.filter(pk=w.batch.pk).update(capacity=1)
+    return w.batch
+
+
+def _second(w):
+    """Another open batch of the world's course, on Wednesdays."""
+    from allocation.models import Batch, Weekday
+    from allocation.services import batch_create
+    from tests.support import slot
+
+    return Batch.objects.filter(course=w.course).exclude(pk=w.batch.pk).first() or batch_create(
+        course=w.course,
+        batch_name="Second Batch",
+        start_date=w.batch.start_date,
+        end_date=w.batch.end_date,
+        capacity=5,
+        assigned_instructor=w.roster_only,
+        created_by=w.admin,
+        status="Upcoming",
+        schedule=[slot(Weekday.WEDNESDAY, "18:00", "19:00")],
+    )
+
+
+def _on_request(w):
+    """The empty batch, its course (English) taking students on request."""
+    from allocation.models import Course
+
+    Course.objects.filter(pk=w.other_course.pk).update(enrollment_policy="on_request")
+    return w.empty_batch
+
+
+def _request(w):
+    """The other student's pending request for a place in the empty batch."""
+    from enrollments.models import EnrollmentRequest
+
+    return EnrollmentRequest.objects.filter(
+        student=w.other_student, status="pending"
+    ).first() or EnrollmentRequest.objects.create(
+        student=w.other_student, course=w.other_course, batch=w.empty_batch
+    )
 
 
 def _job(w, kind: str, *, ready: bool = False):
@@ -322,7 +372,8 @@ CASES = [
         "cancel enrollment",
         "delete",
         lambda w: f"/api/enrollments/{w.enrollment.pk}",
-        {"admin": 200, "student": 200},
+        # The student's batch started long ago: past their own cancel window.
+        {"admin": 200, "student": 400},
     ),
     Case("courses", "get", lambda w: "/api/courses", ALL_SIGNED_IN),
     Case(
@@ -579,6 +630,48 @@ CASES = [
         "delete",
         lambda w: f"/api/batches/{w.empty_batch.pk}/waitlist/{_waiting(w).pk}",
         {"admin": 200},
+    ),
+    Case(
+        "join waitlist",
+        "post",
+        lambda w: f"/api/batches/{_full(w).pk}/waitlist",
+        {"admin": 201, "other_student": 201},
+        lambda w: {"student": w.other_student.pk},
+    ),
+    Case(
+        "leave waitlist",
+        "delete",
+        lambda w: f"/api/batches/{_waiting(w).batch_id}/waitlist/students/{w.other_student.pk}",
+        {"admin": 200, "other_student": 200},
+    ),
+    Case(
+        "open batches",
+        "get",
+        lambda w: f"/api/courses/{w.course.pk}/open-batches",
+        {"admin": 200, "student": 200, "other_student": 200},
+    ),
+    Case("my enrollments", "get", lambda w: "/api/users/me/enrollments", ALL_SIGNED_IN),
+    Case(
+        "transfer request",
+        "post",
+        lambda w: f"/api/enrollments/{w.enrollment.pk}/transfer-request",
+        {"student": 201},
+        lambda w: {"batchId": _second(w).pk},
+    ),
+    Case("enrollment requests", "get", lambda w: "/api/enrollment-requests", ALL_SIGNED_IN),
+    Case(
+        "request a place",
+        "post",
+        lambda w: "/api/enrollment-requests",
+        {"student": 201, "other_student": 201},
+        lambda w: {"batchId": _on_request(w).pk},
+    ),
+    Case(
+        "decide request",
+        "post",
+        lambda w: f"/api/enrollment-requests/{_request(w).pk}/decision",
+        {"admin": 200},
+        lambda w: {"decision": "decline", "reason": "The batch is for B2 only"},
     ),
     Case(
         "batch template",

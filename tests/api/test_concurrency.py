@@ -22,7 +22,7 @@ from enrollments.models import Enrollment
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_100_concurrent_enrollments_fill_exactly_the_10_seats():
-    batch = StaffedBatchFactory(capacity=10)
+    batch = StaffedBatchFactory(capacity=10, course__enrollment_policy="open")
     students = StudentFactory.create_batch(100)
     url = "/api/enrollments/students/{}/enroll"
     body = {"courseId": batch.course_id, "batchId": batch.pk, "enrollment_type": "batch"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
@@ -51,6 +53,7 @@ def test_the_guides_enrollment(world, admin_client):
 
 
 def test_a_student_enrolls_themselves_with_the_batch_only(world, as_user):
+    type(world.course).objects.filter(pk=world.course.pk).update(enrollment_policy="open")
     response = as_user("other_student").post(
         enroll_url(world.other_student), {"batchId": world.batch.pk}, format="json"
     )
@@ -171,16 +174,17 @@ def test_unknown_ids_are_named_on_their_fields(world, admin_client, body, errors
     assert Enrollment.objects.count() == 1  # the world's own
 
 
-def test_an_enrollment_takes_ten_statements(world, admin_client, django_assert_num_queries):
+def test_an_enrollment_takes_eleven_statements(world, admin_client, django_assert_num_queries):
     """Pinned: fewer is welcome (lower the pin), more needs a reason."""
     url = enroll_url(world.other_student)
     body = {"courseId": world.course.pk, "batchId": world.batch.pk}
     # The token with its user; the student; SAVEPOINT (the test's transaction holds the
     # request's); the batch lock, read with its course, instructor and the student's active
-    # enrollment in the course; the enrollment; its audit-trail row; the counter; the
+    # enrollment in the course; the student's own sessions elsewhere (the clash check:
+    # none); the enrollment; its audit-trail row; the counter; the
     # welcome's inbox and outbox row (ids only); the webhook endpoints that want the event
     # (none here: no event row); RELEASE SAVEPOINT.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert_success(admin_client.post(url, body, format="json"), 201)
 
 
@@ -190,7 +194,7 @@ def test_with_the_outbox_worker_the_request_sends_and_renders_nothing(
     settings.NOTIFICATION_DELIVERY = "worker"  # production's
     url = enroll_url(world.other_student)
     body = {"courseId": world.course.pk, "batchId": world.batch.pk}
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert_success(admin_client.post(url, body, format="json"), 201)
     assert mail.outbox == []
     welcome = Notification.objects.get(recipient=world.other_student)
@@ -252,13 +256,25 @@ def test_put_nothing_is_400(world, admin_client):
     assert "errors" in body
 
 
-def test_delete_cancels_and_frees_the_seat(world):
+def test_delete_cancels_and_frees_the_seat(world, monkeypatch):
+    from core import dates
+
+    # Within the student's own cancel window: a day after the batch started.
+    monkeypatch.setattr(dates, "today", lambda: world.batch.start_date + dt.timedelta(days=1))
     client = bearer_client(world.student)
     data = assert_success(client.delete(f"/api/enrollments/{world.enrollment.pk}"))["data"]
     assert data["status"] == "cancelled"
     world.batch.refresh_from_db()
     assert world.batch.enrolled_students == 0
     assert_failure(client.delete(f"/api/enrollments/{world.enrollment.pk}"), 400, "cancelled")
+
+
+def test_a_student_cannot_cancel_past_the_window_but_an_admin_can(world, admin_client):
+    # The world's batch started on 2026-01-05, long before today.
+    client = bearer_client(world.student)
+    url = f"/api/enrollments/{world.enrollment.pk}"
+    assert_failure(client.delete(url), 400, "please ask an admin")
+    assert assert_success(admin_client.delete(url))["data"]["status"] == "cancelled"
 
 
 def test_list_filters(world, admin_client):

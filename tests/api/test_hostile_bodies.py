@@ -24,7 +24,7 @@ from core.api.parsers import MAX_DEPTH, MSG_TOO_DEEP
 from tests.support import module_transaction, reread
 
 from .conftest import bearer_client, build_world
-from .test_access import _delivery, _job, _leave, _mentor_booking, _waiting, _webhook
+from .test_access import _delivery, _job, _leave, _mentor_booking, _request, _waiting, _webhook
 
 BODY_METHODS = ("post", "put", "patch", "delete")
 # Path parameter → the world's object whose id fills it (an existing row, so the request gets
@@ -46,6 +46,7 @@ PATH_VALUES = {
     "webhook_id": lambda w: _webhook(w).pk,
     "delivery_id": lambda w: _delivery(w).pk,
     "booking_id": lambda w: _mentor_booking(w).pk,
+    "request_id": lambda w: _request(w).pk,
 }
 UNAUTHENTICATED = {"api:login", "api:password-reset", "api:password-reset-confirm"}
 

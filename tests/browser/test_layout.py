@@ -118,6 +118,7 @@ def admin_pages(demo) -> list[str]:
         ("attendance:report", ()),
         ("attendance:at_risk", ()),
         ("attendance:roll", (demo.roll_session,)),
+        ("enroll:requests", ()),
     ]
     return [reverse(name, args=args) for name, args in names]
 
@@ -135,7 +136,18 @@ STUDENT_PAGES = [
     "profile",
     "mentoring:bookings",
     "attendance:mine",
+    "student:catalogue",
 ]
+
+
+def open_course_page(demo) -> str:
+    """The student's course opened to self-enrollment, and the URL of its catalogue page."""
+    from allocation.models import Course
+    from enrollments.models import Enrollment
+
+    course_id = Enrollment.objects.filter(student__email=demo.student[0]).first().course_id
+    Course.objects.filter(pk=course_id).update(enrollment_policy="open")
+    return reverse("student:course", args=[course_id])
 
 
 def log_in(page, base: str, account: tuple[str, str]) -> None:
@@ -166,7 +178,7 @@ def test_main_pages_fit_a_phone_and_a_desktop(live_server, open_page, demo, scre
     accounts = [
         (ADMIN, admin_pages(demo), False),
         (INSTRUCTOR, [reverse(name) for name in INSTRUCTOR_PAGES], True),
-        (demo.student, [reverse(name) for name in STUDENT_PAGES], True),
+        (demo.student, [reverse(name) for name in STUDENT_PAGES] + [open_course_page(demo)], True),
         # Feedback: the schedule with "Rate this batch", the form; a mentee's rating form.
         (
             demo.asked,
