@@ -21,6 +21,8 @@ EMAIL_EVENT_GROUPS = [
             ("enrollment_transferred", _("You were moved to another batch")),
             ("waitlist_promoted", _("A waitlist place turned into a seat")),
             ("waitlist_new_batch", _("A new batch for your waitlist")),
+            ("waitlist_skipped", _("A waitlist seat skipped you for a clash")),
+            ("request_decided", _("Your request for a place or a transfer was decided")),
         ],
     ),
     (
@@ -34,6 +36,8 @@ EMAIL_EVENT_GROUPS = [
             ("session_cancelled", _("A session was cancelled")),
             ("session_moved", _("A session was moved")),
             ("holiday_cancelled", _("Sessions cancelled for a holiday")),
+            ("feedback_requested", _("A batch asks for your rating")),
+            ("attendance_at_risk", _("A student of yours is at risk")),
         ],
     ),
     (
@@ -51,6 +55,10 @@ EMAIL_EVENT_GROUPS = [
             ("mentor_assigned_student", _("You were given a mentor")),
             ("mentor_assigned_instructor", _("You were given a mentee")),
             ("mentor_unassigned", _("A mentoring assignment ended")),
+            ("mentor_booking_created", _("A 1:1 session was booked")),
+            ("mentor_booking_moved", _("A 1:1 session was moved")),
+            ("mentor_booking_cancelled", _("A 1:1 session was cancelled")),
+            ("mentor_booking_reminder", _("A reminder before a 1:1 session")),
         ],
     ),
 ]
