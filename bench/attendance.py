@@ -74,9 +74,10 @@ def add_marks(scale: int) -> dict:
     admin = User.objects.filter(is_staff=True).order_by("pk").first()
     c = data._Copier(now, admin.pk)
     roster: dict[int, list[int]] = {}
-    for batch_id, student_id in Enrollment.objects.filter(batch__isnull=False).values_list(
-        "batch_id", "student_id"
-    ):
+    taught = Enrollment.objects.filter(
+        batch__isnull=False, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]
+    )
+    for batch_id, student_id in taught.values_list("batch_id", "student_id"):
         roster.setdefault(batch_id, []).append(student_id)
     primaries = dict(Batch.objects.values_list("pk", "assigned_instructor_id"))
     sessions = ClassSession.objects.filter(
