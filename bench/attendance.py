@@ -72,7 +72,21 @@ def add_marks(scale: int) -> dict:
 
     now = timezone.now()
     admin = User.objects.filter(is_staff=True).order_by("pk").first()
-    c = data._Copier(now, admin.pk)
+
+    class Copier(data._Copier):
+        """``data._Copier`` that flushes in chunks: history ids go on from the last chunk."""
+
+        history_next: dict = {}
+
+        def _history(self, model, historical, objs):
+            rows = super()._history(model, historical, objs)
+            start = self.history_next.get(historical, 0)
+            for row in rows:
+                row.history_id += start
+            self.history_next[historical] = start + len(rows)
+            return rows
+
+    c = Copier(now, admin.pk)
     roster: dict[int, list[int]] = {}
     taught = Enrollment.objects.filter(
         batch__isnull=False, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]
