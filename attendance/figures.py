@@ -186,16 +186,16 @@ def attendance_report(filters: ReportFilters) -> dict:
 
 
 CSV_HEADER = [
-    "batch_code",
-    "course",
-    "primary",
-    "present",
-    "late",
-    "absent",
-    "excused",
-    "attended",
-    "counted",
-    "rate_percent",
+    "Batch code",
+    "Course",
+    "Primary instructor",
+    "Present",
+    "Late",
+    "Absent",
+    "Excused",
+    "Attended",
+    "Counted",
+    "Attendance rate %",
 ]
 
 

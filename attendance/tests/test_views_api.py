@@ -165,3 +165,29 @@ def test_api_student_attendance_report_and_at_risk_by_role(client):
     for user, code in [(w.admin, 200), (w.primary, 200), (student, 403)]:
         client.force_login(user)
         assert client.get("/api/students/at-risk").status_code == code
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_at_risk_page_and_api_in_constant_queries(client, django_assert_max_num_queries, size):
+    """session, user, open episodes (page), stale mentees (page), the two counts."""
+    from allocation.models import IndividualAssignment
+    from attendance.models import AtRiskEpisode
+
+    w = build_world(students=size)
+    for student in w.students:
+        AtRiskEpisode.objects.create(student=student, batch=w.batch, reason="3 absences in a row")
+        IndividualAssignment.objects.create(
+            student=student,
+            instructor=w.primary,
+            assigned_by=w.admin,
+            start_date=timezone.localdate() - dt.timedelta(days=30),
+        )
+    for user in (w.admin, w.primary):
+        client.force_login(user)
+        with django_assert_max_num_queries(8):
+            response = client.get(reverse("attendance:at_risk"))
+        text = response.content.decode()
+        assert text.count(">3 absences in a row</div>") == size
+        assert text.count(">no mentoring contact for 30 days") == size
+        with django_assert_max_num_queries(8):
+            assert len(client.get("/api/students/at-risk").json()["data"]) == 2 * size
