@@ -47,10 +47,11 @@ class IsSignedIn(_Role):
         return True
 
 
-def require(condition: bool, message: str = gettext("You are not allowed to access this")) -> None:
+def require(condition: bool, message: str | None = None) -> None:
     """Refuse with 403 unless ``condition``: an object-level check inside a view."""
     if not condition:
-        raise exceptions.PermissionDenied(message)
+        # The default is translated here, when refusing, in the caller's language.
+        raise exceptions.PermissionDenied(message or gettext("You are not allowed to access this"))
 
 
 class ByMethod:

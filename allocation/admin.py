@@ -119,7 +119,9 @@ class CourseAdmin(ServiceAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     actions = ("convert_to_multi_trainer",)
 
-    @admin.action(description="Convert to multi-trainer (staffing rows and roster entries)")
+    @admin.action(
+        description=gettext_lazy("Convert to multi-trainer (staffing rows and roster entries)")
+    )
     def convert_to_multi_trainer(self, request, queryset):
         for course in queryset:
             rows, entries = course_convert_to_multi_trainer(course=course)
@@ -233,7 +235,7 @@ class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
     search_fields = ("batch_code", "batch_name", "assigned_instructor__email")
     list_select_related = ("course", "assigned_instructor")
 
-    @admin.display(description="staffing and its history")
+    @admin.display(description=gettext_lazy("staffing and its history"))
     def staffing_history(self, batch):
         rows = batch_staff_history(batch)
         if not rows:
@@ -260,11 +262,11 @@ class BatchAdmin(ServiceAdminMixin, AuditHistoryAdmin):
             ),
         )
 
-    @admin.display(description="fill")
+    @admin.display(description=gettext_lazy("fill"))
     def fill(self, batch):
         return f"{batch.enrolled_students}/{batch.capacity}"
 
-    @admin.display(description="available spots")
+    @admin.display(description=gettext_lazy("available spots"))
     def available_spots(self, batch):
         return batch.available_spots
 
@@ -416,7 +418,7 @@ class IndividualAssignmentAdmin(ServiceAdminMixin, AuditHistoryAdmin):
             ),
         )
 
-    @admin.action(description="Unassign selected (keeps them as history)")
+    @admin.action(description=gettext_lazy("Unassign selected (keeps them as history)"))
     def unassign_selected(self, request, queryset):
         done = 0
         for assignment in queryset.filter(ended_at__isnull=True).select_related("student"):
@@ -438,7 +440,7 @@ class StudentNeedsAdminForm(RefusalFormMixin, forms.ModelForm):
         required=False,
         widget=FilteredSelectMultiple("skills", is_stacked=False),
     )
-    languages = languages_form_field(label="Preferred languages")
+    languages = languages_form_field(label=gettext_lazy("Preferred languages"))
     preferred_days = forms.TypedMultipleChoiceField(
         choices=Weekday.choices, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -468,7 +470,7 @@ class StudentNeedsAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("student", *self.readonly_fields) if obj else self.readonly_fields
 
-    @admin.display(description="Skills")
+    @admin.display(description=gettext_lazy("Skills"))
     def skill_names(self, obj: StudentNeeds) -> str:
         return ", ".join(s.name for s in obj.skills.all())
 

@@ -6,6 +6,7 @@ with the service's message."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -73,14 +74,14 @@ class SessionAttendanceView(APIView):
         )
         require(
             is_admin(request.user) or request.user.pk in services.session_teachers_now(session),
-            "Only the session's trainer or an admin can see or take its attendance",
+            gettext("Only the session's trainer or an admin can see or take its attendance"),
         )
         return session
 
     @extend_schema(tags=["attendance"], responses={200: ROLL})
     def get(self, request, session_id: int):
         session = self._session(request, session_id)
-        return responses.ok(_roll_data(session), "Attendance fetched successfully")
+        return responses.ok(_roll_data(session), gettext("Attendance fetched successfully"))
 
     @extend_schema(tags=["attendance"], request=RollSaveSerializer, responses={200: ROLL})
     def put(self, request, session_id: int):
@@ -100,7 +101,7 @@ class SessionAttendanceView(APIView):
                 "changed": result.changed,
                 "unchanged": result.unchanged,
             },
-            "Attendance saved successfully",
+            gettext("Attendance saved successfully"),
         )
 
 
@@ -124,7 +125,7 @@ class StudentAttendanceView(APIView):
         )
         require(
             is_admin(user) or user.pk == student.pk or teaches,
-            "Only the student, their trainers and admins can see their attendance",
+            gettext("Only the student, their trainers and admins can see their attendance"),
         )
         data = figures.student_attendance(student)
         return responses.ok(
@@ -147,7 +148,7 @@ class StudentAttendanceView(APIView):
                     for m in data["marks"]
                 ],
             },
-            "Attendance fetched successfully",
+            gettext("Attendance fetched successfully"),
         )
 
 
@@ -167,7 +168,7 @@ class AttendanceReportView(APIView):
         for name in ("course", "batch", "trainer"):
             value = request.query_params.get(name, "")
             if value and not (value.isdigit() and len(value) < 12):
-                raise DomainError(f"{name} must be an id", field=name)
+                raise DomainError(gettext("%(name)s must be an id") % {"name": name}, field=name)
         data = figures.attendance_report(figures.ReportFilters.from_query(request.query_params))
         return responses.ok(
             {
@@ -183,7 +184,7 @@ class AttendanceReportView(APIView):
                 ],
                 "trend": [{"week": w, **r.as_dict()} for w, r in data["trend"]],
             },
-            "Attendance report fetched successfully",
+            gettext("Attendance report fetched successfully"),
         )
 
 
@@ -195,7 +196,10 @@ class AtRiskView(APIView):
     @extend_schema(tags=["attendance"], responses={200: ROLL})
     def get(self, request):
         user = request.user
-        require(is_admin(user) or is_instructor(user), "Only admins and trainers can see this list")
+        require(
+            is_admin(user) or is_instructor(user),
+            gettext("Only admins and trainers can see this list"),
+        )
         rows = figures.at_risk_list(trainer=None if is_admin(user) else user, limit=500).rows
         return responses.listing(
             [

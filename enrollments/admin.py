@@ -7,6 +7,7 @@ re-rendered page (``allocation.admin.ServiceAdminMixin``), with nothing stored.
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy
 
 from allocation.models import Batch
 from core.admin_history import AuditHistoryAdmin
@@ -55,7 +56,7 @@ class EnrollmentAdmin(KeySafeAutocompleteMixin, ServiceAdminMixin, AuditHistoryA
     def get_fields(self, request, obj=None):
         return ENROLLMENT_CHANGE_FIELDS if obj else ENROLLMENT_ADD_FIELDS
 
-    @admin.display(description="payment method")
+    @admin.display(description=gettext_lazy("payment method"))
     def payment_method_label(self, enrollment):
         return enrollment.payment_method_label
 
@@ -119,7 +120,7 @@ class EnrollmentAdmin(KeySafeAutocompleteMixin, ServiceAdminMixin, AuditHistoryA
         if saved is not None:
             adopt_saved(obj, saved)
 
-    @admin.action(description="Cancel selected enrollments", permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel selected enrollments"), permissions=["change"])
     def cancel_enrollments(self, request, queryset):
         cancelled = 0
         for enrollment in queryset.select_related("student", "course", "batch").order_by("pk"):

@@ -5,6 +5,7 @@ refusal comes back through ``allocation.admin.ServiceAdminMixin`` as a form erro
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from core.admin_support import RefusalFormMixin
 
@@ -28,7 +29,7 @@ ENROLLMENT_ADD_FIELDS = (
 class EnrollmentAddForm(RefusalFormMixin, forms.ModelForm):
     # Blank lets enrollment_create choose: "batch" when a batch is given, else "individual".
     enrollment_type = forms.ChoiceField(
-        choices=[("", "From the batch (batch, or individual without one)")]
+        choices=[("", gettext_lazy("From the batch (batch, or individual without one)"))]
         + EnrollmentType.choices,
         required=False,
     )

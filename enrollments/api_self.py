@@ -9,6 +9,7 @@ the course's policy and window, seats, duplicates and clashes are the services' 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -30,7 +31,7 @@ from .models import Enrollment, EnrollmentRequest, RequestKind, RequestStatus
 from .selectors.catalogue import course_offer, pending_requests
 from .serializers import EnrollmentSerializer
 
-MSG_MAY_NOT_ENROLL = "Only students and admins can see a course's open batches"
+MSG_MAY_NOT_ENROLL = gettext_noop("Only students and admins can see a course's open batches")
 
 
 class ClashSerializer(serializers.Serializer):
@@ -113,17 +114,17 @@ class OpenBatchesView(APIView):
         tags=["self-service"], responses={200: list_envelope(OpenBatchSerializer, "OpenBatch")}
     )
     def get(self, request, course_id: int):
-        require(_may_enroll(request.user), MSG_MAY_NOT_ENROLL)
+        require(_may_enroll(request.user), gettext(MSG_MAY_NOT_ENROLL))
         course = get_object_or_404(Course, pk=course_id)
         if not is_admin(request.user):
             require(
                 course.enrollment_policy != EnrollmentPolicy.ADMIN_ONLY,
-                "Only an admin can enroll students in this course",
+                gettext("Only an admin can enroll students in this course"),
             )
         offer = course_offer(request.user, course)
         return responses.ok(
             OpenBatchSerializer(offer.batches, many=True).data,
-            "Open batches fetched successfully",
+            gettext("Open batches fetched successfully"),
         )
 
 
@@ -161,13 +162,13 @@ class WaitlistStudentView(APIView):
     def delete(self, request, batch_id: int, student_id: int):
         require(
             is_admin(request.user) or request.user.pk == student_id,
-            "Students can only take themselves off a waitlist",
+            gettext("Students can only take themselves off a waitlist"),
         )
         student = get_object_or_404(User, pk=student_id)
         get_object_or_404(Batch, pk=batch_id)
         entry = services.self_waitlist_leave(student=student, batch=batch_id)
         entry.refresh_from_db()
-        return responses.ok(WaitlistEntrySerializer(entry).data, "Left the waitlist")
+        return responses.ok(WaitlistEntrySerializer(entry).data, gettext("Left the waitlist"))
 
 
 class EnrollmentRequestsView(APIView):
@@ -201,7 +202,7 @@ class EnrollmentRequestsView(APIView):
         responses={201: envelope(EnrollmentRequestSerializer, "EnrollmentRequest")},
     )
     def post(self, request):
-        require(request.user.is_learner, "Only students can ask for a place")
+        require(request.user.is_learner, gettext("Only students can ask for a place"))
         body = RequestPlaceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         made = services.enrollment_request_create(
@@ -209,7 +210,7 @@ class EnrollmentRequestsView(APIView):
             batch=body.validated_data["batchId"],
             note=body.validated_data["note"],
         )
-        return responses.created(EnrollmentRequestSerializer(made).data, "Request sent")
+        return responses.created(EnrollmentRequestSerializer(made).data, gettext("Request sent"))
 
 
 class TransferRequestView(APIView):
@@ -227,7 +228,7 @@ class TransferRequestView(APIView):
         enrollment = get_object_or_404(Enrollment, pk=enrollment_id)
         require(
             enrollment.student_id == request.user.pk,
-            "Only the student can ask to transfer their enrollment",
+            gettext("Only the student can ask to transfer their enrollment"),
         )
         body = TransferRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -237,7 +238,9 @@ class TransferRequestView(APIView):
             to_batch=body.validated_data["batchId"],
             note=body.validated_data["note"],
         )
-        return responses.created(EnrollmentRequestSerializer(made).data, "Transfer requested")
+        return responses.created(
+            EnrollmentRequestSerializer(made).data, gettext("Transfer requested")
+        )
 
 
 class RequestDecisionView(APIView):
@@ -263,4 +266,4 @@ class RequestDecisionView(APIView):
             reason=data["reason"],
             allow_clash=data["allow_clash"],
         )
-        return responses.ok(EnrollmentRequestSerializer(decided).data, "Request decided")
+        return responses.ok(EnrollmentRequestSerializer(decided).data, gettext("Request decided"))

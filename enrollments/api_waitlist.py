@@ -88,7 +88,7 @@ class BatchWaitlistView(ByMethod, APIView):
     def post(self, request, batch_id: int):
         require(
             is_admin(request.user) or request.user.is_learner,
-            "Only students and admins can join a waitlist",
+            gettext("Only students and admins can join a waitlist"),
         )
         body = WaitlistJoinSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
@@ -103,12 +103,14 @@ class BatchWaitlistView(ByMethod, APIView):
         else:
             require(
                 named is None or named == request.user.pk,
-                "Students can only put themselves on a waitlist",
+                gettext("Students can only put themselves on a waitlist"),
             )
             entry = services.self_waitlist_join(
                 student=request.user, batch=batch, source=EnrollmentSource.API
             )
-        return responses.created(WaitlistEntrySerializer(entry).data, "Joined the waitlist")
+        return responses.created(
+            WaitlistEntrySerializer(entry).data, gettext("Joined the waitlist")
+        )
 
     @extend_schema(
         tags=["waitlist"],

@@ -266,7 +266,7 @@ class EnrollmentImport(models.Model):
     report = models.JSONField(default=list)
     # New students get an invitation email (accounts.services.user_invite) when imported.
     send_invitations = models.BooleanField(
-        default=True, help_text="Email each new student an invitation to set their password."
+        default=True, help_text=_("Email each new student an invitation to set their password.")
     )
     mode = models.CharField(
         max_length=14, choices=ImportMode.choices, default=ImportMode.VALID_ROWS

@@ -8,6 +8,7 @@ in the envelope; a service's refusal is a 400 with its message.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -21,8 +22,8 @@ from core.api.schema import envelope
 from . import selectors, services
 from .models import COMMENT_MAX_LENGTH
 
-MSG_NOT_STUDENT = "Only a student of this batch can rate it"
-MSG_NOT_ALLOWED = "Only admins and the batch's trainers can see its feedback"
+MSG_NOT_STUDENT = gettext_noop("Only a student of this batch can rate it")
+MSG_NOT_ALLOWED = gettext_noop("Only admins and the batch's trainers can see its feedback")
 
 
 class TrainerRatingInputSerializer(serializers.Serializer):
@@ -118,13 +119,15 @@ class BatchFeedbackView(APIView):
     )
     def get(self, request, batch_id: int):
         batch = get_object_or_404(Batch, pk=batch_id)
-        require(selectors.may_see_summary(request.user, batch), MSG_NOT_ALLOWED)
+        require(selectors.may_see_summary(request.user, batch), gettext(MSG_NOT_ALLOWED))
         data = {
             "batch": batch.pk,
             "min_answers": selectors.min_answers(),
             "stages": selectors.batch_summary(batch, viewer=request.user),
         }
-        return responses.ok(FeedbackSummarySerializer(data).data, "Feedback fetched successfully")
+        return responses.ok(
+            FeedbackSummarySerializer(data).data, gettext("Feedback fetched successfully")
+        )
 
     @extend_schema(
         tags=["feedback"],
@@ -136,7 +139,7 @@ class BatchFeedbackView(APIView):
         batch = get_object_or_404(Batch, pk=batch_id)
         require(
             not is_admin(request.user) and selectors.is_student_of(request.user, batch),
-            MSG_NOT_STUDENT,
+            gettext(MSG_NOT_STUDENT),
         )
         body = FeedbackInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -151,5 +154,5 @@ class BatchFeedbackView(APIView):
             ),
         )
         return responses.created(
-            FeedbackCreatedSerializer(answer).data, "Feedback submitted successfully"
+            FeedbackCreatedSerializer(answer).data, gettext("Feedback submitted successfully")
         )

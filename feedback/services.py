@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from allocation.models import Batch, BatchStatus, MentoringSession
@@ -33,11 +34,11 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-MSG_RATING = "A rating is a whole number from 1 to 5"
-MSG_ALREADY = "You have already rated this batch"
-MSG_NOT_STUDENT = "Only a student of this batch can rate it"
-MSG_SESSION_ALREADY = "You have already rated this mentoring session"
-MSG_NOT_MENTEE = "Only the mentee of this session can rate it"
+MSG_RATING = gettext_noop("A rating is a whole number from 1 to 5")
+MSG_ALREADY = gettext_noop("You have already rated this batch")
+MSG_NOT_STUDENT = gettext_noop("Only a student of this batch can rate it")
+MSG_SESSION_ALREADY = gettext_noop("You have already rated this mentoring session")
+MSG_NOT_MENTEE = gettext_noop("Only the mentee of this session can rate it")
 
 
 def _check_rating(value, label: str | None = None) -> int:

@@ -26,7 +26,7 @@ def rate_batch(request, batch_id: int):
     the batch (anyone else: 404, so outsiders learn nothing about it)."""
     batch = get_object_or_404(Batch.objects.select_related("course"), pk=batch_id)
     if not selectors.is_student_of(request.user, batch):
-        raise Http404("You are not a student of this batch")
+        raise Http404(_("You are not a student of this batch"))
     stage = selectors.open_stage(batch)
     answered = selectors.answered_stages(request.user, batch)
     trainers = selectors.batch_trainers(batch) if stage else []
@@ -99,7 +99,7 @@ def batch_feedback(request, batch_id: int):
     admins. Anyone else: 404."""
     batch = get_object_or_404(Batch.objects.select_related("course"), pk=batch_id)
     if not selectors.may_see_summary(request.user, batch):
-        raise Http404("No feedback of this batch is open to you")
+        raise Http404(_("No feedback of this batch is open to you"))
     return render(
         request,
         "feedback/batch_feedback.html",

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import Notification
 from .services import notification_emails_resend
@@ -27,7 +27,7 @@ class NotificationAdmin(admin.ModelAdmin):
     )
     actions = ["resend_email"]
 
-    @admin.action(description="Send the email again")
+    @admin.action(description=gettext_lazy("Send the email again"))
     def resend_email(self, request, queryset):
         count = notification_emails_resend(
             notification_ids=queryset.values_list("pk", flat=True), include_sent=True

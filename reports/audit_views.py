@@ -49,7 +49,7 @@ class AuditLogFilter(forms.Form):
         label=gettext_lazy("Object type"),
     )
     action = forms.ChoiceField(
-        choices=[("", "Any change"), *audit.ACTION_CHOICES],
+        choices=[("", gettext_lazy("Any change")), *audit.ACTION_CHOICES],
         required=False,
         label=gettext_lazy("Change"),
     )

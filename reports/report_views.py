@@ -91,7 +91,9 @@ class BatchReportFilter(forms.Form):
         empty_label=gettext_lazy("Any course"),
         widget=LongSelect,
     )
-    status = forms.ChoiceField(choices=[("", "Any status"), *BatchStatus.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", gettext_lazy("Any status")), *BatchStatus.choices], required=False
+    )
 
 
 @admin_required

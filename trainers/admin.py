@@ -7,6 +7,7 @@ through ``trainers.services.leave_record``; availability is set by the trainers 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.admin_history import AuditHistoryAdmin
@@ -75,7 +76,7 @@ class TrainerProfileAdmin(admin.ModelAdmin):
         "updated_at",
     )
 
-    @admin.display(description="Languages")
+    @admin.display(description=gettext_lazy("Languages"))
     def language_names(self, obj: TrainerProfile) -> str:
         return ", ".join(language_name(c) for c in obj.languages)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from allocation.models import StudentNeeds
@@ -31,7 +32,7 @@ def student_needs_set(
     weekday or part of the day.
     """
     if not student.is_learner:
-        raise DomainError("Only a student has needs to record", field="student")
+        raise DomainError(gettext("Only a student has needs to record"), field="student")
     StudentNeeds.objects.get_or_create(student=student)
     needs = StudentNeeds.objects.select_for_update(of=("self",)).get(student=student)
     needs.languages = list(dict.fromkeys(languages))

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.access import is_admin
 from accounts.models import User
@@ -44,7 +45,7 @@ from core.errors import DomainError, full_clean_or_refuse
 from notifications.services import notify
 from trainers.services import trainer_profile_for, trainers_lock
 
-MSG_SLOT_TAKEN = "This slot is already booked"
+MSG_SLOT_TAKEN = gettext_noop("This slot is already booked")
 
 
 def notice_window() -> dt.timedelta:

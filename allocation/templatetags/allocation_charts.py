@@ -8,7 +8,7 @@ screen readers, and its figures as a table under it.
 from dataclasses import dataclass
 
 from django import template
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -85,14 +85,21 @@ def workload_chart(rows):
     for row in rows:
         w = row.workload
         tone = "over" if w.over_cap else "warn" if w.at_cap else "ok"
-        batches = f"{w.active_batches}/{w.max_active_batches} batches"
+        batches = gettext("%(active)s/%(cap)s batches") % {
+            "active": w.active_batches,
+            "cap": w.max_active_batches,
+        }
         text = f"{w.weekly_hours:g} h · {batches}"
         bars.append(
             Bar(
                 label=_short(_name(w.trainer)),
                 text=text,
-                title=f"{_name(w.trainer)}: {w.weekly_hours:g} hours a week, {batches}"
-                + (" (over cap)" if w.over_cap else ""),
+                title=(
+                    gettext("%(name)s: %(hours)s hours a week, %(batches)s (over cap)")
+                    if w.over_cap
+                    else gettext("%(name)s: %(hours)s hours a week, %(batches)s")
+                )
+                % {"name": _name(w.trainer), "hours": f"{w.weekly_hours:g}", "batches": batches},
                 tone=tone,
                 length=w.weekly_hours / most,
             )
@@ -100,18 +107,28 @@ def workload_chart(rows):
         table.append([_name(w.trainer), f"{w.weekly_hours:g}", batches])
     busiest = max(rows, key=lambda r: r.workload.weekly_hours, default=None)
     summary = (
-        f"{len(rows)} instructors; the busiest, {_name(busiest.trainer)}, teaches "
-        f"{busiest.workload.weekly_hours:g} hours a week; "
-        f"{sum(r.workload.over_cap for r in rows)} over their cap."
+        ngettext(
+            "%(count)s instructor; the busiest, %(name)s, teaches %(hours)s hours a week; "
+            "%(over)s over their cap.",
+            "%(count)s instructors; the busiest, %(name)s, teaches %(hours)s hours a week; "
+            "%(over)s over their cap.",
+            len(rows),
+        )
+        % {
+            "count": len(rows),
+            "name": _name(busiest.trainer),
+            "hours": f"{busiest.workload.weekly_hours:g}",
+            "over": sum(r.workload.over_cap for r in rows),
+        }
         if busiest
-        else "No instructors."
+        else gettext("No instructors.")
     )
     return _chart(
         "chart-workload",
         gettext("Weekly teaching hours per instructor (this page)"),
         summary,
         bars,
-        ["Instructor", "Weekly hours", gettext("Active batches / cap")],
+        [gettext("Instructor"), gettext("Weekly hours"), gettext("Active batches / cap")],
         table,
     )
 
@@ -129,7 +146,8 @@ def fill_chart(batches):
             Bar(
                 label=_short(batch.batch_code),
                 text=f"{pct}% · {seats}",
-                title=f"{batch.batch_code} ({batch.batch_name}): {seats} seats taken, {pct}%",
+                title=gettext("%(code)s (%(name)s): %(seats)s seats taken, %(pct)s%%")
+                % {"code": batch.batch_code, "name": batch.batch_name, "seats": seats, "pct": pct},
                 tone=tone,
                 length=batch.fill,
             )
@@ -137,7 +155,12 @@ def fill_chart(batches):
         table.append([batch.batch_code, batch.course.code, seats, f"{pct}%"])
     full = sum(b.is_full for b in batches)
     summary = (
-        f"{len(batches)} open batches, fullest first; {full} full."
+        ngettext(
+            "%(count)s open batch, fullest first; %(full)s full.",
+            "%(count)s open batches, fullest first; %(full)s full.",
+            len(batches),
+        )
+        % {"count": len(batches), "full": full}
         if batches
         else gettext("No open batches.")
     )
@@ -146,7 +169,7 @@ def fill_chart(batches):
         gettext("Fill rate of open batches"),
         summary,
         bars,
-        ["Batch", "Course", "Seats taken", "Fill rate"],
+        [gettext("Batch"), gettext("Course"), gettext("Seats taken"), gettext("Fill rate")],
         table,
     )
 

@@ -241,9 +241,11 @@ def batch_supervising_lead(request, pk: int):
         else:
             messages.success(
                 request,
-                f"{lead.display_name} supervises {batch.batch_code}."
+                gettext("%(lead)s supervises %(batch_code)s.")
+                % {"lead": lead.display_name, "batch_code": batch.batch_code}
                 if lead
-                else f"{batch.batch_code} has no supervising lead now.",
+                else gettext("%(batch_code)s has no supervising lead now.")
+                % {"batch_code": batch.batch_code},
             )
             return redirect("console:course_staffing", pk=batch.course_id)
     course = _get_course(batch.course_id)

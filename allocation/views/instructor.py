@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import instructor_required
@@ -155,7 +155,12 @@ def availability(request):
         else:
             messages.success(
                 request,
-                f"Availability saved: {len(saved)} weekly window{'s' if len(saved) != 1 else ''}."
+                ngettext(
+                    "Availability saved: %(count)s weekly window.",
+                    "Availability saved: %(count)s weekly windows.",
+                    len(saved),
+                )
+                % {"count": len(saved)}
                 if saved
                 else gettext("Availability cleared: you are available at any time."),
             )

@@ -140,7 +140,7 @@ def move(request, pk: int):
     """The mentor's other free slots; tapping one moves the booking there."""
     booking = _booking_for(request.user, pk)
     if not booking.is_active:
-        raise Http404("This booking is not active")
+        raise Http404(_("This booking is not active"))
     form = BookingMoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

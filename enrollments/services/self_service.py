@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from allocation.models import Batch, Course, EnrollmentPolicy
@@ -62,8 +63,8 @@ PRIVILEGED_TYPES = frozenset(
     }
 )
 SELF_SOURCES = frozenset({EnrollmentSource.WEBSITE, EnrollmentSource.API})
-MSG_ADMIN_ONLY = "Only an admin can set {fields}"
-MSG_PENDING = "You already have a pending request for this course"
+MSG_ADMIN_ONLY = gettext_noop("Only an admin can set %(fields)s")
+MSG_PENDING = gettext_noop("You already have a pending request for this course")
 
 
 def _payment_given(payment: Payment | None) -> bool:
@@ -99,7 +100,7 @@ def refuse_admin_only_fields(
     if allow_clash:
         fields.append("allow_clash")
     if fields:
-        raise DomainError(MSG_ADMIN_ONLY.format(fields=", ".join(fields)), code="admin_only")
+        raise DomainError(_(MSG_ADMIN_ONLY) % {"fields": ", ".join(fields)}, code="admin_only")
 
 
 # --- the course's policy ----------------------------------------------------------------------
@@ -141,7 +142,7 @@ def _batch_with_course(batch: Batch | int) -> Batch:
     pk = batch.pk if isinstance(batch, Batch) else batch
     found = Batch.objects.select_related("course").filter(pk=pk).first()
     if found is None:
-        raise DomainError("This batch no longer exists", field="batch", code=NOT_FOUND)
+        raise DomainError(_("This batch no longer exists"), field="batch", code=NOT_FOUND)
     return found
 
 
@@ -245,7 +246,8 @@ def enrollment_request_create(
     refuse_second_active(student, batch.course)
     if not batch.is_open:
         raise DomainError(
-            f"Batch {batch.batch_code} is {batch.status} and no longer accepts students",
+            _("Batch %(batch_code)s is %(status)s and no longer accepts students")
+            % {"batch_code": batch.batch_code, "status": batch.status},
             field="batch",
         )
     _refuse_pending(student, batch.course_id)
@@ -267,10 +269,13 @@ def transfer_request_create(
     if enrollment.student_id != student.pk:
         raise DomainError(_("This is not your enrollment"), code="forbidden")
     if not enrollment.is_active or not enrollment.batch_id:
-        raise DomainError("Only an active batch enrollment can be transferred")
+        raise DomainError(_("Only an active batch enrollment can be transferred"))
     target = _batch_with_course(to_batch)
     if target.pk == enrollment.batch_id:
-        raise DomainError(f"The student is already in batch {target.batch_code}", field="batch")
+        raise DomainError(
+            _("The student is already in batch %(batch_code)s") % {"batch_code": target.batch_code},
+            field="batch",
+        )
     if target.course_id != enrollment.course_id or not target.is_open:
         raise DomainError(
             _("Batch %(code)s is not an open batch of this course") % {"code": target.batch_code},
