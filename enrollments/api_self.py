@@ -111,7 +111,9 @@ class OpenBatchesView(APIView):
     permission_classes = [IsSignedIn]
 
     @extend_schema(
-        tags=["self-service"], responses={200: list_envelope(OpenBatchSerializer, "OpenBatch")}
+        tags=["self-service"],
+        # Every open batch of the course (a handful): one list, not paginated.
+        responses={200: envelope(OpenBatchSerializer, "OpenBatchList", many=True)},
     )
     def get(self, request, course_id: int):
         require(_may_enroll(request.user), gettext(MSG_MAY_NOT_ENROLL))
