@@ -339,3 +339,26 @@ class ImportUploadForm(forms.Form):
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
         return upload
+
+
+class RequestDecisionForm(forms.Form):
+    """An admin's answer to a student's request (the console's requests page): approve, or
+    decline with a reason; ``allow_clash`` overrides the student's own clash on approval.
+    The service decides what is refused (a decline without a reason, a full batch...)."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))], initial="decline"
+    )
+    reason = forms.CharField(max_length=500, required=False)
+    allow_clash = forms.BooleanField(required=False)
+
+
+class RequestNoteForm(forms.Form):
+    """The optional note a student sends with a request for a place."""
+
+    note = forms.CharField(max_length=500, required=False)
+
+
+def form_errors(form: forms.Form) -> str:
+    """A bound, invalid form's errors as one line for a flash message."""
+    return " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())

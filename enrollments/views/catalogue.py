@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.ids import parse_id
 from core.timezones import default_time_zone, zone
 from enrollments import services
+from enrollments.forms import RequestNoteForm, form_errors
 from enrollments.models import Enrollment
 from enrollments.selectors.catalogue import catalogue_courses, course_offer, my_requests
 from enrollments.services.self_service import self_cancel_deadline
@@ -122,7 +123,11 @@ def batch_enroll(request, pk: int):
 @require_POST
 def batch_request(request, pk: int):
     batch = get_object_or_404(Batch, pk=pk)
-    note = request.POST.get("note", "")[:500]
+    form = RequestNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _back(batch.course_id)
+    note = form.cleaned_data["note"]
     return _act(
         request,
         batch.course_id,

@@ -11,6 +11,7 @@ from accounts.access import admin_required
 from core.errors import DomainError
 from core.web import paginate
 from enrollments import services
+from enrollments.forms import RequestDecisionForm, form_errors
 from enrollments.models import EnrollmentRequest
 from enrollments.selectors.catalogue import pending_requests
 
@@ -29,14 +30,18 @@ def request_list(request):
 @require_POST
 def request_decide(request, pk: int):
     found = get_object_or_404(EnrollmentRequest.objects.select_related("student"), pk=pk)
-    approve = request.POST.get("decision") == "approve"
+    form = RequestDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"{found.student.display_name}: {form_errors(form)}")
+        return redirect("enroll:requests")
+    approve = form.cleaned_data["decision"] == "approve"
     try:
         services.enrollment_request_decide(
             request=found,
             approve=approve,
             by=request.user,
-            reason=request.POST.get("reason", "")[:500],
-            allow_clash=request.POST.get("allow_clash") == "on",
+            reason=form.cleaned_data["reason"],
+            allow_clash=form.cleaned_data["allow_clash"],
         )
     except DomainError as exc:
         messages.error(request, f"{found.student.display_name}: {exc.message}")
