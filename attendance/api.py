@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.permissions import IsAdmin, IsSignedIn, require
 from allocation.models import BatchTrainer, ClassSession
 from core.api import responses
+from core.api.pagination import paginate
 from core.errors import DomainError
 from enrollments.models import Enrollment
 
@@ -168,7 +169,9 @@ class AttendanceReportView(APIView):
             value = request.query_params.get(name, "")
             if value and not (value.isdigit() and len(value) < 12):
                 raise DomainError(f"{name} must be an id", field=name)
-        data = figures.attendance_report(figures.ReportFilters.from_query(request.query_params))
+        filters = figures.ReportFilters.from_query(request.query_params)
+        page = paginate(request, figures.report_batches(filters))
+        data = figures.attendance_report(filters, page.items)
         return responses.ok(
             {
                 "definitions": selectors.DEFINITIONS,
@@ -177,6 +180,11 @@ class AttendanceReportView(APIView):
                     {"batch": b.pk, "batch_code": b.batch_code, **r.as_dict()}
                     for b, r in data["batches"]
                 ],
+                "count": len(data["batches"]),
+                "total_batches": page.total,
+                "page": page.number,
+                "limit": page.limit,
+                "pages": page.pages,
                 "trainers": [
                     {"trainer": t.pk, "name": t.display_name, **r.as_dict()}
                     for t, r in data["trainers"]
@@ -196,7 +204,8 @@ class AtRiskView(APIView):
     def get(self, request):
         user = request.user
         require(is_admin(user) or is_instructor(user), "Only admins and trainers can see this list")
-        rows = figures.at_risk_list(trainer=None if is_admin(user) else user, limit=500).rows
+        risk = figures.at_risk_list(trainer=None if is_admin(user) else user)
+        page = paginate(request, risk)
         return responses.listing(
             [
                 {
@@ -207,7 +216,8 @@ class AtRiskView(APIView):
                     "kind": r.kind,
                     "since": r.since,
                 }
-                for r in rows
+                for r in page.items
             ],
             "At-risk students fetched successfully",
+            page,
         )
