@@ -16,7 +16,7 @@ students so that its roll has 25. Then, with Django's test client as the admin:
 - **report**: the attendance report page (first page of 50 batches, from the tallies),
   unfiltered and filtered by one batch: queries and p50.
 
-Targets: the same queries at every size; each p50 within 3× of its 1× value.
+Targets: no more queries at any size than at 1×; each p50 within 3× of its 1× value.
 
     python bench/attendance.py --sizes 1,10        # updates docs/performance.md
     python bench/attendance.py --sizes 1 --no-write
@@ -271,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             queries, p50 = r[key]
             cells.append(f"{queries} q, {p50:.1f} ms")
-            ok &= queries == base[key][0] and p50 <= 3 * max(base[key][1], 1.0)
+            # Constant: never more queries than at 1× (a full first page of the at-risk
+            # list is all episodes, so it can skip the mentees' queries).
+            ok &= queries <= base[key][0] and p50 <= 3 * max(base[key][1], 1.0)
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     body = "\n".join(
         [
@@ -279,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"{today()} · {machine} · roll of {base['roll']} students",
             "",
-            "Targets: the same number of queries at every size; each p50 within 3× of 1×.",
+            "Targets: no more queries at any size than at 1×; each p50 within 3× of 1×.",
             "",
             *rows,
             "",
