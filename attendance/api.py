@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.permissions import IsAdmin, IsSignedIn, require
 from allocation.models import BatchTrainer, ClassSession
 from core.api import responses
-from core.api.pagination import paginate
+from core.api.pagination import PageParams, paginate
 from core.errors import DomainError
 from enrollments.models import Enrollment
 
@@ -153,14 +153,20 @@ class StudentAttendanceView(APIView):
 
 
 class AttendanceReportView(APIView):
-    """``GET /api/reports/attendance?course=&batch=&trainer=`` (Admin)."""
+    """``GET /api/reports/attendance?course=&batch=&trainer=&page=&limit=`` (Admin): the
+    batches a page at a time (``total_batches``, ``page``, ``limit``, ``pages``), the trainers
+    of the page's batches, the total and the trend of the last ``TREND_WEEKS`` weeks."""
 
     permission_classes = [IsAdmin]
 
     @extend_schema(
         tags=["attendance"],
         parameters=[
-            OpenApiParameter(name, int, required=False) for name in ("course", "batch", "trainer")
+            *(
+                OpenApiParameter(name, int, required=False)
+                for name in ("course", "batch", "trainer")
+            ),
+            PageParams,
         ],
         responses={200: ROLL},
     )
@@ -196,11 +202,12 @@ class AttendanceReportView(APIView):
 
 
 class AtRiskView(APIView):
-    """``GET /api/students/at-risk``: every student at risk (Admin), a trainer's own."""
+    """``GET /api/students/at-risk?page=&limit=``: every student at risk (Admin), a trainer's
+    own; open episodes (newest first), then mentees without contact."""
 
     permission_classes = [IsSignedIn]
 
-    @extend_schema(tags=["attendance"], responses={200: ROLL})
+    @extend_schema(tags=["attendance"], parameters=[PageParams], responses={200: ROLL})
     def get(self, request):
         user = request.user
         require(is_admin(user) or is_instructor(user), "Only admins and trainers can see this list")
