@@ -224,6 +224,27 @@ class ReportFilters:
         return tallies
 
 
+# The most courses or trainers the report's filter offers in a list; past it, an id field
+# (a page of thousands of options grows with the data).
+FILTER_CHOICES = 100
+
+
+def filter_choices() -> dict:
+    """The report's course and trainer lists (None: too many, filter by id). Two queries."""
+    courses = list(
+        Course.objects.order_by("title", "pk").only("pk", "title", "code")[: FILTER_CHOICES + 1]
+    )
+    trainers = list(
+        User.objects.filter(is_instructor=True)
+        .only("pk", "full_name", "email")
+        .order_by("full_name", "pk")[: FILTER_CHOICES + 1]
+    )
+    return {
+        "courses": courses if len(courses) <= FILTER_CHOICES else None,
+        "trainer_choices": trainers if len(trainers) <= FILTER_CHOICES else None,
+    }
+
+
 # Weeks in the report's trend, this one included.
 TREND_WEEKS = 12
 # Batches on one page of the report.
@@ -242,11 +263,11 @@ def _plus(a: Rate, b: Rate, sign: int = 1) -> Rate:
 def report_batches(filters: ReportFilters) -> QuerySet[Batch]:
     """The batches the report lists under ``filters`` (those with a tallied mark), by code:
     the report's rows, to paginate (a COUNT and one page)."""
-    marked = filters.tallies().filter(
-        Q(present__gt=0) | Q(late__gt=0) | Q(absent__gt=0) | Q(excused__gt=0)
-    )
+    # A tally is made by a mark and never emptied (marks are not deleted, a change moves a
+    # count from one status to another): a batch with a tally has a mark.
+    tallied = filters.tallies().filter(batch_id=OuterRef("pk"))
     return (
-        Batch.objects.filter(pk__in=marked.values("batch_id"))
+        Batch.objects.filter(Exists(tallied))
         .select_related("course", "assigned_instructor")
         .order_by("batch_code", "pk")
     )
@@ -256,9 +277,10 @@ def _cancelled(
     filters: ReportFilters, batch_ids: list[int] | None = None
 ) -> list[tuple[int, int | None, dt.date, Rate]]:
     """(batch, trainer, week, figures) of the marks of cancelled sessions under ``filters``:
-    what the tallies hold and the definitions leave out. Two queries: the (few) cancelled
-    sessions by their partial index, then their marks by session."""
-    sessions = ClassSession.objects.filter(status=SessionStatus.CANCELLED)
+    what the tallies hold and the definitions leave out. Two queries: the cancelled sessions
+    that have marks (by their partial index), then those marks by session (none: skipped)."""
+    marked = AttendanceMark.objects.filter(session_id=OuterRef("pk"))
+    sessions = ClassSession.objects.filter(Exists(marked), status=SessionStatus.CANCELLED)
     if batch_ids is not None:
         sessions = sessions.filter(batch_id__in=batch_ids)
     # The ids first: handed a join, PostgreSQL scans every mark for the few sessions.
@@ -330,8 +352,6 @@ def attendance_report(filters: ReportFilters, batches: list[Batch]) -> dict:
         "trend": sorted(((w, r) for w, r in by_week.items() if r.marks), key=lambda p: p[0]),
         "total": total,
         "trend_weeks": TREND_WEEKS,
-        "courses": Course.objects.order_by("title").only("pk", "title", "code"),
-        "trainer_choices": User.objects.filter(is_instructor=True).order_by("full_name")[:500],
     }
 
 

@@ -136,5 +136,11 @@ def report(request):
     return render(
         request,
         "attendance/report.html",
-        {**data, "page": page, "filters": filters, "definitions": selectors.DEFINITIONS},
+        {
+            **data,
+            **figures.filter_choices(),
+            "page": page,
+            "filters": filters,
+            "definitions": selectors.DEFINITIONS,
+        },
     )

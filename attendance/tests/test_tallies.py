@@ -166,3 +166,17 @@ def test_the_at_risk_list_paginates_episodes_then_mentees(client):
     assert client.get("/api/students/at-risk", {"page": "x"}).status_code == 400
     risk = figures.at_risk_list(limit=2)
     assert len(risk.rows) == 2 and risk.more == 6
+
+
+def test_many_courses_or_trainers_are_filtered_by_id(client, monkeypatch):
+    w = started_world(2)
+    client.force_login(w.admin)
+    assert (
+        'select class="form-select form-select-sm" name="trainer"'
+        in client.get(reverse("attendance:report")).text
+    )
+    monkeypatch.setattr(figures, "FILTER_CHOICES", 1)
+    text = client.get(reverse("attendance:report"), {"trainer": w.primary.pk}).text
+    assert 'type="number" min="1" name="trainer"' in text
+    assert f'value="{w.primary.pk}"' in text
+    assert "GER-EVE" in text
