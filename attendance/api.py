@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.permissions import IsAdmin, IsSignedIn, require
 from allocation.models import BatchTrainer, ClassSession
 from core.api import responses
+from core.api.pagination import PageParams, paginate
 from core.errors import DomainError
 from enrollments.models import Enrollment
 
@@ -153,14 +154,20 @@ class StudentAttendanceView(APIView):
 
 
 class AttendanceReportView(APIView):
-    """``GET /api/reports/attendance?course=&batch=&trainer=`` (Admin)."""
+    """``GET /api/reports/attendance?course=&batch=&trainer=&page=&limit=`` (Admin): the
+    batches a page at a time (``total_batches``, ``page``, ``limit``, ``pages``), the trainers
+    of the page's batches, the total and the trend of the last ``TREND_WEEKS`` weeks."""
 
     permission_classes = [IsAdmin]
 
     @extend_schema(
         tags=["attendance"],
         parameters=[
-            OpenApiParameter(name, int, required=False) for name in ("course", "batch", "trainer")
+            *(
+                OpenApiParameter(name, int, required=False)
+                for name in ("course", "batch", "trainer")
+            ),
+            PageParams,
         ],
         responses={200: ROLL},
     )
@@ -169,7 +176,9 @@ class AttendanceReportView(APIView):
             value = request.query_params.get(name, "")
             if value and not (value.isdigit() and len(value) < 12):
                 raise DomainError(gettext("%(name)s must be an id") % {"name": name}, field=name)
-        data = figures.attendance_report(figures.ReportFilters.from_query(request.query_params))
+        filters = figures.ReportFilters.from_query(request.query_params)
+        page = paginate(request, figures.report_batches(filters))
+        data = figures.attendance_report(filters, page.items)
         return responses.ok(
             {
                 "definitions": selectors.DEFINITIONS,
@@ -178,6 +187,11 @@ class AttendanceReportView(APIView):
                     {"batch": b.pk, "batch_code": b.batch_code, **r.as_dict()}
                     for b, r in data["batches"]
                 ],
+                "count": len(data["batches"]),
+                "total_batches": page.total,
+                "page": page.number,
+                "limit": page.limit,
+                "pages": page.pages,
                 "trainers": [
                     {"trainer": t.pk, "name": t.display_name, **r.as_dict()}
                     for t, r in data["trainers"]
@@ -189,18 +203,20 @@ class AttendanceReportView(APIView):
 
 
 class AtRiskView(APIView):
-    """``GET /api/students/at-risk``: every student at risk (Admin), a trainer's own."""
+    """``GET /api/students/at-risk?page=&limit=``: every student at risk (Admin), a trainer's
+    own; open episodes (newest first), then mentees without contact."""
 
     permission_classes = [IsSignedIn]
 
-    @extend_schema(tags=["attendance"], responses={200: ROLL})
+    @extend_schema(tags=["attendance"], parameters=[PageParams], responses={200: ROLL})
     def get(self, request):
         user = request.user
         require(
             is_admin(user) or is_instructor(user),
             gettext("Only admins and trainers can see this list"),
         )
-        rows = figures.at_risk_list(trainer=None if is_admin(user) else user, limit=500).rows
+        risk = figures.at_risk_list(trainer=None if is_admin(user) else user)
+        page = paginate(request, risk)
         return responses.listing(
             [
                 {
@@ -211,7 +227,8 @@ class AtRiskView(APIView):
                     "kind": r.kind,
                     "since": r.since,
                 }
-                for r in rows
+                for r in page.items
             ],
             "At-risk students fetched successfully",
+            page,
         )

@@ -111,7 +111,13 @@ class AtRiskEpisode(models.Model):
         indexes = [
             models.Index(
                 fields=["batch"], condition=models.Q(closed_at__isnull=True), name="episode_open"
-            )
+            ),
+            # The at-risk list's page: open episodes, newest first.
+            models.Index(
+                fields=["-opened_at", "-id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="episode_open_newest",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -133,3 +139,49 @@ class AtRiskEpisode(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class AttendanceTally(models.Model):
+    """How many marks of each status a batch has, per trainer (``AttendanceMark.trainer``)
+    and week (Monday, UTC, of ``session_start``): the attendance report reads these instead
+    of summing every mark. Kept by ``attendance_record`` under the session lock, with
+    ``F()``; filled from the marks by migration 0002 (``tallies.rebuild``).
+
+    Every mark is tallied, the cancelled sessions' too: the report subtracts the marks of a
+    batch's cancelled sessions when it reads (``tallies.cancelled_marks``), so a session
+    cancelled (or restored) later needs no write here.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    week = models.DateField()
+    present = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    excused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["batch", "week", "pk"]
+        indexes = [
+            models.Index(fields=["trainer", "batch"], name="tally_trainer_batch"),
+            models.Index(fields=["week", "batch"], name="tally_week_batch"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "trainer", "week"], name="tally_once_per_batch_trainer_week"
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "week"],
+                condition=models.Q(trainer__isnull=True),
+                name="tally_once_per_batch_week_untaught",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(present__gte=0, late__gte=0, absent__gte=0, excused__gte=0),
+                name="tally_counts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.trainer_id}/{self.week}"

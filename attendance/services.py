@@ -30,7 +30,8 @@ from allocation.services.bookings import session_bookings, session_staff
 from core.errors import DomainError
 from notifications.services import notify
 
-from .models import COUNTED, AtRiskEpisode, AttendanceMark, AttendanceStatus
+from . import tallies
+from .models import COUNTED, AtRiskEpisode, AttendanceMark, AttendanceStatus, AttendanceTally
 from .selectors import session_roll
 
 
@@ -158,7 +159,9 @@ def attendance_record(
     ``ATTENDANCE_WINDOW_DAYS`` (admins may correct at any time), a student not on the roll,
     an unknown status, a student marked twice, a note over 300 characters.
 
-    Each created or changed mark gets an audit-trail row by ``marked_by``. The session is
+    Each created or changed mark gets an audit-trail row by ``marked_by``, and the batch's
+    tallies (``AttendanceTally``, per trainer and week) are moved by ``F()`` under the same
+    session lock: one more for each status set, one less for each status replaced. The session is
     locked against regeneration. The at-risk episodes of the students marked are opened or
     closed (``at_risk_update``), and the mentor of each new one notified in this transaction.
     A constant number of queries for any size of roll.
@@ -175,6 +178,7 @@ def attendance_record(
     cleaned = _clean(marks, roll | set(existing))
     trainer_id = lead_teacher(teachers)
     created, changed = [], []
+    counts: list[tuple[int | None, dt.date, str, int]] = []
     for student_id, mark in cleaned.items():
         row = existing.get(student_id)
         if row is None:
@@ -192,11 +196,18 @@ def attendance_record(
                 )
             )
         elif (row.status, row.note) != (mark.status, mark.note):
+            if row.status != mark.status:
+                week = tallies.week_of(row.session_start)
+                counts.append((row.trainer_id, week, row.status, -1))
+                counts.append((row.trainer_id, week, mark.status, +1))
             row.status, row.note = mark.status, mark.note
             row.marked_by, row.marked_at = marked_by, now
             changed.append(row)
+    week = tallies.week_of(session.start_at)
+    counts += [(trainer_id, week, m.status, +1) for m in created]
     if created:
         AttendanceMark.objects.bulk_create(created)
+    tallies.apply(AttendanceTally, session.batch_id, counts)
     if changed:
         AttendanceMark.objects.bulk_update(
             changed, ["status", "note", "marked_by", "marked_at"], batch_size=500

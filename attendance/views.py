@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.access import admin_required, is_admin, is_instructor, student_required
 from allocation.models import ClassSession
 from core.errors import DomainError
-from core.web import csv_response, wants_csv
+from core.web import csv_response, paginate, wants_csv
 
 from . import figures, selectors, services
 from .models import AttendanceStatus
@@ -102,30 +102,45 @@ def my_attendance(request):
 
 @login_required
 def at_risk(request):
-    """Students at risk: every one for an admin, a trainer's own students for a trainer."""
+    """Students at risk: every one for an admin, a trainer's own students for a trainer,
+    ``AT_RISK_PAGE_SIZE`` a page."""
     if is_admin(request.user):
-        risk = figures.at_risk_list(limit=500)
+        risk = figures.at_risk_list()
     elif is_instructor(request.user):
-        risk = figures.at_risk_list(trainer=request.user, limit=500)
+        risk = figures.at_risk_list(trainer=request.user)
     else:
         raise PermissionDenied(_("This page is for admins and trainers."))
+    page = paginate(request, risk, figures.AT_RISK_PAGE_SIZE)
     return render(
         request,
         "attendance/at_risk.html",
-        {"risk": risk, "definitions": selectors.DEFINITIONS, "rule": figures.at_risk_rule()},
+        {
+            "risk": {"rows": page.object_list, "more": 0},
+            "page": page,
+            "definitions": selectors.DEFINITIONS,
+            "rule": figures.at_risk_rule(),
+        },
     )
 
 
 @admin_required
 def report(request):
-    """Attendance per batch, per trainer and week by week, filtered by course, batch and
-    trainer; ``?format=csv`` downloads the batch rows."""
+    """Attendance per batch (paginated), per trainer of the page's batches and week by week,
+    filtered by course, batch and trainer; ``?format=csv`` downloads every filtered batch,
+    streamed a page of batches at a time."""
     filters = figures.ReportFilters.from_query(request.GET)
-    data = figures.attendance_report(filters)
     if wants_csv(request):
-        return csv_response("attendance.csv", figures.CSV_HEADER, figures.csv_rows(data["batches"]))
+        return csv_response("attendance.csv", figures.CSV_HEADER, figures.csv_export(filters))
+    page = paginate(request, figures.report_batches(filters), figures.REPORT_PAGE_SIZE)
+    data = figures.attendance_report(filters, list(page.object_list))
     return render(
         request,
         "attendance/report.html",
-        {**data, "filters": filters, "definitions": selectors.DEFINITIONS},
+        {
+            **data,
+            **figures.filter_choices(),
+            "page": page,
+            "filters": filters,
+            "definitions": selectors.DEFINITIONS,
+        },
     )

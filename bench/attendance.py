@@ -11,12 +11,12 @@ students so that its roll has 25. Then, with Django's test client as the admin:
 - **roll**: GET the roll page and POST the full roll (the first save changes every mark,
   the timed ones find it unchanged: the lock, the roll and the marks are read each time):
   queries of each and p50 of 20;
-- **at-risk**: the at-risk page (open episodes and stale mentees, the first 500 of each):
+- **at-risk**: the at-risk page (its first page of 50: open episodes, then stale mentees):
   queries and p50;
-- **report**: the attendance report page, unfiltered and filtered by one batch: queries
-  and p50.
+- **report**: the attendance report page (first page of 50 batches, from the tallies),
+  unfiltered and filtered by one batch: queries and p50.
 
-Targets: the same queries at every size; each p50 within 3× of its 1× value.
+Targets: no more queries at any size than at 1×; each p50 within 3× of its 1× value.
 
     python bench/attendance.py --sizes 1,10        # updates docs/performance.md
     python bench/attendance.py --sizes 1 --no-write
@@ -129,6 +129,11 @@ def add_marks(scale: int) -> dict:
                     )
                 )
     c.flush()
+    # The COPY bypassed attendance_record: fill the tallies as migration 0002 does.
+    from attendance import tallies
+    from attendance.models import AttendanceTally
+
+    tallies.rebuild(AttendanceMark, AttendanceTally)
     # The roll: an Active batch's latest past session, with 25 students enrolled before it.
     roll_batch = Batch.objects.filter(status=BatchStatus.ACTIVE).order_by("pk").first()
     session = (
@@ -266,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             queries, p50 = r[key]
             cells.append(f"{queries} q, {p50:.1f} ms")
-            ok &= queries == base[key][0] and p50 <= 3 * max(base[key][1], 1.0)
+            # Constant: never more queries than at 1× (a full first page of the at-risk
+            # list is all episodes, so it can skip the mentees' queries).
+            ok &= queries <= base[key][0] and p50 <= 3 * max(base[key][1], 1.0)
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     body = "\n".join(
         [
@@ -274,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"{today()} · {machine} · roll of {base['roll']} students",
             "",
-            "Targets: the same number of queries at every size; each p50 within 3× of 1×.",
+            "Targets: no more queries at any size than at 1×; each p50 within 3× of 1×.",
             "",
             *rows,
             "",

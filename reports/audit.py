@@ -47,6 +47,7 @@ from allocation.models import (
     ScheduleSlot,
     SubstituteCover,
 )
+from attendance.models import AttendanceMark
 from enrollments.models import Enrollment, WaitlistEntry, payment_method_label
 from trainers.models import TrainerLeave
 
@@ -344,6 +345,18 @@ AUDITED: dict[str, Audited] = {
                 f"{n.user(r.trainer_id)} on leave {r.start_date:%Y-%m-%d} – {r.end_date:%Y-%m-%d}"
             ),
             lambda n, r: reverse("console:leave_detail", args=[r.id]) if r.id in n.leaves else None,
+        ),
+        Audited(
+            "attendancemark",
+            AttendanceMark,
+            "Attendance mark",
+            lambda n, r: (
+                f"{n.user(r.student_id)} {r.get_status_display().lower()} at {n.batch(r.batch_id)} "
+                f"({timezone.localtime(r.session_start):%Y-%m-%d %H:%M})"
+            ),
+            lambda n, r: n.student_url(r.student_id),
+            batch_scope=_by_batch,
+            student_scope=_by_student,
         ),
         Audited(
             "batchtemplate",

@@ -202,22 +202,22 @@ def quality_rows(trainers: Sequence[User], *, today: dt.date | None = None) -> l
 
 
 QUALITY_HEADER = (
-    "trainer",
-    "email",
-    "attendance_rate_percent",
-    "attended_marks",
-    "counted_marks",
-    "satisfaction_average",
-    "satisfaction_ratings",
-    "mentoring_rating_average",
-    "mentoring_ratings",
-    "completion_rate_percent",
-    "enrollments_completed",
-    "enrollments_ended",
-    "mentoring_sessions_per_mentee_per_30_days",
-    "mentoring_sessions_last_90_days",
-    "mentees_last_90_days",
-    "median_logging_delay_days",
+    "Trainer",
+    "Email",
+    "Attendance rate %",
+    "Attended marks",
+    "Counted marks",
+    "Satisfaction average",
+    "Satisfaction ratings",
+    "Mentoring rating average",
+    "Mentoring ratings",
+    "Completion rate %",
+    "Enrollments completed",
+    "Enrollments ended",
+    "Mentoring sessions per mentee per 30 days",
+    "Mentoring sessions in the last 90 days",
+    "Mentees in the last 90 days",
+    "Median logging delay (days)",
 )
 
 

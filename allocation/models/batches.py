@@ -371,7 +371,13 @@ class IndividualAssignment(models.Model):
     class Meta:
         ordering = ["-assigned_at"]
         indexes = [
-            models.Index(fields=["instructor", "ended_at"], name="assignment_instructor_end")
+            models.Index(fields=["instructor", "ended_at"], name="assignment_instructor_end"),
+            # The at-risk list's mentees without contact, a page at a time.
+            models.Index(
+                fields=["start_date", "id"],
+                condition=models.Q(ended_at__isnull=True),
+                name="assignment_active_start",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -425,6 +431,10 @@ class MentoringSession(models.Model):
 
     class Meta:
         ordering = ["-session_date", "-created_at"]
+        indexes = [
+            # "Any contact since": the at-risk list's mentees, one probe each.
+            models.Index(fields=["assignment", "session_date"], name="mentoring_assignment_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gte=1)

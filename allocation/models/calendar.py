@@ -116,6 +116,12 @@ class ClassSession(models.Model):
         indexes = [
             models.Index(fields=["batch", "start_at"], name="session_batch_start"),
             models.Index(fields=["start_at"], name="session_start"),
+            # The few cancelled sessions (attendance subtracts their marks from its tallies).
+            models.Index(
+                fields=["batch"],
+                condition=models.Q(status="cancelled"),
+                name="session_cancelled",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

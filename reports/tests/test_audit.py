@@ -500,7 +500,8 @@ def test_a_page_of_entries_takes_the_same_queries_whatever_its_size(
     with django_assert_num_queries(1 + 9 + 4):
         page = audit.audit_entries(audit.audit_log()[: ROWS_PER_ROUND * n])
     assert len(page) == ROWS_PER_ROUND * n
-    assert {e.model_key for e in page} == set(audit.AUDITED) - {"batchtemplate"}
+    # Attendance marks: their own test below (no mark is made here).
+    assert {e.model_key for e in page} == set(audit.AUDITED) - {"batchtemplate", "attendancemark"}
 
 
 def test_every_audited_model_builds_its_history_manager_class_once():
@@ -521,3 +522,26 @@ def test_every_audited_model_builds_its_history_manager_class_once():
         manager = getattr(model, model._meta.simple_history_manager_attribute)
         assert isinstance(manager, HistoryManager), model
         assert type(manager) is type(getattr(model, model._meta.simple_history_manager_attribute))
+
+
+def test_attendance_marks_are_in_the_log_of_the_batch_and_the_student():
+    from attendance.services import MarkInput, attendance_record
+    from attendance.tests.world import build_world
+
+    w = build_world(students=2)
+    student = w.students[0]
+    now = w.session.start_at + dt.timedelta(hours=1)
+    attendance_record(
+        session=w.session, marks=[MarkInput(student.pk, "absent")], marked_by=w.primary, now=now
+    )
+    attendance_record(
+        session=w.session, marks=[MarkInput(student.pk, "present")], marked_by=w.admin, now=now
+    )
+    entries = audit.audit_entries(audit.audit_log(model="attendancemark"))
+    assert [e.model_key for e in entries] == ["attendancemark", "attendancemark"]
+    status = next(c for c in entries[0].changes if c.field == "status")
+    assert (status.before, status.after) == ("Absent", "Present")
+    assert entries[0].user == w.admin
+    assert f"{student.display_name} present at GER-EVE" in entries[0].summary
+    for log in (audit.student_history(student), audit.batch_history(w.batch)):
+        assert [row["model_key"] for row in log].count("attendancemark") == 2

@@ -137,7 +137,7 @@ def test_filters_and_csv(admin, course):
     by_name = client.get(url, {"q": "Tara Trainer", "format": "csv"})
     body = csv_text(by_name)
     lines = body.strip().splitlines()
-    assert lines[0].startswith("trainer,email,attendance_rate_percent")
+    assert lines[0].startswith("Trainer,Email,Attendance rate %")
     first = next(line for line in lines if line.startswith("Tara Trainer,"))
     assert ",67,2,3,4.0,2,3.0,3,66.7,2,3,0.5,3,2,4.0" in first
     assert client.get(url, {"status": "nonsense"}).status_code == 200  # shown, not applied
