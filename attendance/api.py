@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -17,6 +17,7 @@ from accounts.permissions import IsAdmin, IsSignedIn, require
 from allocation.models import BatchTrainer, ClassSession
 from core.api import responses
 from core.api.pagination import PageParams, paginate
+from core.api.schema import envelope, list_envelope
 from core.errors import DomainError
 from enrollments.models import Enrollment
 
@@ -59,7 +60,91 @@ def _roll_data(session: ClassSession) -> dict:
     }
 
 
-ROLL = inline_serializer("Roll", {"session": serializers.IntegerField()})
+# What the answers hold, for the OpenAPI schema (the fuzz test checks every answer against it).
+class RateSchema(serializers.Serializer):
+    present = serializers.IntegerField()
+    late = serializers.IntegerField()
+    absent = serializers.IntegerField()
+    excused = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    counted = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="attended ÷ counted; null: none")
+
+
+class RollEntrySchema(serializers.Serializer):
+    student = serializers.IntegerField()
+    name = serializers.CharField()
+    on_roll = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=AttendanceStatus.values, allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    marked_at = serializers.DateTimeField(allow_null=True)
+
+
+class RollSchema(serializers.Serializer):
+    session = serializers.IntegerField()
+    batch = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    definitions = serializers.CharField()
+    roll = RollEntrySchema(many=True)
+    created = serializers.IntegerField(required=False, help_text="PUT only")
+    changed = serializers.IntegerField(required=False, help_text="PUT only")
+    unchanged = serializers.IntegerField(required=False, help_text="PUT only")
+
+
+class BatchRateSchema(RateSchema):
+    batch = serializers.IntegerField()
+    batch_code = serializers.CharField()
+
+
+class StudentMarkSchema(serializers.Serializer):
+    session = serializers.IntegerField()
+    batch = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=AttendanceStatus.values)
+    note = serializers.CharField(allow_blank=True)
+    counted = serializers.BooleanField()
+
+
+class StudentAttendanceSchema(serializers.Serializer):
+    student = serializers.IntegerField()
+    definitions = serializers.CharField()
+    batches = BatchRateSchema(many=True)
+    marks = StudentMarkSchema(many=True)
+
+
+class TrainerRateSchema(RateSchema):
+    trainer = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class WeekRateSchema(RateSchema):
+    week = serializers.DateField()
+
+
+class AttendanceReportSchema(serializers.Serializer):
+    definitions = serializers.CharField()
+    total = RateSchema()
+    batches = BatchRateSchema(many=True)
+    count = serializers.IntegerField()
+    total_batches = serializers.IntegerField()
+    page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    trainers = TrainerRateSchema(many=True)
+    trend = WeekRateSchema(many=True)
+
+
+class AtRiskSchema(serializers.Serializer):
+    student = serializers.IntegerField()
+    name = serializers.CharField()
+    batch = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    kind = serializers.CharField()
+    since = serializers.CharField(allow_null=True, help_text="a date or a date-time")
+
+
+ROLL = envelope(RollSchema, "Roll")
 
 
 class SessionAttendanceView(APIView):
@@ -112,7 +197,10 @@ class StudentAttendanceView(APIView):
 
     permission_classes = [IsSignedIn]
 
-    @extend_schema(tags=["attendance"], responses={200: ROLL})
+    @extend_schema(
+        tags=["attendance"],
+        responses={200: envelope(StudentAttendanceSchema, "StudentAttendance")},
+    )
     def get(self, request, student_id: int):
         student = get_object_or_404(User, pk=student_id)
         user = request.user
@@ -169,7 +257,7 @@ class AttendanceReportView(APIView):
             ),
             PageParams,
         ],
-        responses={200: ROLL},
+        responses={200: envelope(AttendanceReportSchema, "AttendanceReport")},
     )
     def get(self, request):
         for name in ("course", "batch", "trainer"):
@@ -208,7 +296,11 @@ class AtRiskView(APIView):
 
     permission_classes = [IsSignedIn]
 
-    @extend_schema(tags=["attendance"], parameters=[PageParams], responses={200: ROLL})
+    @extend_schema(
+        tags=["attendance"],
+        parameters=[PageParams],
+        responses={200: list_envelope(AtRiskSchema, "AtRisk")},
+    )
     def get(self, request):
         user = request.user
         require(
