@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
         "UserRoleEnum": "accounts.models.Role",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
+        # The attendance API takes and gives the bare values (present, late, absent, excused).
+        "AttendanceStatusEnum": "attendance.models.AttendanceStatus.values",
     },
     # Ids in paths are digits only (core.api.converters.IdConverter).
     "PATH_CONVERTER_OVERRIDES": {
