@@ -10,14 +10,16 @@ replayed the primary's WAL before it reads.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -47,8 +49,30 @@ def on_replica(settings):
         pytest.skip("needs a PostgreSQL read replica (DATABASE_REPLICA_URL, scripts/replica)")
     settings.REPLICA_READS = True
     replica.reset_replica_state()
-    yield
+    # One replica test at a time across the xdist workers: one of them stops and restarts the
+    # replica, which another worker's test would otherwise find starting up mid-read.
+    with open(Path(tempfile.gettempdir()) / "medh-replica-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            wait_until_accepting()
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     replica.reset_replica_state()
+
+
+def wait_until_accepting(timeout: float = 60.0) -> None:
+    """Until the replica accepts connections (a restarted standby first replays its WAL)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connections["replica"].ensure_connection()
+            return
+        except OperationalError:
+            connections["replica"].close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def wait_for_replay(timeout: float = 15.0) -> None:
@@ -219,6 +243,7 @@ def test_a_stopped_replica_makes_reports_fall_back_and_never_fails_writes(
         replica_script("start")
     replica.reset_replica_state()
     connections["replica"].close()
+    wait_until_accepting()
     wait_for_replay()
     response = client.get(reverse("reports:courses"))
     assert response[READ_FROM_HEADER] == "replica"
